@@ -1,0 +1,22 @@
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from tidu.policy.call_policy import load_call_policy
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "eligibility" / "examples"
+CALL_PACK_ID = "call-tianmen-2026-basic"
+
+
+@pytest.fixture(scope="session")
+def policy():
+    """The 2026 Tianmen basic-tier call with its pinned packs, read from the repository's pack files."""
+    return load_call_policy(CALL_PACK_ID)
+
+
+@pytest.fixture
+def passing_application():
+    """A complete application that meets every clause of the 2026 call; tests change one thing at a time."""
+    return copy.deepcopy(json.loads((EXAMPLES_DIR / "passing-basic.json").read_text(encoding="utf-8")))

@@ -1,0 +1,1 @@
+"""Eligibility and tier engine. Its modules import no Django; apps.py only registers the `evaluate` command."""

@@ -1,0 +1,105 @@
+"""Findings and verdicts: what the engine says about one application, each finding citing its clause."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Result(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    REVIEW = "review"  # needs a person: the rule cannot be settled from the data alone
+    MISSING = "missing"  # not answered yet; never shown as a failure
+
+    @property
+    def label(self) -> str:
+        return RESULT_LABELS[self]
+
+
+RESULT_LABELS = {Result.PASS: "符合", Result.FAIL: "不符合", Result.REVIEW: "需人工复核", Result.MISSING: "待填写"}
+
+# When several checks make up one clause, the clause takes the most serious of their results.
+_SEVERITY = {Result.PASS: 0, Result.REVIEW: 1, Result.MISSING: 2, Result.FAIL: 3}
+
+
+def worst(results) -> Result:
+    results = list(results)
+    return max(results, key=_SEVERITY.__getitem__) if results else Result.PASS
+
+
+@dataclass(frozen=True)
+class Check:
+    """One sub-check of a clause: its result and the sentence explaining it."""
+
+    result: Result
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    clause: str
+    result: Result
+    message: str
+    clause_text: str
+    source: str
+    checks: tuple[Check, ...] = ()
+
+    @classmethod
+    def from_checks(cls, clause: str, clause_text: str, source: str, checks: list[Check]) -> Finding:
+        result = worst(check.result for check in checks)
+        relevant = [c.message for c in checks if c.result == result] if result != Result.PASS else \
+            [c.message for c in checks]
+        return cls(clause=clause, result=result, message="；".join(relevant) + "。", clause_text=clause_text,
+                   source=source, checks=tuple(checks))
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["result"] = str(self.result)
+        data["checks"] = [{"result": str(c.result), "message": c.message} for c in self.checks]
+        return data
+
+
+class Outcome(StrEnum):
+    ELIGIBLE = "eligible"
+    NEEDS_REVIEW = "needs_review"
+    INCOMPLETE = "incomplete"
+    INELIGIBLE = "ineligible"
+
+    @property
+    def label(self) -> str:
+        return {"eligible": "符合申报条件", "needs_review": "需人工复核", "incomplete": "信息不完整",
+                "ineligible": "不符合申报条件"}[self.value]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    eligible: bool
+    tier_met: bool
+    outcome: Outcome
+    tier: str
+    tier_name: str
+    call: str
+    policy_versions: dict[str, str]
+    findings: tuple[Finding, ...]
+    kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+
+    def finding(self, clause: str) -> Finding:
+        return next(f for f in self.findings if f.clause == clause)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "eligible": self.eligible,
+            "tier_met": self.tier_met,
+            "outcome": str(self.outcome),
+            "outcome_label": self.outcome.label,
+            "tier": self.tier,
+            "tier_name": self.tier_name,
+            "call": self.call,
+            "policy_versions": self.policy_versions,
+            "findings": [f.as_dict() for f in self.findings],
+            "coverage": self.coverage,
+            "kpis": self.kpis,
+        }

@@ -1,0 +1,101 @@
+"""The application interchange format (tidu.application/1): reading and validating it.
+
+The JSON Schema in ``schema/application.schema.json`` is the published contract; this module adds
+the checks a schema cannot make (catalogue ids, KPI inputs, real calendar dates) and reports every
+problem at once, in Chinese, naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from tidu.core.schema_errors import describe_all
+from tidu.eligibility.kpi import compute_kpi
+from tidu.policy.call_policy import CallPolicy
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "application.schema.json"
+FORMAT = "tidu.application/1"
+
+
+class InterchangeError(Exception):
+    """An application document that cannot be judged; ``problems`` lists (field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("；".join(f"{field}：{message}" for field, message in problems))
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def read_document(path: Path | str) -> Any:
+    """Read a JSON file; unreadable or malformed files raise InterchangeError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InterchangeError([("（文件）", f"找不到文件 {path}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InterchangeError([("（文件）", f"无法读取文件 {path}：{exc}")]) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InterchangeError([("（文件）", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")]) from exc
+
+
+def parse_submitted_at(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment
+
+
+def validate(document: Any, policy: CallPolicy) -> dict[str, Any]:
+    """Return the document when it can be judged under ``policy``; raise InterchangeError listing every problem."""
+    if not isinstance(document, dict):
+        raise InterchangeError([("（顶层）", "申报数据应为 JSON 对象")])
+    problems = describe_all(_validator().iter_errors(document))
+    if problems:
+        raise InterchangeError(problems)
+
+    if "call" in document and document["call"] != policy.code:
+        problems.append(("call", f"本数据属于批次 {document['call']!r}，不是 {policy.code!r}"))
+    if "tier" in document and policy.find_tier(document["tier"]) is None:
+        names = "、".join(t["name"] for t in policy.tier_map.values())
+        problems.append(("tier", f"未知的申报等级 {document['tier']!r}，应为 {names} 之一"))
+    if "submitted_at" in document:
+        try:
+            parse_submitted_at(document["submitted_at"])
+        except ValueError:
+            problems.append(("submitted_at", f"{document['submitted_at']!r} 不是有效的带时区时间"))
+
+    seen: set[str] = set()
+    for index, scenario in enumerate(document.get("scenarios", [])):
+        if scenario["id"] not in policy.scenario_map:
+            problems.append((f"scenarios[{index}].id", f"场景目录中没有编号 {scenario['id']}"))
+        elif scenario["id"] in seen:
+            problems.append((f"scenarios[{index}].id", f"场景 {scenario['id']} 重复填报"))
+        seen.add(scenario["id"])
+
+    for kpi_id, inputs in document.get("kpis", {}).items():
+        if kpi_id not in policy.kpi_map:
+            problems.append((f"kpis.{kpi_id}", "指标目录中没有该指标编号"))
+            continue
+        result = compute_kpi(policy.kpi_map[kpi_id], inputs)
+        problems.extend((problem.field, problem.message) for problem in result.problems)
+
+    if problems:
+        raise InterchangeError(problems)
+    return document

@@ -1,0 +1,134 @@
+"""KPI calculator: computes the reference KPIs from their inputs (plain Python, no Django).
+
+The formula for each KPI is named in the KPI pack (``ratio``, ``increase``, ``decrease``, ``count``,
+``reuse_ratio``); this module implements those kinds once, so a new KPI needs only data.
+Impossible inputs are refused with a Chinese message naming the input, never silently computed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from tidu.policy.loader import FORMULA_INPUTS
+
+
+@dataclass(frozen=True)
+class KpiProblem:
+    kpi_id: str
+    input_key: str | None
+    message: str
+
+    @property
+    def field(self) -> str:
+        return f"kpis.{self.kpi_id}" + (f".{self.input_key}" if self.input_key else "")
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi_id: str
+    name: str
+    unit: str
+    value: float | None  # None when inputs are missing or invalid
+    missing: tuple[str, ...] = ()
+    problems: tuple[KpiProblem, ...] = field(default_factory=tuple)
+
+    @property
+    def status(self) -> str:
+        if self.problems:
+            return "invalid"
+        return "missing" if self.value is None else "computed"
+
+    def display(self) -> str:
+        if self.value is None:
+            return "—"
+        number = f"{self.value:.0f}" if self.unit in ("个", "家") else f"{self.value:.2f}"
+        return f"{number}{self.unit}"
+
+
+def _round(value: float) -> float:
+    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[float | None, KpiProblem | None]:
+    label = f"{kpi['name']}的“{spec['name']}”"
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None, KpiProblem(kpi["id"], spec["key"], f"{label}应为数字，实际为 {raw!r}")
+    value = float(raw)
+    if not math.isfinite(value):
+        return None, KpiProblem(kpi["id"], spec["key"], f"{label}不是有效数字")
+    if value < 0:
+        return None, KpiProblem(kpi["id"], spec["key"], f"{label}不能为负数（填写了 {raw}）")
+    if spec["kind"] == "count" and not value.is_integer():
+        return None, KpiProblem(kpi["id"], spec["key"], f"{label}是个数，应为整数（填写了 {raw}）")
+    if spec["kind"] == "rate" and value > 100:
+        return None, KpiProblem(kpi["id"], spec["key"], f"{label}是百分比，不能超过 100%（填写了 {raw}）")
+    return value, None
+
+
+def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult:
+    """Compute one KPI. ``inputs`` maps the pack's input keys to numbers; absent or None means not yet given."""
+    inputs = inputs or {}
+    base = {"kpi_id": kpi["id"], "name": kpi["name"], "unit": kpi["unit"]}
+    specs = {spec["key"]: spec for spec in kpi["inputs"]}
+    problems = [KpiProblem(kpi["id"], key, f"{kpi['name']}没有名为 {key!r} 的输入项（可用：{'、'.join(specs)}）")
+                for key in inputs if key not in specs]
+    values: dict[str, float] = {}
+    missing = []
+    for key, spec in specs.items():
+        raw = inputs.get(key)
+        if raw is None:
+            missing.append(key)
+            continue
+        value, problem = _check_input(kpi, spec, raw)
+        if problem:
+            problems.append(problem)
+        else:
+            values[key] = value
+    if problems:
+        return KpiResult(**base, value=None, missing=tuple(missing), problems=tuple(problems))
+    if missing:
+        return KpiResult(**base, value=None, missing=tuple(missing))
+
+    value, problem = _apply_formula(kpi, specs, values)
+    if problem:
+        return KpiResult(**base, value=None, problems=(problem,))
+    return KpiResult(**base, value=_round(value))
+
+
+def _apply_formula(kpi, specs, v) -> tuple[float, KpiProblem | None]:
+    formula, name = kpi["formula"], kpi["name"]
+    if formula == "count":
+        return v["value"], None
+    if formula == "ratio":
+        if v["whole"] == 0:
+            return 0, KpiProblem(kpi["id"], "whole", f"{name}的“{specs['whole']['name']}”为 0，无法计算比例")
+        if v["part"] > v["whole"]:
+            return 0, KpiProblem(kpi["id"], "part",
+                                 f"{name}的“{specs['part']['name']}”（{_num(v['part'])}）"
+                                 f"不能大于“{specs['whole']['name']}”（{_num(v['whole'])}）")
+        return v["part"] / v["whole"] * 100, None
+    if formula in ("increase", "decrease"):
+        if v["before"] == 0:
+            return 0, KpiProblem(kpi["id"], "before",
+                                 f"{name}的“{specs['before']['name']}”（基期值）为 0，无法计算变化率")
+        change = (v["after"] - v["before"]) if formula == "increase" else (v["before"] - v["after"])
+        return change / v["before"] * 100, None
+    if formula == "reuse_ratio":
+        total = v["reused"] + v["fresh"]
+        if total == 0:
+            return 0, KpiProblem(kpi["id"], "reused", f"{name}的重复利用水量与新鲜取水量均为 0，无法计算")
+        return v["reused"] / total * 100, None
+    raise ValueError(f"unknown formula kind {formula!r} (known: {', '.join(FORMULA_INPUTS)})")
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None) -> dict[str, KpiResult]:
+    """Compute every KPI of a pack; KPIs with no inputs come back as missing."""
+    kpi_inputs = kpi_inputs or {}
+    return {kpi_id: compute_kpi(kpi, kpi_inputs.get(kpi_id)) for kpi_id, kpi in kpi_definitions.items()}

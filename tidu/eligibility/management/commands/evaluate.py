@@ -1,0 +1,63 @@
+"""`tidu evaluate FILE.json`: judge one application file and print the verdict.
+
+Exit status: 0 when eligible and the tier is met, 1 when not, 2 when the file cannot be read or judged.
+"""
+
+import json
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tidu.eligibility.engine import evaluate
+from tidu.eligibility.interchange import InterchangeError, read_document
+from tidu.eligibility.report import verdict_text
+from tidu.policy.call_policy import CallPolicy
+from tidu.policy.loader import PackError, PackLibrary
+
+DEFAULT_CALL = "call-tianmen-2026-basic"
+
+
+class Command(BaseCommand):
+    help = "按申报批次的策略包判定一份申报数据（tidu.application/1 JSON），列出每一条款的结论。"
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="申报数据 JSON 文件")
+        parser.add_argument("--tier", help="按此等级判定（基础级、先进级……），默认取文件或批次的等级")
+        parser.add_argument("--format", choices=["json", "text"], default="text", help="输出格式")
+        parser.add_argument("--call", help="申报批次策略包编号，默认取文件中的 call 或 " + DEFAULT_CALL)
+
+    def handle(self, *args, **options):
+        try:
+            document = read_document(options["file"])
+            library = PackLibrary.from_directory(settings.TIDU_POLICY_DIR)
+            call_id = options["call"] or _call_pack_id(document) or DEFAULT_CALL
+            version = document.get("call_version") if isinstance(document, dict) else None
+            policy = CallPolicy.resolve(library, call_id, version)
+            verdict = evaluate(policy, document, tier=options["tier"])
+        except InterchangeError as exc:
+            self._fail(options, [{"field": field, "message": message} for field, message in exc.problems])
+        except PackError as exc:
+            self._fail(options, [{"field": exc.key, "message": str(exc)}])
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(verdict_text(verdict))
+        sys.exit(0 if verdict.eligible and verdict.tier_met else 1)
+
+    def _fail(self, options, problems):
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"error": "invalid_input", "problems": problems}, ensure_ascii=False, indent=2))
+        else:
+            self.stderr.write("无法判定：申报数据有误")
+            for problem in problems:
+                self.stderr.write(f"  {problem['field']}：{problem['message']}")
+        sys.exit(2)
+
+
+def _call_pack_id(document) -> str | None:
+    """Files name the call by its code (tianmen-2026-basic); its pack lives under call-<code>."""
+    if isinstance(document, dict) and isinstance(document.get("call"), str):
+        return "call-" + document["call"]
+    return None

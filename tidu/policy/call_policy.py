@@ -1,0 +1,178 @@
+"""One call resolved with the pack versions it pins: what the engine and the pages read (no Django)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tidu.policy.loader import DEFAULT_PACKS_DIR, Pack, PackError, PackLibrary, content_hash
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    call: Pack
+    taxonomy: Pack
+    tiers: Pack
+    kpis: Pack
+    maturity: Pack
+
+    @classmethod
+    def resolve(cls, library: PackLibrary, call_id: str, version: str | None = None) -> CallPolicy:
+        call = library.get(call_id, version) if version else library.latest(call_id)
+        if call.kind != "call":
+            raise PackError(call.path, "pack.kind", f"{call.ref} 不是申报批次（call）策略包")
+        pinned = {}
+        for kind, pin in call.content["packs"].items():
+            pack = library.get(pin["id"], pin["version"])
+            if pack.kind != kind:
+                raise PackError(call.path, f"content.packs.{kind}", f"{pack.ref} 的类型是 {pack.kind}，不是 {kind}")
+            pinned[kind] = pack
+        policy = cls(call=call, **pinned)
+        policy._check_cross_pack_references()
+        return policy
+
+    def _check_cross_pack_references(self) -> None:
+        tier_ids = set(self.tier_map)
+        if self.call.content["tier"] not in tier_ids:
+            raise PackError(self.call.path, "content.tier", f"批次等级 {self.call.content['tier']!r} 不在等级策略包中")
+        domains = set(self.domain_map)
+        for tier in self.tier_map.values():
+            for domain in tier["required_domains"] + [c["domain"] for c in tier["construction_content"]]:
+                if domain not in domains:
+                    raise PackError(self.tiers.path, f"content.tiers.{tier['id']}",
+                                    f"引用了分类策略包中不存在的建设领域 {domain!r}")
+
+    # --- identity -------------------------------------------------------------------------------
+    @property
+    def code(self) -> str:
+        return self.call.content["code"]
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Every pack this call's verdicts rest on, as kind -> id@version."""
+        return {"call": self.call.ref, "taxonomy": self.taxonomy.ref, "tiers": self.tiers.ref,
+                "kpis": self.kpis.ref, "maturity": self.maturity.ref}
+
+    @cached_property
+    def sha256(self) -> str:
+        return content_hash({kind: getattr(self, kind).sha256 for kind in self.versions})
+
+    # --- dates ----------------------------------------------------------------------------------
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.call.content["timezone"])
+
+    @property
+    def window_opens(self) -> dt.date:
+        return dt.date.fromisoformat(self.call.content["window"]["opens"])
+
+    @property
+    def window_closes(self) -> dt.date:
+        return dt.date.fromisoformat(self.call.content["window"]["closes"])
+
+    @property
+    def township_deadline(self) -> dt.date:
+        return dt.date.fromisoformat(self.call.content["township_deadline"]["date"])
+
+    def start_of_day(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.timezone)
+
+    def end_of_day_exclusive(self, day: dt.date) -> dt.datetime:
+        """The first instant after ``day`` in the call's timezone: deadlines are inclusive of the whole day."""
+        return self.start_of_day(day + dt.timedelta(days=1))
+
+    @property
+    def opens_at(self) -> dt.datetime:
+        return self.start_of_day(self.window_opens)
+
+    @property
+    def closes_before(self) -> dt.datetime:
+        return self.end_of_day_exclusive(self.window_closes)
+
+    def is_open_at(self, moment: dt.datetime) -> bool:
+        return self.opens_at <= moment < self.closes_before
+
+    @property
+    def lookback_start(self) -> dt.date:
+        """First day counted in 近三年: the same calendar day ``lookback_years`` before the window opens."""
+        years = self.call.content["lookback_years"]
+        opens = self.window_opens
+        try:
+            return opens.replace(year=opens.year - years)
+        except ValueError:  # 29 February
+            return opens.replace(year=opens.year - years, day=28)
+
+    # --- texts and catalogues -------------------------------------------------------------------
+    @cached_property
+    def conditions(self) -> dict[str, str]:
+        return {c["clause"]: c["text"] for c in self.call.content["conditions"]}
+
+    @cached_property
+    def basic_requirements(self) -> dict[str, str]:
+        return {c["clause"]: c["text"] for c in self.tiers.content["basic_requirements"]}
+
+    @cached_property
+    def tier_map(self) -> dict[str, dict[str, Any]]:
+        return {tier["id"]: tier for tier in self.tiers.content["tiers"]}
+
+    @property
+    def call_tier(self) -> dict[str, Any]:
+        return self.tier_map[self.call.content["tier"]]
+
+    def find_tier(self, id_or_name: str) -> dict[str, Any] | None:
+        for tier in self.tier_map.values():
+            if id_or_name in (tier["id"], tier["name"], tier["name_en"]):
+                return tier
+        return None
+
+    @cached_property
+    def domain_map(self) -> dict[str, dict[str, Any]]:
+        return {d["id"]: d for d in sorted(self.taxonomy.content["domains"], key=lambda d: d["order"])}
+
+    @cached_property
+    def link_map(self) -> dict[str, dict[str, Any]]:
+        return {link["id"]: link for link in self.taxonomy.content["links"]}
+
+    @cached_property
+    def scenario_map(self) -> dict[str, dict[str, Any]]:
+        return {s["id"]: s for s in sorted(self.taxonomy.content["scenarios"], key=lambda s: s["number"])}
+
+    def domain_of_scenario(self, scenario_id: str) -> str:
+        return self.link_map[self.scenario_map[scenario_id]["link"]]["domain"]
+
+    @cached_property
+    def kpi_map(self) -> dict[str, dict[str, Any]]:
+        return {k["id"]: k for k in sorted(self.kpis.content["kpis"], key=lambda k: k["number"])}
+
+    @cached_property
+    def kpi_categories(self) -> dict[str, dict[str, Any]]:
+        return {c["id"]: c for c in self.kpis.content["categories"]}
+
+    @cached_property
+    def maturity_levels(self) -> dict[int, dict[str, Any]]:
+        return {level["level"]: level for level in self.maturity.content["levels"]}
+
+    @property
+    def revenue_min_10k_yuan(self) -> float:
+        return float(self.call.content["above_designated_size"]["revenue_min_10k_yuan"])
+
+    @property
+    def branch_industries(self) -> list[dict[str, str]]:
+        return self.call.content["branch_industries"]["industries"]
+
+    @property
+    def region_aliases(self) -> list[str]:
+        region = self.call.content["region"]
+        return [region["city"], region["province"] + region["city"], *region["aliases"]]
+
+    @property
+    def region_name(self) -> str:
+        region = self.call.content["region"]
+        return region["province"] + region["city"]
+
+
+def load_call_policy(call_id: str, version: str | None = None, directory=DEFAULT_PACKS_DIR) -> CallPolicy:
+    return CallPolicy.resolve(PackLibrary.from_directory(directory), call_id, version)

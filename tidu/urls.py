@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tidu.policy import views as policy_views
+
+urlpatterns = [
+    path("", policy_views.call_list, name="home"),
+    path("", include("tidu.policy.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
