@@ -48,6 +48,10 @@ class KpiResult:
         return f"{number}{self.unit}"
 
 
+# No real KPI input comes near this; larger numbers are typing mistakes (extra zeros, wrong unit).
+MAX_INPUT = 1e12
+
+
 def _round(value: float) -> float:
     return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
@@ -56,9 +60,14 @@ def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[f
     label = f"{kpi['name']}的“{spec['name']}”"
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None, KpiProblem(kpi["id"], spec["key"], f"{label}应为数字，实际为 {raw!r}")
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:
+        value = math.inf
     if not math.isfinite(value):
         return None, KpiProblem(kpi["id"], spec["key"], f"{label}不是有效数字")
+    if abs(value) > MAX_INPUT:
+        return None, KpiProblem(kpi["id"], spec["key"], f"{label}数值过大（{raw}），请核对单位与位数")
     if value < 0:
         return None, KpiProblem(kpi["id"], spec["key"], f"{label}不能为负数（填写了 {raw}）")
     if spec["kind"] == "count" and not value.is_integer():

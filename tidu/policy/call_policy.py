@@ -26,7 +26,11 @@ class CallPolicy:
             raise PackError(call.path, "pack.kind", f"{call.ref} 不是申报批次（call）策略包")
         pinned = {}
         for kind, pin in call.content["packs"].items():
-            pack = library.get(pin["id"], pin["version"])
+            try:
+                pack = library.get(pin["id"], pin["version"])
+            except PackError:
+                raise PackError(call.path, f"content.packs.{kind}",
+                                f"锁定的策略包 {pin['id']}@{pin['version']} 不存在") from None
             if pack.kind != kind:
                 raise PackError(call.path, f"content.packs.{kind}", f"{pack.ref} 的类型是 {pack.kind}，不是 {kind}")
             pinned[kind] = pack

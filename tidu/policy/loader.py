@@ -7,6 +7,7 @@ be re-explained with exactly the rules it was judged by.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -46,6 +47,7 @@ class Pack:
     content: dict[str, Any]
     sha256: str
     path: str = field(default="", compare=False)
+    description: str = ""
 
     @property
     def ref(self) -> str:
@@ -57,6 +59,8 @@ class Pack:
     def as_document(self) -> dict[str, Any]:
         header = {"id": self.id, "kind": self.kind, "version": self.version, "title": self.title,
                   "sources": list(self.sources)}
+        if self.description:
+            header["description"] = self.description
         return {"pack": header, "content": self.content}
 
 
@@ -67,7 +71,9 @@ def _validators() -> dict[str, Draft202012Validator]:
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
         schemas[schema["$id"]] = schema
     registry = Registry().with_resources((key, Resource.from_contents(value)) for key, value in schemas.items())
-    return {kind: Draft202012Validator(schemas[f"tidu:{kind}"], registry=registry) for kind in PACK_KINDS}
+    return {kind: Draft202012Validator(schemas[f"tidu:{kind}"], registry=registry,
+                                       format_checker=Draft202012Validator.FORMAT_CHECKER)
+            for kind in PACK_KINDS}
 
 
 def content_hash(document: dict[str, Any]) -> str:
@@ -98,6 +104,7 @@ def parse_pack(document: Any, path: Path | str = "<内存>") -> Pack:
         content=document["content"],
         sha256=content_hash(document),
         path=str(path),
+        description=header.get("description", ""),
     )
 
 
@@ -206,7 +213,7 @@ def _check_references(document: dict[str, Any], path) -> None:
             raise PackError(path, "content.levels", "等级须按 1 至 5 依次排列且不重复")
     elif kind == "call":
         _require_unique(path, content["conditions"], "conditions", key="clause")
-        if content["window"]["opens"] > content["window"]["closes"]:
+        if dt.date.fromisoformat(content["window"]["opens"]) > dt.date.fromisoformat(content["window"]["closes"]):
             raise PackError(path, "content.window", "申报开始日期晚于截止日期")
 
 
@@ -239,7 +246,7 @@ class PackLibrary:
         return cls(load_pack_file(path) for path in sorted(directory.glob("*/*.yaml")))
 
     def __iter__(self):
-        return iter(sorted(self._packs.values(), key=lambda p: (p.kind, p.id, _version_key(p.version))))
+        return iter(sorted(self._packs.values(), key=lambda p: (p.kind, p.id, version_key(p.version))))
 
     def get(self, pack_id: str, version: str) -> Pack:
         try:
@@ -251,11 +258,11 @@ class PackLibrary:
         versions = [pack for (pid, _), pack in self._packs.items() if pid == pack_id]
         if not versions:
             raise PackError(pack_id, "", f"找不到策略包 {pack_id}")
-        return max(versions, key=lambda p: _version_key(p.version))
+        return max(versions, key=lambda p: version_key(p.version))
 
     def calls(self) -> list[Pack]:
         return [pack for pack in self if pack.kind == "call"]
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))

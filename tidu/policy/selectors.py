@@ -13,7 +13,7 @@ def _pack_from_row(row: PolicyPack) -> Pack:
     header = row.document["pack"]
     return Pack(id=row.pack_id, kind=row.kind, version=row.version, title=row.title,
                 sources=tuple(header["sources"]), content=row.document["content"], sha256=row.sha256,
-                path=f"db:{row.ref}")
+                path=f"db:{row.ref}", description=header.get("description", ""))
 
 
 def call_policy_for(call: Call) -> CallPolicy:

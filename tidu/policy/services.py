@@ -8,6 +8,7 @@ from django.db import transaction
 
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.loader import Pack, PackError, PackLibrary
+from tidu.policy.loader import version_key as _version_key
 from tidu.policy.models import Call, PolicyPack
 
 
@@ -40,6 +41,9 @@ def policy_load_library(library: PackLibrary) -> LoadReport:
         if call_pack.version != library.latest(call_pack.id).version:
             continue
         policy = CallPolicy.resolve(library, call_pack.id, call_pack.version)
+        current = Call.objects.filter(code=policy.code).select_related("call_pack").first()
+        if current and _version_key(current.call_pack.version) > _version_key(call_pack.version):
+            continue  # never move a call back to an older pack because an older library was loaded
         call, _ = Call.objects.update_or_create(
             code=policy.code,
             defaults={
