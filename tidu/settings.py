@@ -39,9 +39,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
+    "django_tasks_db",
     "tidu.core",
+    "tidu.accounts",
+    "tidu.enterprises",
     "tidu.policy",
+    "tidu.applications",
     "tidu.eligibility",
+    "tidu.documents",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +89,7 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,3 +167,15 @@ LOGGING = {
 }
 
 SITE_TITLE = _("智能工厂梯度培育申报评价平台")
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
+# Evidence uploads (佐证材料)
+TIDU_EVIDENCE_MAX_BYTES = int(os.environ.get("TIDU_EVIDENCE_MAX_BYTES", str(50 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Repeated failed logins lock an account for a while (counted per username).
+TIDU_LOGIN_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_MAX_FAILURES", "5"))
+TIDU_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("TIDU_LOGIN_LOCKOUT_MINUTES", "15"))

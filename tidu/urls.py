@@ -6,6 +6,10 @@ from tidu.policy import views as policy_views
 urlpatterns = [
     path("", policy_views.call_list, name="home"),
     path("", include("tidu.policy.urls")),
+    path("accounts/", include("tidu.accounts.urls")),
+    path("enterprises/", include("tidu.enterprises.urls")),
+    path("applications/", include("tidu.applications.urls")),
+    path("documents/", include("tidu.documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

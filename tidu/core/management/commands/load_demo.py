@@ -9,7 +9,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_MODULES = ["tidu.core.demo"]
+DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,73 @@
+"""Who may do what, decided from the user's role and organisation. Every view and selector asks here.
+
+A superuser counts as 系统管理员 (admin) whatever role is stored on it.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from tidu.accounts.models import Organisation, User
+
+Role = User.Role
+
+
+def role_of(user) -> str | None:
+    """The user's effective role, or None for an anonymous visitor."""
+    if user is None or not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    return user.role
+
+
+def is_enterprise_user(user) -> bool:
+    return role_of(user) == Role.ENTERPRISE
+
+
+def is_township_user(user) -> bool:
+    return role_of(user) == Role.TOWNSHIP
+
+
+def is_city_user(user) -> bool:
+    """City level: 市经信局经办人, or 系统管理员 who acts with the same reach."""
+    return role_of(user) in (Role.CITY, Role.ADMIN)
+
+
+def is_admin(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def is_expert(user) -> bool:
+    return role_of(user) == Role.EXPERT
+
+
+def unit_of(user) -> Organisation | None:
+    """The township unit (乡镇、办事处、农场、开发区) the user works for or, for an enterprise user, belongs to."""
+    role = role_of(user)
+    organisation = user.organisation if role in (Role.TOWNSHIP, Role.ENTERPRISE) else None
+    if organisation is None:
+        return None
+    if role == Role.TOWNSHIP:
+        return organisation if organisation.is_unit else None
+    parent = organisation.parent if organisation.kind == Organisation.Kind.ENTERPRISE else None
+    return parent if parent is not None and parent.is_unit else None
+
+
+def role_required(*roles):
+    """View decorator: anonymous visitors go to the login page; users of any other role get 403."""
+    allowed = {str(role) for role in roles}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if role_of(request.user) not in allowed:
+                raise PermissionDenied("当前账号的角色无权访问此页面。")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,125 @@
+"""Account rules as plain functions: login lockout, and where each role lands after logging in.
+
+Lockout: after ``settings.TIDU_LOGIN_MAX_FAILURES`` failed logins for one username within
+``settings.TIDU_LOGIN_LOCKOUT_MINUTES`` of the first of them, the username is locked for
+``TIDU_LOGIN_LOCKOUT_MINUTES``; while locked, every attempt is refused, even with the right password.
+A successful login (or a password reset) clears the count. Usernames are counted case-insensitively,
+whether or not such a user exists, so that the answers do not reveal which accounts exist.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from tidu.accounts import permissions
+from tidu.accounts.models import LoginThrottle, User
+
+
+@dataclass(frozen=True)
+class LockStatus:
+    locked: bool
+    failures: int = 0
+    until: datetime | None = None
+
+    @property
+    def remaining(self) -> int:
+        """Failed attempts left before the lock (0 when locked)."""
+        return 0 if self.locked else max(max_failures() - self.failures, 0)
+
+
+def max_failures() -> int:
+    return settings.TIDU_LOGIN_MAX_FAILURES
+
+
+def lockout_window() -> timedelta:
+    return timedelta(minutes=settings.TIDU_LOGIN_LOCKOUT_MINUTES)
+
+
+def throttle_key(username: str | None) -> str:
+    return (username or "").strip().casefold()[:150]
+
+
+def _status(row: LoginThrottle | None, now: datetime) -> LockStatus:
+    if row is None:
+        return LockStatus(locked=False)
+    if row.locked_until is not None:
+        if row.locked_until > now:
+            return LockStatus(locked=True, failures=row.failures, until=row.locked_until)
+        return LockStatus(locked=False)  # the lock has run out: a fresh start
+    if row.window_started_at is None or now - row.window_started_at >= lockout_window():
+        return LockStatus(locked=False)
+    return LockStatus(locked=False, failures=row.failures)
+
+
+def login_lock_status(username: str, *, now: datetime | None = None) -> LockStatus:
+    """Is this username locked now, and how many failures count against it?"""
+    now = now or timezone.now()
+    return _status(LoginThrottle.objects.filter(username=throttle_key(username)).first(), now)
+
+
+def record_login_failure(username: str, *, now: datetime | None = None) -> LockStatus:
+    """Count one failed login; lock the username when the count reaches the maximum."""
+    now = now or timezone.now()
+    key = throttle_key(username)
+    with transaction.atomic():
+        row, _ = LoginThrottle.objects.select_for_update().get_or_create(username=key)
+        current = _status(row, now)
+        if current.locked:
+            return current
+        row.failures = current.failures + 1
+        if current.failures == 0:
+            row.window_started_at = now
+        row.last_failure_at = now
+        row.locked_until = now + lockout_window() if row.failures >= max_failures() else None
+        row.save()
+        return _status(row, now)
+
+
+def reset_login_failures(username: str) -> None:
+    """Forget failures and any lock for the username (successful login, password reset, admin unlock)."""
+    LoginThrottle.objects.filter(username=throttle_key(username)).delete()
+
+
+def record_login_success(username: str) -> None:
+    reset_login_failures(username)
+
+
+def _local_time_text(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def lockout_message(status: LockStatus, *, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    minutes = max(1, math.ceil((status.until - now).total_seconds() / 60))
+    return (f"该账号因连续 {max_failures()} 次登录失败，已被临时锁定。"
+            f"请于 {_local_time_text(status.until)}（北京时间）后重试，约 {minutes} 分钟后解锁。"
+            "如忘记密码，可使用“忘记密码”重设。")
+
+
+def failure_message(status: LockStatus) -> str:
+    text = "用户名或密码不正确。请注意：用户名和密码均区分大小写。"
+    if 0 < status.remaining < max_failures():
+        text += (f"再连续失败 {status.remaining} 次，该账号将被临时锁定 "
+                 f"{settings.TIDU_LOGIN_LOCKOUT_MINUTES} 分钟。")
+    return text
+
+
+def dashboard_url_for(user: User) -> str:
+    """Where a user lands after logging in (the 工作台 link), by role."""
+    role = permissions.role_of(user)
+    if role == User.Role.ENTERPRISE:
+        try:
+            return reverse("applications:home")
+        except NoReverseMatch:  # the applications area is not wired up yet
+            return reverse("enterprises:my_enterprise")
+    if role == User.Role.TOWNSHIP:
+        return reverse("enterprises:unit_enterprises")
+    if role in (User.Role.CITY, User.Role.ADMIN):
+        return reverse("enterprises:all_enterprises")
+    return reverse("accounts:profile")

@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.db import models
+
+from tidu.accounts.models import Organisation
+
+
+class Enterprise(models.Model):
+    """An applicant (申报主体). Its organisation node sits under the township unit it belongs to."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待乡镇确认"
+        CONFIRMED = "confirmed", "已确认"
+        REJECTED = "rejected", "未通过确认"
+
+    class LegalStatus(models.TextChoices):
+        LEGAL_PERSON = "legal_person", "独立法人"
+        BRANCH = "branch", "法人的分支机构"
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="enterprise",
+                                        verbose_name="组织")
+    name = models.CharField("企业名称", max_length=200)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    legal_status = models.CharField("法人类型", max_length=20, choices=LegalStatus.choices,
+                                    default=LegalStatus.LEGAL_PERSON)
+    industry_code = models.CharField("所属行业（GB/T 4754-2017）", max_length=5)
+    registered_region = models.CharField("登记注册地", max_length=100, default="湖北省天门市")
+    address = models.CharField("地址", max_length=300, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = models.CharField("联系电话", max_length=30)
+    contact_email = models.EmailField("联系邮箱", blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    status_note = models.CharField("确认意见", max_length=500, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="确认人")
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "企业"
+        verbose_name_plural = "企业"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def unit(self) -> Organisation:
+        """The township unit (乡镇、办事处、农场、开发区) that recommends this enterprise."""
+        return self.organisation.parent
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def industry_display(self) -> str:
+        """The industry code with its GB/T 4754-2017 门类 and 大类 names."""
+        from tidu.enterprises.industries import describe
+
+        return describe(self.industry_code)

@@ -1,0 +1,40 @@
+"""Which enterprises a user may see. Every enterprise page and service reads through here."""
+
+from django.db.models import Count, QuerySet
+
+from tidu.accounts import permissions
+from tidu.accounts.models import Organisation, User
+from tidu.enterprises.models import Enterprise
+
+
+def enterprises_visible_to(user) -> QuerySet[Enterprise]:
+    """Enterprise user: its own; township user: its unit's; city/admin: all; expert and anonymous: none."""
+    enterprises = Enterprise.objects.select_related("organisation__parent")
+    role = permissions.role_of(user)
+    if role in (User.Role.CITY, User.Role.ADMIN):
+        return enterprises
+    if role == User.Role.TOWNSHIP:
+        unit = permissions.unit_of(user)
+        return enterprises.filter(organisation__parent=unit) if unit is not None else enterprises.none()
+    if role == User.Role.ENTERPRISE and user.organisation_id is not None:
+        return enterprises.filter(organisation_id=user.organisation_id)
+    return enterprises.none()
+
+
+def enterprise_of(user) -> Enterprise | None:
+    """The enterprise an enterprise user acts for, if any."""
+    if not permissions.is_enterprise_user(user) or user.organisation_id is None:
+        return None
+    return Enterprise.objects.select_related("organisation__parent").filter(
+        organisation_id=user.organisation_id).first()
+
+
+def active_units() -> QuerySet[Organisation]:
+    """Township units an enterprise can register under."""
+    return Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS, is_active=True).order_by("kind", "name")
+
+
+def status_counts(enterprises: QuerySet[Enterprise]) -> list[tuple[str, str, int]]:
+    """[(status, label, count)] for every status, in the order the statuses are declared."""
+    counts = dict(enterprises.order_by().values_list("status").annotate(n=Count("id")))
+    return [(status, label, counts.get(status, 0)) for status, label in Enterprise.Status.choices]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from tidu.enterprises import views
+
+app_name = "enterprises"
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("mine/", views.my_enterprise, name="my_enterprise"),
+    path("unit/", views.unit_enterprises, name="unit_enterprises"),
+    path("all/", views.all_enterprises, name="all_enterprises"),
+    path("<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("<int:pk>/confirm/", views.enterprise_confirm, name="enterprise_confirm"),
+    path("<int:pk>/reject/", views.enterprise_reject, name="enterprise_reject"),
+]

@@ -1,0 +1,138 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from tidu.accounts import permissions
+from tidu.accounts.models import User
+from tidu.accounts.permissions import role_required
+from tidu.accounts.services import dashboard_url_for
+from tidu.enterprises import selectors, services
+from tidu.enterprises.forms import ContactsForm, EnterpriseFilterForm, RegistrationForm, RejectForm
+
+Role = User.Role
+PAGE_SIZE = 50
+
+
+def register(request):
+    if request.user.is_authenticated:
+        messages.info(request, "您已登录。如需为另一家企业登记，请先退出当前账号。")
+        return redirect("accounts:dashboard")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise, user = services.enterprise_register(**form.registration_data())
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            login(request, user)
+            messages.success(request, f"“{enterprise.name}”登记成功，等待{enterprise.unit.name}确认。")
+            return redirect("enterprises:my_enterprise")
+    return render(request, "enterprises/register.html", {"form": form})
+
+
+@role_required(Role.ENTERPRISE)
+def my_enterprise(request):
+    enterprise = selectors.enterprise_of(request.user)
+    if enterprise is None:
+        return render(request, "enterprises/my_enterprise.html", {"enterprise": None})
+    initial = {"contact_name": enterprise.contact_name, "contact_phone": enterprise.contact_phone,
+               "contact_email": enterprise.contact_email}
+    form = ContactsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enterprise_update_contacts(enterprise, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "联系人信息已保存。")
+            return redirect("enterprises:my_enterprise")
+    return render(request, "enterprises/my_enterprise.html", {"enterprise": enterprise, "form": form})
+
+
+@role_required(Role.TOWNSHIP)
+def unit_enterprises(request):
+    enterprises = selectors.enterprises_visible_to(request.user)
+    counts = selectors.status_counts(enterprises)
+    status = request.GET.get("status", "")
+    if status in {value for value, _, _ in counts}:
+        enterprises = enterprises.filter(status=status)
+    rows = [(enterprise, services.can_confirm(enterprise, request.user), services.can_reject(enterprise, request.user))
+            for enterprise in enterprises]
+    return render(request, "enterprises/unit_enterprises.html", {
+        "unit": permissions.unit_of(request.user), "rows": rows, "counts": counts, "status": status})
+
+
+@role_required(Role.CITY, Role.ADMIN)
+def all_enterprises(request):
+    visible = selectors.enterprises_visible_to(request.user)
+    filters = EnterpriseFilterForm(request.GET or None)
+    enterprises = filters.apply(visible) if request.GET else visible
+    page = Paginator(enterprises.order_by("organisation__parent__name", "name"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "enterprises/all_enterprises.html", {
+        "filters": filters, "page": page, "counts": selectors.status_counts(enterprises),
+        "total": visible.count(), "query": query.urlencode()})
+
+
+@login_required
+def enterprise_detail(request, pk):
+    enterprise = get_object_or_404(selectors.enterprises_visible_to(request.user), pk=pk)
+    return render(request, "enterprises/enterprise_detail.html", _detail_context(request, enterprise))
+
+
+@require_POST
+@role_required(Role.TOWNSHIP)
+def enterprise_confirm(request, pk):
+    enterprise = get_object_or_404(selectors.enterprises_visible_to(request.user), pk=pk)
+    try:
+        services.enterprise_confirm(enterprise, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"已确认“{enterprise.name}”为本单位企业，并已通知企业联系人。")
+    return _back(request)
+
+
+@require_POST
+@role_required(Role.TOWNSHIP)
+def enterprise_reject(request, pk):
+    enterprise = get_object_or_404(selectors.enterprises_visible_to(request.user), pk=pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.enterprise_reject(enterprise, request.user, form.cleaned_data["reason"])
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                form.add_error("reason", error.error_dict.get("reason", []))
+            else:
+                messages.error(request, " ".join(error.messages))
+                return _back(request)
+        else:
+            messages.success(request, f"已退回“{enterprise.name}”的登记，并已把理由通知企业联系人。")
+            return _back(request)
+    context = _detail_context(request, enterprise, reject_form=form)
+    return render(request, "enterprises/enterprise_detail.html", context, status=400)
+
+
+def _detail_context(request, enterprise, reject_form=None) -> dict:
+    return {
+        "enterprise": enterprise,
+        "can_confirm": services.can_confirm(enterprise, request.user),
+        "can_reject": services.can_reject(enterprise, request.user),
+        "reject_form": reject_form or RejectForm(),
+        "back_url": dashboard_url_for(request.user),
+    }
+
+
+def _back(request):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return redirect(target)
+    return redirect("enterprises:unit_enterprises")
