@@ -9,7 +9,7 @@ def load(out) -> list[tuple[str, str, str]]:
     """Create the demo administrator; return the logins to print as (role, username, password)."""
     user_model = get_user_model()
     admin, created = user_model.objects.get_or_create(
-        username="admin", defaults={"is_staff": True, "is_superuser": True, "email": "admin@tidu.example"})
+        username="admin", defaults={"is_staff": True, "is_superuser": True, "role": "admin", "email": "admin@tidu.example"})
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()

@@ -120,7 +120,7 @@ class _Judgement:
         region = self.enterprise.get("registered_region")
         if not region:
             checks.append(Check(MISSING, "尚未填写登记注册地"))
-        elif any(alias in region for alias in self.policy.region_aliases):
+        elif any(region.replace(" ", "").startswith(alias) for alias in self.policy.region_aliases):
             checks.append(Check(PASS, f"在{self.policy.region_name}内注册（{region}）"))
         else:
             checks.append(Check(FAIL, f"登记注册地为“{region}”，不在{self.policy.region_name}内"))

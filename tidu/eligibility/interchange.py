@@ -50,15 +50,25 @@ def read_document(path: Path | str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InterchangeError([("（文件）", f"无法读取文件 {path}：{exc}")]) from exc
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InterchangeError([("（文件）", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")]) from exc
+
+
+def _refuse_constant(name: str):
+    raise json.JSONDecodeError(f"不接受 {name}（不是有效数字）", name, 0)
+
+
+# Submission times outside these years are typing mistakes; they also keep timezone arithmetic in range.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 def parse_submitted_at(value: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError("year out of range")
     return moment
 
 
@@ -66,36 +76,52 @@ def validate(document: Any, policy: CallPolicy) -> dict[str, Any]:
     """Return the document when it can be judged under ``policy``; raise InterchangeError listing every problem."""
     if not isinstance(document, dict):
         raise InterchangeError([("（顶层）", "申报数据应为 JSON 对象")])
-    problems = describe_all(_validator().iter_errors(document))
-    if problems:
-        raise InterchangeError(problems)
-
-    if "call" in document and document["call"] != policy.code:
+    schema_problems = describe_all(_validator().iter_errors(document))
+    problems: list[tuple[str, str]] = []
+    # The checks below also run on a document with schema errors, so that every problem is reported at once;
+    # each one looks only at parts that have the right shape.
+    if isinstance(document.get("call"), str) and document["call"] != policy.code:
         problems.append(("call", f"本数据属于批次 {document['call']!r}，不是 {policy.code!r}"))
-    if "tier" in document and policy.find_tier(document["tier"]) is None:
+    if isinstance(document.get("tier"), str) and policy.find_tier(document["tier"]) is None:
         names = "、".join(t["name"] for t in policy.tier_map.values())
         problems.append(("tier", f"未知的申报等级 {document['tier']!r}，应为 {names} 之一"))
-    if "submitted_at" in document:
+    if isinstance(document.get("submitted_at"), str):
         try:
             parse_submitted_at(document["submitted_at"])
         except ValueError:
-            problems.append(("submitted_at", f"{document['submitted_at']!r} 不是有效的带时区时间"))
+            problems.append(("submitted_at", f"{document['submitted_at']!r} 不是有效的带时区时间"
+                                             f"（年份须在 {EARLIEST_YEAR}–{LATEST_YEAR} 之间）"))
 
+    scenarios = document.get("scenarios")
     seen: set[str] = set()
-    for index, scenario in enumerate(document.get("scenarios", [])):
-        if scenario["id"] not in policy.scenario_map:
-            problems.append((f"scenarios[{index}].id", f"场景目录中没有编号 {scenario['id']}"))
-        elif scenario["id"] in seen:
-            problems.append((f"scenarios[{index}].id", f"场景 {scenario['id']} 重复填报"))
-        seen.add(scenario["id"])
+    for index, scenario in enumerate(scenarios if isinstance(scenarios, list) else []):
+        scenario_id = scenario.get("id") if isinstance(scenario, dict) else None
+        if not isinstance(scenario_id, str):
+            continue
+        if scenario_id not in policy.scenario_map:
+            problems.append((f"scenarios[{index}].id", f"场景目录中没有编号 {scenario_id}"))
+        elif scenario_id in seen:
+            problems.append((f"scenarios[{index}].id", f"场景 {scenario_id} 重复填报"))
+        seen.add(scenario_id)
 
-    for kpi_id, inputs in document.get("kpis", {}).items():
+    kpis = document.get("kpis")
+    for kpi_id, inputs in (kpis.items() if isinstance(kpis, dict) else []):
         if kpi_id not in policy.kpi_map:
             problems.append((f"kpis.{kpi_id}", "指标目录中没有该指标编号"))
+            continue
+        if not isinstance(inputs, dict):
             continue
         result = compute_kpi(policy.kpi_map[kpi_id], inputs)
         problems.extend((problem.field, problem.message) for problem in result.problems)
 
+    # A field the schema already faulted is not reported a second time by the checks above.
+    faulted = [field for field, _ in schema_problems]
+    problems = schema_problems + [(field, message) for field, message in problems
+                                  if not any(_same_or_nested(field, other) for other in faulted)]
     if problems:
         raise InterchangeError(problems)
     return document
+
+
+def _same_or_nested(field: str, other: str) -> bool:
+    return field == other or field.startswith(other + ".") or field.startswith(other + "[")

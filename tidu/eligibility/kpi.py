@@ -50,6 +50,8 @@ class KpiResult:
 
 # No real KPI input comes near this; larger numbers are typing mistakes (extra zeros, wrong unit).
 MAX_INPUT = 1e12
+# A change rate beyond this comes from a baseline typed far too small, not from a real improvement.
+MAX_RESULT = 1e9
 
 
 def _round(value: float) -> float:
@@ -102,6 +104,9 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
         return KpiResult(**base, value=None, missing=tuple(missing))
 
     value, problem = _apply_formula(kpi, specs, values)
+    if problem is None and not (math.isfinite(value) and abs(value) <= MAX_RESULT):
+        first = next(iter(specs))
+        problem = KpiProblem(kpi["id"], first, f"{kpi['name']}的计算结果异常（{value:g}），请核对基期值与单位")
     if problem:
         return KpiResult(**base, value=None, problems=(problem,))
     return KpiResult(**base, value=_round(value))

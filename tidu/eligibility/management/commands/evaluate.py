@@ -39,18 +39,18 @@ class Command(BaseCommand):
         except InterchangeError as exc:
             self._fail(options, [{"field": field, "message": message} for field, message in exc.problems])
         except PackError as exc:
-            self._fail(options, [{"field": exc.key, "message": str(exc)}])
+            self._fail(options, [{"field": exc.key, "message": str(exc)}], heading="无法判定：策略包有误")
         if options["format"] == "json":
             self.stdout.write(json.dumps(verdict.as_dict(), ensure_ascii=False, indent=2))
         else:
             self.stdout.write(verdict_text(verdict))
         sys.exit(0 if verdict.eligible and verdict.tier_met else 1)
 
-    def _fail(self, options, problems):
+    def _fail(self, options, problems, heading="无法判定：申报数据有误"):
         if options["format"] == "json":
             self.stdout.write(json.dumps({"error": "invalid_input", "problems": problems}, ensure_ascii=False, indent=2))
         else:
-            self.stderr.write("无法判定：申报数据有误")
+            self.stderr.write(heading)
             for problem in problems:
                 self.stderr.write(f"  {problem['field']}：{problem['message']}")
         sys.exit(2)
