@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "tidu.applications",
     "tidu.eligibility",
     "tidu.documents",
+    "tidu.notifications",
+    "tidu.review",
+    "tidu.experts",
+    "tidu.onsite",
+    "tidu.publicity",
+    "tidu.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,12 @@ urlpatterns = [
     path("enterprises/", include("tidu.enterprises.urls")),
     path("applications/", include("tidu.applications.urls")),
     path("documents/", include("tidu.documents.urls")),
+    path("notifications/", include("tidu.notifications.urls")),
+    path("review/", include("tidu.review.urls")),
+    path("experts/", include("tidu.experts.urls")),
+    path("onsite/", include("tidu.onsite.urls")),
+    path("publicity/", include("tidu.publicity.urls")),
+    path("dashboards/", include("tidu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

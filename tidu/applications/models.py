@@ -18,6 +18,8 @@ class Application(models.Model):
     returned_sections = models.JSONField("退回补正的部分", default=dict, blank=True)
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name="退回人")
+    # The state a returned application goes back to when resubmitted: the reviewer who returned it.
+    return_to = models.CharField("补正后回到", max_length=40, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

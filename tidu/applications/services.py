@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,11 +25,19 @@ from tidu.applications.sections import (
     CleanResult,
     clean_section,
 )
-from tidu.applications.workflow import EDITABLE_STATES, TRANSITIONS_BY_ACTION, State, state_label
+from tidu.applications.workflow import (
+    EDITABLE_STATES,
+    ENTERPRISE_ACTIONS,
+    RETURN_TO,
+    TRANSITIONS_BY_ACTION,
+    State,
+    state_label,
+)
 from tidu.eligibility.engine import evaluate
 from tidu.eligibility.findings import Verdict
 from tidu.eligibility.interchange import FORMAT
 from tidu.enterprises.models import Enterprise
+from tidu.notifications.services import notify
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -322,7 +329,8 @@ def application_submit(*, application: Application, user, idempotency_key: str,
             submission.save(update_fields=["number"])
             _apply_transition(application, TRANSITIONS_BY_ACTION[action], user, content_sha256=digest)
             application.returned_sections = {}
-            application.save(update_fields=["returned_sections", "updated_at"])
+            application.return_to = ""
+            application.save(update_fields=["returned_sections", "return_to", "updated_at"])
             return submission
     except IntegrityError:
         # Two requests with one key: the other one won; answer with its receipt.
@@ -336,11 +344,14 @@ def application_submit(*, application: Application, user, idempotency_key: str,
 
 def _apply_transition(application: Application, transition, user, reason: str = "",
                       section_reasons: dict[str, str] | None = None, content_sha256: str = "") -> ApplicationEvent:
+    target = transition.target
+    if target == RETURN_TO:
+        target = application.return_to or State.SUBMITTED
     event = ApplicationEvent.objects.create(
         application=application, action=transition.action, from_status=application.status,
-        to_status=transition.target, actor=user, actor_role=user.role, reason=reason,
+        to_status=target, actor=user, actor_role=user.role, reason=reason,
         section_reasons=section_reasons or {}, content_sha256=content_sha256 or content_hash(application))
-    application.status = transition.target
+    application.status = target
     application.save(update_fields=["status", "updated_at"])
     return event
 
@@ -349,7 +360,7 @@ def application_transition(*, application: Application, action: str, user, reaso
                            section_reasons: dict[str, str] | None = None) -> ApplicationEvent:
     """Perform one reviewer action from the workflow table (locks the row; a repeat is refused, not redone)."""
     transition = TRANSITIONS_BY_ACTION.get(action)
-    if transition is None or action in ("submit", "resubmit"):
+    if transition is None or action in ENTERPRISE_ACTIONS:
         raise ApplicationError(f"未知的操作“{action}”")
     reason = (reason or "").strip()
     section_reasons = {k: v.strip() for k, v in (section_reasons or {}).items() if v and v.strip()}
@@ -360,7 +371,7 @@ def application_transition(*, application: Application, action: str, user, reaso
             raise PermissionDenied
         if application.status not in transition.sources:
             raise ApplicationError(f"申报当前状态为“{state_label(application.status)}”，不能“{transition.label}”")
-        if action == "township_return":
+        if transition.is_return:
             unknown = set(section_reasons) - set(SECTION_KEYS)
             if unknown:
                 raise ApplicationError(f"没有这些部分：{'、'.join(sorted(unknown))}")
@@ -368,26 +379,25 @@ def application_transition(*, application: Application, action: str, user, reaso
                 raise ApplicationError("退回补正须至少指明一个需要修改的部分，并写明原因")
         if transition.needs_reason and not (reason or section_reasons):
             raise ApplicationError(f"“{transition.label}”须填写意见")
+        came_from = application.status
         event = _apply_transition(application, transition, user, reason, section_reasons)
-        if action == "township_return":
+        if transition.is_return:
             application.returned_sections = section_reasons
             application.returned_by = user
-            application.save(update_fields=["returned_sections", "returned_by", "updated_at"])
-        transaction.on_commit(lambda: _notify_enterprise(application, transition, reason, section_reasons))
+            application.return_to = came_from
+            application.save(update_fields=["returned_sections", "returned_by", "return_to", "updated_at"])
+        _notify_enterprise(application, transition, reason, section_reasons)
     return event
 
 
 def _notify_enterprise(application: Application, transition, reason: str, section_reasons: dict[str, str]) -> None:
-    enterprise = application.enterprise
-    if not enterprise.contact_email:
-        return
-    lines = [f"{enterprise.name}：", "", f"您的申报“{application.call.title}”已被{transition.label}。"]
+    lines = [f"您的申报“{application.call.title}”：{transition.label}。"]
     if reason:
         lines.append(f"意见：{reason}")
-    for key, text in section_reasons.items():
-        lines.append(f"· {SECTIONS_BY_KEY[key].title}：{text}")
-    send_mail(f"【智能工厂申报】{transition.label}", "\n".join(lines), None, [enterprise.contact_email],
-              fail_silently=True)
+    lines.extend(f"· {SECTIONS_BY_KEY[key].title}：{text}" for key, text in section_reasons.items())
+    users = application.enterprise.organisation.users.filter(is_active=True)
+    notify(users, kind=f"application.{transition.action}", title=f"申报{transition.label}", body="\n".join(lines),
+           link=f"/applications/{application.pk}/status/")
 
 
 # --- evidence --------------------------------------------------------------------------------------

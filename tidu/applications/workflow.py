@@ -1,7 +1,9 @@
 """The application lifecycle as data: states, and who may move an application from one to another.
 
-Every change of state goes through ``services.application_transition``, which reads this table; no
-view or template decides on its own who may do what.
+Every change of state goes through ``services.application_transition`` (or ``application_submit`` for
+the enterprise's own submission), which reads this table; no view or template decides on its own who
+may do what. The pipeline follows the call: 乡镇审核推荐 → 市经信局受理 → 形式审查 → 专家评审 →
+现场核查 → 公示 → 认定, with 退回补正 possible at every review step.
 """
 
 from __future__ import annotations
@@ -15,18 +17,42 @@ class State:
     RETURNED = "returned"
     TOWNSHIP_RECOMMENDED = "township_recommended"
     TOWNSHIP_NOT_RECOMMENDED = "township_not_recommended"
+    RECEIVED = "received"
+    FORMAL_PASSED = "formal_passed"
+    FORMAL_FAILED = "formal_failed"
+    EXPERT_REVIEW = "expert_review"
+    EXPERT_REVIEWED = "expert_reviewed"
+    ONSITE_VERIFIED = "onsite_verified"
+    PROPOSED = "proposed"
+    RECOGNISED = "recognised"
+    NOT_RECOGNISED = "not_recognised"
+    WITHDRAWN = "withdrawn"
 
 
 STATE_LABELS: dict[str, str] = {
     State.DRAFT: "草稿",
     State.SUBMITTED: "已提交，待乡镇审核",
     State.RETURNED: "退回补正",
-    State.TOWNSHIP_RECOMMENDED: "乡镇已推荐",
+    State.TOWNSHIP_RECOMMENDED: "乡镇已推荐，待报送推荐名单",
     State.TOWNSHIP_NOT_RECOMMENDED: "乡镇不予推荐",
+    State.RECEIVED: "市经信局已受理，待形式审查",
+    State.FORMAL_PASSED: "形式审查通过，待专家评审",
+    State.FORMAL_FAILED: "形式审查不通过",
+    State.EXPERT_REVIEW: "专家评审中",
+    State.EXPERT_REVIEWED: "专家评审完成，待现场核查",
+    State.ONSITE_VERIFIED: "现场核查完成，待认定",
+    State.PROPOSED: "拟认定，公示中",
+    State.RECOGNISED: "已认定",
+    State.NOT_RECOGNISED: "未认定",
+    State.WITHDRAWN: "已撤回",
 }
 
 # States in which the enterprise may edit (all sections in a draft; only returned ones after 退回补正).
 EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+FINAL_STATES = (State.TOWNSHIP_NOT_RECOMMENDED, State.FORMAL_FAILED, State.RECOGNISED, State.NOT_RECOGNISED,
+                State.WITHDRAWN)
+# A target of RETURN_TO sends the application back to the state it was returned from (see Application.return_to).
+RETURN_TO = "@return_to"
 
 
 @dataclass(frozen=True)
@@ -37,18 +63,47 @@ class Transition:
     target: str
     roles: tuple[str, ...]
     needs_reason: bool = False
+    # A return for revision (退回补正): reasons per section, and the application comes back to its source state.
+    is_return: bool = False
 
 
 TRANSITIONS: tuple[Transition, ...] = (
+    # The enterprise
     Transition("submit", "提交申报", (State.DRAFT,), State.SUBMITTED, ("enterprise",)),
-    Transition("resubmit", "补正后重新提交", (State.RETURNED,), State.SUBMITTED, ("enterprise",)),
-    Transition("township_return", "退回补正", (State.SUBMITTED,), State.RETURNED, ("township",), needs_reason=True),
+    Transition("resubmit", "补正后重新提交", (State.RETURNED,), RETURN_TO, ("enterprise",)),
+    Transition("withdraw", "撤回申报", (State.SUBMITTED, State.RETURNED), State.WITHDRAWN, ("enterprise",),
+               needs_reason=True),
+    # The township unit (乡镇、办事处、农场、开发区)
+    Transition("township_return", "退回补正", (State.SUBMITTED,), State.RETURNED, ("township",),
+               needs_reason=True, is_return=True),
     Transition("township_recommend", "同意推荐", (State.SUBMITTED,), State.TOWNSHIP_RECOMMENDED, ("township",)),
     Transition("township_not_recommend", "不予推荐", (State.SUBMITTED,), State.TOWNSHIP_NOT_RECOMMENDED,
                ("township",), needs_reason=True),
+    Transition("township_withdraw_recommendation", "撤回推荐", (State.TOWNSHIP_RECOMMENDED,), State.SUBMITTED,
+               ("township",), needs_reason=True),
+    # The city bureau (市经信局中小企业科)
+    Transition("city_receive", "受理", (State.TOWNSHIP_RECOMMENDED,), State.RECEIVED, ("city",)),
+    Transition("city_return", "退回补正", (State.RECEIVED, State.FORMAL_PASSED, State.EXPERT_REVIEWED,
+                                          State.ONSITE_VERIFIED), State.RETURNED, ("city",),
+               needs_reason=True, is_return=True),
+    Transition("formal_pass", "形式审查通过", (State.RECEIVED,), State.FORMAL_PASSED, ("city",)),
+    Transition("formal_fail", "形式审查不通过", (State.RECEIVED,), State.FORMAL_FAILED, ("city",), needs_reason=True),
+    Transition("expert_start", "提交专家评审", (State.FORMAL_PASSED,), State.EXPERT_REVIEW, ("city",)),
+    Transition("expert_complete", "专家评审完成", (State.EXPERT_REVIEW,), State.EXPERT_REVIEWED, ("city",)),
+    Transition("onsite_complete", "现场核查完成", (State.EXPERT_REVIEWED,), State.ONSITE_VERIFIED, ("city",)),
+    Transition("propose", "拟认定并公示", (State.ONSITE_VERIFIED,), State.PROPOSED, ("city",)),
+    Transition("recognise", "认定", (State.PROPOSED,), State.RECOGNISED, ("city",)),
+    Transition("reject", "不予认定", (State.EXPERT_REVIEWED, State.ONSITE_VERIFIED, State.PROPOSED),
+               State.NOT_RECOGNISED, ("city",), needs_reason=True),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
+ENTERPRISE_ACTIONS = ("submit", "resubmit")  # performed through application_submit (receipt, attestation)
 
 
 def state_label(state: str) -> str:
     return STATE_LABELS.get(state, state)
+
+
+def transitions_from(state: str, role: str) -> list[Transition]:
+    """The actions a role may take on an application in ``state`` (for buttons and checks)."""
+    return [t for t in TRANSITIONS if state in t.sources and role in t.roles]

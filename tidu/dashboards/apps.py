@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "tidu.dashboards"
+    verbose_name = "统计看板"
