@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tidu.eligibility.kpi import compute_kpi
+from tidu.eligibility.kpi import MAX_INPUT, compute_kpi
+from tidu.enterprises import industries
 
 SCENARIO_DESCRIPTION_MAX = 3000  # Older national calls capped each scenario description at 3,000 characters.
 LONG_TEXT_MAX = 2000
@@ -191,6 +192,8 @@ def _clean_value(spec: Field, raw: Any, choices: tuple[tuple[str, str], ...]) ->
             return None, f"“{text}”不是数字"
         if not number.is_finite():
             return None, f"“{text}”不是有效数字"
+        if abs(number) > Decimal(str(MAX_INPUT)):
+            return None, f"数值过大（{text}），请核对单位与位数"
         if spec.kind == "integer" and number != number.to_integral_value():
             return None, f"应为整数（填写了 {text}）"
         if spec.min_value is not None and number < Decimal(str(spec.min_value)):
@@ -231,11 +234,18 @@ def clean_section(section: Section, raw: dict[str, Any] | None, policy=None) -> 
     if section.key == "basic" and "contact_phone" in values and not _PHONE.match(values["contact_phone"].replace(" ", "")):
         errors["contact_phone"] = "请填写有效的手机号或固定电话（如 13800000000 或 0728-5221234）"
         del values["contact_phone"]
+    if section.key == "basic" and "industry_code" in values:
+        try:
+            values["industry_code"] = industries.validate(values["industry_code"])
+        except industries.IndustryCodeError as exc:
+            errors["industry_code"] = str(exc)
+            del values["industry_code"]
     if section.key == "scope" and "start_date" in values and "end_date" in values \
             and values["end_date"] < values["start_date"]:
         errors["end_date"] = "建设完成日期不能早于开始日期"
         del values["end_date"]
-    if section.key == "attestation" and values.get("confirmed") != YES and "confirmed" not in missing:
+    if section.key == "attestation" and values.get("confirmed") != YES and "confirmed" not in missing \
+            and "confirmed" not in errors:
         missing.append("confirmed")
     return CleanResult(values, errors, missing)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from tidu.applications import permissions
@@ -33,6 +34,7 @@ from tidu.applications.workflow import (
     State,
     state_label,
 )
+from tidu.core import clock
 from tidu.eligibility.engine import evaluate
 from tidu.eligibility.findings import Verdict
 from tidu.eligibility.interchange import FORMAT
@@ -41,6 +43,17 @@ from tidu.notifications.services import notify
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
+
+# Extension points for other domains (connected in their AppConfig.ready()):
+# * ``transition_requested`` is sent by application_transition inside its transaction, with the application row
+#   locked and the table's own checks passed, just before the change is written. A receiver may raise
+#   ApplicationError to refuse it (tidu.review: a recommendation on a signed/sent 推荐名单 cannot be withdrawn),
+#   or make a related change that must happen atomically with it. Arguments: application, transition, user.
+# * ``transition_done`` is sent after every change of state, submit and resubmit included, inside the same
+#   transaction; receivers tell people about it with notify(), which delivers on commit (tidu.notifications:
+#   a submission notifies the unit's township officers). Arguments: application, transition, user, event.
+transition_requested = Signal()
+transition_done = Signal()
 
 
 class ApplicationError(Exception):
@@ -84,8 +97,8 @@ def application_start(*, enterprise: Enterprise, call: Call, tier: str, user) ->
         raise PermissionDenied
     policy = call_policy_for(call)
     tier_def = policy.find_tier(tier)
-    if tier_def is None:
-        raise ApplicationError(f"本批次没有“{tier}”等级")
+    if tier_def is None or tier_def["id"] != policy.call_tier["id"]:
+        raise ApplicationError(f"本批次只受理{policy.call_tier['name']}申报，没有“{tier}”等级")
     application, created = Application.objects.get_or_create(enterprise=enterprise, call=call, tier=tier_def["id"])
     if created:
         ApplicationSection.objects.bulk_create(
@@ -299,7 +312,7 @@ def application_submit(*, application: Application, user, idempotency_key: str,
         return existing
     if not permissions.can_edit(user, application):
         raise PermissionDenied
-    now = now or timezone.now()
+    now = now or clock.now()
     policy = call_policy_for(application.call)
     try:
         with transaction.atomic():
@@ -327,10 +340,12 @@ def application_submit(*, application: Application, user, idempotency_key: str,
                 verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""))
             submission.number = f"{policy.code.upper()}-{submission.pk:06d}"
             submission.save(update_fields=["number"])
-            _apply_transition(application, TRANSITIONS_BY_ACTION[action], user, content_sha256=digest)
+            event = _apply_transition(application, TRANSITIONS_BY_ACTION[action], user, content_sha256=digest)
             application.returned_sections = {}
             application.return_to = ""
             application.save(update_fields=["returned_sections", "return_to", "updated_at"])
+            transition_done.send(sender=Application, application=application,
+                                 transition=TRANSITIONS_BY_ACTION[action], user=user, event=event)
             return submission
     except IntegrityError:
         # Two requests with one key: the other one won; answer with its receipt.
@@ -379,6 +394,7 @@ def application_transition(*, application: Application, action: str, user, reaso
                 raise ApplicationError("退回补正须至少指明一个需要修改的部分，并写明原因")
         if transition.needs_reason and not (reason or section_reasons):
             raise ApplicationError(f"“{transition.label}”须填写意见")
+        transition_requested.send(sender=Application, application=application, transition=transition, user=user)
         came_from = application.status
         event = _apply_transition(application, transition, user, reason, section_reasons)
         if transition.is_return:
@@ -387,6 +403,8 @@ def application_transition(*, application: Application, action: str, user, reaso
             application.return_to = came_from
             application.save(update_fields=["returned_sections", "returned_by", "return_to", "updated_at"])
         _notify_enterprise(application, transition, reason, section_reasons)
+        transition_done.send(sender=Application, application=application, transition=transition, user=user,
+                             event=event)
     return event
 
 

@@ -6,10 +6,11 @@ DEMO_MODULES order because later domains build on earlier ones. Safe to run more
 
 from importlib import import_module
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"]
+DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo", "tidu.applications.demo"]
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = []
+        call_command("load_policy", stdout=self.stdout)  # demo applications belong to the policy's calls
         with transaction.atomic():
             for module_name in DEMO_MODULES:
                 logins.extend(import_module(module_name).load(self.stdout))

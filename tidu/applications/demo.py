@@ -1,0 +1,51 @@
+"""Demo applications for the 2026 Tianmen basic-tier call: submitted ones and a ready-made draft.
+
+Submissions are dated inside the call window (the call closed on 2026-03-15), as if made then.
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from tidu.accounts.models import User
+from tidu.applications import services
+from tidu.applications.models import Application
+from tidu.applications.testing import complete_section_data, fill_complete_application
+from tidu.enterprises.models import Enterprise
+from tidu.policy.models import Call
+
+CALL_CODE = "tianmen-2026-basic"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# username → day of February 2026 it was submitted (before the township deadline, 1 March)
+SUBMITTED = {"huachu": 10, "chukang": 6, "hengli": 11, "chulv": 12}
+DRAFTS = {"mianfang": ["basic", "conditions"]}  # a draft with only these sections filled in
+
+
+def _user_and_enterprise(username):
+    user = User.objects.get(username=username)
+    return user, Enterprise.objects.get(organisation=user.organisation)
+
+
+def load(out) -> list[tuple[str, str, str]]:
+    call = Call.objects.get(code=CALL_CODE)
+    created = 0
+    for username, day in SUBMITTED.items():
+        user, enterprise = _user_and_enterprise(username)
+        if Application.objects.filter(enterprise=enterprise, call=call).exists():
+            continue
+        application = services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
+        fill_complete_application(application, user)
+        services.application_submit(application=application, user=user, idempotency_key=f"demo-{username}",
+                                    now=dt.datetime(2026, 2, day, 10, 30, tzinfo=SHANGHAI))
+        created += 1
+    for username, sections in DRAFTS.items():
+        user, enterprise = _user_and_enterprise(username)
+        if Application.objects.filter(enterprise=enterprise, call=call).exists():
+            continue
+        application = services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
+        data = complete_section_data(application)
+        for row in application.sections.filter(key__in=sections):
+            services.application_section_save(application=application, key=row.key, data=data[row.key],
+                                              base_revision=row.revision, user=user)
+        created += 1
+    out.write(f"申报：新建 {created} 份（已提交 {len(SUBMITTED)} 份，草稿 {len(DRAFTS)} 份）\n")
+    return []

@@ -1,0 +1,76 @@
+"""Small display helpers for the application pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+
+from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
+
+register = template.Library()
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+@register.filter
+def beijing(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A moment in 北京时间 (whatever the server's time zone), e.g. 2026-03-15 23:59:59."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localtime(value, BEIJING).strftime(fmt)
+
+
+@register.filter
+def result_label(value) -> str:
+    """符合 / 不符合 / 需人工复核 / 待填写 for a result code (also from a stored verdict dict)."""
+    try:
+        return RESULT_LABELS[Result(str(value))]
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def outcome_label(value) -> str:
+    try:
+        return Outcome(str(value)).label
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def section_title(key) -> str:
+    section = SECTIONS_BY_KEY.get(str(key))
+    return section.title if section else str(key)
+
+
+@register.filter
+def lookup(mapping, key):
+    """mapping[key] or "" (for dicts keyed by a variable)."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.simple_tag
+def evidence_max_mb() -> str:
+    return f"{settings.TIDU_EVIDENCE_MAX_BYTES / 1048576:g}"
+
+
+@register.filter
+def days_left(item) -> str:
+    """剩 N 天 / 今天截止 / 已截止 for a deadline dict built by the views."""
+    days = item.get("days") if isinstance(item, dict) else None
+    if days is None:
+        return ""
+    if days < 0:
+        return "已截止"
+    if days == 0:
+        return "今天截止"
+    return f"还剩 {days} 天"

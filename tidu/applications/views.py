@@ -1,0 +1,719 @@
+"""Pages of the application wizard, the enterprise's status pages and the township's review.
+
+Views stay thin: they parse the request, find the application through
+``selectors.applications_visible_to`` (anything else is a 404), ask ``permissions`` before a write,
+call ``services`` / ``evidence`` and render. No rule is decided here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tidu.accounts.models import User
+from tidu.accounts.permissions import role_of
+from tidu.applications import forms, permissions, selectors, services
+from tidu.applications.evidence import EvidenceRejected, evidence_upload
+from tidu.applications.models import Application, Evidence, Submission
+from tidu.applications.sections import SECTION_KEYS, SECTIONS, SECTIONS_BY_KEY, clean_section
+from tidu.applications.workflow import (
+    EDITABLE_STATES,
+    ENTERPRISE_ACTIONS,
+    FINAL_STATES,
+    TRANSITIONS_BY_ACTION,
+    State,
+    state_label,
+    transitions_from,
+)
+from tidu.core import clock
+from tidu.eligibility.interchange import InterchangeError
+from tidu.enterprises.selectors import enterprise_of
+from tidu.policy.models import Call
+from tidu.policy.selectors import call_policy_for, kpi_catalogue, scenario_catalogue
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+Role = User.Role
+CITY_ROLES = (Role.CITY, Role.ADMIN)
+# What the enterprise is told to expect next, once its part is done.
+WAITING_FOR = {
+    State.SUBMITTED: "等待所属乡镇（办事处、农场、开发区）审核推荐",
+    State.TOWNSHIP_RECOMMENDED: "乡镇已推荐，等待市经信局受理",
+    State.RECEIVED: "市经信局已受理，等待形式审查",
+    State.FORMAL_PASSED: "形式审查已通过，等待专家评审",
+    State.EXPERT_REVIEW: "专家评审中，请保持联系人电话畅通",
+    State.EXPERT_REVIEWED: "专家评审已完成，等待现场核查，请做好配合准备",
+    State.ONSITE_VERIFIED: "现场核查已完成，等待认定",
+    State.PROPOSED: "已列入拟认定名单，公示中",
+}
+ACTION_LABELS = {"create": "创建申报草稿", **{t.action: t.label for t in TRANSITIONS_BY_ACTION.values()}}
+
+
+# --- access --------------------------------------------------------------------------------------
+
+def login_required(view):
+    """Anonymous visitors go to the login page; an htmx request is told to go there instead of swapping it in."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.headers.get("HX-Request"):
+                response = HttpResponse("登录已过期，请重新登录", status=401)
+                response["HX-Redirect"] = redirect_to_login(request.headers.get("HX-Current-URL")
+                                                            or request.get_full_path()).url
+                return response
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _role(user) -> str | None:
+    return role_of(user)
+
+
+def _require_role(request, *roles) -> None:
+    if _role(request.user) not in roles:
+        raise PermissionDenied("当前账号的角色无权访问此页面。")
+
+
+def _visible(user):
+    """Applications the user may open. Drafts are the enterprise's own business until submitted."""
+    applications = selectors.applications_visible_to(user)
+    if _role(user) != Role.ENTERPRISE:
+        applications = applications.exclude(status=State.DRAFT)
+    return applications
+
+
+def _get_application(request, pk: int) -> Application:
+    return get_object_or_404(_visible(request.user), pk=pk)
+
+
+def _section_or_404(key: str):
+    section = SECTIONS_BY_KEY.get(key)
+    if section is None:
+        raise Http404("申报书中没有这一部分")
+    return section
+
+
+def _require_edit(user, application: Application) -> None:
+    if not permissions.can_edit(user, application):
+        raise PermissionDenied("只有申报企业本身可以修改申报内容。")
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+def _now() -> dt.datetime:
+    """The time business rules are judged at (real time, or the demo clock TIDU_NOW)."""
+    return clock.now()
+
+
+def _hms(moment: dt.datetime) -> str:
+    """A saved record's time of day in 北京时间 (records use the real time, never the demo clock)."""
+    return timezone.localtime(moment, BEIJING).strftime("%H:%M:%S")
+
+
+def _verdict(application: Application, policy):
+    """The engine's verdict for the stored data, or (None, problems) when the data cannot be judged."""
+    try:
+        return services.application_verdict(application, policy), None
+    except InterchangeError as error:
+        return None, error.problems
+
+
+def _deadlines(policy, now: dt.datetime) -> list[dict]:
+    today = timezone.localtime(now, policy.timezone).date()
+    items = []
+    for label, last_day in (("企业申报截止", policy.window_closes), ("乡镇推荐截止", policy.township_deadline)):
+        days = (last_day - today).days
+        items.append({"label": label, "last_day": last_day,
+                      "closes_before": policy.end_of_day_exclusive(last_day), "days": days,
+                      "state": "passed" if days < 0 else "today" if days == 0 else "ahead"})
+    return items
+
+
+def _call_state(call: Call, now: dt.datetime) -> str:
+    if now < call.opens_at:
+        return "upcoming"
+    return "open" if now < call.closes_before else "closed"
+
+
+def _tier_name(policy, tier: str) -> str:
+    found = policy.find_tier(tier)
+    return found["name"] if found else tier
+
+
+def _progress_map(progress) -> dict:
+    return {item.key: item for item in progress}
+
+
+def _neighbours(key: str) -> tuple[str | None, str | None]:
+    index = SECTION_KEYS.index(key)
+    return (SECTION_KEYS[index - 1] if index > 0 else None,
+            SECTION_KEYS[index + 1] if index + 1 < len(SECTION_KEYS) else None)
+
+
+def _section_url(application: Application, key: str) -> str:
+    return reverse("applications:section", args=[application.pk, key])
+
+
+def _first_open_section(progress) -> str:
+    for item in progress:
+        if item.editable and not item.complete:
+            return item.key
+    for item in progress:
+        if item.editable:
+            return item.key
+    return SECTION_KEYS[0]
+
+
+# --- home and lists ------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def home(request):
+    role = _role(request.user)
+    if role == Role.TOWNSHIP:
+        return redirect("applications:unit_list")
+    if role in CITY_ROLES:
+        return redirect("applications:all_list")
+    if role != Role.ENTERPRISE:
+        raise PermissionDenied("当前账号的角色无权访问此页面。")
+    enterprise = enterprise_of(request.user)
+    now = _now()
+    rows, started = [], set()
+    policies = {}
+    applications = selectors.applications_visible_to(request.user).prefetch_related("submissions")
+    for application in applications:
+        policy = policies.setdefault(application.call_id, call_policy_for(application.call))
+        progress = services.application_progress(application, policy, request.user)
+        submissions = list(application.submissions.all())
+        rows.append({"application": application, "tier_name": _tier_name(policy, application.tier),
+                     "complete": sum(1 for item in progress if item.complete), "total": len(progress),
+                     "submission": submissions[0] if submissions else None,
+                     "continue_key": _first_open_section(progress)})
+        started.add((application.call_id, application.tier))
+    calls, deadlines = [], []
+    for call in Call.objects.select_related("call_pack").order_by("-year", "code"):
+        policy = policies.setdefault(call.pk, call_policy_for(call))
+        state = _call_state(call, now)
+        tier = policy.call_tier
+        if state != "closed":
+            deadlines.append({"call": call, "items": _deadlines(policy, now)})
+        calls.append({"call": call, "state": state, "tier": tier, "started": (call.pk, tier["id"]) in started})
+    try:
+        register_url = reverse("enterprises:my_enterprise")
+    except NoReverseMatch:
+        register_url = None
+    return render(request, "applications/home.html", {
+        "enterprise": enterprise, "rows": rows, "calls": calls, "deadlines": deadlines,
+        "register_url": register_url})
+
+
+@login_required
+@require_POST
+def start(request):
+    _require_role(request, Role.ENTERPRISE)
+    enterprise = enterprise_of(request.user)
+    if enterprise is None:
+        raise PermissionDenied("账号尚未关联企业，请先完成企业登记。")
+    call = get_object_or_404(Call, code=request.POST.get("call", ""))
+    policy = call_policy_for(call)
+    try:
+        application = services.application_start(enterprise=enterprise, call=call, tier=policy.call_tier["id"],
+                                                 user=request.user)
+    except services.ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("applications:home")
+    return redirect(_section_url(application, _first_open_section(
+        services.application_progress(application, policy, request.user))))
+
+
+def _list_rows(applications):
+    rows = []
+    for application in applications.prefetch_related("submissions"):
+        submissions = list(application.submissions.all())
+        latest = submissions[0] if submissions else None
+        rows.append({"application": application, "submission": latest,
+                     "outcome": latest.verdict.get("outcome") if latest else None,
+                     "outcome_label": latest.verdict.get("outcome_label") if latest else None})
+    return rows
+
+
+@login_required
+@require_GET
+def unit_list(request):
+    _require_role(request, Role.TOWNSHIP)
+    applications = _visible(request.user).order_by("status", "-updated_at")
+    return render(request, "applications/unit_list.html", {
+        "rows": _list_rows(applications), "unit": request.user.organisation, "scope": "unit"})
+
+
+@login_required
+@require_GET
+def all_list(request):
+    _require_role(request, *CITY_ROLES)
+    applications = _visible(request.user).order_by("enterprise__organisation__parent__name", "status")
+    status = request.GET.get("status", "")
+    if status:
+        applications = applications.filter(status=status)
+    return render(request, "applications/unit_list.html", {
+        "rows": _list_rows(applications), "scope": "all", "status": status,
+        "statuses": [(s, label) for s, label in Application._meta.get_field("status").choices if s != State.DRAFT]})
+
+
+@login_required
+@require_GET
+def wizard(request, pk):
+    application = _get_application(request, pk)
+    progress = services.application_progress(application, user=request.user)
+    return redirect(_section_url(application, _first_open_section(progress)))
+
+
+# --- one section of the wizard -----------------------------------------------------------------------
+
+def _evidence_groups(application: Application, section, policy, raw) -> list[dict]:
+    """Upload slots for the section: its fixed topics, or one per selected scenario, plus any orphans."""
+    if section.key == "scenarios":
+        topics = []
+        rows = (raw or {}).get("scenarios") if isinstance((raw or {}).get("scenarios"), list) else []
+        for row in rows:
+            scenario_id = str((row or {}).get("id") or "").strip() if isinstance(row, dict) else ""
+            if scenario_id in policy.scenario_map and scenario_id not in dict(topics):
+                topics.append((scenario_id, f"{scenario_id} {policy.scenario_map[scenario_id]['name']}"))
+    else:
+        topics = list(section.evidence_topics)
+    items = defaultdict(list)
+    for item in application.evidence.filter(section=section.key).select_related("uploaded_by"):
+        items[item.topic].append(item)
+    groups = [{"topic": topic, "label": label, "items": items.pop(topic, []),
+               "note": policy.conditions.get(topic, "")} for topic, label in topics]
+    groups += [{"topic": topic, "label": f"{topic}（已不在本部分中）", "items": rest, "orphan": True, "note": ""}
+               for topic, rest in items.items()]
+    return groups
+
+
+def _topic_label(policy, section_key: str | None, topic: str) -> str:
+    specs = [SECTIONS_BY_KEY[section_key]] if section_key in SECTIONS_BY_KEY else SECTIONS
+    labels = {key: label for spec in specs for key, label in spec.evidence_topics}
+    if topic in labels:
+        return labels[topic]
+    if topic in policy.scenario_map:
+        return f"{topic} {policy.scenario_map[topic]['name']}"
+    return topic
+
+
+def _allowed_topics(section, policy) -> set[str]:
+    if section.key == "scenarios":
+        return set(policy.scenario_map)
+    return {topic for topic, _ in section.evidence_topics}
+
+
+def _summary(section, data, policy) -> list[tuple[str, str]]:
+    """(label, text) for every field of a section's input, for showing two versions side by side."""
+    data = data if isinstance(data, dict) else {}
+    if section.key == "kpis":
+        out = []
+        for kpi_id, kpi in policy.kpi_map.items():
+            given = data.get(kpi_id) if isinstance(data.get(kpi_id), dict) else {}
+            text = "，".join(f"{spec['name']} {given[spec['key']]}" for spec in kpi["inputs"]
+                            if str(given.get(spec["key"]) or "").strip())
+            out.append((f"{kpi_id} {kpi['name']}", text))
+        return out
+    clean = clean_section(section, data, policy)
+    out = []
+    for bound in forms.bind_section(section, data, clean, policy, blank_rows=0):
+        if isinstance(bound, forms.BoundRows):
+            lines = ["；".join(f"{cell.spec.label}：{cell.display}" for cell in row if cell.value.strip())
+                     for row in bound.rows]
+            out.append((bound.spec.label, "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1) if line)))
+        else:
+            out.append((bound.spec.label, bound.display))
+    return out
+
+
+def _conflict_context(section, typed, latest, policy) -> dict:
+    mine = dict(_summary(section, typed, policy))
+    theirs = _summary(section, latest.data, policy)
+    rows = [{"label": label, "mine": mine.get(label, ""), "theirs": text} for label, text in theirs]
+    return {"differences": [row for row in rows if row["mine"].strip() != row["theirs"].strip()],
+            "revision": latest.revision,
+            "updated_by": latest.updated_by.display_name if latest.updated_by else "",
+            "updated_at": latest.updated_at}
+
+
+def _section_context(request, application, section, policy, *, raw, base_revision, progress=None,
+                     verdict=None, verdict_problems=None) -> dict:
+    progress = progress or services.application_progress(application, policy, request.user)
+    current = _progress_map(progress)[section.key]
+    clean = clean_section(section, raw, policy)
+    if verdict is None and verdict_problems is None:
+        verdict, verdict_problems = _verdict(application, policy)
+    catalogue = scenario_catalogue(policy)
+    context = {
+        "application": application, "policy": policy, "section": section, "sections": SECTIONS,
+        "progress": progress, "current": current, "raw": raw, "clean": clean, "base_revision": base_revision,
+        "editable": current.editable, "verdict": verdict, "verdict_problems": verdict_problems,
+        "tier_name": _tier_name(policy, application.tier),
+        "is_owner": permissions.can_edit(request.user, application),
+    }
+    if section.key == "kpis":
+        context["kpi_categories"] = forms.bind_kpis(raw, clean, kpi_catalogue(policy))
+    else:
+        context["fields"] = forms.bind_section(section, raw, clean, policy)
+    if section.key == "scenarios":
+        context["scenario_groups"] = forms.grouped_scenarios(catalogue)
+        context["scenario_gists"] = {sid: s.get("gist", "") for sid, s in policy.scenario_map.items()}
+    if section.evidence_topics or section.key == "scenarios":
+        context["evidence_groups"] = _evidence_groups(application, section, policy, raw)
+        context["evidence_editable"] = current.editable
+    context["prev_key"], context["next_key"] = _neighbours(section.key)
+    return context
+
+
+def _render_section(request, context, status=200):
+    return render(request, "applications/section.html", context, status=status)
+
+
+def _parse_revision(request) -> int:
+    try:
+        return int(request.POST.get("base_revision", ""))
+    except ValueError:
+        return -1  # never a stored revision: reported as a conflict, nothing is overwritten
+
+
+def _save(request, application, section, policy):
+    """Save what was typed. Returns (saved row or None, typed data, None or the SectionConflict/ApplicationError)."""
+    data = forms.parse_section(section, request.POST, policy)
+    try:
+        row = services.application_section_save(application=application, key=section.key, data=data,
+                                                base_revision=_parse_revision(request), user=request.user)
+    except services.SectionConflict as conflict:
+        if forms.comparable(conflict.section.data) == forms.comparable(data):
+            return conflict.section, data, None  # the same content was already saved (autosave won the race)
+        return None, data, conflict
+    except services.ApplicationError as error:
+        return None, data, error
+    return row, data, None
+
+
+@login_required
+def section(request, pk, key):
+    application = _get_application(request, pk)
+    spec = _section_or_404(key)
+    policy = call_policy_for(application.call)
+    if request.method == "GET":
+        row = application.sections.get(key=key)
+        return _render_section(request, _section_context(request, application, spec, policy, raw=row.data,
+                                                         base_revision=row.revision))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    _require_edit(request.user, application)
+    row, data, error = _save(request, application, spec, policy)
+    if error is None:
+        messages.success(request, f"已保存 {_hms(row.updated_at)}")
+        prev_key, next_key = _neighbours(key)
+        target = next_key if request.POST.get("go") == "next" and next_key else \
+            prev_key if request.POST.get("go") == "prev" and prev_key else key
+        return redirect(_section_url(application, target))
+    application.refresh_from_db()
+    if isinstance(error, services.SectionConflict):
+        context = _section_context(request, application, spec, policy, raw=data, base_revision=error.section.revision)
+        context["conflict"] = {"message": error.message, **_conflict_context(spec, data, error.section, policy)}
+        return _render_section(request, context, status=409)
+    row = application.sections.get(key=key)
+    context = _section_context(request, application, spec, policy, raw=data, base_revision=row.revision)
+    context["save_error"] = error
+    return _render_section(request, context, status=400)
+
+
+@login_required
+@require_POST
+def autosave(request, pk, key):
+    application = _get_application(request, pk)
+    spec = _section_or_404(key)
+    policy = call_policy_for(application.call)
+    if not permissions.can_edit(request.user, application):
+        return render(request, "applications/_autosave.html", {"error": "只有申报企业本身可以修改申报内容。"},
+                      status=403)
+    row, data, error = _save(request, application, spec, policy)
+    clean = clean_section(spec, data, policy)
+    context = {"application": application, "section": spec, "clean": clean}
+    if spec.key == "kpis":
+        context["kpi_categories"] = forms.bind_kpis(data, clean, kpi_catalogue(policy))
+    else:
+        context["fields"] = forms.bind_section(spec, data, clean, policy, blank_rows=0)
+    if isinstance(error, services.SectionConflict):
+        context.update(conflict=error.message, section_url=_section_url(application, key))
+        return render(request, "applications/_autosave.html", context, status=409)
+    if error is not None:
+        context["error"] = error.message
+        return render(request, "applications/_autosave.html", context, status=400)
+    application.refresh_from_db()
+    progress = services.application_progress(application, policy, request.user)
+    verdict, verdict_problems = _verdict(application, policy)
+    context.update(saved_at=_hms(row.updated_at), base_revision=row.revision, progress=progress,
+                   current=_progress_map(progress)[key], verdict=verdict, verdict_problems=verdict_problems,
+                   oob=True)
+    return render(request, "applications/_autosave.html", context)
+
+
+# --- the engine's verdict ----------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def verdict_json(request, pk):
+    application = _get_application(request, pk)
+    verdict, problems = _verdict(application, call_policy_for(application.call))
+    if verdict is None:
+        return JsonResponse({"error": "申报内容无法判定", "problems": [list(p) for p in problems]}, status=422,
+                            json_dumps_params={"ensure_ascii": False})
+    return JsonResponse({"application": application.pk, "status": application.status,
+                         "status_label": application.status_label, **verdict.as_dict()},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def evidence_upload_view(request, pk, key):
+    application = _get_application(request, pk)
+    spec = _section_or_404(key)
+    _require_edit(request.user, application)
+    policy = call_policy_for(application.call)
+    topic = request.POST.get("topic", "")
+    back = _section_url(application, key) + "#evidence"
+    upload = request.FILES.get("file")
+    if topic not in _allowed_topics(spec, policy):
+        messages.error(request, "佐证事项无效，请在页面上选择要上传的事项")
+    elif upload is None:
+        messages.error(request, "请选择要上传的文件")
+    else:
+        try:
+            item = evidence_upload(application=application, section=key, topic=topic, upload=upload,
+                                   user=request.user)
+        except EvidenceRejected as rejected:
+            messages.error(request, rejected.message)
+        else:
+            messages.success(request, f"已上传“{item.original_name}”（SHA-256 {item.sha256[:12]}…）")
+    return redirect(back)
+
+
+def _get_evidence(request, pk) -> Evidence:
+    evidence = get_object_or_404(Evidence.objects.select_related("application"), pk=pk)
+    if not _visible(request.user).filter(pk=evidence.application_id).exists() \
+            or not permissions.can_view(request.user, evidence.application):
+        raise Http404("找不到该文件")
+    return evidence
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk):
+    evidence = _get_evidence(request, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("文件已不存在") from missing
+    return FileResponse(handle, as_attachment=True, filename=evidence.original_name,
+                        content_type=evidence.content_type)
+
+
+@login_required
+@require_POST
+def evidence_delete(request, pk):
+    evidence = _get_evidence(request, pk)
+    application = evidence.application
+    services.evidence_delete(evidence=evidence, user=request.user)  # PermissionDenied → 403
+    messages.success(request, f"已删除“{evidence.original_name}”")
+    return redirect(_section_url(application, evidence.section) + "#evidence")
+
+
+# --- submitting --------------------------------------------------------------------------------------
+
+def _submit_context(request, application, policy, **extra):
+    now = _now()
+    blockers = services.submission_blockers(application, policy, now) \
+        if application.status in EDITABLE_STATES else []
+    return {"application": application, "policy": policy, "blockers": blockers,
+            "progress": services.application_progress(application, policy, request.user),
+            "tier_name": _tier_name(policy, application.tier), "deadlines": _deadlines(policy, now),
+            "idempotency_key": uuid.uuid4().hex, "editable_state": application.status in EDITABLE_STATES,
+            "resubmit": application.status == State.RETURNED,
+            "submissions": application.submissions.select_related("submitted_by"), **extra}
+
+
+@login_required
+def submit(request, pk):
+    application = _get_application(request, pk)
+    _require_edit(request.user, application)
+    policy = call_policy_for(application.call)
+    if request.method == "GET":
+        return render(request, "applications/submit.html", _submit_context(request, application, policy))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    key = request.POST.get("idempotency_key", "")
+    try:
+        submission = services.application_submit(application=application, user=request.user, idempotency_key=key)
+    except services.ApplicationError as error:
+        application.refresh_from_db()
+        return render(request, "applications/submit.html",
+                      _submit_context(request, application, policy, error=error), status=400)
+    except InterchangeError as error:
+        application.refresh_from_db()
+        refused = services.ApplicationError("申报内容有误，系统无法判定，请按提示修改后再提交：",
+                                            [f"{field}：{message}" for field, message in error.problems])
+        return render(request, "applications/submit.html",
+                      _submit_context(request, application, policy, error=refused), status=400)
+    return redirect("applications:receipt", pk=application.pk, number=submission.number)
+
+
+@login_required
+@require_GET
+def receipt(request, pk, number):
+    application = _get_application(request, pk)
+    submission = get_object_or_404(Submission.objects.select_related("submitted_by"), application=application,
+                                   number=number)
+    policy = call_policy_for(application.call)
+    evidence = [{**item, "topic_label": _topic_label(policy, None, item.get("topic", ""))}
+                for item in (submission.snapshot or {}).get("evidence", [])]
+    return render(request, "applications/receipt.html", {
+        "application": application, "submission": submission, "evidence": evidence,
+        "tier_name": _tier_name(policy, application.tier),
+        "submitted_local": timezone.localtime(submission.submitted_at, BEIJING),
+        "verdict": submission.verdict})
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+def _event_rows(application) -> list[dict]:
+    rows = []
+    for event in application.events.select_related("actor"):
+        rows.append({"event": event, "label": ACTION_LABELS.get(event.action, event.action),
+                     "role": dict(Role.choices).get(event.actor_role, event.actor_role),
+                     "from_label": state_label(event.from_status) if event.from_status else "",
+                     "to_label": state_label(event.to_status),
+                     "section_reasons": [(SECTIONS_BY_KEY[k].title if k in SECTIONS_BY_KEY else k, text)
+                                         for k, text in (event.section_reasons or {}).items()]})
+    return rows
+
+
+def _next_steps(request, application, progress, policy) -> list[dict]:
+    owner = permissions.can_edit(request.user, application)
+    steps = []
+    if application.status == State.DRAFT:
+        incomplete = [item for item in progress if not item.complete]
+        for item in incomplete:
+            steps.append({"text": f"完成“{item.title}”", "url": _section_url(application, item.key)})
+        if not application.enterprise.is_confirmed:
+            steps.append({"text": "等待所属乡镇（办事处、农场、开发区）确认企业登记信息（确认后才能提交）", "url": None})
+        if owner:
+            steps.append({"text": "检查并提交申报" if not incomplete else "全部完成后提交申报",
+                          "url": reverse("applications:submit", args=[application.pk])})
+    elif application.status == State.RETURNED:
+        for key, reason in application.returned_sections.items():
+            title = SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key
+            steps.append({"text": f"按意见修改“{title}”：{reason}", "url": _section_url(application, key)})
+        if owner:
+            steps.append({"text": "修改完成后重新提交", "url": reverse("applications:submit", args=[application.pk])})
+    elif application.status == State.SUBMITTED:
+        day = policy.township_deadline
+        steps.append({"text": f"{WAITING_FOR[State.SUBMITTED]}（乡镇推荐截止 {day.year}年{day.month}月{day.day}日 24:00）",
+                      "url": None})
+    elif application.status in WAITING_FOR:
+        steps.append({"text": WAITING_FOR[application.status], "url": None})
+    elif application.status in FINAL_STATES:
+        last = application.events.order_by("-created_at", "-id").first()
+        reason = f"（意见：{last.reason}）" if last and last.reason else ""
+        steps.append({"text": f"本批次申报已结束：{application.status_label}{reason}", "url": None})
+    return steps
+
+
+@login_required
+@require_GET
+def status(request, pk):
+    application = _get_application(request, pk)
+    policy = call_policy_for(application.call)
+    progress = services.application_progress(application, policy, request.user)
+    return render(request, "applications/status.html", {
+        "application": application, "policy": policy, "tier_name": _tier_name(policy, application.tier),
+        "events": _event_rows(application), "deadlines": _deadlines(policy, _now()), "progress": progress,
+        "submissions": application.submissions.select_related("submitted_by"),
+        "next_steps": _next_steps(request, application, progress, policy),
+        "is_owner": permissions.can_edit(request.user, application),
+        "returned": [(SECTIONS_BY_KEY[k].title if k in SECTIONS_BY_KEY else k, text)
+                     for k, text in application.returned_sections.items()]})
+
+
+# --- township review ----------------------------------------------------------------------------------
+
+def _review_context(request, application, policy, **extra) -> dict:
+    raw = services.section_raw(application)
+    sections = []
+    catalogue = kpi_catalogue(policy)
+    evidence = defaultdict(list)
+    for item in application.evidence.select_related("uploaded_by"):
+        item.topic_label = _topic_label(policy, item.section, item.topic)
+        evidence[item.section].append(item)
+    for item in services.application_progress(application, policy):
+        spec = SECTIONS_BY_KEY[item.key]
+        entry = {"spec": spec, "progress": item, "evidence": evidence.get(item.key, [])}
+        if spec.key == "kpis":
+            entry["kpi_categories"] = forms.bind_kpis(raw.get(spec.key), item.clean, catalogue)
+        else:
+            entry["fields"] = forms.bind_section(spec, raw.get(spec.key), item.clean, policy, blank_rows=0)
+        sections.append(entry)
+    verdict, verdict_problems = _verdict(application, policy)
+    actions = [t for t in transitions_from(application.status, Role.TOWNSHIP)
+               if t.action not in ENTERPRISE_ACTIONS and permissions.can_perform(request.user, application, t)] \
+        if _role(request.user) == Role.TOWNSHIP else []
+    return {"application": application, "policy": policy, "sections": sections, "verdict": verdict,
+            "verdict_problems": verdict_problems, "tier_name": _tier_name(policy, application.tier),
+            "actions": actions, "events": _event_rows(application),
+            "submissions": application.submissions.select_related("submitted_by"),
+            "deadlines": _deadlines(policy, _now()), "form": {}, "section_list": SECTIONS, **extra}
+
+
+@login_required
+def review(request, pk):
+    _require_role(request, Role.TOWNSHIP, *CITY_ROLES)
+    application = _get_application(request, pk)
+    policy = call_policy_for(application.call)
+    if request.method == "GET":
+        return render(request, "applications/review.html", _review_context(request, application, policy))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    _require_role(request, Role.TOWNSHIP)  # the city's own steps have their own pages
+    action = request.POST.get("action", "")
+    transition = TRANSITIONS_BY_ACTION.get(action)
+    if transition is None or action in ENTERPRISE_ACTIONS:
+        error = services.ApplicationError(f"未知的操作“{action}”")
+    else:
+        reason = request.POST.get("reason", "")
+        section_reasons = {key: request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS} \
+            if transition.is_return else None
+        try:
+            services.application_transition(application=application, action=action, user=request.user,
+                                            reason=reason, section_reasons=section_reasons)
+        except services.ApplicationError as refused:
+            error = refused
+        else:
+            messages.success(request, f"已{transition.label}：{application.enterprise.name}")
+            return redirect("applications:review", pk=application.pk)
+    application.refresh_from_db()
+    typed = {"action": action, "reason": request.POST.get("reason", ""),
+             **{f"reason-{key}": request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS}}
+    return render(request, "applications/review.html",
+                  _review_context(request, application, policy, error=error, form=typed), status=400)
