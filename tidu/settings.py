@@ -5,6 +5,7 @@ PostgreSQL, a real SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tidu.core.context_processors.platform",
+                "tidu.notifications.context_processors.notifications",
             ],
         },
     },
@@ -94,6 +96,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent requests (autosave beside a save, background tasks) wait for the write lock instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file, not shared memory, so the live server's threads lock like production does.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"tidu-test-{os.getpid()}.sqlite3"),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -162,6 +175,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # Where the policy packs live (versioned YAML files in the repository).
 TIDU_POLICY_DIR = Path(os.environ.get("TIDU_POLICY_DIR", BASE_DIR / "tidu" / "policy" / "packs"))
+# Demo/training clock for business rules (deadlines, windows); empty = real time. See tidu/core/clock.py.
+TIDU_NOW = os.environ.get("TIDU_NOW", "")
 # Explicit CJK font file for PDFs; found automatically when unset.
 TIDU_CJK_FONT = os.environ.get("TIDU_CJK_FONT", "")
 

@@ -48,6 +48,8 @@ class ApplicationSection(models.Model):
     updated_at = models.DateTimeField("保存时间", auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    # The browser tab that wrote the current revision: a tab's own autosaves never conflict with its save.
+    editor_token = models.CharField("编辑窗口标识", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "申报书部分"

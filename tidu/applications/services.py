@@ -228,15 +228,23 @@ def application_verdict(application: Application, policy: CallPolicy | None = No
     policy = policy or call_policy_for(application.call)
     if submitted_at is None:
         latest = application.submissions.order_by("-submitted_at").first()
-        submitted_at = latest.submitted_at if latest and application.status != State.DRAFT else None
+        if application.status in EDITABLE_STATES or latest is None:
+            # A draft is judged as if submitted now, so the panel says whether submitting now is in time.
+            submitted_at = clock.now()
+        else:
+            submitted_at = latest.submitted_at
     return evaluate(policy, application_interchange(application, policy, submitted_at))
 
 
 # --- saving ----------------------------------------------------------------------------------------
 
 def application_section_save(*, application: Application, key: str, data: dict[str, Any], base_revision: int,
-                             user) -> ApplicationSection:
-    """Store what the user typed in one section. Refuses (keeping nothing half-written) on a stale revision."""
+                             user, editor_token: str = "") -> ApplicationSection:
+    """Store what the user typed in one section. Refuses (keeping nothing half-written) on a stale revision.
+
+    ``editor_token`` names the browser tab (form) doing the editing: a newer revision written by that same
+    tab (its own autosave racing its save button) is not a conflict; one written anywhere else is.
+    """
     if key not in SECTIONS_BY_KEY:
         raise ApplicationError(f"申报书中没有“{key}”这一部分")
     if not permissions.can_edit(user, application):
@@ -248,7 +256,8 @@ def application_section_save(*, application: Application, key: str, data: dict[s
                 raise ApplicationError(f"“{SECTIONS_BY_KEY[key].title}”不在退回补正范围内，不能修改")
             raise ApplicationError(f"申报当前状态为“{state_label(application.status)}”，不能修改")
         section = ApplicationSection.objects.select_for_update().get(application=application, key=key)
-        if section.revision != base_revision:
+        own_newer_write = bool(editor_token) and section.editor_token == editor_token and section.updated_by_id == user.pk
+        if section.revision != base_revision and not own_newer_write:
             raise SectionConflict(section)
         if key == "attestation":
             data = {**data}
@@ -258,6 +267,7 @@ def application_section_save(*, application: Application, key: str, data: dict[s
         section.data = data
         section.revision += 1
         section.updated_by = user
+        section.editor_token = editor_token[:64]
         section.save()
         Application.objects.filter(pk=application.pk).update(updated_at=timezone.now())
     return section

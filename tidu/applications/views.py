@@ -364,6 +364,8 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
     context = {
         "application": application, "policy": policy, "section": section, "sections": SECTIONS,
         "progress": progress, "current": current, "raw": raw, "clean": clean, "base_revision": base_revision,
+        # One token per open form (tab); kept across re-renders of the same form.
+        "editor_token": request.POST.get("editor_token") or uuid.uuid4().hex,
         "editable": current.editable, "verdict": verdict, "verdict_problems": verdict_problems,
         "tier_name": _tier_name(policy, application.tier),
         "is_owner": permissions.can_edit(request.user, application),
@@ -398,7 +400,8 @@ def _save(request, application, section, policy):
     data = forms.parse_section(section, request.POST, policy)
     try:
         row = services.application_section_save(application=application, key=section.key, data=data,
-                                                base_revision=_parse_revision(request), user=request.user)
+                                                base_revision=_parse_revision(request), user=request.user,
+                                                editor_token=request.POST.get("editor_token", ""))
     except services.SectionConflict as conflict:
         if forms.comparable(conflict.section.data) == forms.comparable(data):
             return conflict.section, data, None  # the same content was already saved (autosave won the race)

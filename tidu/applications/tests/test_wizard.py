@@ -1,5 +1,6 @@
 """The section pages: generic rendering, save (PRG), autosave, conflicts, invalid input kept as typed."""
 
+import datetime as dt
 import json
 import re
 
@@ -47,7 +48,16 @@ def test_every_section_renders_with_all_tabs_and_hidden_revision(client, users, 
         assert 'hx-trigger="change, keyup changed delay:2s"' in page
 
 
-def test_fresh_draft_panel_shows_missing_never_fail(client, users, app_a):
+def test_a_draft_after_the_window_closed_is_told_it_is_too_late(client, users, app_a, frozen_now):
+    frozen_now(dt.datetime(2026, 3, 16, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    login(client, users["a"])
+    page = client.get(section_url(app_a, "basic")).content.decode()
+    panel = page[page.index('id="eligibility-panel"'):]
+    assert "晚于申报截止时间" in panel
+
+
+def test_fresh_draft_panel_shows_missing_never_fail(client, users, app_a, frozen_now):
+    # Inside the call window: a draft is judged as if submitted now, so the timing clause passes.
     login(client, users["a"])
     page = client.get(section_url(app_a, "basic")).content.decode()
     panel = page[page.index('id="eligibility-panel"'):]
@@ -294,7 +304,7 @@ def test_submitted_application_sections_are_read_only(client, users, submitted_a
 
 # --- verdict JSON --------------------------------------------------------------------------------------
 
-def test_verdict_json_for_current_data(client, users, app_a):
+def test_verdict_json_for_current_data(client, users, app_a, frozen_now):
     login(client, users["a"])
     data = client.get(reverse("applications:verdict_json", args=[app_a.pk])).json()
     assert data["outcome"] == "incomplete" and data["outcome_label"] == "信息不完整"
@@ -305,8 +315,9 @@ def test_verdict_json_for_current_data(client, users, app_a):
     assert response["Content-Type"].startswith("application/json")
     data = json.loads(response.content)
     timing = next(f for f in data["findings"] if f["clause"] == "申报时间")
-    assert timing["result"] == "missing"  # not submitted yet
-    assert all(f["result"] == "pass" for f in data["findings"] if f["clause"] != "申报时间")
+    assert timing["result"] == "pass"  # a draft is judged as if submitted now, inside the window
+    assert all(f["result"] == "pass" for f in data["findings"])
+    assert data["outcome"] == "eligible"
 
 
 def test_home_lists_applications_open_calls_and_deadlines(client, users, app_a, frozen_now):
