@@ -1,0 +1,333 @@
+"""Producing documents for the web: cached per inputs, long work handed to background tasks.
+
+Small documents (one 申报书 DOCX/PDF, one 汇总表 row) render in the request through
+``application_document``, which reuses the stored file whenever the dossier, the evidence hashes, the
+renderer version and the template are unchanged. Bound dossiers and full 汇总表 exports run as
+``DocumentJob`` rows processed by the ``run_document_job`` task (django-tasks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import zipfile
+from collections.abc import Callable, Sequence
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tidu.applications.models import Application
+from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier
+from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
+from tidu.documents.typst_engine import DocumentError
+from tidu.policy.call_policy import CallPolicy
+from tidu.policy.selectors import call_policy_for
+
+logger = logging.getLogger(__name__)
+
+Kind = DossierDocument.Kind
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+}
+KIND_EXTENSION = {Kind.APPLICATION_PDF: "pdf", Kind.APPLICATION_DOCX: "docx", Kind.SUMMARY_ROW_XLSX: "xlsx",
+                  Kind.SUMMARY_ROW_PDF: "pdf", Kind.BOUND_PDF: "pdf"}
+KIND_FILENAME = {Kind.APPLICATION_PDF: "申报书", Kind.APPLICATION_DOCX: "申报书", Kind.SUMMARY_ROW_XLSX: "推荐汇总表",
+                 Kind.SUMMARY_ROW_PDF: "推荐汇总表", Kind.BOUND_PDF: "申报材料（装订版）"}
+
+
+def summary_title(policy: CallPolicy) -> str:
+    content = policy.call.content
+    return f"{content['region']['city']}{content['year']}年度{policy.call_tier['name']}智能工厂项目推荐汇总表"
+
+
+def recommendation_list_title(policy: CallPolicy) -> str:
+    return f"拟推荐{policy.call_tier['name']}智能工厂名单"
+
+
+def active_template(call, kind: str) -> DocumentTemplate | None:
+    return DocumentTemplate.objects.filter(call=call, kind=kind, is_active=True).first()
+
+
+def _read_template(template: DocumentTemplate | None) -> bytes | None:
+    if template is None:
+        return None
+    with template.file.open("rb") as handle:
+        return handle.read()
+
+
+def evidence_reader(application: Application) -> Callable[[EvidenceEntry], bytes]:
+    files = {e.pk: e for e in application.evidence.all()}
+
+    def read(entry: EvidenceEntry) -> bytes:
+        evidence = files.get(entry.evidence_id)
+        if evidence is None:
+            raise OSError("evidence removed")
+        with evidence.file.open("rb") as handle:
+            return handle.read()
+
+    return read
+
+
+def download_name(dossier: Dossier, kind: str) -> str:
+    name = dossier.cover.enterprise_name or f"申报{dossier.application_id}"
+    return f"{KIND_FILENAME[kind]}-{name}.{KIND_EXTENSION[kind]}"
+
+
+# --- rendering one kind ----------------------------------------------------------------------------------
+
+def render_kind(kind: str, dossier: Dossier, application: Application, *, template: bytes | None = None,
+                policy: CallPolicy | None = None,
+                progress: Callable[[int, str], None] | None = None) -> tuple[bytes, int | None]:
+    """Render one document kind from the dossier; returns (content, page count if a PDF)."""
+    from tidu.documents import docx, pdf, xlsx
+    from tidu.documents.bound import render_bound_dossier
+
+    policy = policy or call_policy_for(application.call)
+    if kind == Kind.APPLICATION_PDF:
+        content = pdf.render_application_pdf(dossier)
+        return content, pdf.page_count(content)
+    if kind == Kind.APPLICATION_DOCX:
+        return docx.render_application_docx(dossier, template), None
+    day = _row_date(dossier)
+    if kind == Kind.SUMMARY_ROW_XLSX:
+        return xlsx.render_summary_xlsx([dossier.summary_row.numbered(1)], title=summary_title(policy),
+                                        unit_name=dossier.cover.enterprise_name, date=day, template=template), None
+    if kind == Kind.SUMMARY_ROW_PDF:
+        content = pdf.render_summary_pdf([dossier.summary_row.numbered(1)], title=summary_title(policy),
+                                         unit_name=dossier.cover.enterprise_name, date=day)
+        return content, pdf.page_count(content)
+    if kind == Kind.BOUND_PDF:
+        bound = render_bound_dossier(dossier, evidence_reader(application), progress=progress)
+        return bound.pdf, bound.page_count
+    raise ValueError(f"unknown document kind {kind!r}")
+
+
+def _row_date(dossier: Dossier) -> dt.date:
+    if dossier.cover.submitted_at:
+        return dt.date.fromisoformat(dossier.cover.submitted_at[:10])
+    return timezone.localdate()
+
+
+def _template_for(kind: str, call) -> DocumentTemplate | None:
+    if kind == Kind.APPLICATION_DOCX:
+        return active_template(call, DocumentTemplate.Kind.APPLICATION_DOCX)
+    if kind == Kind.SUMMARY_ROW_XLSX:
+        return active_template(call, DocumentTemplate.Kind.SUMMARY_XLSX)
+    return None
+
+
+def application_document(application: Application, kind: str, *, dossier: Dossier | None = None,
+                         progress: Callable[[int, str], None] | None = None) -> DossierDocument:
+    """The stored document of ``kind`` for the application's current inputs, rendering it only if needed."""
+    dossier = dossier or build_dossier(application)
+    template = _template_for(kind, application.call)
+    key = dossier.fingerprint(kind, template.sha256 if template else "builtin")
+    existing = DossierDocument.objects.filter(application=application, kind=kind, content_hash=key).first()
+    if existing is not None and existing.file and existing.file.storage.exists(existing.file.name):
+        return existing
+    content, pages = render_kind(kind, dossier, application, template=_read_template(template), progress=progress)
+    document = existing or DossierDocument(application=application, kind=kind, content_hash=key)
+    document.page_count = pages
+    document.verification_code = dossier.cover.verification_code
+    document.file.save(f"{kind}.{KIND_EXTENSION[kind]}", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:  # another request rendered the same inputs meanwhile: use theirs
+        document.file.delete(save=False)
+        return DossierDocument.objects.get(application=application, kind=kind, content_hash=key)
+    _discard_stale(application, kind, keep=document.pk)
+    return document
+
+
+def _discard_stale(application: Application, kind: str, keep: int) -> None:
+    for stale in DossierDocument.objects.filter(application=application, kind=kind).exclude(pk=keep):
+        stale.file.delete(save=False)
+        stale.delete()
+
+
+# --- jobs ----------------------------------------------------------------------------------------------
+
+def _enqueue(job: DocumentJob) -> DocumentJob:
+    from tidu.documents.tasks import run_document_job
+
+    result = run_document_job.enqueue(job.pk)
+    DocumentJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+def start_bound_dossier(application: Application, user) -> DocumentJob:
+    job = DocumentJob.objects.create(kind=DocumentJob.Kind.BOUND_DOSSIER, application=application,
+                                     call=application.call, created_by=user, message="排队中")
+    return _enqueue(job)
+
+
+def start_summary_export(*, call, user, application_ids: Sequence[int], unit_name: str,
+                         fmt: str = "zip") -> DocumentJob:
+    if fmt not in ("xlsx", "pdf", "zip"):
+        raise DocumentError("导出格式无效")
+    job = DocumentJob.objects.create(kind=DocumentJob.Kind.SUMMARY_EXPORT, call=call, created_by=user,
+                                     params={"application_ids": list(application_ids), "unit_name": unit_name,
+                                             "format": fmt}, message="排队中")
+    return _enqueue(job)
+
+
+def _progress_writer(job_id: int) -> Callable[[int, str], None]:
+    def write(percent: int, message: str) -> None:
+        DocumentJob.objects.filter(pk=job_id).update(progress=max(0, min(99, int(percent))), message=message[:500])
+    return write
+
+
+def run_job(job_id: int) -> dict:
+    """Do the work of one job (called by the task); never raises for a document problem."""
+    job = DocumentJob.objects.select_related("application", "call").get(pk=job_id)
+    if job.status == DocumentJob.Status.DONE:
+        return {"status": job.status}
+    DocumentJob.objects.filter(pk=job_id).update(status=DocumentJob.Status.RUNNING, started_at=timezone.now(),
+                                                 progress=1, message="开始生成")
+    progress = _progress_writer(job_id)
+    try:
+        if job.kind == DocumentJob.Kind.BOUND_DOSSIER:
+            content, name = _run_bound(job, progress)
+        else:
+            content, name = _run_summary(job, progress)
+    except DocumentError as exc:
+        _finish(job_id, DocumentJob.Status.FAILED, exc.message)
+        return {"status": "failed", "message": exc.message}
+    except Exception as exc:
+        logger.exception("document job %s failed", job_id)
+        _finish(job_id, DocumentJob.Status.FAILED, f"生成失败：{type(exc).__name__}。请稍后重试或联系管理员。")
+        return {"status": "failed"}
+    job.refresh_from_db()
+    job.result.save(_ascii_name(name), ContentFile(content), save=False)
+    job.result_name = name
+    job.status, job.progress, job.message, job.finished_at = DocumentJob.Status.DONE, 100, "已完成", timezone.now()
+    job.save(update_fields=["result", "result_name", "status", "progress", "message", "finished_at"])
+    return {"status": "done", "bytes": len(content)}
+
+
+def _ascii_name(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1]
+    return f"{hashlib.sha256(name.encode()).hexdigest()[:12]}.{extension}"
+
+
+def _finish(job_id: int, status: str, message: str) -> None:
+    DocumentJob.objects.filter(pk=job_id).update(status=status, message=message[:500], finished_at=timezone.now())
+
+
+def _run_bound(job: DocumentJob, progress) -> tuple[bytes, str]:
+    application = job.application
+    progress(3, "正在汇总申报内容")
+    dossier = build_dossier(application)
+    document = application_document(application, Kind.BOUND_PDF, dossier=dossier, progress=progress)
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    return content, download_name(dossier, Kind.BOUND_PDF)
+
+
+def summary_rows(applications: Sequence[Application], progress=None) -> list[SummaryRow]:
+    rows = []
+    total = max(len(applications), 1)
+    policies: dict[int, CallPolicy] = {}
+    for index, application in enumerate(applications, start=1):
+        policy = policies.get(application.call_id) or policies.setdefault(application.call_id,
+                                                                          call_policy_for(application.call))
+        dossier = build_dossier(application, policy, inspect_files=False)
+        rows.append(dossier.summary_row.numbered(index))
+        if progress and (index == total or index % 5 == 0):
+            progress(5 + 80 * index // total, f"已汇总 {index}/{len(applications)} 家企业")
+    return rows
+
+
+def _run_summary(job: DocumentJob, progress) -> tuple[bytes, str]:
+    from tidu.documents import pdf, xlsx
+
+    ids = [int(i) for i in job.params.get("application_ids", [])]
+    found = {a.pk: a for a in Application.objects.filter(pk__in=ids, call=job.call)
+             .select_related("enterprise__organisation__parent", "call")}
+    applications = [found[i] for i in ids if i in found]
+    rows = summary_rows(applications, progress)
+    policy = call_policy_for(job.call)
+    title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), timezone.localdate()
+    fmt = job.params.get("format", "zip")
+    progress(88, "正在生成文件")
+    xlsx_bytes = pdf_bytes = None
+    if fmt in ("xlsx", "zip"):
+        template = _read_template(active_template(job.call, DocumentTemplate.Kind.SUMMARY_XLSX))
+        xlsx_bytes = xlsx.render_summary_xlsx(rows, title=title, unit_name=unit_name, date=today, template=template)
+    if fmt in ("pdf", "zip"):
+        pdf_bytes = pdf.render_summary_pdf(rows, title=title, unit_name=unit_name, date=today)
+    base = f"{title}-{unit_name}" if unit_name else title
+    if fmt == "xlsx":
+        return xlsx_bytes, f"{base}.xlsx"
+    if fmt == "pdf":
+        return pdf_bytes, f"{base}.pdf"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{base}（可编辑版）.xlsx", xlsx_bytes)
+        archive.writestr(f"{base}（PDF版）.pdf", pdf_bytes)
+    return buffer.getvalue(), f"{base}.zip"
+
+
+# --- templates ------------------------------------------------------------------------------------------
+
+TEMPLATE_MAX_BYTES = 5 * 1024 * 1024
+
+def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
+    """Check an uploaded template, render a preview from the sample dossier, and make it the active one."""
+    from tidu.documents import docx, placeholders, xlsx
+    from tidu.documents.sample import sample_dossier
+
+    if upload.size and upload.size > TEMPLATE_MAX_BYTES:
+        raise TemplateRejected([f"模板文件大小为 {upload.size / 1048576:.1f} MB，超过 "
+                                f"{TEMPLATE_MAX_BYTES // 1048576} MB 的上限"])
+    data = upload.read()
+    if kind == DocumentTemplate.Kind.APPLICATION_DOCX:
+        check = placeholders.check_docx_template(data)
+    elif kind == DocumentTemplate.Kind.SUMMARY_XLSX:
+        check = placeholders.check_xlsx_template(data)
+    else:
+        raise DocumentError("模板类型无效")
+    if not check.ok:
+        raise TemplateRejected(check.errors)
+    policy = call_policy_for(call)
+    sample = sample_dossier(policy)
+    try:
+        if kind == DocumentTemplate.Kind.APPLICATION_DOCX:
+            preview, preview_name = docx.render_application_docx(sample, data), "preview.docx"
+        else:
+            rows = [sample.summary_row.numbered(1), sample.summary_row.numbered(2)]
+            preview = xlsx.render_summary_xlsx(rows, title=summary_title(policy), unit_name="（示例单位）",
+                                               date=timezone.localdate(), template=data)
+            preview_name = "preview.xlsx"
+    except DocumentError:
+        raise
+    except Exception as exc:
+        raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        DocumentTemplate.objects.filter(call=call, kind=kind, is_active=True).update(is_active=False)
+        template = DocumentTemplate(call=call, kind=kind, original_name=(upload.name or "template")[:255],
+                                    sha256=digest, placeholders=check.used, uploaded_by=user)
+        extension = "docx" if kind == DocumentTemplate.Kind.APPLICATION_DOCX else "xlsx"
+        template.file.save(f"template.{extension}", ContentFile(data), save=False)
+        template.preview.save(preview_name, ContentFile(preview), save=False)
+        template.save()
+    return template
+
+
+def deactivate_template(template: DocumentTemplate) -> None:
+    DocumentTemplate.objects.filter(pk=template.pk).update(is_active=False)
+
+
+class TemplateRejected(DocumentError):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("模板未通过检查：" + "；".join(errors))

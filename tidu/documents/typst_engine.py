@@ -1,0 +1,99 @@
+"""Compiling the built-in Typst templates to PDF with an embedded CJK font (plain Python + settings).
+
+User text never becomes Typst markup: every template reads its data with
+``json(bytes(sys.inputs.data))`` and places strings as text, so ``#``, ``$``, ``[`` or ``*`` typed by
+an enterprise print as themselves. Fonts are loaded once per process (``typst.Fonts``) and shared by
+every compile; a missing CJK font raises ``CjkFontMissing`` (a Chinese message) instead of tofu.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import typst
+
+from tidu.core import fonts as core_fonts
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_builtin"
+
+
+class DocumentError(Exception):
+    """A document that cannot be produced; ``message`` is shown to the user as it is (Chinese)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class CjkFontMissing(DocumentError):
+    def __init__(self):
+        super().__init__("无法生成 PDF：" + core_fonts.MISSING_FONT_MESSAGE)
+
+
+@dataclass(frozen=True)
+class FontSetup:
+    path: Path
+    fonts: typst.Fonts
+    body: tuple[str, ...]
+    heading: tuple[str, ...]
+
+
+_LOCK = threading.Lock()
+_SETUPS: dict[Path, FontSetup] = {}
+
+
+def _pick(families: list[str], prefer: tuple[str, ...]) -> str | None:
+    for hint in prefer:
+        for family in families:
+            if hint in family:
+                return family
+    return families[0] if families else None
+
+
+def font_setup() -> FontSetup:
+    """The CJK font to embed, found by core.fonts; loaded once and shared."""
+    from django.conf import settings
+
+    path = core_fonts.find_cjk_font(getattr(settings, "TIDU_CJK_FONT", ""))
+    if path is None:
+        raise CjkFontMissing()
+    path = Path(path)
+    with _LOCK:
+        setup = _SETUPS.get(path)
+        if setup is not None:
+            return setup
+        fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(path.parent)])
+        infos = fonts.fonts()
+        own = [i.family for i in infos if i.path and Path(i.path) == path]
+        if not own:
+            raise CjkFontMissing()
+        body = _pick(own, (" SC", "SC", "GB", "Hans"))
+        sans = [i.family for i in infos if i.path and any(h in i.family for h in ("Sans CJK SC", "Hei", "Sans SC"))
+                and "Mono" not in i.family]
+        heading = sans[0] if sans else body
+        setup = FontSetup(path=path, fonts=fonts, body=(body, heading), heading=(heading, body))
+        _SETUPS[path] = setup
+        return setup
+
+
+@cache
+def template_source(name: str) -> bytes:
+    return (TEMPLATES_DIR / name).read_bytes()
+
+
+def compile_pdf(template: str, data: dict[str, Any], *, root: Path | str | None = None) -> bytes:
+    """Compile one built-in template with ``data`` (JSON-serialisable) to PDF bytes."""
+    setup = font_setup()
+    payload = {**data, "fonts": {"body": list(setup.body), "heading": list(setup.heading)}}
+    compiler = typst.Compiler(font_paths=setup.fonts, root=str(root or TEMPLATES_DIR))
+    try:
+        return compiler.compile(input=template_source(template), format="pdf",
+                                sys_inputs={"data": json.dumps(payload, ensure_ascii=False, default=str)},
+                                pdf_tags=False)
+    except typst.TypstError as exc:  # a bug in a template, never the user's text
+        raise DocumentError(f"PDF 排版失败：{exc.message}") from exc

@@ -1,0 +1,257 @@
+"""Document pages and downloads. Thin: scoping, then one service call, then a response."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tidu.accounts import permissions as account_permissions
+from tidu.applications.models import Application
+from tidu.applications.selectors import applications_visible_to
+from tidu.applications.workflow import State
+from tidu.documents import placeholders, services, verification
+from tidu.documents.dossier import SUMMARY_COLUMNS, build_dossier
+from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
+from tidu.documents.typst_engine import DocumentError
+from tidu.policy.models import Call
+from tidu.policy.selectors import call_policy_for
+
+Kind = DossierDocument.Kind
+
+
+def _application_for(request, pk: int) -> Application:
+    """The application if this user may see it; 404 otherwise (never reveals that it exists)."""
+    return get_object_or_404(applications_visible_to(request.user), pk=pk)
+
+
+def _error_page(request, message: str, *, status: int = 503, application=None):
+    return render(request, "documents/error.html", {"message": message, "application": application}, status=status)
+
+
+def _serve(document: DossierDocument, filename: str, content_type: str):
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=filename,
+                            content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def dossier(request, pk: int):
+    """The on-screen summary of the dossier: the same model the downloads are made from."""
+    application = _application_for(request, pk)
+    model = build_dossier(application)
+    return render(request, "documents/dossier.html", {
+        "application": application, "dossier": model, "summary_headers": [h for _, h, _ in SUMMARY_COLUMNS],
+        "summary_values": model.summary_row.numbered(1).values(),
+        "jobs": DocumentJob.objects.filter(application=application, created_by=request.user)[:5],
+    })
+
+
+def _download(kind: str, content_type: str):
+    @login_required
+    @require_GET
+    def view(request, pk: int):
+        application = _application_for(request, pk)
+        model = build_dossier(application)
+        try:
+            document = services.application_document(application, kind, dossier=model)
+        except DocumentError as exc:
+            return _error_page(request, exc.message, application=application)
+        return _serve(document, services.download_name(model, kind), content_type)
+
+    view.__name__ = f"download_{kind}"
+    return view
+
+
+application_pdf = _download(Kind.APPLICATION_PDF, services.MIME["pdf"])
+application_docx = _download(Kind.APPLICATION_DOCX, services.MIME["docx"])
+summary_row_xlsx = _download(Kind.SUMMARY_ROW_XLSX, services.MIME["xlsx"])
+summary_row_pdf = _download(Kind.SUMMARY_ROW_PDF, services.MIME["pdf"])
+
+
+@login_required
+@require_POST
+def bound_start(request, pk: int):
+    application = _application_for(request, pk)
+    try:
+        # Fail early, in the request, when PDFs cannot be made at all.
+        from tidu.documents.typst_engine import font_setup
+
+        font_setup()
+    except DocumentError as exc:
+        return _error_page(request, exc.message, application=application)
+    job = services.start_bound_dossier(application, request.user)
+    return redirect("documents:job", pk=job.pk)
+
+
+# --- 汇总表 export (township / city) -------------------------------------------------------------------
+
+def _export_scope(request, call: Call):
+    """Applications of ``call`` this user may export, in the default priority order (earliest submission first)."""
+    visible = applications_visible_to(request.user).filter(call=call).exclude(status=State.DRAFT)
+    return sorted(visible.prefetch_related("submissions"),
+                  key=lambda a: (min((s.submitted_at for s in a.submissions.all()), default=timezone.now()), a.pk))
+
+
+@login_required
+def summary_export(request, call_pk: int):
+    user = request.user
+    if not (account_permissions.is_township_user(user) or account_permissions.is_city_user(user)):
+        raise Http404
+    call = get_object_or_404(Call, pk=call_pk)
+    applications = _export_scope(request, call)
+    policy = call_policy_for(call)
+    unit = account_permissions.unit_of(user)
+    unit_name = unit.name if unit is not None else policy.call.content.get("issuer", "")
+    if request.method == "POST":
+        allowed = {a.pk for a in applications}
+        order = [int(x) for x in request.POST.get("order", "").replace("，", ",").split(",") if x.strip().isdigit()]
+        chosen = [pk for pk in order if pk in allowed] or [a.pk for a in applications]
+        try:
+            job = services.start_summary_export(call=call, user=user, application_ids=chosen, unit_name=unit_name,
+                                                fmt=request.POST.get("format", "zip"))
+        except DocumentError as exc:
+            return _error_page(request, exc.message, status=400)
+        return redirect("documents:job", pk=job.pk)
+    return render(request, "documents/summary_export.html", {
+        "call": call, "applications": applications, "unit_name": unit_name,
+        "title": services.summary_title(policy)})
+
+
+# --- jobs --------------------------------------------------------------------------------------------
+
+def _job_for(request, pk: int) -> DocumentJob:
+    job = get_object_or_404(DocumentJob.objects.select_related("application__enterprise"), pk=pk)
+    if job.created_by_id != request.user.pk and not account_permissions.is_admin(request.user):
+        raise Http404
+    if job.application_id and not applications_visible_to(request.user).filter(pk=job.application_id).exists():
+        raise Http404
+    return job
+
+
+@login_required
+@require_GET
+def job(request, pk: int):
+    return render(request, "documents/job.html", {"job": _job_for(request, pk)})
+
+
+@login_required
+@require_GET
+def job_status(request, pk: int):
+    """The htmx fragment polled every second until the job has finished."""
+    job = _job_for(request, pk)
+    response = render(request, "documents/_job_status.html", {"job": job})
+    if job.is_finished:
+        response["HX-Trigger"] = "document-job-finished"
+    return response
+
+
+@login_required
+@require_GET
+def job_download(request, pk: int):
+    job = _job_for(request, pk)
+    if job.status != DocumentJob.Status.DONE or not job.result:
+        raise Http404
+    extension = job.result_name.rsplit(".", 1)[-1]
+    response = FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result_name,
+                            content_type=services.MIME.get(extension, "application/octet-stream"))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- verification (public) -------------------------------------------------------------------------------
+
+@require_GET
+def verify_form(request):
+    code = request.GET.get("code", "")
+    if code:
+        return redirect("documents:verify", code=verification.normalise_code(code) or "-")
+    return render(request, "documents/verify_form.html")
+
+
+@require_GET
+def verify(request, code: str):
+    result = verification.verify(code)
+    if result is None:
+        return render(request, "documents/verify_not_found.html", {"code": code[:40]}, status=404)
+    return render(request, "documents/verify.html", {"result": result, "code": verification.normalise_code(code)})
+
+
+# --- templates (city bureau) --------------------------------------------------------------------------------
+
+@account_permissions.role_required("city", "admin")
+def templates(request):
+    calls = list(Call.objects.order_by("-year", "code"))
+    if request.method == "POST":
+        call = get_object_or_404(Call, pk=request.POST.get("call") or 0)
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        if kind not in DocumentTemplate.Kind.values:
+            messages.error(request, "请选择模板类型")
+        elif upload is None:
+            messages.error(request, "请选择要上传的模板文件")
+        else:
+            try:
+                template = services.upload_template(call=call, kind=kind, upload=upload, user=request.user)
+            except services.TemplateRejected as exc:
+                return render(request, "documents/templates.html", _templates_context(calls, exc.errors),
+                              status=400)
+            except DocumentError as exc:
+                return render(request, "documents/templates.html", _templates_context(calls, [exc.message]),
+                              status=400)
+            messages.success(request, f"模板“{template.original_name}”已通过检查并启用；可下载示例预览核对效果。")
+            return redirect(reverse("documents:templates"))
+    return render(request, "documents/templates.html", _templates_context(calls, []))
+
+
+def _templates_context(calls, errors):
+    return {
+        "calls": calls, "errors": errors, "kinds": DocumentTemplate.Kind.choices,
+        "templates": DocumentTemplate.objects.select_related("call", "uploaded_by")[:50],
+        "docx_placeholders": placeholders.DOCX_PLACEHOLDERS,
+        "xlsx_row_placeholders": placeholders.XLSX_ROW_PLACEHOLDERS,
+        "xlsx_sheet_placeholders": placeholders.XLSX_SHEET_PLACEHOLDERS,
+    }
+
+
+@account_permissions.role_required("city", "admin")
+@require_POST
+def template_deactivate(request, pk: int):
+    template = get_object_or_404(DocumentTemplate, pk=pk)
+    services.deactivate_template(template)
+    messages.success(request, "已停用该模板，将使用内置模板。")
+    return redirect("documents:templates")
+
+
+@account_permissions.role_required("city", "admin")
+@require_GET
+def template_preview(request, pk: int):
+    template = get_object_or_404(DocumentTemplate, pk=pk)
+    if not template.preview:
+        raise Http404
+    extension = template.preview.name.rsplit(".", 1)[-1]
+    return FileResponse(template.preview.open("rb"), as_attachment=True, filename=f"模板预览-{template.pk}.{extension}",
+                        content_type=services.MIME.get(extension, "application/octet-stream"))
+
+
+@account_permissions.role_required("city", "admin")
+@require_GET
+def builtin_template(request, kind: str):
+    """Download the built-in template, as a starting point for a bureau's own."""
+    from tidu.documents.docx import BUILTIN_TEMPLATE
+
+    if kind == "application_docx":
+        return FileResponse(BUILTIN_TEMPLATE.open("rb"), as_attachment=True, filename="内置申报书模板.docx",
+                            content_type=services.MIME["docx"])
+    if kind == "summary_xlsx":
+        from tidu.documents.xlsx import builtin_summary_template
+
+        return HttpResponse(builtin_summary_template(), content_type=services.MIME["xlsx"],
+                            headers={"Content-Disposition": "attachment; filename*=UTF-8''summary-template.xlsx"})
+    raise Http404
