@@ -2,6 +2,9 @@
 uploads evidence, watches the live verdict turn green and submits."""
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -174,3 +177,56 @@ def test_enterprise_registers_fills_every_section_and_submits(page, demo_world, 
     page.goto(f"/applications/{application.pk}/status/")
     assert "已提交" in page.content()
     screenshot(page, "07-status-page")
+
+    # 7. Every document of the dossier downloads and opens with a real parser.
+    check_downloads(page, application, tmp_path)
+
+
+def _download(page, link_text, tmp_path):
+    with page.expect_download() as info:
+        page.locator("#documents").get_by_role("link", name=link_text).first.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
+def check_downloads(page, application, tmp_path):
+    import docx
+    import openpyxl
+    from pypdf import PdfReader
+
+    docx_file = _download(page, "Word", tmp_path)
+    document = docx.Document(docx_file)
+    texts = [p.text for p in document.paragraphs]
+    texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert COMPANY in "\n".join(texts)
+    pdf_file = _download(page, "PDF", tmp_path)
+    pdf_text = "".join(p.extract_text() for p in PdfReader(pdf_file).pages)
+    assert COMPANY in pdf_text and "基础级智能工厂申报书" in pdf_text
+    xlsx_file = _download(page, "Excel", tmp_path)
+    cells = [str(c.value) for row in openpyxl.load_workbook(xlsx_file).active.iter_rows() for c in row if c.value]
+    assert COMPANY in cells and CREDIT_CODE in cells
+    _pdf_page_screenshot(pdf_file, "08-application-form-pdf-page1")
+
+    with page.expect_navigation():
+        page.click('button:has-text("生成装订版 PDF")')
+    page.wait_for_selector("text=下载", timeout=60000)
+    with page.expect_download() as info:
+        page.click("a:has-text('下载')")
+    bound = tmp_path / "bound.pdf"
+    info.value.save_as(bound)
+    reader = PdfReader(bound)
+    assert len(reader.pages) > len(PdfReader(pdf_file).pages)  # the form plus its evidence
+    assert reader.outline, "the bound dossier has bookmarks"
+    screenshot_dir = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    page.screenshot(path=str(screenshot_dir / "09-bound-dossier-job.png"), full_page=True)
+
+
+def _pdf_page_screenshot(pdf_file, name):
+    """Render the first page of a PDF to PNG with pdftoppm (poppler-utils), as a person would see it printed."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return
+    target = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / name
+    subprocess.run([pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf_file), str(target)],
+                   check=True)
