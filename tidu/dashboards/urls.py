@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tidu.dashboards import views
 
 app_name = "dashboards"
-urlpatterns = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("table.csv", views.table_csv, name="table_csv"),
+]

@@ -1,0 +1,250 @@
+"""The numbers behind the city's dashboards, computed for one call in a fixed number of queries.
+
+Queries (independent of the number of applications): the call's applications with enterprise and
+unit; its ApplicationSection rows for maturity, scenarios and KPIs; the (application, to_status)
+pairs of its events; the list of township units; the call's policy packs (two). Everything else is
+done in Python in one pass over those rows: O(A × (S + K)) for A applications with up to S scenario
+rows and K KPIs each — a few thousand applications per call at most, far below anything that needs
+aggregation in SQL.
+
+Counted applications: the status funnel counts every application (drafts included); all other
+figures count applications that were submitted and not withdrawn ("已提交"), read from what is
+currently stored in their sections (for an application under 退回补正 that may include edits not
+yet resubmitted).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.safestring import SafeString
+
+from tidu.accounts.models import Organisation
+from tidu.applications.models import Application, ApplicationEvent, ApplicationSection
+from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
+from tidu.applications.workflow import STATE_LABELS, State
+from tidu.dashboards import svg
+from tidu.eligibility.kpi import compute_kpi
+from tidu.enterprises import industries
+from tidu.policy.models import Call
+from tidu.policy.selectors import call_policy_for
+
+# The main path of the lifecycle, in order; an application that reached a later stage passed the earlier ones.
+MAIN_PIPELINE = (State.DRAFT, State.SUBMITTED, State.TOWNSHIP_RECOMMENDED, State.RECEIVED, State.FORMAL_PASSED,
+                 State.EXPERT_REVIEW, State.EXPERT_REVIEWED, State.ONSITE_VERIFIED, State.PROPOSED, State.RECOGNISED)
+# States off the main path (returns, refusals, withdrawal), listed after it.
+SIDE_STATES = (State.RETURNED, State.TOWNSHIP_NOT_RECOMMENDED, State.FORMAL_FAILED, State.NOT_RECOGNISED,
+               State.WITHDRAWN)
+STAGE_SHORT = {State.DRAFT: "创建申报", State.SUBMITTED: "提交", State.TOWNSHIP_RECOMMENDED: "乡镇推荐",
+               State.RECEIVED: "市局受理", State.FORMAL_PASSED: "形式审查通过", State.EXPERT_REVIEW: "专家评审",
+               State.EXPERT_REVIEWED: "专家评审完成", State.ONSITE_VERIFIED: "现场核查完成",
+               State.PROPOSED: "拟认定公示", State.RECOGNISED: "认定"}
+NOT_COUNTED = (State.DRAFT, State.WITHDRAWN)
+SECTION_KEYS = ("maturity", "scenarios", "kpis")
+UNKNOWN_INDUSTRY = "（行业代码无效）"
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list]
+    note: str = ""
+    num_from: int = 1  # columns from this index on hold numbers (right-aligned)
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    svg: SafeString
+    table: Table
+
+
+@dataclass
+class Overview:
+    call: Call
+    total: int
+    counted: int
+    recognised: int
+    charts: list[Chart] = field(default_factory=list)
+    kpi_charts: list[Chart] = field(default_factory=list)
+    kpi_table: Table | None = None
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        tables = {chart.table.key: chart.table for chart in [*self.charts, *self.kpi_charts]}
+        if self.kpi_table is not None:
+            tables[self.kpi_table.key] = self.kpi_table
+        return tables
+
+
+def _division(code: str) -> tuple[str, str, str]:
+    """(大类 key such as 'C34', its label, its 门类 label) for a stored industry code."""
+    code = industries.normalise(code)
+    catalogue = industries.catalogue()
+    section = catalogue.section_map.get(code[:1])
+    division = catalogue.division_map.get(code[1:3]) if len(code) >= 3 else None
+    if section is None or division is None or division.section != section.code:
+        return UNKNOWN_INDUSTRY, UNKNOWN_INDUSTRY, section.name if section else "—"
+    return division.full_code, f"{division.full_code} {division.name}", f"{section.code} {section.name}"
+
+
+def overview(call: Call) -> Overview:
+    policy = call_policy_for(call)
+    applications = list(Application.objects.filter(call=call)
+                        .select_related("enterprise__organisation__parent"))
+    sections: dict[int, dict[str, dict]] = defaultdict(dict)
+    for application_id, key, data in (ApplicationSection.objects.filter(application__call=call, key__in=SECTION_KEYS)
+                                      .values_list("application_id", "key", "data")):
+        sections[application_id][key] = data
+    reached_states: dict[int, set[str]] = defaultdict(set)
+    for application_id, to_status in (ApplicationEvent.objects.filter(application__call=call)
+                                      .values_list("application_id", "to_status").distinct()):
+        reached_states[application_id].add(to_status)
+    units = list(Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS, is_active=True).order_by("kind", "name"))
+
+    counted = [a for a in applications if a.status not in NOT_COUNTED]
+    result = Overview(call=call, total=len(applications), counted=len(counted),
+                      recognised=sum(1 for a in applications if a.status == State.RECOGNISED))
+    result.charts.append(_funnel(applications, reached_states))
+    result.charts.append(_by_unit(counted, units))
+    result.charts.append(_by_industry(counted))
+
+    # One pass over the counted applications' sections.
+    maturity_spec, scenario_spec, kpi_spec = (SECTIONS_BY_KEY[k] for k in SECTION_KEYS)
+    levels: Counter = Counter()
+    links_by_application: dict[int, set[str]] = {}
+    kpi_values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for application in counted:
+        raw = sections.get(application.pk, {})
+        level = clean_section(maturity_spec, raw.get("maturity"), policy).values.get("level")
+        levels[int(level) if level else None] += 1
+        rows = clean_section(scenario_spec, raw.get("scenarios"), policy).values.get("scenarios", [])
+        links_by_application[application.pk] = {policy.scenario_map[row["id"]]["link"] for row in rows
+                                                 if row.get("id") in policy.scenario_map}
+        division_key = _division(application.enterprise.industry_code)[1]
+        for kpi_id, numbers in clean_section(kpi_spec, raw.get("kpis"), policy).values.items():
+            value = compute_kpi(policy.kpi_map[kpi_id], numbers).value
+            if value is not None:
+                kpi_values[kpi_id][division_key].append(value)
+
+    result.charts.append(_heatmap(counted, links_by_application, policy))
+    result.charts.append(_maturity(levels, policy))
+    result.kpi_charts, result.kpi_table = _kpis(kpi_values, policy)
+    return result
+
+
+def _funnel(applications, reached_states) -> Chart:
+    index = {state: position for position, state in enumerate(MAIN_PIPELINE)}
+    furthest = Counter()
+    side_reached = Counter()
+    current = Counter(a.status for a in applications)
+    for application in applications:
+        states = reached_states.get(application.pk, set()) | {application.status}
+        furthest[max(index.get(state, 0) for state in states)] += 1
+        for state in SIDE_STATES:
+            if state in states:
+                side_reached[state] += 1
+    reached = {state: sum(n for position, n in furthest.items() if position >= index[state]) for state in MAIN_PIPELINE}
+    reached.update(side_reached)
+    rows = [[STATE_LABELS[state], current.get(state, 0), reached.get(state, 0)] for state in MAIN_PIPELINE + SIDE_STATES]
+    table = Table("funnel", "申报状态漏斗", ["状态", "当前数量", "累计到达"], rows, num_from=1,
+                  note="当前数量：现处于该状态的申报数；累计到达：曾到达该状态（主流程中含已越过该阶段）的申报数。")
+    stages = [(STAGE_SHORT[state], reached[state]) for state in MAIN_PIPELINE]
+    desc = "；".join(f"{label} {value}" for label, value in stages)
+    chart = svg.funnel_chart("chart-funnel", "申报主流程各阶段累计到达数", desc, stages)
+    return Chart("funnel", table.title, chart, table)
+
+
+def _by_unit(counted, units) -> Chart:
+    submitted = Counter(a.enterprise.organisation.parent_id for a in counted)
+    recognised = Counter(a.enterprise.organisation.parent_id for a in counted if a.status == State.RECOGNISED)
+    known = {unit.pk for unit in units}
+    rows = [[unit.name, submitted.get(unit.pk, 0), recognised.get(unit.pk, 0)] for unit in units]
+    others = sum(n for pk, n in submitted.items() if pk not in known)
+    if others:
+        rows.append(["（其他）", others, sum(n for pk, n in recognised.items() if pk not in known)])
+    rows.sort(key=lambda row: -row[1])
+    table = Table("units", "按乡镇（单位）统计", ["乡镇（单位）", "已提交申报", "其中已认定"], rows)
+    items = [(row[0], row[1]) for row in rows]
+    chart = svg.hbar_chart("chart-units", "各乡镇（单位）已提交申报数",
+                           "；".join(f"{label} {value}" for label, value in items), items, unit="份")
+    return Chart("units", table.title, chart, table)
+
+
+def _by_industry(counted) -> Chart:
+    groups: dict[str, list] = {}
+    for application in counted:
+        key, label, section = _division(application.enterprise.industry_code)
+        groups.setdefault(key, [section, label, 0])[2] += 1
+    rows = sorted(groups.values(), key=lambda row: (-row[2], row[1]))
+    table = Table("industries", "按行业（GB/T 4754-2017 大类）统计", ["门类", "大类", "已提交申报"], rows, num_from=2)
+    items = [(row[1], row[2]) for row in rows]
+    chart = svg.hbar_chart("chart-industries", "各行业大类已提交申报数",
+                           "；".join(f"{label} {value}" for label, value in items), items, unit="份", color=svg.BAR_ALT)
+    return Chart("industries", table.title, chart, table)
+
+
+def _heatmap(counted, links_by_application, policy) -> Chart:
+    unit_names = sorted({a.enterprise.organisation.parent.name if a.enterprise.organisation.parent else "（其他）"
+                         for a in counted})
+    columns = [*unit_names, "合计"]
+    cells: dict[tuple[str, str], int] = Counter()
+    for application in counted:
+        parent = application.enterprise.organisation.parent
+        unit = parent.name if parent else "（其他）"
+        for link in links_by_application.get(application.pk, ()):
+            cells[(link, unit)] += 1
+            cells[(link, "合计")] += 1
+    groups, rows = [], []
+    for domain in policy.domain_map.values():
+        links = [link for link in policy.link_map.values() if link["domain"] == domain["id"]]
+        group_rows = []
+        for link in links:
+            values = [cells.get((link["id"], column), 0) for column in columns]
+            group_rows.append((link["name"], values))
+            rows.append([domain["name"], link["name"], *values])
+        groups.append((domain["name"], group_rows))
+    table = Table("scenarios", "场景覆盖（按环节）", ["建设领域", "环节", *columns], rows, num_from=2,
+                  note="每格为在该环节建设了至少一个典型场景的已提交申报数。")
+    desc = (f"{len(rows)} 个环节按建设领域分组，列为乡镇（单位）及合计；"
+            + "；".join(f"{row[1]} 合计 {row[-1]}" for row in rows))
+    chart = svg.heatmap("chart-scenarios", "各环节场景覆盖（申报数）", desc, groups=groups, columns=columns)
+    return Chart("scenarios", table.title, chart, table)
+
+
+def _maturity(levels: Counter, policy) -> Chart:
+    rows = [[info["label"], info["name"], levels.get(level, 0)] for level, info in sorted(policy.maturity_levels.items())]
+    rows.append(["未填写", "", levels.get(None, 0)])
+    table = Table("maturity", "成熟度自评估等级分布", ["等级", "名称", "申报数"], rows, num_from=2)
+    items = [(row[0], row[2]) for row in rows]
+    chart = svg.bar_chart("chart-maturity", "成熟度自评估等级分布",
+                          "；".join(f"{label} {value}" for label, value in items), items)
+    return Chart("maturity", table.title, chart, table)
+
+
+def _kpis(kpi_values, policy) -> tuple[list[Chart], Table]:
+    charts, rows = [], []
+    for kpi_id, kpi in policy.kpi_map.items():
+        by_industry = kpi_values.get(kpi_id)
+        if not by_industry:
+            continue
+        kpi_rows = []
+        for label in sorted(by_industry):
+            values = sorted(by_industry[label])
+            kpi_rows.append([f"{kpi_id} {kpi['name']}", kpi["unit"], label, len(values), svg.fmt(values[0]),
+                             svg.fmt(statistics.median(values)), svg.fmt(values[-1])])
+        rows.extend(kpi_rows)
+        table = Table(f"kpi-{kpi_id}", f"{kpi_id} {kpi['name']}（{kpi['unit']}）",
+                      ["指标", "单位", "行业大类", "申报数", "最小值", "中位数", "最大值"], kpi_rows, num_from=3)
+        desc = "；".join(f"{row[2]}：{row[3]} 份，最小 {row[4]}，中位数 {row[5]}，最大 {row[6]}" for row in kpi_rows)
+        chart = svg.strip_plot(f"chart-kpi-{kpi_id}", f"{kpi['name']}（按行业大类）", desc,
+                               [(label, by_industry[label]) for label in sorted(by_industry)], unit=kpi["unit"])
+        charts.append(Chart(f"kpi-{kpi_id}", table.title, chart, table))
+    table = Table("kpis", "关键绩效指标分布（按行业大类）", ["指标", "单位", "行业大类", "申报数", "最小值", "中位数", "最大值"],
+                  rows, num_from=3, note="只统计按公式算得出数值的指标；每个点为一份申报。")
+    return charts, table

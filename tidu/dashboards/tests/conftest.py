@@ -1,0 +1,109 @@
+"""A call with six applications in different states, units, industries, scenarios, maturity levels and KPIs.
+
+Applications are written directly (rows and event history), so that every figure can be counted by
+hand from the table below. The dashboards read what is stored; how it got there is the applications
+app's business and tested there.
+
+    app  unit            industry  status            maturity  scenarios (环节)                 KPIs
+    1    竟陵街道办事处   C3484     recognised        2         SC27 设备管理, SC24 质量管控,     K01 46/50=92, K09 2.4→1.1=54.17
+                                                                SC09 计划调度
+    2    竟陵街道办事处   C3412     onsite_verified   3         SC24 质量管控                     K01 15/20=75
+    3    岳口镇           C1711     submitted (after  2         SC01 工厂建设                     K01 30/40=75
+                                    a return)
+    4    岳口镇           C1711     not_recognised    1         SC09 计划调度                     —
+                                    (after proposed)
+    5    岳口镇           C3823     draft             5         SC01                              K01 1/1 (not counted)
+    6    竟陵街道办事处   C3484     withdrawn         4         SC40                              (not counted)
+多宝镇 has no applications.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import pytest
+from django.core.management import call_command
+
+from tidu.accounts.models import Organisation, User
+from tidu.applications.models import Application, ApplicationEvent, ApplicationSection
+from tidu.applications.workflow import State
+from tidu.enterprises.models import Enterprise
+from tidu.policy.models import Call
+
+S = State
+MAIN = [S.SUBMITTED, S.TOWNSHIP_RECOMMENDED, S.RECEIVED, S.FORMAL_PASSED, S.EXPERT_REVIEW, S.EXPERT_REVIEWED,
+        S.ONSITE_VERIFIED, S.PROPOSED, S.RECOGNISED]
+_codes = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def call(db) -> Call:
+    call_command("load_policy", verbosity=0, stdout=io.StringIO())
+    return Call.objects.get(code="tianmen-2026-basic")
+
+
+@pytest.fixture
+def units(db):
+    return {"x": Organisation.objects.create(name="竟陵街道办事处", kind=Organisation.Kind.SUBDISTRICT),
+            "y": Organisation.objects.create(name="岳口镇", kind=Organisation.Kind.TOWNSHIP),
+            "z": Organisation.objects.create(name="多宝镇", kind=Organisation.Kind.TOWNSHIP)}
+
+
+@pytest.fixture
+def users(units):
+    bureau = Organisation.objects.create(name="天门市经济和信息化局", kind=Organisation.Kind.CITY_BUREAU)
+    make = User.objects.create_user
+    return {"city": make("city", password="x", role=User.Role.CITY, organisation=bureau),
+            "admin": make("root", password="x", role=User.Role.ADMIN),
+            "township": make("town", password="x", role=User.Role.TOWNSHIP, organisation=units["x"]),
+            "expert": make("expert", password="x", role=User.Role.EXPERT)}
+
+
+def make_application(call, unit, industry, status, *, path=(), maturity=None, scenarios=(), kpis=None, actor):
+    number = next(_codes)
+    node = Organisation.objects.create(name=f"企业{number}", kind=Organisation.Kind.ENTERPRISE, parent=unit)
+    enterprise = Enterprise.objects.create(organisation=node, name=f"天门市测试企业{number}有限公司",
+                                           credit_code=f"91429006TEST{number:05d}X", industry_code=industry,
+                                           contact_name="联系人", contact_phone="13800000000",
+                                           status=Enterprise.Status.CONFIRMED)
+    application = Application.objects.create(enterprise=enterprise, call=call, tier="basic", status=status)
+    sections = {
+        "maturity": {"level": str(maturity)} if maturity else {},
+        "scenarios": {"scenarios": [{"id": sid, "description": "建设内容", "uses_ai": "no"} for sid in scenarios]},
+        "kpis": {kpi: {key: str(value) for key, value in inputs.items()} for kpi, inputs in (kpis or {}).items()},
+        "basic": {"name": enterprise.name},
+    }
+    ApplicationSection.objects.bulk_create(ApplicationSection(application=application, key=key, data=data)
+                                           for key, data in sections.items())
+    previous = S.DRAFT
+    for target in path:
+        ApplicationEvent.objects.create(application=application, action="x", from_status=previous,
+                                        to_status=target, actor=actor, actor_role=actor.role)
+        previous = target
+    return application
+
+
+@pytest.fixture
+def applications(call, units, users):
+    city = users["city"]
+    x, y = units["x"], units["y"]
+    return [
+        make_application(call, x, "C3484", S.RECOGNISED, path=MAIN, maturity=2, scenarios=["SC27", "SC24", "SC09"],
+                         kpis={"K01": {"part": 46, "whole": 50}, "K09": {"before": 2.4, "after": 1.1}}, actor=city),
+        make_application(call, x, "C3412", S.ONSITE_VERIFIED, path=MAIN[:7], maturity=3, scenarios=["SC24"],
+                         kpis={"K01": {"part": 15, "whole": 20}}, actor=city),
+        make_application(call, y, "C1711", S.SUBMITTED, path=[S.SUBMITTED, S.RETURNED, S.SUBMITTED], maturity=2,
+                         scenarios=["SC01"], kpis={"K01": {"part": 30, "whole": 40}}, actor=city),
+        make_application(call, y, "C1711", S.NOT_RECOGNISED, path=[*MAIN[:8], S.NOT_RECOGNISED], maturity=1,
+                         scenarios=["SC09"], actor=city),
+        make_application(call, y, "C3823", S.DRAFT, maturity=5, scenarios=["SC01"],
+                         kpis={"K01": {"part": 1, "whole": 1}}, actor=city),
+        make_application(call, x, "C3484", S.WITHDRAWN, path=[S.SUBMITTED, S.WITHDRAWN], maturity=4,
+                         scenarios=["SC40"], actor=city),
+    ]

@@ -1,0 +1,114 @@
+"""Demo 公示: a finalised first batch with a recognised factory, and a second batch being publicised now.
+
+Two demo enterprises of this module go through the whole pipeline with the real services: the
+enterprise fills and submits its application inside the call window (2026-03-10 10:00 北京时间),
+the township officer recommends it, the city (demo user ``city``) receives, checks, sends it to
+experts, completes expert review and on-site verification. The first is publicised in batch 1,
+already over, and recognised; the second, with every other demo application that other modules left
+in 现场核查完成 (onsite_verified), is in batch 2, whose period starts today (by ``clock.now()``).
+
+Idempotent: enterprises, applications and publicities are found by their fixed names on a rerun.
+The bureau phone number shown is a placeholder (0728-0000000): the real one is not sourced here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from tidu.accounts.demo import ensure_organisation, ensure_user, unit
+from tidu.accounts.models import Organisation, User
+from tidu.applications import services as application_services
+from tidu.applications.models import Application
+from tidu.applications.testing import fill_complete_application
+from tidu.applications.workflow import State
+from tidu.core import clock
+from tidu.enterprises import credit_code, industries
+from tidu.enterprises.models import Enterprise
+from tidu.policy.models import Call
+from tidu.publicity import services
+from tidu.publicity.models import Publicity
+
+CALL_CODE = "tianmen-2026-basic"
+BEIJING = ZoneInfo("Asia/Shanghai")
+SUBMITTED_AT = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
+DEMO_PHONE = "0728-0000000"
+# username, name, credit code, industry, unit, township officer, legal representative, contact, phone
+ENTERPRISES = [
+    ("tianxin", "天门市天鑫金属制品有限公司", "91429006MA4K3T7N0B", "C3360", "岳口镇", "yuekou", "孙天鑫", "孙晓",
+     "13907281011"),
+    ("chuxiang", "天门市楚乡食品有限公司", "91429006MA4E9R2H17", "C1391", "天门经济开发区", "kaifaqu", "罗楚", "罗佳",
+     "13907281012"),
+]
+CITY_STEPS = ("city_receive", "formal_pass", "expert_start", "expert_complete", "onsite_complete")
+
+
+def _enterprise(username, name, code, industry, unit_name, officer, representative, contact, phone):
+    code = credit_code.validate(code)
+    industry = industries.validate(industry)
+    organisation = ensure_organisation(name, Organisation.Kind.ENTERPRISE, unit(unit_name))
+    user = ensure_user(username, role=User.Role.ENTERPRISE, organisation=organisation, name=contact, phone=phone)
+    enterprise, _ = Enterprise.objects.get_or_create(credit_code=code, defaults={
+        "organisation": organisation, "name": name, "industry_code": industry, "legal_representative": representative,
+        "contact_name": contact, "contact_phone": phone, "contact_email": user.email,
+        "status": Enterprise.Status.CONFIRMED, "confirmed_by": User.objects.get(username=officer),
+        "confirmed_at": timezone.now()})
+    return user, enterprise
+
+
+def _verified_application(call, spec, city) -> Application:
+    """The enterprise's application, driven to 现场核查完成 (or found wherever it already is)."""
+    user, enterprise = _enterprise(*spec)
+    application = Application.objects.filter(enterprise=enterprise, call=call).first()
+    if application is not None:
+        return application
+    application = application_services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
+    fill_complete_application(application, user)
+    application_services.application_submit(application=application, user=user, idempotency_key=f"demo-{spec[0]}",
+                                            now=SUBMITTED_AT)
+    officer = User.objects.get(username=spec[5])
+    application_services.application_transition(application=application, action="township_recommend", user=officer)
+    for action in CITY_STEPS:
+        application_services.application_transition(application=application, action=action, user=city)
+    application.refresh_from_db()
+    return application
+
+
+def load(out) -> list[tuple[str, str, str]]:
+    call = Call.objects.filter(code=CALL_CODE).first()
+    city = User.objects.filter(username="city").first()
+    if call is None or city is None:
+        out.write("公示：跳过（需先载入申报批次和市经信局演示账号）\n")
+        return []
+    now = clock.now()
+    today = services.business_today(now)
+    base_title = services.default_title(call)
+    contact = {"contact_office": services.default_contact_office(call), "contact_phone": DEMO_PHONE}
+
+    first_title = f"{base_title}（第一批）"
+    recognised = _verified_application(call, ENTERPRISES[0], city)
+    if not Publicity.objects.filter(title=first_title).exists() and recognised.status == State.ONSITE_VERIFIED:
+        start = today - dt.timedelta(days=21)
+        publicity = services.publicity_create(call=call, user=city, title=first_title, start_date=start,
+                                              working_days=5, **contact)
+        services.publicity_add_entries(publicity=publicity, application_ids=[recognised.pk], user=city)
+        published_at = dt.datetime.combine(start, dt.time(9, 0), tzinfo=BEIJING)
+        services.publicity_publish(publicity=publicity, user=city, now=published_at)
+        Publicity.objects.filter(pk=publicity.pk).update(published_at=published_at)  # as if published then
+        services.publicity_finalise(publicity=publicity, user=city, now=now)
+
+    second_title = f"{base_title}（第二批）"
+    _verified_application(call, ENTERPRISES[1], city)
+    if not Publicity.objects.filter(title=second_title).exists():
+        candidates = [a.pk for a in services.publicity_candidates(call) if a.status == State.ONSITE_VERIFIED]
+        if candidates:
+            publicity = services.publicity_create(call=call, user=city, title=second_title, start_date=today,
+                                                  working_days=5, **contact)
+            services.publicity_add_entries(publicity=publicity, application_ids=candidates, user=city)
+            services.publicity_publish(publicity=publicity, user=city, now=now)
+    summary = "；".join(f"{p.title}（{p.get_status_display()}，{p.entries.count()} 家）"
+                       for p in Publicity.objects.filter(title__in=[first_title, second_title]).order_by("start_date"))
+    out.write(f"公示：{summary or '无'}\n")
+    return []

@@ -1,0 +1,97 @@
+"""The 认定名单 as CSV and XLSX, built only from the frozen snapshot (``Publicity.final_snapshot``).
+
+Both are reproducible byte for byte: the same snapshot always gives the same file. CSV is UTF-8 with
+a byte-order mark (so that Excel opens Chinese text correctly) and CRLF line ends. For XLSX, openpyxl
+stamps the save time into docProps/core.xml and into every zip entry; both are replaced by the
+finalisation time recorded in the snapshot.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+CSV_BOM = "\ufeff"
+
+
+def final_table(snapshot: dict) -> tuple[list[str], list[list]]:
+    columns = snapshot["columns"]
+    headers = [column["label"] for column in columns]
+    rows = [[entry[column["key"]] for column in columns] for entry in snapshot["entries"]]
+    return headers, rows
+
+
+def final_csv(snapshot: dict) -> bytes:
+    headers, rows = final_table(snapshot)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return (CSV_BOM + buffer.getvalue()).encode("utf-8")
+
+
+def _fixed_moment(snapshot: dict) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(snapshot["finalised_at"]).astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _normalise_zip(data: bytes, moment: dt.datetime) -> bytes:
+    """Rewrite an .xlsx with fixed timestamps so that equal content gives equal bytes."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    date_time = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = content.decode("utf-8")
+                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                              lambda m: f"{m.group(1)}{stamp}{m.group(3)}", text)
+                content = text.encode("utf-8")
+            fixed = zipfile.ZipInfo(info.filename, date_time=date_time)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            target.writestr(fixed, content)
+    return output.getvalue()
+
+
+def final_xlsx(snapshot: dict) -> bytes:
+    headers, rows = final_table(snapshot)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "认定名单"
+    width = len(headers)
+    sheet.append([snapshot["title"]])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    list_date = dt.date.fromisoformat(snapshot["list_date"])
+    sheet.append([f"{snapshot['issuer']}　公布日期：{list_date.year}年{list_date.month}月{list_date.day}日"])
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    sheet.append(headers)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for letter, size in zip("ABCDEF", (6, 36, 22, 36, 22, 10), strict=False):
+        sheet.column_dimensions[letter].width = size
+    sheet.freeze_panes = "A4"
+    moment = _fixed_moment(snapshot)
+    workbook.properties.creator = snapshot["issuer"]
+    workbook.properties.title = snapshot["title"]
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _normalise_zip(buffer.getvalue(), moment)
+
+
+# Rows where the data starts in the XLSX (after the title, the issuer line and the header).
+XLSX_HEADER_ROW = 3

@@ -1,0 +1,68 @@
+"""Reads for the 公示 pages. The public ones never touch applications: only the frozen entry fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from tidu.publicity.models import PHASE_LABELS, Objection, Publicity, PublicityEntry
+
+# What a visitor may see of an entry. No contact details, scores, KPIs or review opinions.
+PUBLIC_ENTRY_FIELDS = ("id", "publicity_id", "position", "enterprise_name", "credit_code", "project_name",
+                       "unit_name", "tier_label")
+
+
+@dataclass
+class PublicNotice:
+    publicity: Publicity
+    phase: str
+    entries: list[PublicityEntry]
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS[self.phase]
+
+    @property
+    def is_current(self) -> bool:
+        return self.phase in ("upcoming", "open")
+
+    @property
+    def final_entries(self) -> list[dict]:
+        snapshot = self.publicity.final_snapshot or {}
+        return snapshot.get("entries", [])
+
+
+def public_publicities() -> QuerySet[Publicity]:
+    entries = PublicityEntry.objects.only(*PUBLIC_ENTRY_FIELDS).order_by("position", "id")
+    return (Publicity.objects.exclude(status=Publicity.Status.DRAFT).select_related("call")
+            .prefetch_related(Prefetch("entries", queryset=entries)).order_by("-start_date", "-id"))
+
+
+def public_notices(today: dt.date) -> list[PublicNotice]:
+    return [PublicNotice(p, p.phase(today), list(p.entries.all())) for p in public_publicities()]
+
+
+def public_notice(pk: int, today: dt.date) -> PublicNotice | None:
+    publicity = public_publicities().filter(pk=pk).first()
+    if publicity is None:
+        return None
+    return PublicNotice(publicity, publicity.phase(today), list(publicity.entries.all()))
+
+
+def manage_publicities() -> QuerySet[Publicity]:
+    return (Publicity.objects.select_related("call")
+            .annotate(entry_count=Count("entries", distinct=True),
+                      objection_count=Count("objections", distinct=True),
+                      pending_count=Count("objections", filter=Q(objections__outcome=""), distinct=True))
+            .order_by("-start_date", "-id"))
+
+
+def publicity_entries(publicity: Publicity) -> list[PublicityEntry]:
+    return list(publicity.entries.select_related("application__enterprise__organisation__parent")
+                .annotate(objection_count=Count("objections")).order_by("position", "id"))
+
+
+def publicity_objections(publicity: Publicity) -> list[Objection]:
+    return list(publicity.objections.select_related("entry", "handled_by").order_by("submitted_at", "id"))

@@ -1,0 +1,131 @@
+"""Fixtures for 公示: the 2026 call, two units, three enterprises whose applications passed on-site verification.
+
+Unit X (竟陵街道办事处) has enterprise A; unit Y (岳口镇) has B and C. Each application is filled,
+submitted inside the call window and driven to onsite_verified with the real transitions.
+The publicity used by most tests starts on Friday 2026-04-03 and runs 5 working days to Thursday
+2026-04-09; it is published on 2026-04-02.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from tidu.accounts.models import Organisation, User
+from tidu.applications import services as application_services
+from tidu.applications.testing import fill_complete_application
+from tidu.enterprises.models import Enterprise
+from tidu.policy.models import Call
+from tidu.publicity import services
+from tidu.publicity.models import Publicity
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+IN_WINDOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
+START = dt.date(2026, 4, 3)  # a Friday
+END = dt.date(2026, 4, 9)  # Thursday: the 5th working day
+BEFORE = dt.datetime(2026, 4, 2, 10, 0, tzinfo=BEIJING)
+DURING = dt.datetime(2026, 4, 6, 10, 0, tzinfo=BEIJING)
+LAST_EVENING = dt.datetime(2026, 4, 9, 23, 59, tzinfo=BEIJING)
+AFTER = dt.datetime(2026, 4, 10, 9, 0, tzinfo=BEIJING)
+CITY_STEPS = ("city_receive", "formal_pass", "expert_start", "expert_complete", "onsite_complete")
+
+
+def moment_setting(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_private(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TIDU_NOW = ""
+
+
+@pytest.fixture
+def call(db) -> Call:
+    call_command("load_policy", verbosity=0, stdout=io.StringIO())
+    return Call.objects.get(code="tianmen-2026-basic")
+
+
+def _user(username, role, organisation=None, first_name=""):
+    return User.objects.create_user(username=username, password="pw-not-used-123", role=role,
+                                    organisation=organisation, first_name=first_name,
+                                    email=f"{username}@example.com")
+
+
+def _enterprise(unit, name, code, industry="C3484"):
+    node = Organisation.objects.create(name=name, kind=Organisation.Kind.ENTERPRISE, parent=unit)
+    return Enterprise.objects.create(
+        organisation=node, name=name, credit_code=code, industry_code=industry, contact_name="王立新",
+        contact_phone="13872800001", contact_email="secret-contact@example.com", legal_representative="李强",
+        status=Enterprise.Status.CONFIRMED)
+
+
+@pytest.fixture
+def world(call):
+    bureau = Organisation.objects.create(name="天门市经济和信息化局", kind=Organisation.Kind.CITY_BUREAU)
+    x = Organisation.objects.create(name="竟陵街道办事处", kind=Organisation.Kind.SUBDISTRICT)
+    y = Organisation.objects.create(name="岳口镇", kind=Organisation.Kind.TOWNSHIP)
+    enterprises = {
+        "a": _enterprise(x, "天门市华楚精密机械有限公司", "91429006MA49ABCD1X"),
+        "b": _enterprise(y, "天门市岳口纺织有限公司", "91429006MA49ABCD2Y", "C1711"),
+        "c": _enterprise(y, "天门市恒力电气设备有限公司", "91429006MA49ABCD3Z", "C3823"),
+    }
+    users = {key: _user(f"ent_{key}", User.Role.ENTERPRISE, e.organisation) for key, e in enterprises.items()}
+    users.update(x=_user("town_x", User.Role.TOWNSHIP, x), y=_user("town_y", User.Role.TOWNSHIP, y),
+                 city=_user("city", User.Role.CITY, bureau, "周敏"), expert=_user("expert", User.Role.EXPERT))
+    return {"call": call, "enterprises": enterprises, "users": users, "units": {"x": x, "y": y}}
+
+
+def verify(application, enterprise_user, township_user, city_user):
+    """Fill, submit and drive ``application`` to onsite_verified with the real services."""
+    fill_complete_application(application, enterprise_user)
+    application_services.application_submit(application=application, user=enterprise_user,
+                                            idempotency_key=f"k-{application.pk}", now=IN_WINDOW)
+    application_services.application_transition(application=application, action="township_recommend",
+                                                user=township_user)
+    for action in CITY_STEPS:
+        application_services.application_transition(application=application, action=action, user=city_user)
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def verified(world):
+    """The three applications, each in onsite_verified."""
+    users = world["users"]
+    result = {}
+    for key, township in (("a", "x"), ("b", "y"), ("c", "y")):
+        application = application_services.application_start(
+            enterprise=world["enterprises"][key], call=world["call"], tier="basic", user=users[key])
+        result[key] = verify(application, users[key], users[township], users["city"])
+    return result
+
+
+@pytest.fixture
+def city(world):
+    return world["users"]["city"]
+
+
+def make_publicity(call, city_user, applications, *, start=START, working_days=5) -> Publicity:
+    publicity = services.publicity_create(call=call, user=city_user, title="天门市2026年度基础级智能工厂拟认定名单公示",
+                                          start_date=start, working_days=working_days,
+                                          contact_office="天门市经济和信息化局（中小企业科）",
+                                          contact_phone="0728-5221234", contact_email="zxqk@example.gov.cn")
+    services.publicity_add_entries(publicity=publicity, application_ids=[a.pk for a in applications], user=city_user)
+    return publicity
+
+
+@pytest.fixture
+def published(world, verified, city):
+    publicity = make_publicity(world["call"], city, verified.values())
+    return services.publicity_publish(publicity=publicity, user=city, now=BEFORE)
+
+
+def entry_of(publicity, application):
+    return publicity.entries.get(application=application)

@@ -1,0 +1,354 @@
+"""公示 pages: the public notice with its objection form, and the city's pages to run 公示 and 认定.
+
+Views stay thin: parse the request, call ``services`` / ``selectors``, render. The public pages
+show only the fields frozen on each entry at publication (see selectors.PUBLIC_ENTRY_FIELDS).
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from django import forms as django_forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from tidu.accounts.models import User
+from tidu.accounts.permissions import role_required
+from tidu.policy.models import Call
+from tidu.policy.selectors import call_list
+from tidu.publicity import exports, forms, selectors, services
+from tidu.publicity.models import PHASE_LABELS, CalendarDay, Objection, Publicity, PublicityEntry
+
+logger = logging.getLogger(__name__)
+city_required = role_required(User.Role.CITY, User.Role.ADMIN)
+
+
+def _error(request, error: services.PublicityError) -> None:
+    text = error.message + ("".join(f"\n· {line}" for line in error.details) if error.details else "")
+    messages.error(request, text)
+
+
+def client_address(request) -> str:
+    """The visitor's address: REMOTE_ADDR, or a header set by a trusted reverse proxy if configured."""
+    header = getattr(settings, "TIDU_CLIENT_IP_HEADER", "")
+    if header and request.META.get(header):
+        return request.META[header].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+# --- public ------------------------------------------------------------------------------------
+
+def public_list(request):
+    today = services.business_today()
+    notices = selectors.public_notices(today)
+    return render(request, "publicity/public_list.html", {
+        "current": [n for n in notices if n.is_current],
+        "past": [n for n in notices if not n.is_current],
+        "today": today,
+    })
+
+
+def public_detail(request, pk: int):
+    today = services.business_today()
+    notice = selectors.public_notice(pk, today)
+    if notice is None:
+        raise Http404
+    publicity = notice.publicity
+    closed_message = services.objection_window_message(publicity, today)
+    form = None
+    status = 200
+    if closed_message is None:
+        if request.method == "POST":
+            form = forms.ObjectionForm(request.POST, request.FILES, publicity=publicity)
+            if form.is_bot:
+                logger.info("honeypot filled on publicity %s; objection discarded", publicity.pk)
+                messages.success(request, "异议已提交。")
+                return redirect("publicity:public_detail", pk=publicity.pk)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    objection = services.objection_submit(
+                        publicity=publicity, entry=data["entry"], name=data["name"], phone=data["phone"],
+                        email=data["email"], content=data["content"], upload=data.get("attachment"),
+                        client_address=client_address(request))
+                except services.ObjectionRateLimited as error:
+                    form.add_error(None, error.message)
+                    status = 429
+                except services.PublicityError as error:
+                    form.add_error(None, error.message)
+                    status = 400
+                else:
+                    messages.success(request, f"异议已提交，编号 {objection.number}。市经信局将调查核实，"
+                                              "并通过您留下的联系方式答复。请妥善保存编号。")
+                    return redirect("publicity:public_detail", pk=publicity.pk)
+            else:
+                status = 400
+        else:
+            form = forms.ObjectionForm(publicity=publicity)
+    elif request.method == "POST":
+        status = 403
+    return render(request, "publicity/public_detail.html", {
+        "notice": notice, "publicity": publicity, "form": form, "closed_message": closed_message,
+        "upload_lost": bool(form is not None and form.is_bound and request.FILES),
+    }, status=status)
+
+
+def _final_snapshot(pk: int) -> tuple[Publicity, dict]:
+    publicity = get_object_or_404(Publicity, pk=pk, status=Publicity.Status.FINALISED)
+    return publicity, publicity.final_snapshot
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"final-list.{filename.rsplit('.', 1)[1]}\"; " \
+                                      f"filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def final_csv(request, pk: int):
+    publicity, snapshot = _final_snapshot(pk)
+    return _download(exports.final_csv(snapshot), f"{snapshot['title']}.csv", "text/csv; charset=utf-8")
+
+
+def final_xlsx(request, pk: int):
+    publicity, snapshot = _final_snapshot(pk)
+    return _download(exports.final_xlsx(snapshot), f"{snapshot['title']}.xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- the city's pages ------------------------------------------------------------------------
+
+class PublicityCreateForm(forms.PublicityForm):
+    call = django_forms.ModelChoiceField(label="申报批次", queryset=Call.objects.none(), empty_label=None)
+
+    class Meta(forms.PublicityForm.Meta):
+        fields = ["call", *forms.PublicityForm.Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = call_list()
+
+
+@city_required
+def manage_list(request):
+    today = services.business_today()
+    publicities = list(selectors.manage_publicities())
+    for publicity in publicities:
+        publicity.phase_label = PHASE_LABELS[publicity.phase(today)]
+    return render(request, "publicity/manage_list.html", {"publicities": publicities})
+
+
+@city_required
+def create(request):
+    today = services.business_today()
+    if request.method == "POST":
+        form = PublicityCreateForm(request.POST, today=today)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            call = data.pop("call")
+            try:
+                publicity = services.publicity_create(call=call, user=request.user, **data)
+            except services.PublicityError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "公示草稿已创建，请选择拟认定的申报后发布。")
+                return redirect("publicity:manage_detail", pk=publicity.pk)
+    else:
+        call = call_list().filter(code=request.GET.get("call", "")).first() or call_list().first()
+        initial = {"start_date": today, "working_days": 5}
+        if call is not None:
+            initial.update(call=call, title=services.default_title(call),
+                           contact_office=services.default_contact_office(call))
+        form = PublicityCreateForm(initial=initial, today=today)
+    return render(request, "publicity/manage_form.html", {"form": form, "publicity": None})
+
+
+@city_required
+def edit(request, pk: int):
+    publicity = get_object_or_404(Publicity, pk=pk)
+    if publicity.status != Publicity.Status.DRAFT:
+        messages.error(request, "公示已发布，不能再修改。")
+        return redirect("publicity:manage_detail", pk=pk)
+    today = services.business_today()
+    form = forms.PublicityForm(request.POST or None, instance=publicity, today=today)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publicity_update(publicity=Publicity.objects.get(pk=pk), user=request.user,
+                                      **form.cleaned_data)
+        except services.PublicityError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("publicity:manage_detail", pk=pk)
+    return render(request, "publicity/manage_form.html", {"form": form, "publicity": publicity})
+
+
+@city_required
+@require_POST
+def delete(request, pk: int):
+    publicity = get_object_or_404(Publicity, pk=pk)
+    try:
+        services.publicity_delete(publicity=publicity, user=request.user)
+    except services.PublicityError as error:
+        _error(request, error)
+        return redirect("publicity:manage_detail", pk=pk)
+    messages.success(request, "公示草稿已删除。")
+    return redirect("publicity:manage_list")
+
+
+@city_required
+def manage_detail(request, pk: int):
+    publicity = get_object_or_404(Publicity.objects.select_related("call", "published_by", "finalised_by"), pk=pk)
+    today = services.business_today()
+    entries = selectors.publicity_entries(publicity)
+    draft = publicity.status == Publicity.Status.DRAFT
+    rows = services.entry_display(entries, publicity.call) if draft else [{"entry": e} for e in entries]
+    candidates = list(services.publicity_candidates(publicity.call)) if draft else []
+    objections = selectors.publicity_objections(publicity)
+    return render(request, "publicity/manage_detail.html", {
+        "publicity": publicity, "phase": publicity.phase(today), "phase_label": PHASE_LABELS[publicity.phase(today)],
+        "rows": rows, "candidates": candidates, "objections": objections, "draft": draft,
+        "finalise_blockers": services.finalise_blockers(publicity) if not draft else [],
+        "pending_count": sum(1 for o in objections if not o.is_handled),
+        "upheld_kept": [o for o in objections if o.outcome == Objection.Outcome.UPHELD
+                        and o.entry.outcome == PublicityEntry.Outcome.PROPOSED],
+        "skipped_holidays": publicity.calendar_applied.get("holidays", []),
+        "counted_workdays": publicity.calendar_applied.get("workdays", []),
+        "calendar_empty": not CalendarDay.objects.exists(),
+    })
+
+
+@city_required
+@require_POST
+def add_entries(request, pk: int):
+    publicity = get_object_or_404(Publicity, pk=pk)
+    ids = [int(value) for value in request.POST.getlist("application") if value.isdigit()]
+    try:
+        added = services.publicity_add_entries(publicity=publicity, application_ids=ids, user=request.user)
+    except services.PublicityError as error:
+        _error(request, error)
+    else:
+        messages.success(request, f"已列入 {len(added)} 份申报。")
+    return redirect("publicity:manage_detail", pk=pk)
+
+
+@city_required
+@require_POST
+def remove_entry(request, pk: int, entry_pk: int):
+    entry = get_object_or_404(PublicityEntry, pk=entry_pk, publicity_id=pk)
+    try:
+        services.publicity_remove_entry(entry=entry, user=request.user)
+    except services.PublicityError as error:
+        _error(request, error)
+    else:
+        messages.success(request, "已移出公示名单。")
+    return redirect("publicity:manage_detail", pk=pk)
+
+
+@city_required
+@require_POST
+def publish(request, pk: int):
+    publicity = get_object_or_404(Publicity, pk=pk)
+    try:
+        publicity = services.publicity_publish(publicity=publicity, user=request.user)
+    except services.PublicityError as error:
+        _error(request, error)
+    else:
+        messages.success(request, f"公示已发布：{services.date_text(publicity.start_date)}至"
+                                  f"{services.date_text(publicity.end_date)}。名单中的申报已转为“拟认定，公示中”。")
+    return redirect("publicity:manage_detail", pk=pk)
+
+
+@city_required
+@require_POST
+def finalise(request, pk: int):
+    publicity = get_object_or_404(Publicity, pk=pk)
+    try:
+        publicity = services.publicity_finalise(publicity=publicity, user=request.user)
+    except services.PublicityError as error:
+        _error(request, error)
+    else:
+        count = len(publicity.final_snapshot["entries"])
+        messages.success(request, f"认定完成：{count} 家企业列入认定名单，名单已在公示页面公布。")
+    return redirect("publicity:manage_detail", pk=pk)
+
+
+@city_required
+def objection(request, pk: int):
+    item = get_object_or_404(Objection.objects.select_related("publicity", "entry__application", "handled_by"),
+                             pk=pk)
+    handle_form = forms.ObjectionHandleForm(request.POST or None)
+    if request.method == "POST" and handle_form.is_valid():
+        try:
+            services.objection_handle(objection=item, user=request.user, **handle_form.cleaned_data)
+        except services.PublicityError as error:
+            handle_form.add_error(None, error.message)
+        else:
+            messages.success(request, f"异议 {item.number} 的处理结果已记录。")
+            return redirect("publicity:objection", pk=pk)
+    reject_form = forms.EntryRejectForm()
+    return render(request, "publicity/objection.html", {
+        "objection": item, "publicity": item.publicity, "entry": item.entry, "handle_form": handle_form,
+        "reject_form": reject_form,
+        "can_reject": (item.outcome == Objection.Outcome.UPHELD
+                       and item.entry.outcome == PublicityEntry.Outcome.PROPOSED
+                       and item.publicity.status != Publicity.Status.FINALISED),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@city_required
+@require_POST
+def entry_reject(request, pk: int):
+    item = get_object_or_404(Objection, pk=pk)
+    form = forms.EntryRejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写不予认定的理由。")
+        return redirect("publicity:objection", pk=pk)
+    try:
+        entry = services.entry_reject(objection=item, user=request.user, reason=form.cleaned_data["reason"])
+    except services.PublicityError as error:
+        _error(request, error)
+    else:
+        messages.success(request, f"第 {entry.position} 号（{entry.enterprise_name}）已不予认定，企业已收到通知。")
+    return redirect("publicity:objection", pk=pk)
+
+
+@city_required
+def objection_attachment(request, pk: int):
+    item = get_object_or_404(Objection, pk=pk)
+    if not item.attachment:
+        raise Http404
+    response = FileResponse(item.attachment.open("rb"), content_type=item.attachment_type, as_attachment=True,
+                            filename=item.attachment_name or "attachment")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@city_required
+def calendar(request):
+    form = forms.CalendarDayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.calendar_day_add(day=data["date"], kind=data["kind"], note=data["note"], user=request.user)
+        except services.PublicityError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "已保存。尚未发布的公示已按新设置重新计算截止日期。")
+            return redirect("publicity:calendar")
+    return render(request, "publicity/calendar.html", {
+        "form": form, "days": CalendarDay.objects.select_related("created_by"),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@city_required
+@require_POST
+def calendar_delete(request, pk: int):
+    row = get_object_or_404(CalendarDay, pk=pk)
+    services.calendar_day_delete(row=row, user=request.user)
+    messages.success(request, "已删除。尚未发布的公示已按新设置重新计算截止日期。")
+    return redirect("publicity:calendar")

@@ -1,0 +1,67 @@
+"""Counting working days (工作日) for a 公示 period. Plain Python, no Django.
+
+A working day is Monday to Friday, except the public holidays (法定节假日) the city has entered, plus
+the weekend days the city has entered as make-up working days (调休上班日). The platform ships no
+holiday calendar: the State Council publishes it each year, and the city enters the days it needs
+(see models.CalendarDay). With an empty calendar only weekends are skipped.
+
+The start date counts as the first day when it is a working day: a 5-working-day 公示 starting on
+Friday 2026-04-03 runs Friday, Monday, Tuesday, Wednesday, Thursday and ends on 2026-04-09.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+MAX_WORKING_DAYS = 30
+# No real calendar has a run of non-working days this long; reaching it means the calendar is wrong.
+_SEARCH_LIMIT_DAYS = 370
+
+
+class CalendarError(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def is_working_day(day: dt.date, holidays: Collection[dt.date] = (),
+                   workdays: Collection[dt.date] = ()) -> bool:
+    if day in workdays:
+        return True
+    if day in holidays:
+        return False
+    return day.weekday() < 5
+
+
+def period_end(start: dt.date, working_days: int, holidays: Collection[dt.date] = (),
+               workdays: Collection[dt.date] = ()) -> dt.date:
+    """The date of the ``working_days``-th working day counted from ``start`` (inclusive)."""
+    if not 1 <= working_days <= MAX_WORKING_DAYS:
+        raise CalendarError(f"公示期应为 1 至 {MAX_WORKING_DAYS} 个工作日（填写了 {working_days}）")
+    counted = 0
+    day = start
+    for _ in range(_SEARCH_LIMIT_DAYS):
+        if is_working_day(day, holidays, workdays):
+            counted += 1
+            if counted == working_days:
+                return day
+        day += dt.timedelta(days=1)
+    raise CalendarError("节假日设置有误：一年内找不到足够的工作日")
+
+
+def skipped_days(start: dt.date, end: dt.date, holidays: Collection[dt.date] = (),
+                 workdays: Collection[dt.date] = ()) -> list[dt.date]:
+    """Non-working days inside [start, end] that are not weekends: the holidays that moved the end."""
+    days = []
+    day = start
+    while day <= end:
+        if day.weekday() < 5 and not is_working_day(day, holidays, workdays):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def counted_weekend_days(start: dt.date, end: dt.date, workdays: Collection[dt.date] = ()) -> list[dt.date]:
+    """Weekend days inside [start, end] counted as working days (调休上班日)."""
+    return sorted(day for day in workdays if start <= day <= end and day.weekday() >= 5)
