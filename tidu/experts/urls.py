@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tidu.experts import views
 
 app_name = "experts"
-urlpatterns = []
+urlpatterns = [
+    # the city (市经信局)
+    path("", views.home, name="home"),
+    path("pool/", views.pool, name="pool"),
+    path("pool/new/", views.profile_new, name="profile_new"),
+    path("pool/<int:pk>/", views.profile_edit, name="profile_edit"),
+    path("relations/<int:pk>/delete/", views.relation_remove, name="relation_remove"),
+    path("rubrics/", views.rubric_list, name="rubrics"),
+    path("rubrics/call/<int:call_pk>/", views.rubric_ensure, name="rubric_ensure"),
+    path("rubrics/<int:pk>/", views.rubric_detail, name="rubric"),
+    path("applications/<int:pk>/assign/", views.assign, name="assign"),
+    path("applications/<int:pk>/", views.review, name="review"),
+    path("applications/<int:pk>/complete/", views.complete, name="complete"),
+    path("assignments/<int:pk>/reopen/", views.reopen, name="reopen"),
+    # the expert (评审专家)
+    path("mine/", views.my_assignments, name="my_assignments"),
+    path("mine/profile/", views.my_profile, name="my_profile"),
+    path("mine/<int:pk>/", views.score, name="score"),
+    path("mine/<int:pk>/conflict/", views.declare_conflict, name="declare_conflict"),
+    path("mine/<int:pk>/evidence/<int:evidence_pk>/", views.evidence, name="evidence"),
+]

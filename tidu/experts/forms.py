@@ -1,0 +1,114 @@
+"""Forms for the expert pool and rubric pages: they check the shape of input; services decide the rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from tidu.accounts.models import Organisation, User
+from tidu.enterprises.models import Enterprise
+from tidu.experts import selectors, services
+from tidu.experts.models import ExpertProfile, ExpertRelation, Rubric
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = ExpertProfile
+        fields = services.PROFILE_FIELDS
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["employer_enterprise"].queryset = Enterprise.objects.order_by("name")
+        self.fields["employer_enterprise"].help_text = "工作单位是平台内登记的企业时选择；该企业的申报将自动回避"
+        self.fields["unit"].queryset = Organisation.objects.filter(
+            kind__in=Organisation.UNIT_KINDS, is_active=True).order_by("kind", "name")
+
+
+class NewProfileForm(ProfileForm):
+    """Add an existing expert account to the pool, or create the account here (the expert sets a password
+    through 找回密码 with the e-mail given)."""
+
+    existing_user = forms.ModelChoiceField(label="已有专家账号", required=False, queryset=User.objects.none(),
+                                           empty_label="（新建账号）")
+    username = forms.CharField(label="新账号用户名", max_length=150, required=False)
+    name = forms.CharField(label="姓名", max_length=150, required=False)
+    email = forms.EmailField(label="电子邮箱", required=False, help_text="用于接收评审通知和设置密码")
+    phone = forms.CharField(label="手机号", max_length=30, required=False)
+
+    field_order = ["existing_user", "username", "name", "email", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["existing_user"].queryset = selectors.expert_users_without_profile()
+        self.fields["existing_user"].label_from_instance = lambda u: f"{u.display_name}（{u.username}）"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("existing_user"):
+            if not data.get("username"):
+                self.add_error("username", "请选择已有专家账号，或填写新账号的用户名")
+            if not data.get("name"):
+                self.add_error("name", "请填写专家姓名")
+            if not data.get("email"):
+                self.add_error("email", "新账号须填写电子邮箱（用于设置密码和接收通知）")
+        return data
+
+
+class RelationForm(forms.ModelForm):
+    class Meta:
+        model = ExpertRelation
+        fields = ("enterprise", "kind", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = Enterprise.objects.order_by("name")
+
+
+class SelfRelationForm(forms.Form):
+    """An expert declares a relationship: the enterprise by its full name or credit code (no browsing list)."""
+
+    enterprise = forms.CharField(label="企业全称或统一社会信用代码", max_length=200)
+    kind = forms.ChoiceField(label="关系", choices=[(k, v) for k, v in ExpertRelation.Kind.choices
+                                                  if k != ExpertRelation.Kind.CONFLICT])
+    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_enterprise(self):
+        text = self.cleaned_data["enterprise"]
+        enterprise = services.find_enterprise(text)
+        if enterprise is None:
+            raise forms.ValidationError(f"平台上没有名称或信用代码为“{text}”的企业。请填写营业执照上的企业全称或"
+                                        "18 位统一社会信用代码；尚未在平台登记的企业无需申报。")
+        return enterprise
+
+
+class RubricSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Rubric
+        fields = services.SETTING_FIELDS
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.is_locked:
+            self.fields["trim_extremes"].disabled = True
+
+    def clean_experts_per_application(self):
+        value = self.cleaned_data["experts_per_application"]
+        if not 1 <= value <= 15:
+            raise forms.ValidationError("每份申报的评审专家人数应在 1 到 15 之间")
+        return value
+
+    def clean_outlier_points(self):
+        value = self.cleaned_data["outlier_points"]
+        if value is None or value <= 0:
+            raise forms.ValidationError("偏离提示阈值应大于 0")
+        return value
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label="评分项", max_length=100)
+    max_points = forms.DecimalField(label="满分", max_digits=5, decimal_places=1, min_value=Decimal("0.5"),
+                                    max_value=Decimal("1000"))
+    guidance = forms.CharField(label="评分要点", required=False, widget=forms.Textarea(attrs={"rows": 2}))

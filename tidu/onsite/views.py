@@ -1,0 +1,267 @@
+"""Pages of on-site verification: the city's list and decisions, and the phone-friendly checklist for inspectors.
+
+Views stay thin: checks are found through ``selectors`` (anything not visible is a 404), writes go
+through ``services``; enterprise and township users get a 403 everywhere here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from tidu.accounts.models import User
+from tidu.accounts.permissions import role_required
+from tidu.applications import services as application_services
+from tidu.applications.sections import SECTION_KEYS, SECTIONS
+from tidu.applications.workflow import State
+from tidu.experts import selectors as expert_selectors
+from tidu.onsite import permissions, selectors, services
+from tidu.onsite.models import CheckItem, OnsiteCheck
+from tidu.onsite.photos import PhotoRejected, max_bytes
+
+Role = User.Role
+city_only = role_required(Role.CITY, Role.ADMIN)
+inspectors_and_city = role_required(Role.CITY, Role.ADMIN, Role.EXPERT)
+Errors = (services.OnsiteError, application_services.ApplicationError)
+
+
+def _check_or_404(request, pk) -> OnsiteCheck:
+    check = selectors.check_detail(request.user, pk)
+    if check is None:
+        raise Http404("找不到该现场核查")
+    return check
+
+
+def _item_or_404(request, pk) -> CheckItem:
+    item = get_object_or_404(CheckItem.objects.select_related("onsite_check"), pk=pk)
+    if selectors.check_detail(request.user, item.onsite_check_id) is None:
+        raise Http404("找不到该核查事项")
+    return item
+
+
+def _back(check, item=None) -> str:
+    return reverse("onsite:check", args=[check.pk]) + (f"#item-{item.pk}" if item else "")
+
+
+def _check_context(request, check, **extra) -> dict:
+    items = list(check.items.all())
+    context = {"check": check, "application": check.application, "items": items,
+               "decided": sum(1 for i in items if i.is_decided), "is_city": permissions.is_city(request.user),
+               "can_inspect": permissions.can_inspect(request.user, check),
+               "results": [(value, label) for value, label in CheckItem.Result.choices if value],
+               "photo_max_mb": f"{max_bytes() / 1048576:g}", "sections": SECTIONS, "form": {}, **extra}
+    context["stale"] = check.is_open and (
+        check.application.status != State.EXPERT_REVIEWED
+        or check.claims_sha256 != application_services.content_hash(check.application))
+    if context["is_city"]:
+        allowed, excluded = services.inspector_choices(check)
+        context.update(inspector_allowed=allowed, inspector_excluded=excluded,
+                       current_inspectors={u.pk for u in check.inspectors.all()},
+                       expert_result=check.application.expert_results.first())
+    return context
+
+
+def _render_check(request, check, status=200, **extra):
+    return render(request, "onsite/check.html", _check_context(request, check, **extra), status=status)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+@city_only
+@require_GET
+def home(request):
+    return render(request, "onsite/home.html", {
+        "awaiting": selectors.awaiting_check(request.user).select_related("enterprise__organisation__parent"),
+        "checks": selectors.checks_visible_to(request.user)[:200]})
+
+
+@inspectors_and_city
+@require_GET
+def mine(request):
+    checks = selectors.checks_visible_to(request.user).filter(inspectors=request.user)
+    return render(request, "onsite/mine.html", {"checks": checks})
+
+
+@city_only
+@require_POST
+def create(request, pk):
+    application = expert_selectors.application_for_city(request.user, pk)
+    if application is None:
+        raise Http404("找不到该申报")
+    try:
+        check = services.check_open(application=application, user=request.user)
+    except services.OnsiteError as error:
+        messages.error(request, error.message)
+        return redirect("onsite:home")
+    messages.success(request, f"已生成核查清单（{check.items.count()} 项），请指定核查人员")
+    return redirect("onsite:check", pk=check.pk)
+
+
+@city_only
+@require_GET
+def discrepancies(request, pk):
+    application = expert_selectors.application_for_city(request.user, pk)
+    if application is None:
+        raise Http404("找不到该申报")
+    return render(request, "onsite/discrepancies.html", {
+        "application": application, "items": selectors.discrepancies_for(application)})
+
+
+# --- one check -----------------------------------------------------------------------------------
+
+@inspectors_and_city
+@require_GET
+def check(request, pk):
+    return _render_check(request, _check_or_404(request, pk))
+
+
+@inspectors_and_city
+@require_POST
+def item_decide(request, pk):
+    item = _item_or_404(request, pk)
+    result, note = request.POST.get("result", ""), request.POST.get("note", "")
+    try:
+        services.item_decide(item=item, user=request.user, result=result, note=note)
+    except services.OnsiteError as error:
+        return _render_check(request, _check_or_404(request, item.onsite_check_id), status=400,
+                             item_error={"id": item.pk, "message": error.message, "result": result, "note": note})
+    messages.success(request, f"已记录：{item.title}")
+    return redirect(_back(item.onsite_check, item))
+
+
+@inspectors_and_city
+@require_POST
+def photo_upload(request, pk):
+    item = _item_or_404(request, pk)
+    uploads = request.FILES.getlist("photo")
+    if not uploads:
+        messages.error(request, "请选择或拍摄照片")
+        return redirect(_back(item.onsite_check, item))
+    for upload in uploads:
+        try:
+            services.photo_add(item=item, user=request.user, upload=upload)
+        except (PhotoRejected, services.OnsiteError) as rejected:
+            messages.error(request, rejected.message)
+        else:
+            messages.success(request, f"已上传照片：{upload.name}")
+    return redirect(_back(item.onsite_check, item))
+
+
+@inspectors_and_city
+@require_GET
+def photo(request, pk):
+    found = selectors.photo_for(request.user, pk)
+    if found is None:
+        raise Http404("找不到该照片")
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("照片文件已不存在") from missing
+    response = FileResponse(handle, content_type=found.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@inspectors_and_city
+@require_POST
+def photo_delete(request, pk):
+    found = selectors.photo_for(request.user, pk)
+    if found is None:
+        raise Http404("找不到该照片")
+    item = found.item
+    try:
+        services.photo_delete(photo=found, user=request.user)
+    except services.OnsiteError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "已删除照片")
+    return redirect(_back(item.onsite_check, item))
+
+
+@inspectors_and_city
+@require_POST
+def report(request, pk):
+    found = _check_or_404(request, pk)
+    try:
+        services.inspector_report(check=found, user=request.user)
+    except services.OnsiteError as error:
+        return _render_check(request, found, status=400, error=error)
+    messages.success(request, "已通知市经信局：现场核查填报完毕")
+    return redirect("onsite:check", pk=found.pk)
+
+
+# --- the city's decisions --------------------------------------------------------------------------
+
+def _city_check(request, pk) -> OnsiteCheck:
+    if not permissions.is_city(request.user):
+        raise PermissionDenied("只有市经信局可以办理")
+    return _check_or_404(request, pk)
+
+
+@inspectors_and_city
+@require_POST
+def inspectors(request, pk):
+    found = _city_check(request, pk)
+    ids = [v for v in request.POST.getlist("inspectors") if v.isdigit()]
+    chosen = list(User.objects.filter(pk__in=ids))
+    planned = request.POST.get("planned_date", "").strip()
+    try:
+        planned_date = dt.date.fromisoformat(planned) if planned else None
+    except ValueError:
+        return _render_check(request, found, status=400,
+                             error=services.OnsiteError(f"“{planned}”不是有效日期，请按 年-月-日 填写"))
+    try:
+        services.inspectors_set(check=found, user=request.user, inspectors=chosen, planned_date=planned_date)
+    except services.OnsiteError as error:
+        return _render_check(request, found, status=400, error=error)
+    messages.success(request, "已指定核查人员并通知本人")
+    return redirect("onsite:check", pk=found.pk)
+
+
+@inspectors_and_city
+@require_POST
+def complete(request, pk):
+    found = _city_check(request, pk)
+    try:
+        services.check_complete(check=found, user=request.user)
+    except Errors as error:
+        return _render_check(request, found, status=400, error=error)
+    messages.success(request, "现场核查已办结，申报转入待认定")
+    return redirect("onsite:check", pk=found.pk)
+
+
+@inspectors_and_city
+@require_POST
+def return_for_revision(request, pk):
+    found = _city_check(request, pk)
+    section_reasons = {key: request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS}
+    reason = request.POST.get("reason", "")
+    try:
+        services.check_return(check=found, user=request.user, section_reasons=section_reasons, reason=reason)
+    except Errors as error:
+        typed = {"reason": reason, **{f"reason-{k}": v for k, v in section_reasons.items()}}
+        return _render_check(request, found, status=400, return_error=error, form=typed)
+    messages.success(request, "已退回企业补正")
+    return redirect("onsite:check", pk=found.pk)
+
+
+@inspectors_and_city
+@require_POST
+def resolve(request, pk):
+    if not permissions.is_city(request.user):
+        raise PermissionDenied("只有市经信局可以办理")
+    item = _item_or_404(request, pk)
+    try:
+        services.item_resolve(item=item, user=request.user, resolution=request.POST.get("resolution", ""))
+    except services.OnsiteError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"已记录处理情况：{item.title}")
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/onsite/")
+                    else _back(item.onsite_check, item))
