@@ -1,0 +1,136 @@
+"""Demo of the review side, built on tidu.applications.demo (runs after it; safe to run again).
+
+* 岳口镇: 华楚 and 岳口棉纺 recommended, on a signed 推荐名单 sent to the city on 27 February 2026; the city has
+  received both; 华楚 has passed 形式审查 (the officer confirmed the 申报条件 evidence in the paper dossier).
+* 天门经济开发区: 楚康 and 恒力 recommended and on a draft list (not signed yet); 楚铝 still awaits review.
+
+If 岳口棉纺's application is still the partial draft tidu.applications.demo leaves, it is completed and submitted
+here (dated 14 February 2026), because 岳口镇 has no other confirmed enterprise to put on its list.
+All business times are injected (inside the 2026 call); no new users are created.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from tidu.accounts.models import Organisation, User
+from tidu.applications import services as application_services
+from tidu.applications.models import Application
+from tidu.applications.testing import fill_complete_application
+from tidu.applications.workflow import State
+from tidu.enterprises.models import Enterprise
+from tidu.policy.models import Call
+from tidu.review import services
+from tidu.review.models import RecommendationList
+
+CALL_CODE = "tianmen-2026-basic"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _at(month, day, hour=10, minute=0):
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+OPINIONS = {
+    "huachu": "企业为规上通用设备制造企业，机加车间已建成设备联网、在线视觉检测与高级排产，成熟度自评估二级，同意推荐。",
+    "mianfang": "企业纺纱车间数字化改造已完成，关键工序实现在线监测，材料齐全，同意推荐。",
+    "chukang": "企业固体制剂车间已建成批记录电子化与质量追溯，同意推荐。",
+    "hengli": "企业装配线已实现关键工序自动化与MES管理，同意推荐。",
+}
+
+
+def _application(call, username, submit_day: int | None = None) -> Application | None:
+    user = User.objects.filter(username=username).first()
+    enterprise = Enterprise.objects.filter(organisation=user.organisation).first() if user else None
+    if enterprise is None or not enterprise.is_confirmed:
+        return None
+    application = Application.objects.filter(enterprise=enterprise, call=call).first()
+    if application is None and submit_day is None:
+        return None
+    if application is None:
+        application = application_services.application_start(enterprise=enterprise, call=call, tier="basic",
+                                                             user=user)
+    if application.status == State.DRAFT and submit_day is not None:
+        fill_complete_application(application, user)
+        application_services.application_submit(application=application, user=user,
+                                                 idempotency_key=f"demo-review-{username}",
+                                                 now=_at(2, submit_day, 10, 30))
+        application.refresh_from_db()
+    return application
+
+
+def _recommend(application, officer):
+    if application is not None and application.status == State.SUBMITTED:
+        application_services.application_transition(application=application, action="township_recommend",
+                                                    user=officer, reason="经审核，材料齐全，同意推荐")
+        application.refresh_from_db()
+
+
+def _list(call, unit, officer, applications, usernames, *, send: bool, moment):
+    rlist = RecommendationList.objects.filter(call=call, unit=unit).first() or \
+        services.list_for(call=call, unit=unit, user=officer)
+    if rlist.status not in (RecommendationList.Status.DRAFT, RecommendationList.Status.REOPENED):
+        return rlist
+    missing = [a for a in applications if a is not None and a.status == State.TOWNSHIP_RECOMMENDED
+               and not rlist.entries.filter(application=a).exists()]
+    if missing:
+        services.entries_add(rlist=rlist, applications=missing, user=officer, now=moment)
+    entries = list(rlist.entries.select_related("application__enterprise__organisation"))
+    opinions = {}
+    for entry in entries:
+        username = next((name for name, a in zip(usernames, applications, strict=True)
+                         if a is not None and a.pk == entry.application_id), None)
+        if username and not entry.opinion:
+            opinions[entry.pk] = OPINIONS[username]
+    services.entries_update(rlist=rlist, order=[e.pk for e in entries], opinions=opinions, user=officer, now=moment)
+    if send and entries:
+        services.list_sign(rlist=rlist, user=officer, now=moment)
+        services.list_send(rlist=rlist, user=officer, now=moment + dt.timedelta(minutes=30))
+    rlist.refresh_from_db()
+    return rlist
+
+
+def load(out) -> list[tuple[str, str, str]]:
+    call = Call.objects.filter(code=CALL_CODE).first()
+    if call is None:
+        out.write("审核推荐：未载入 2026 年批次（先运行 tidu load_policy），跳过\n")
+        return []
+    city = User.objects.filter(username="city").first()
+    yuekou, kaifaqu = User.objects.filter(username="yuekou").first(), User.objects.filter(username="kaifaqu").first()
+    if not (city and yuekou and kaifaqu):
+        out.write("审核推荐：缺少演示账号（city、yuekou、kaifaqu），跳过\n")
+        return []
+
+    # 岳口镇: two recommended, list signed and sent, both received, one formal-passed.
+    huachu = _application(call, "huachu", submit_day=10)
+    mianfang = _application(call, "mianfang", submit_day=14)
+    for application in (huachu, mianfang):
+        _recommend(application, yuekou)
+    unit = Organisation.objects.get(name="岳口镇", kind__in=Organisation.UNIT_KINDS)
+    rlist = _list(call, unit, yuekou, [huachu, mianfang], ["huachu", "mianfang"], send=True, moment=_at(2, 27, 9))
+    if rlist.status == RecommendationList.Status.SENT:
+        for application in (huachu, mianfang):
+            if application is not None and application.status == State.TOWNSHIP_RECOMMENDED:
+                services.city_receive(application=application, user=city)
+                application.refresh_from_db()
+    if huachu is not None and huachu.status == State.RECEIVED:
+        items = services.formal_checklist(huachu)
+        services.formal_review_decide(
+            application=huachu, user=city, decision="formal_pass", checked={item.key: True for item in items},
+            override_reasons={item.key: "纸质申报材料（一式两份）中已附该项佐证，核对无误" for item in items
+                              if not item.engine_checked},
+            reason="材料齐全，符合申报条件", now=_at(3, 20, 15))
+
+    # 天门经济开发区: two recommended on a draft list; one still to review.
+    chukang, hengli = _application(call, "chukang"), _application(call, "hengli")
+    for application in (chukang, hengli):
+        _recommend(application, kaifaqu)
+    zone = Organisation.objects.get(name="天门经济开发区", kind__in=Organisation.UNIT_KINDS)
+    _list(call, zone, kaifaqu, [chukang, hengli], ["chukang", "hengli"], send=False, moment=_at(2, 25, 16))
+
+    lists = RecommendationList.objects.filter(call=call).select_related("unit")
+    out.write("审核推荐：" + "；".join(f"{rl.unit.name}推荐名单 {rl.get_status_display()}（{rl.entries.count()} 家）"
+                                   for rl in lists) + "\n")
+    return []
+

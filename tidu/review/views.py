@@ -1,0 +1,433 @@
+"""Pages of the township's dashboard and 推荐名单, the city's intake, batch actions and 形式审查.
+
+Views stay thin: they parse the request, find objects through the selectors (anything outside the user's
+scope is a 404), call the services and render. No rule is decided here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from tidu.accounts.models import User
+from tidu.accounts.permissions import role_of, role_required, unit_of
+from tidu.applications.models import Application
+from tidu.applications.sections import SECTIONS
+from tidu.applications.selectors import applications_visible_to
+from tidu.applications.services import ApplicationError
+from tidu.applications.workflow import STATE_LABELS, State
+from tidu.core import clock
+from tidu.enterprises import industries
+from tidu.policy.models import Call
+from tidu.policy.selectors import call_policy_for
+from tidu.review import selectors, services
+from tidu.review.models import FormalReview, RecommendationList
+
+Role = User.Role
+CITY_ROLES = (Role.CITY, Role.ADMIN)
+PAGE_SIZE = 25
+LIST_ACTION_LABELS = {"create": "建立名单", "add": "列入", "edit": "修改顺序或意见", "remove": "移出",
+                      "sign": "签发", "unsign": "撤销签发", "send": "报送市经信局", "reopen": "退回修改"}
+
+
+def _error_text(error: ApplicationError) -> str:
+    return error.message + ("".join(f" {d}；" for d in error.details) if error.details else "")
+
+
+# --- township ------------------------------------------------------------------------------------------
+
+def _dashboard_context(request, call, **extra):
+    now = clock.now()
+    data = selectors.township_dashboard(request.user, call)
+    deadlines = []
+    if call is not None:
+        deadlines = [{"label": "乡镇推荐截止", **selectors.deadline_info(call.township_deadline_on, now)},
+                     {"label": "企业申报截止", **selectors.deadline_info(call.closes_on, now)}]
+    rlist = data["rlist"]
+    return {**data, "call": call, "calls": Call.objects.order_by("-year", "code"),
+            "deadlines": deadlines, "now": now,
+            "list_blocker": services.township_blocker(rlist, now) if rlist else
+            (None if call is None or not services.deadline_passed(call, now)
+             else "乡镇推荐截止时间已过，不能再建立推荐名单"),
+            "register_url": request.build_absolute_uri(reverse("enterprises:register")), **extra}
+
+
+def _require_unit(request):
+    unit = unit_of(request.user)
+    if unit is None:
+        raise PermissionDenied("账号尚未关联乡镇（办事处、农场、开发区），请联系管理员。")
+    return unit
+
+
+@role_required(Role.TOWNSHIP)
+@require_GET
+def township_dashboard(request):
+    _require_unit(request)
+    call = selectors.call_from(request.GET.get("call"))
+    return render(request, "review/township_dashboard.html", _dashboard_context(request, call))
+
+
+@role_required(Role.TOWNSHIP)
+@require_POST
+def invite(request):
+    unit = _require_unit(request)
+    call = selectors.call_from(request.POST.get("call"))
+    text = request.POST.get("emails", "")
+    try:
+        sent = services.invitations_send(unit=unit, call=call, emails_text=text, user=request.user,
+                                         register_url=request.build_absolute_uri(reverse("enterprises:register")))
+    except ApplicationError as error:
+        return render(request, "review/township_dashboard.html",
+                      _dashboard_context(request, call, invite_error=error, invite_text=text), status=400)
+    failed = [i.email for i in sent if not i.sent_at]
+    messages.success(request, f"已发送邀请 {len(sent) - len(failed)} 封" +
+                     (f"；{len(failed)} 封发送失败：{'、'.join(failed)}" if failed else ""))
+    return redirect(reverse("review:township_dashboard") + "?" + urlencode({"call": call.code}) + "#invite"
+                    if call else reverse("review:township_dashboard"))
+
+
+@role_required(Role.TOWNSHIP)
+@require_POST
+def list_add(request):
+    unit = _require_unit(request)
+    call = selectors.call_from(request.POST.get("call"))
+    if call is None:
+        raise Http404("没有申报批次")
+    ids = [int(x) for x in request.POST.getlist("application") if x.isdigit()]
+    applications = list(applications_visible_to(request.user).filter(pk__in=ids, call=call))
+    back = reverse("review:township_dashboard") + "?" + urlencode({"call": call.code})
+    if len(applications) != len(set(ids)):
+        raise Http404("找不到所选申报")
+    try:
+        rlist = services.list_for(call=call, unit=unit, user=request.user)
+        added = services.entries_add(rlist=rlist, applications=applications, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+        return redirect(back)
+    messages.success(request, f"已列入推荐名单：{'、'.join(e.application.enterprise.name for e in added)}")
+    return redirect("review:list_detail", pk=rlist.pk)
+
+
+# --- one 推荐名单 ----------------------------------------------------------------------------------------
+
+def _get_list(request, pk) -> RecommendationList:
+    return get_object_or_404(selectors.lists_visible_to(request.user), pk=pk)
+
+
+def _list_context(request, rlist, **extra):
+    now = clock.now()
+    officer = services.is_officer_of(request.user, rlist.unit)
+    blocker = services.township_blocker(rlist, now) if officer else None
+    send_blocker = services.township_blocker(rlist, now, editing=False) if officer else None
+    events = []
+    for event in rlist.events.select_related("actor"):
+        events.append({"event": event, "label": LIST_ACTION_LABELS.get(event.action, event.action),
+                       "role": dict(Role.choices).get(event.actor_role, event.actor_role),
+                       "to_label": RecommendationList.Status(event.to_status).label
+                       if event.to_status in RecommendationList.Status.values else event.to_status})
+    addable = []
+    if officer and blocker is None:
+        addable = list(applications_visible_to(request.user).filter(
+            call=rlist.call, status=State.TOWNSHIP_RECOMMENDED, recommendation_entry__isnull=True))
+    return {"rlist": rlist, "rows": selectors.list_rows(rlist), "officer": officer,
+            "city_officer": services.is_city_officer(request.user),
+            "editable": officer and blocker is None, "blocker": blocker, "send_blocker": send_blocker,
+            "sign_problems": services.sign_blockers(rlist) if officer and blocker is None else [],
+            "deadline": selectors.deadline_info(rlist.call.township_deadline_on, now),
+            "reopen_pending": services.reopen_pending(rlist), "events": events, "addable": addable,
+            "typed": {}, **extra}
+
+
+@role_required(Role.TOWNSHIP, *CITY_ROLES)
+@require_GET
+def list_detail(request, pk):
+    rlist = _get_list(request, pk)
+    return render(request, "review/list_detail.html", _list_context(request, rlist))
+
+
+def _int_or_none(value):
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+@role_required(Role.TOWNSHIP)
+@require_POST
+def list_edit(request, pk):
+    """Save order numbers and opinions; then apply an ↑/↓ move or a removal if one of those buttons was used."""
+    rlist = _get_list(request, pk)
+    posted_ids = [_int_or_none(x) for x in request.POST.get("entries", "").split(",") if x.strip()]
+    opinions, positions, problems = {}, {}, []
+    for entry_id in posted_ids:
+        if entry_id is None:
+            continue
+        opinions[entry_id] = request.POST.get(f"opinion-{entry_id}", "")
+        raw = request.POST.get(f"position-{entry_id}", "")
+        if raw.strip():
+            number = _int_or_none(raw)
+            if number is None or not 1 <= number <= len(posted_ids):
+                problems.append(f"顺序号“{raw}”无效，应为 1 到 {len(posted_ids)} 之间的整数")
+            else:
+                positions[entry_id] = number
+    typed = {"opinions": opinions, "positions": {k: request.POST.get(f"position-{k}", "") for k in opinions}}
+    if problems or None in posted_ids:
+        error = services.ReviewError("未保存：", problems or ["页面数据不完整，请刷新后重试"])
+        return render(request, "review/list_detail.html", _list_context(request, rlist, error=error, typed=typed),
+                      status=400)
+    order = services.order_from_positions(posted_ids, positions)
+    for name, delta in (("up", -1), ("down", 1)):
+        moved = _int_or_none(request.POST.get(name))
+        if moved is not None:
+            order = services.move(order, moved, delta)
+    try:
+        changed = services.entries_update(rlist=rlist, order=order, opinions=opinions, user=request.user)
+        removed = _int_or_none(request.POST.get("remove"))
+        if removed is not None:
+            services.entry_remove(rlist=rlist, entry_id=removed, user=request.user)
+            messages.success(request, "已移出推荐名单")
+        elif changed:
+            messages.success(request, "已保存推荐顺序和推荐意见")
+    except ApplicationError as error:
+        rlist.refresh_from_db()
+        return render(request, "review/list_detail.html", _list_context(request, rlist, error=error, typed=typed),
+                      status=400)
+    return redirect(reverse("review:list_detail", args=[rlist.pk]) + "#entries")
+
+
+def _list_step(step, success: str, *, roles=(Role.TOWNSHIP,), with_reason=False):
+    @role_required(*roles)
+    @require_POST
+    def view(request, pk):
+        rlist = _get_list(request, pk)
+        kwargs = {"reason": request.POST.get("reason", "")} if with_reason else {}
+        try:
+            step(rlist=rlist, user=request.user, **kwargs)
+        except ApplicationError as error:
+            rlist.refresh_from_db()
+            return render(request, "review/list_detail.html",
+                          _list_context(request, rlist, error=error, typed={"reason": kwargs.get("reason", "")}),
+                          status=400)
+        messages.success(request, success)
+        return redirect("review:list_detail", pk=rlist.pk)
+
+    view.__name__ = step.__name__
+    return view
+
+
+list_sign = _list_step(services.list_sign, "推荐名单已签发，内容已冻结；请报送市经信局")
+list_unsign = _list_step(services.list_unsign, "已撤销签发，可以继续修改")
+list_send = _list_step(services.list_send, "推荐名单已报送市经信局")
+list_reopen = _list_step(services.list_reopen, "已退回推荐名单，乡镇可修改后重新报送一次", roles=CITY_ROLES,
+                         with_reason=True)
+
+
+def _export_entries(rlist):
+    """A signed or sent list prints its frozen snapshot; a list being edited prints its current entries."""
+    if rlist.is_frozen and rlist.snapshot.get("entries"):
+        return rlist.snapshot["entries"], timezone.localtime(rlist.signed_at).date() if rlist.signed_at else None
+    policy = call_policy_for(rlist.call)
+    rows = []
+    for row in selectors.list_rows(rlist):
+        application = row["application"]
+        tier = policy.find_tier(application.tier)
+        rows.append({"enterprise_name": application.enterprise.name, "credit_code": application.enterprise.credit_code,
+                     "tier_name": tier["name"] if tier else application.tier, "recommendation": row["entry"].opinion})
+    return rows, None
+
+
+@role_required(Role.TOWNSHIP, *CITY_ROLES)
+@require_GET
+def list_export(request, pk, fmt):
+    from tidu.documents.pdf import render_recommendation_list_pdf
+    from tidu.documents.services import recommendation_list_title
+    from tidu.documents.typst_engine import DocumentError
+    from tidu.documents.xlsx import render_recommendation_list_xlsx
+
+    rlist = _get_list(request, pk)
+    entries, day = _export_entries(rlist)
+    title = recommendation_list_title(call_policy_for(rlist.call))
+    filename = f"{rlist.unit.name}-{title}"
+    if fmt == "xlsx":
+        content = render_recommendation_list_xlsx(rlist.unit.name, day, entries, title=title)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "pdf":
+        try:
+            content = render_recommendation_list_pdf(rlist.unit.name, day, entries, title=title)
+        except DocumentError as error:
+            return render(request, "review/error.html", {"message": error.message, "back": reverse(
+                "review:list_detail", args=[rlist.pk])}, status=503)
+        content_type = "application/pdf"
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}.{fmt}"
+    return response
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+# --- city intake ---------------------------------------------------------------------------------------
+
+def _industry_choices():
+    choices = []
+    for section in industries.catalogue().sections:
+        choices.append((section.code, f"{section.code} {section.name}（整个门类）"))
+        choices += [(division.full_code, f"　{division.full_code} {division.name}") for division in section.divisions]
+    return choices
+
+
+def _intake_context(request, params, **extra):
+    filters, problems = selectors.parse_intake_filters(params)
+    applications = selectors.intake_applications(request.user, filters)
+    paginator = Paginator(applications, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = []
+    for application in page.object_list:
+        entry = getattr(application, "recommendation_entry", None)
+        rows.append({"application": application, "counts": selectors.finding_counts(application.latest_verdict),
+                     "outcome_label": (application.latest_verdict or {}).get("outcome_label", ""),
+                     "entry": entry,
+                     "receivable": application.status == State.TOWNSHIP_RECOMMENDED
+                     and services.receive_blocker(application) is None})
+    tier_names = dict(selectors.tier_choices(filters.call))
+    for row in rows:
+        row["tier_name"] = tier_names.get(row["application"].tier, row["application"].tier)
+    states = set(applications.order_by().values_list("status", flat=True).distinct())
+    officer = services.is_city_officer(request.user)
+    query = urlencode(filters.as_params())
+    return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
+            "total": paginator.count, "status_counts": selectors.intake_status_counts(applications),
+            "batch_actions": services.batch_actions_for(states) if officer else [],
+            "officer": officer, "params": filters.as_params(), "query": query,
+            "calls": Call.objects.order_by("-year", "code"), "units": selectors.unit_choices(),
+            "industries": _industry_choices(), "tiers": selectors.tier_choices(filters.call),
+            "statuses": [(s, label) for s, label in STATE_LABELS.items() if s != State.DRAFT],
+            "findings_choices": selectors.FINDINGS_FILTERS, "lists": selectors.intake_lists(filters.call),
+            "recent_runs": selectors.batch_runs_visible_to(request.user)[:5], **extra}
+
+
+@role_required(*CITY_ROLES)
+@require_GET
+def intake(request):
+    return render(request, "review/intake.html", _intake_context(request, request.GET))
+
+
+@role_required(*CITY_ROLES)
+@require_POST
+def batch(request):
+    """Run a batch action on the WHOLE filtered set: the filter travels in the form and is applied again here."""
+    filters, problems = selectors.parse_intake_filters(request.POST)
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    if problems:
+        error = services.ReviewError("筛选条件有误，未执行批量操作：", problems)
+        return render(request, "review/intake.html",
+                      _intake_context(request, request.POST, batch_error=error, typed_reason=reason), status=400)
+    try:
+        run = services.batch_run(applications=selectors.intake_applications(request.user, filters), action=action,
+                                 user=request.user, reason=reason, filters=filters.as_params(),
+                                 filters_text=filters.describe())
+    except ApplicationError as error:
+        return render(request, "review/intake.html",
+                      _intake_context(request, request.POST, batch_error=error, typed_reason=reason,
+                                      typed_action=action), status=400)
+    return redirect("review:batch_result", pk=run.pk)
+
+
+@role_required(*CITY_ROLES)
+@require_GET
+def batch_result(request, pk):
+    run = get_object_or_404(selectors.batch_runs_visible_to(request.user), pk=pk)
+    return render(request, "review/batch_result.html", {
+        "run": run, "ok_rows": [r for r in run.results if r["ok"]], "failed_rows": [r for r in run.results if not r["ok"]],
+        "state_labels": STATE_LABELS, "back": reverse("review:intake") + "?" + urlencode(run.filters)})
+
+
+def _get_application(request, pk) -> Application:
+    return get_object_or_404(applications_visible_to(request.user).exclude(status=State.DRAFT), pk=pk)
+
+
+@role_required(*CITY_ROLES)
+@require_POST
+def receive(request, pk):
+    application = _get_application(request, pk)
+    try:
+        services.city_receive(application=application, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, f"{application.enterprise.name}：{_error_text(error)}")
+    except PermissionDenied:
+        messages.error(request, "受理由市经信局经办人办理")
+    else:
+        messages.success(request, f"已受理：{application.enterprise.name}")
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/review/") else reverse("review:intake"))
+
+
+# --- 形式审查 -------------------------------------------------------------------------------------------
+
+def _formal_context(request, application, **extra):
+    officer = services.is_city_officer(request.user)
+    decidable = officer and application.status == State.RECEIVED
+    items = services.formal_checklist(application) if application.status == State.RECEIVED else []
+    groups = []
+    for group in (services.MATERIALS, services.CONDITIONS):
+        members = [item for item in items if item.group == group]
+        if members:
+            groups.append({"name": group, "items": members})
+    return {"application": application, "groups": groups, "decidable": decidable, "officer": officer,
+            "reviews": application.formal_reviews.select_related("reviewer"),
+            "decisions": FormalReview.Decision.choices, "section_list": SECTIONS,
+            "typed": None, **extra}
+
+
+@role_required(*CITY_ROLES)
+def formal_review(request, pk):
+    application = _get_application(request, pk)
+    if request.method == "GET":
+        return render(request, "review/formal_review.html", _formal_context(request, application))
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    if not services.is_city_officer(request.user):
+        raise PermissionDenied("形式审查由市经信局经办人办理。")
+    decision = request.POST.get("decision", "")
+    keys = request.POST.getlist("item")
+    # No checklist in the request (a client that does not show it): the engine's pre-fill stands as it is.
+    checked = {key: request.POST.get(f"check-{key}") == "on" for key in keys} if keys else None
+    reasons = {key: request.POST.get(f"why-{key}", "") for key in keys}
+    section_reasons = {section.key: request.POST.get(f"reason-{section.key}", "") for section in SECTIONS} \
+        if decision == FormalReview.Decision.RETURN else None
+    try:
+        review = services.formal_review_decide(
+            application=application, user=request.user, decision=decision, checked=checked,
+            override_reasons=reasons, reason=request.POST.get("reason", ""), section_reasons=section_reasons)
+    except ApplicationError as error:
+        application.refresh_from_db()
+        typed = {"decision": decision, "checked": checked or {}, "reasons": reasons,
+                 "reason": request.POST.get("reason", ""),
+                 "section_reasons": {s.key: request.POST.get(f"reason-{s.key}", "") for s in SECTIONS}}
+        return render(request, "review/formal_review.html",
+                      _formal_context(request, application, error=error, typed=typed), status=400)
+    messages.success(request, f"{application.enterprise.name}：{review.get_decision_display()}")
+    return redirect("review:formal_review", pk=application.pk)
+
+
+def role_home(user) -> str | None:
+    """Where the review side starts for this user (used by the nav)."""
+    role = role_of(user)
+    if role == Role.TOWNSHIP:
+        return reverse("review:township_dashboard")
+    if role in CITY_ROLES:
+        return reverse("review:intake")
+    return None
