@@ -197,6 +197,11 @@ LOGOUT_REDIRECT_URL = "home"
 TIDU_EVIDENCE_MAX_BYTES = int(os.environ.get("TIDU_EVIDENCE_MAX_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Public 公示 objections: per-address daily limit, attachment size, and the header carrying the client
+# address when behind a reverse proxy (e.g. HTTP_X_FORWARDED_FOR); empty = REMOTE_ADDR.
+TIDU_OBJECTION_DAILY_LIMIT = int(os.environ.get("TIDU_OBJECTION_DAILY_LIMIT", "3"))
+TIDU_OBJECTION_MAX_BYTES = int(os.environ.get("TIDU_OBJECTION_MAX_BYTES", str(10 * 1024 * 1024)))
+TIDU_CLIENT_IP_HEADER = os.environ.get("TIDU_CLIENT_IP_HEADER", "")
 # Repeated failed logins lock an account for a while (counted per username).
 TIDU_LOGIN_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_MAX_FAILURES", "5"))
 TIDU_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("TIDU_LOGIN_LOCKOUT_MINUTES", "15"))
