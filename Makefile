@@ -33,8 +33,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Apps whose pages are not translated yet stay out of the English catalogue (tidu/core/tests/test_i18n.py
+# requires every entry in it to be translated); drop an app from this list once its strings are done.
+I18N_PENDING ?= review experts onsite publicity dashboards notifications
 messages: $(STAMP)
-	cd tidu && ../$(BIN)/tidu makemessages -l en --no-obsolete && ../$(BIN)/tidu compilemessages
+	cd tidu && ../$(BIN)/tidu makemessages -l en --no-obsolete $(foreach app,$(I18N_PENDING),--ignore "$(app)/*") \
+		&& ../$(BIN)/tidu compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from tidu.accounts.models import Organisation, User
 
@@ -65,7 +66,7 @@ def role_required(*roles):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if role_of(request.user) not in allowed:
-                raise PermissionDenied("当前账号的角色无权访问此页面。")
+                raise PermissionDenied(gettext("当前账号的角色无权访问此页面。"))
             return view(request, *args, **kwargs)
 
         return wrapper

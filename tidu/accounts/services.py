@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from tidu.accounts import permissions
 from tidu.accounts.models import LoginThrottle, User
@@ -90,23 +91,23 @@ def record_login_success(username: str) -> None:
 
 
 def _local_time_text(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return dateformat.format(timezone.localtime(moment), gettext("Y年n月j日 H:i"))
 
 
 def lockout_message(status: LockStatus, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     minutes = max(1, math.ceil((status.until - now).total_seconds() / 60))
-    return (f"该账号因连续 {max_failures()} 次登录失败，已被临时锁定。"
-            f"请于 {_local_time_text(status.until)}（北京时间）后重试，约 {minutes} 分钟后解锁。"
-            "如忘记密码，可使用“忘记密码”重设。")
+    return gettext("该账号因连续 %(failures)s 次登录失败，已被临时锁定。"
+                   "请于 %(until)s（北京时间）后重试，约 %(minutes)s 分钟后解锁。"
+                   "如忘记密码，可使用“忘记密码”重设。") % {
+        "failures": max_failures(), "until": _local_time_text(status.until), "minutes": minutes}
 
 
 def failure_message(status: LockStatus) -> str:
-    text = "用户名或密码不正确。请注意：用户名和密码均区分大小写。"
+    text = gettext("用户名或密码不正确。请注意：用户名和密码均区分大小写。")
     if 0 < status.remaining < max_failures():
-        text += (f"再连续失败 {status.remaining} 次，该账号将被临时锁定 "
-                 f"{settings.TIDU_LOGIN_LOCKOUT_MINUTES} 分钟。")
+        text += gettext("再连续失败 %(remaining)s 次，该账号将被临时锁定 %(minutes)s 分钟。") % {
+            "remaining": status.remaining, "minutes": settings.TIDU_LOGIN_LOCKOUT_MINUTES}
     return text
 
 

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tidu.applications.workflow import STATE_LABELS, State
 from tidu.enterprises.models import Enterprise
@@ -10,22 +12,22 @@ class Application(models.Model):
     """One enterprise's application to one call at one tier. Its content lives in ApplicationSection rows."""
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="applications",
-                                   verbose_name="企业")
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name="申报批次")
-    tier = models.CharField("申报等级", max_length=20)
-    status = models.CharField("状态", max_length=40, choices=list(STATE_LABELS.items()), default=State.DRAFT)
+                                   verbose_name=_("企业"))
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报批次"))
+    tier = models.CharField(_("申报等级"), max_length=20)
+    status = models.CharField(_("状态"), max_length=40, choices=[(state, _(label)) for state, label in STATE_LABELS.items()], default=State.DRAFT)
     # Sections the reviewer sent back (退回补正): {section key: reason}. Empty unless status is returned.
-    returned_sections = models.JSONField("退回补正的部分", default=dict, blank=True)
+    returned_sections = models.JSONField(_("退回补正的部分"), default=dict, blank=True)
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name="退回人")
+                                    related_name="+", verbose_name=_("退回人"))
     # The state a returned application goes back to when resubmitted: the reviewer who returned it.
-    return_to = models.CharField("补正后回到", max_length=40, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    return_to = models.CharField(_("补正后回到"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "申报"
-        verbose_name_plural = "申报"
+        verbose_name = _("申报")
+        verbose_name_plural = _("申报")
         ordering = ["-updated_at"]
         constraints = [models.UniqueConstraint(fields=["enterprise", "call", "tier"],
                                                name="one_application_per_enterprise_call_tier")]
@@ -35,25 +37,26 @@ class Application(models.Model):
 
     @property
     def status_label(self) -> str:
-        return STATE_LABELS.get(self.status, self.status)
+        """The status in the reader's language (STATE_LABELS holds the Chinese, marked for translation)."""
+        return gettext(STATE_LABELS[self.status]) if self.status in STATE_LABELS else self.status
 
 
 class ApplicationSection(models.Model):
     """One section of the 申报书. ``revision`` grows on every save so that two tabs cannot silently overwrite."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="sections")
-    key = models.CharField("部分", max_length=30)
-    data = models.JSONField("内容", default=dict, blank=True)
-    revision = models.PositiveIntegerField("修订号", default=0)
-    updated_at = models.DateTimeField("保存时间", auto_now=True)
+    key = models.CharField(_("部分"), max_length=30)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+    revision = models.PositiveIntegerField(_("修订号"), default=0)
+    updated_at = models.DateTimeField(_("保存时间"), auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     # The browser tab that wrote the current revision: a tab's own autosaves never conflict with its save.
-    editor_token = models.CharField("编辑窗口标识", max_length=64, blank=True)
+    editor_token = models.CharField(_("编辑窗口标识"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = "申报书部分"
-        verbose_name_plural = "申报书部分"
+        verbose_name = _("申报书部分")
+        verbose_name_plural = _("申报书部分")
         constraints = [models.UniqueConstraint(fields=["application", "key"], name="unique_section_per_application")]
 
     def __str__(self):
@@ -69,19 +72,19 @@ class Evidence(models.Model):
     """An uploaded supporting document (佐证材料), served only through a permission-checked view."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="evidence")
-    section = models.CharField("所属部分", max_length=30)
-    topic = models.CharField("佐证事项", max_length=50, blank=True, help_text="如 申报条件4、SC24")
-    file = models.FileField("文件", upload_to=evidence_upload_path, max_length=300)
-    original_name = models.CharField("原文件名", max_length=255)
-    content_type = models.CharField("文件类型", max_length=100)
-    size = models.PositiveBigIntegerField("大小（字节）")
+    section = models.CharField(_("所属部分"), max_length=30)
+    topic = models.CharField(_("佐证事项"), max_length=50, blank=True, help_text=_("如 申报条件4、SC24"))
+    file = models.FileField(_("文件"), upload_to=evidence_upload_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "佐证材料"
-        verbose_name_plural = "佐证材料"
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
         ordering = ["section", "topic", "uploaded_at"]
 
     def __str__(self):
@@ -92,18 +95,18 @@ class Submission(models.Model):
     """A receipt (回执) for one submission: the frozen content, its hash, and who attested to it."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="submissions")
-    number = models.CharField("回执编号", max_length=40, unique=True)
-    idempotency_key = models.CharField("提交标识", max_length=64, unique=True)
-    submitted_at = models.DateTimeField("提交时间")
+    number = models.CharField(_("回执编号"), max_length=40, unique=True)
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, unique=True)
+    submitted_at = models.DateTimeField(_("提交时间"))
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    content_sha256 = models.CharField("内容摘要", max_length=64)
-    snapshot = models.JSONField("提交内容")
-    verdict = models.JSONField("提交时的判定")
-    attested_by_name = models.CharField("承诺人", max_length=50)
+    content_sha256 = models.CharField(_("内容摘要"), max_length=64)
+    snapshot = models.JSONField(_("提交内容"))
+    verdict = models.JSONField(_("提交时的判定"))
+    attested_by_name = models.CharField(_("承诺人"), max_length=50)
 
     class Meta:
-        verbose_name = "提交回执"
-        verbose_name_plural = "提交回执"
+        verbose_name = _("提交回执")
+        verbose_name_plural = _("提交回执")
         ordering = ["-submitted_at"]
 
     def __str__(self):
@@ -114,19 +117,19 @@ class ApplicationEvent(models.Model):
     """Append-only history: every transition and every return for revision, with its reasons."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField("操作", max_length=40)
-    from_status = models.CharField("原状态", max_length=40)
-    to_status = models.CharField("新状态", max_length=40)
+    action = models.CharField(_("操作"), max_length=40)
+    from_status = models.CharField(_("原状态"), max_length=40)
+    to_status = models.CharField(_("新状态"), max_length=40)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    actor_role = models.CharField("角色", max_length=20)
-    reason = models.TextField("意见", blank=True)
-    section_reasons = models.JSONField("分部分意见", default=dict, blank=True)
-    content_sha256 = models.CharField("内容摘要", max_length=64, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True)
+    actor_role = models.CharField(_("角色"), max_length=20)
+    reason = models.TextField(_("意见"), blank=True)
+    section_reasons = models.JSONField(_("分部分意见"), default=dict, blank=True)
+    content_sha256 = models.CharField(_("内容摘要"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "申报记录"
-        verbose_name_plural = "申报记录"
+        verbose_name = _("申报记录")
+        verbose_name_plural = _("申报记录")
         ordering = ["created_at", "id"]
 
     def __str__(self):

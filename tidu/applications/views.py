@@ -19,7 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
@@ -48,16 +50,17 @@ Role = User.Role
 CITY_ROLES = (Role.CITY, Role.ADMIN)
 # What the enterprise is told to expect next, once its part is done.
 WAITING_FOR = {
-    State.SUBMITTED: "等待所属乡镇（办事处、农场、开发区）审核推荐",
-    State.TOWNSHIP_RECOMMENDED: "乡镇已推荐，等待市经信局受理",
-    State.RECEIVED: "市经信局已受理，等待形式审查",
-    State.FORMAL_PASSED: "形式审查已通过，等待专家评审",
-    State.EXPERT_REVIEW: "专家评审中，请保持联系人电话畅通",
-    State.EXPERT_REVIEWED: "专家评审已完成，等待现场核查，请做好配合准备",
-    State.ONSITE_VERIFIED: "现场核查已完成，等待认定",
-    State.PROPOSED: "已列入拟认定名单，公示中",
+    State.SUBMITTED: gettext_lazy("等待所属乡镇（办事处、农场、开发区）审核推荐"),
+    State.TOWNSHIP_RECOMMENDED: gettext_lazy("乡镇已推荐，等待市经信局受理"),
+    State.RECEIVED: gettext_lazy("市经信局已受理，等待形式审查"),
+    State.FORMAL_PASSED: gettext_lazy("形式审查已通过，等待专家评审"),
+    State.EXPERT_REVIEW: gettext_lazy("专家评审中，请保持联系人电话畅通"),
+    State.EXPERT_REVIEWED: gettext_lazy("专家评审已完成，等待现场核查，请做好配合准备"),
+    State.ONSITE_VERIFIED: gettext_lazy("现场核查已完成，等待认定"),
+    State.PROPOSED: gettext_lazy("已列入拟认定名单，公示中"),
 }
-ACTION_LABELS = {"create": "创建申报草稿", **{t.action: t.label for t in TRANSITIONS_BY_ACTION.values()}}
+# Chinese labels marked for translation (gettext_noop); translated when shown.
+ACTION_LABELS = {"create": gettext_noop("创建申报草稿"), **{t.action: t.label for t in TRANSITIONS_BY_ACTION.values()}}
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -69,7 +72,7 @@ def login_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             if request.headers.get("HX-Request"):
-                response = HttpResponse("登录已过期，请重新登录", status=401)
+                response = HttpResponse(_("登录已过期，请重新登录"), status=401)
                 response["HX-Redirect"] = redirect_to_login(request.headers.get("HX-Current-URL")
                                                             or request.get_full_path()).url
                 return response
@@ -85,7 +88,7 @@ def _role(user) -> str | None:
 
 def _require_role(request, *roles) -> None:
     if _role(request.user) not in roles:
-        raise PermissionDenied("当前账号的角色无权访问此页面。")
+        raise PermissionDenied(_("当前账号的角色无权访问此页面。"))
 
 
 def _visible(user):
@@ -109,7 +112,7 @@ def _section_or_404(key: str):
 
 def _require_edit(user, application: Application) -> None:
     if not permissions.can_edit(user, application):
-        raise PermissionDenied("只有申报企业本身可以修改申报内容。")
+        raise PermissionDenied(_("只有申报企业本身可以修改申报内容。"))
 
 
 # --- shared pieces -------------------------------------------------------------------------------
@@ -135,7 +138,7 @@ def _verdict(application: Application, policy):
 def _deadlines(policy, now: dt.datetime) -> list[dict]:
     today = timezone.localtime(now, policy.timezone).date()
     items = []
-    for label, last_day in (("企业申报截止", policy.window_closes), ("乡镇推荐截止", policy.township_deadline)):
+    for label, last_day in ((_("企业申报截止"), policy.window_closes), (_("乡镇推荐截止"), policy.township_deadline)):
         days = (last_day - today).days
         items.append({"label": label, "last_day": last_day,
                       "closes_before": policy.end_of_day_exclusive(last_day), "days": days,
@@ -189,7 +192,7 @@ def home(request):
     if role in CITY_ROLES:
         return redirect("applications:all_list")
     if role != Role.ENTERPRISE:
-        raise PermissionDenied("当前账号的角色无权访问此页面。")
+        raise PermissionDenied(_("当前账号的角色无权访问此页面。"))
     enterprise = enterprise_of(request.user)
     now = _now()
     rows, started = [], set()
@@ -227,7 +230,7 @@ def start(request):
     _require_role(request, Role.ENTERPRISE)
     enterprise = enterprise_of(request.user)
     if enterprise is None:
-        raise PermissionDenied("账号尚未关联企业，请先完成企业登记。")
+        raise PermissionDenied(_("账号尚未关联企业，请先完成企业登记。"))
     call = get_object_or_404(Call, code=request.POST.get("call", ""))
     policy = call_policy_for(call)
     try:
@@ -299,8 +302,8 @@ def _evidence_groups(application: Application, section, policy, raw) -> list[dic
         items[item.topic].append(item)
     groups = [{"topic": topic, "label": label, "items": items.pop(topic, []),
                "note": policy.conditions.get(topic, "")} for topic, label in topics]
-    groups += [{"topic": topic, "label": f"{topic}（已不在本部分中）", "items": rest, "orphan": True, "note": ""}
-               for topic, rest in items.items()]
+    groups += [{"topic": topic, "label": _("%(topic)s（已不在本部分中）") % {"topic": topic}, "items": rest,
+                "orphan": True, "note": ""} for topic, rest in items.items()]
     return groups
 
 
@@ -425,7 +428,7 @@ def section(request, pk, key):
     _require_edit(request.user, application)
     row, data, error = _save(request, application, spec, policy)
     if error is None:
-        messages.success(request, f"已保存 {_hms(row.updated_at)}")
+        messages.success(request, _("已保存 %(time)s") % {"time": _hms(row.updated_at)})
         prev_key, next_key = _neighbours(key)
         target = next_key if request.POST.get("go") == "next" and next_key else \
             prev_key if request.POST.get("go") == "prev" and prev_key else key
@@ -448,7 +451,7 @@ def autosave(request, pk, key):
     spec = _section_or_404(key)
     policy = call_policy_for(application.call)
     if not permissions.can_edit(request.user, application):
-        return render(request, "applications/_autosave.html", {"error": "只有申报企业本身可以修改申报内容。"},
+        return render(request, "applications/_autosave.html", {"error": _("只有申报企业本身可以修改申报内容。")},
                       status=403)
     row, data, error = _save(request, application, spec, policy)
     clean = clean_section(spec, data, policy)
@@ -500,9 +503,9 @@ def evidence_upload_view(request, pk, key):
     back = _section_url(application, key) + "#evidence"
     upload = request.FILES.get("file")
     if topic not in _allowed_topics(spec, policy):
-        messages.error(request, "佐证事项无效，请在页面上选择要上传的事项")
+        messages.error(request, _("佐证事项无效，请在页面上选择要上传的事项"))
     elif upload is None:
-        messages.error(request, "请选择要上传的文件")
+        messages.error(request, _("请选择要上传的文件"))
     else:
         try:
             item = evidence_upload(application=application, section=key, topic=topic, upload=upload,
@@ -510,7 +513,8 @@ def evidence_upload_view(request, pk, key):
         except EvidenceRejected as rejected:
             messages.error(request, rejected.message)
         else:
-            messages.success(request, f"已上传“{item.original_name}”（SHA-256 {item.sha256[:12]}…）")
+            messages.success(request, _("已上传“%(name)s”（SHA-256 %(hash)s…）")
+                             % {"name": item.original_name, "hash": item.sha256[:12]})
     return redirect(back)
 
 
@@ -540,7 +544,7 @@ def evidence_delete(request, pk):
     evidence = _get_evidence(request, pk)
     application = evidence.application
     services.evidence_delete(evidence=evidence, user=request.user)  # PermissionDenied → 403
-    messages.success(request, f"已删除“{evidence.original_name}”")
+    messages.success(request, _("已删除“%(name)s”") % {"name": evidence.original_name})
     return redirect(_section_url(application, evidence.section) + "#evidence")
 
 
@@ -576,7 +580,7 @@ def submit(request, pk):
                       _submit_context(request, application, policy, error=error), status=400)
     except InterchangeError as error:
         application.refresh_from_db()
-        refused = services.ApplicationError("申报内容有误，系统无法判定，请按提示修改后再提交：",
+        refused = services.ApplicationError(_("申报内容有误，系统无法判定，请按提示修改后再提交："),
                                             [f"{field}：{message}" for field, message in error.problems])
         return render(request, "applications/submit.html",
                       _submit_context(request, application, policy, error=refused), status=400)
@@ -604,10 +608,11 @@ def receipt(request, pk, number):
 def _event_rows(application) -> list[dict]:
     rows = []
     for event in application.events.select_related("actor"):
-        rows.append({"event": event, "label": ACTION_LABELS.get(event.action, event.action),
+        label = gettext(ACTION_LABELS[event.action]) if event.action in ACTION_LABELS else event.action
+        rows.append({"event": event, "label": label,
                      "role": dict(Role.choices).get(event.actor_role, event.actor_role),
-                     "from_label": state_label(event.from_status) if event.from_status else "",
-                     "to_label": state_label(event.to_status),
+                     "from_label": gettext(state_label(event.from_status)) if event.from_status else "",
+                     "to_label": gettext(state_label(event.to_status)),
                      "section_reasons": [(SECTIONS_BY_KEY[k].title if k in SECTIONS_BY_KEY else k, text)
                                          for k, text in (event.section_reasons or {}).items()]})
     return rows
@@ -619,28 +624,33 @@ def _next_steps(request, application, progress, policy) -> list[dict]:
     if application.status == State.DRAFT:
         incomplete = [item for item in progress if not item.complete]
         for item in incomplete:
-            steps.append({"text": f"完成“{item.title}”", "url": _section_url(application, item.key)})
+            steps.append({"text": _("完成“%(title)s”") % {"title": item.title},
+                          "url": _section_url(application, item.key)})
         if not application.enterprise.is_confirmed:
-            steps.append({"text": "等待所属乡镇（办事处、农场、开发区）确认企业登记信息（确认后才能提交）", "url": None})
+            steps.append({"text": _("等待所属乡镇（办事处、农场、开发区）确认企业登记信息（确认后才能提交）"), "url": None})
         if owner:
-            steps.append({"text": "检查并提交申报" if not incomplete else "全部完成后提交申报",
+            steps.append({"text": _("检查并提交申报") if not incomplete else _("全部完成后提交申报"),
                           "url": reverse("applications:submit", args=[application.pk])})
     elif application.status == State.RETURNED:
         for key, reason in application.returned_sections.items():
             title = SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key
-            steps.append({"text": f"按意见修改“{title}”：{reason}", "url": _section_url(application, key)})
+            steps.append({"text": _("按意见修改“%(title)s”：%(reason)s") % {"title": title, "reason": reason},
+                          "url": _section_url(application, key)})
         if owner:
-            steps.append({"text": "修改完成后重新提交", "url": reverse("applications:submit", args=[application.pk])})
+            steps.append({"text": _("修改完成后重新提交"), "url": reverse("applications:submit", args=[application.pk])})
     elif application.status == State.SUBMITTED:
         day = policy.township_deadline
-        steps.append({"text": f"{WAITING_FOR[State.SUBMITTED]}（乡镇推荐截止 {day.year}年{day.month}月{day.day}日 24:00）",
+        deadline = dateformat.format(day, gettext("Y年n月j日"))
+        steps.append({"text": _("%(waiting)s（乡镇推荐截止 %(day)s 24:00）") % {"waiting": WAITING_FOR[State.SUBMITTED],
+                                                                          "day": deadline},
                       "url": None})
     elif application.status in WAITING_FOR:
-        steps.append({"text": WAITING_FOR[application.status], "url": None})
+        steps.append({"text": str(WAITING_FOR[application.status]), "url": None})
     elif application.status in FINAL_STATES:
         last = application.events.order_by("-created_at", "-id").first()
-        reason = f"（意见：{last.reason}）" if last and last.reason else ""
-        steps.append({"text": f"本批次申报已结束：{application.status_label}{reason}", "url": None})
+        reason = _("（意见：%(reason)s）") % {"reason": last.reason} if last and last.reason else ""
+        steps.append({"text": _("本批次申报已结束：%(status)s%(reason)s") % {"status": application.status_label,
+                                                                             "reason": reason}, "url": None})
     return steps
 
 
@@ -702,7 +712,7 @@ def review(request, pk):
     action = request.POST.get("action", "")
     transition = TRANSITIONS_BY_ACTION.get(action)
     if transition is None or action in ENTERPRISE_ACTIONS:
-        error = services.ApplicationError(f"未知的操作“{action}”")
+        error = services.ApplicationError(_("未知的操作“%(action)s”") % {"action": action})
     else:
         reason = request.POST.get("reason", "")
         section_reasons = {key: request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS} \
@@ -713,7 +723,8 @@ def review(request, pk):
         except services.ApplicationError as refused:
             error = refused
         else:
-            messages.success(request, f"已{transition.label}：{application.enterprise.name}")
+            messages.success(request, _("已%(action)s：%(name)s") % {"action": gettext(transition.label),
+                                                                "name": application.enterprise.name})
             return redirect("applications:review", pk=application.pk)
     application.refresh_from_db()
     typed = {"action": action, "reason": request.POST.get("reason", ""),

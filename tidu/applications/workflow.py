@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 
 class State:
     DRAFT = "draft"
@@ -30,21 +32,21 @@ class State:
 
 
 STATE_LABELS: dict[str, str] = {
-    State.DRAFT: "草稿",
-    State.SUBMITTED: "已提交，待乡镇审核",
-    State.RETURNED: "退回补正",
-    State.TOWNSHIP_RECOMMENDED: "乡镇已推荐，待报送推荐名单",
-    State.TOWNSHIP_NOT_RECOMMENDED: "乡镇不予推荐",
-    State.RECEIVED: "市经信局已受理，待形式审查",
-    State.FORMAL_PASSED: "形式审查通过，待专家评审",
-    State.FORMAL_FAILED: "形式审查不通过",
-    State.EXPERT_REVIEW: "专家评审中",
-    State.EXPERT_REVIEWED: "专家评审完成，待现场核查",
-    State.ONSITE_VERIFIED: "现场核查完成，待认定",
-    State.PROPOSED: "拟认定，公示中",
-    State.RECOGNISED: "已认定",
-    State.NOT_RECOGNISED: "未认定",
-    State.WITHDRAWN: "已撤回",
+    State.DRAFT: gettext_noop("草稿"),
+    State.SUBMITTED: gettext_noop("已提交，待乡镇审核"),
+    State.RETURNED: gettext_noop("退回补正"),
+    State.TOWNSHIP_RECOMMENDED: gettext_noop("乡镇已推荐，待报送推荐名单"),
+    State.TOWNSHIP_NOT_RECOMMENDED: gettext_noop("乡镇不予推荐"),
+    State.RECEIVED: gettext_noop("市经信局已受理，待形式审查"),
+    State.FORMAL_PASSED: gettext_noop("形式审查通过，待专家评审"),
+    State.FORMAL_FAILED: gettext_noop("形式审查不通过"),
+    State.EXPERT_REVIEW: gettext_noop("专家评审中"),
+    State.EXPERT_REVIEWED: gettext_noop("专家评审完成，待现场核查"),
+    State.ONSITE_VERIFIED: gettext_noop("现场核查完成，待认定"),
+    State.PROPOSED: gettext_noop("拟认定，公示中"),
+    State.RECOGNISED: gettext_noop("已认定"),
+    State.NOT_RECOGNISED: gettext_noop("未认定"),
+    State.WITHDRAWN: gettext_noop("已撤回"),
 }
 
 # States in which the enterprise may edit (all sections in a draft; only returned ones after 退回补正).
@@ -69,31 +71,31 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     # The enterprise
-    Transition("submit", "提交申报", (State.DRAFT,), State.SUBMITTED, ("enterprise",)),
-    Transition("resubmit", "补正后重新提交", (State.RETURNED,), RETURN_TO, ("enterprise",)),
-    Transition("withdraw", "撤回申报", (State.SUBMITTED, State.RETURNED), State.WITHDRAWN, ("enterprise",),
+    Transition("submit", gettext_noop("提交申报"), (State.DRAFT,), State.SUBMITTED, ("enterprise",)),
+    Transition("resubmit", gettext_noop("补正后重新提交"), (State.RETURNED,), RETURN_TO, ("enterprise",)),
+    Transition("withdraw", gettext_noop("撤回申报"), (State.SUBMITTED, State.RETURNED), State.WITHDRAWN, ("enterprise",),
                needs_reason=True),
     # The township unit (乡镇、办事处、农场、开发区)
-    Transition("township_return", "退回补正", (State.SUBMITTED,), State.RETURNED, ("township",),
+    Transition("township_return", gettext_noop("退回补正"), (State.SUBMITTED,), State.RETURNED, ("township",),
                needs_reason=True, is_return=True),
-    Transition("township_recommend", "同意推荐", (State.SUBMITTED,), State.TOWNSHIP_RECOMMENDED, ("township",)),
-    Transition("township_not_recommend", "不予推荐", (State.SUBMITTED,), State.TOWNSHIP_NOT_RECOMMENDED,
+    Transition("township_recommend", gettext_noop("同意推荐"), (State.SUBMITTED,), State.TOWNSHIP_RECOMMENDED, ("township",)),
+    Transition("township_not_recommend", gettext_noop("不予推荐"), (State.SUBMITTED,), State.TOWNSHIP_NOT_RECOMMENDED,
                ("township",), needs_reason=True),
-    Transition("township_withdraw_recommendation", "撤回推荐", (State.TOWNSHIP_RECOMMENDED,), State.SUBMITTED,
+    Transition("township_withdraw_recommendation", gettext_noop("撤回推荐"), (State.TOWNSHIP_RECOMMENDED,), State.SUBMITTED,
                ("township",), needs_reason=True),
     # The city bureau (市经信局中小企业科)
-    Transition("city_receive", "受理", (State.TOWNSHIP_RECOMMENDED,), State.RECEIVED, ("city",)),
-    Transition("city_return", "退回补正", (State.RECEIVED, State.FORMAL_PASSED, State.EXPERT_REVIEWED,
+    Transition("city_receive", gettext_noop("受理"), (State.TOWNSHIP_RECOMMENDED,), State.RECEIVED, ("city",)),
+    Transition("city_return", gettext_noop("退回补正"), (State.RECEIVED, State.FORMAL_PASSED, State.EXPERT_REVIEWED,
                                           State.ONSITE_VERIFIED), State.RETURNED, ("city",),
                needs_reason=True, is_return=True),
-    Transition("formal_pass", "形式审查通过", (State.RECEIVED,), State.FORMAL_PASSED, ("city",)),
-    Transition("formal_fail", "形式审查不通过", (State.RECEIVED,), State.FORMAL_FAILED, ("city",), needs_reason=True),
-    Transition("expert_start", "提交专家评审", (State.FORMAL_PASSED,), State.EXPERT_REVIEW, ("city",)),
-    Transition("expert_complete", "专家评审完成", (State.EXPERT_REVIEW,), State.EXPERT_REVIEWED, ("city",)),
-    Transition("onsite_complete", "现场核查完成", (State.EXPERT_REVIEWED,), State.ONSITE_VERIFIED, ("city",)),
-    Transition("propose", "拟认定并公示", (State.ONSITE_VERIFIED,), State.PROPOSED, ("city",)),
-    Transition("recognise", "认定", (State.PROPOSED,), State.RECOGNISED, ("city",)),
-    Transition("reject", "不予认定", (State.EXPERT_REVIEWED, State.ONSITE_VERIFIED, State.PROPOSED),
+    Transition("formal_pass", gettext_noop("形式审查通过"), (State.RECEIVED,), State.FORMAL_PASSED, ("city",)),
+    Transition("formal_fail", gettext_noop("形式审查不通过"), (State.RECEIVED,), State.FORMAL_FAILED, ("city",), needs_reason=True),
+    Transition("expert_start", gettext_noop("提交专家评审"), (State.FORMAL_PASSED,), State.EXPERT_REVIEW, ("city",)),
+    Transition("expert_complete", gettext_noop("专家评审完成"), (State.EXPERT_REVIEW,), State.EXPERT_REVIEWED, ("city",)),
+    Transition("onsite_complete", gettext_noop("现场核查完成"), (State.EXPERT_REVIEWED,), State.ONSITE_VERIFIED, ("city",)),
+    Transition("propose", gettext_noop("拟认定并公示"), (State.ONSITE_VERIFIED,), State.PROPOSED, ("city",)),
+    Transition("recognise", gettext_noop("认定"), (State.PROPOSED,), State.RECOGNISED, ("city",)),
+    Transition("reject", gettext_noop("不予认定"), (State.EXPERT_REVIEWED, State.ONSITE_VERIFIED, State.PROPOSED),
                State.NOT_RECOGNISED, ("city",), needs_reason=True),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}

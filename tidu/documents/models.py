@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tidu.applications.models import Application
 from tidu.policy.models import Call
@@ -29,24 +30,24 @@ class DossierDocument(models.Model):
     """
 
     class Kind(models.TextChoices):
-        APPLICATION_PDF = "application_pdf", "申报书（PDF）"
-        APPLICATION_DOCX = "application_docx", "申报书（Word）"
-        SUMMARY_ROW_XLSX = "summary_row_xlsx", "推荐汇总表本企业行（Excel）"
-        SUMMARY_ROW_PDF = "summary_row_pdf", "推荐汇总表本企业行（PDF）"
-        BOUND_PDF = "bound_pdf", "装订版申报材料（PDF）"
+        APPLICATION_PDF = "application_pdf", _("申报书（PDF）")
+        APPLICATION_DOCX = "application_docx", _("申报书（Word）")
+        SUMMARY_ROW_XLSX = "summary_row_xlsx", _("推荐汇总表本企业行（Excel）")
+        SUMMARY_ROW_PDF = "summary_row_pdf", _("推荐汇总表本企业行（PDF）")
+        BOUND_PDF = "bound_pdf", _("装订版申报材料（PDF）")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents",
-                                    verbose_name="申报")
-    kind = models.CharField("类型", max_length=30, choices=Kind.choices)
-    content_hash = models.CharField("输入摘要", max_length=64)
-    file = models.FileField("文件", upload_to=_document_path, max_length=300)
-    page_count = models.PositiveIntegerField("页数", null=True, blank=True)
-    verification_code = models.CharField("校验码", max_length=20, blank=True)
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+                                    verbose_name=_("申报"))
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    content_hash = models.CharField(_("输入摘要"), max_length=64)
+    file = models.FileField(_("文件"), upload_to=_document_path, max_length=300)
+    page_count = models.PositiveIntegerField(_("页数"), null=True, blank=True)
+    verification_code = models.CharField(_("校验码"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "申报文书"
-        verbose_name_plural = "申报文书"
+        verbose_name = _("申报文书")
+        verbose_name_plural = _("申报文书")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["application", "kind", "content_hash"],
                                                name="unique_document_per_inputs")]
@@ -58,14 +59,14 @@ class DossierDocument(models.Model):
 class VerificationCode(models.Model):
     """A 校验码 that has been printed: which application and which submitted content it stands for."""
 
-    code = models.CharField("校验码", max_length=20, unique=True)
+    code = models.CharField(_("校验码"), max_length=20, unique=True)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verification_codes")
-    content_sha256 = models.CharField("内容摘要", max_length=64)
-    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    content_sha256 = models.CharField(_("内容摘要"), max_length=64)
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "校验码"
-        verbose_name_plural = "校验码"
+        verbose_name = _("校验码")
+        verbose_name_plural = _("校验码")
 
     def __str__(self):
         return self.code
@@ -75,34 +76,34 @@ class DocumentJob(models.Model):
     """Long document work (a full 汇总表 export, a bound dossier) run as a background task."""
 
     class Kind(models.TextChoices):
-        BOUND_DOSSIER = "bound_dossier", "装订版申报材料"
-        SUMMARY_EXPORT = "summary_export", "推荐汇总表"
+        BOUND_DOSSIER = "bound_dossier", _("装订版申报材料")
+        SUMMARY_EXPORT = "summary_export", _("推荐汇总表")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
 
-    kind = models.CharField("类型", max_length=30, choices=Kind.choices)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField("进度", default=0)
-    message = models.CharField("说明", max_length=500, blank=True)
-    params = models.JSONField("参数", default=dict, blank=True)
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
     application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="document_jobs")
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.CASCADE, related_name="document_jobs")
-    result = models.FileField("结果文件", upload_to=_job_path, max_length=300, blank=True)
-    result_name = models.CharField("下载文件名", max_length=200, blank=True)
+    result = models.FileField(_("结果文件"), upload_to=_job_path, max_length=300, blank=True)
+    result_name = models.CharField(_("下载文件名"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = "文书生成任务"
-        verbose_name_plural = "文书生成任务"
+        verbose_name = _("文书生成任务")
+        verbose_name_plural = _("文书生成任务")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -117,24 +118,24 @@ class DocumentTemplate(models.Model):
     """A template uploaded by the city bureau for one call; the newest active one replaces the built-in."""
 
     class Kind(models.TextChoices):
-        APPLICATION_DOCX = "application_docx", "申报书模板（Word，docxtpl 占位符）"
-        SUMMARY_XLSX = "summary_xlsx", "推荐汇总表模板（Excel）"
+        APPLICATION_DOCX = "application_docx", _("申报书模板（Word，docxtpl 占位符）")
+        SUMMARY_XLSX = "summary_xlsx", _("推荐汇总表模板（Excel）")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="document_templates",
-                             verbose_name="申报批次")
-    kind = models.CharField("类型", max_length=30, choices=Kind.choices)
-    file = models.FileField("模板文件", upload_to=_template_path, max_length=300)
-    original_name = models.CharField("原文件名", max_length=255)
+                             verbose_name=_("申报批次"))
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    file = models.FileField(_("模板文件"), upload_to=_template_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
     sha256 = models.CharField("SHA-256", max_length=64)
-    placeholders = models.JSONField("使用的占位符", default=list, blank=True)
-    preview = models.FileField("预览", upload_to=_preview_path, max_length=300, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    placeholders = models.JSONField(_("使用的占位符"), default=list, blank=True)
+    preview = models.FileField(_("预览"), upload_to=_preview_path, max_length=300, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "文书模板"
-        verbose_name_plural = "文书模板"
+        verbose_name = _("文书模板")
+        verbose_name_plural = _("文书模板")
         ordering = ["-uploaded_at"]
         constraints = [models.UniqueConstraint(fields=["call", "kind"], condition=models.Q(is_active=True),
                                                name="one_active_template_per_call_kind")]

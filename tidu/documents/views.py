@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts import permissions as account_permissions
@@ -193,9 +194,9 @@ def templates(request):
         kind = request.POST.get("kind", "")
         upload = request.FILES.get("file")
         if kind not in DocumentTemplate.Kind.values:
-            messages.error(request, "请选择模板类型")
+            messages.error(request, _("请选择模板类型"))
         elif upload is None:
-            messages.error(request, "请选择要上传的模板文件")
+            messages.error(request, _("请选择要上传的模板文件"))
         else:
             try:
                 template = services.upload_template(call=call, kind=kind, upload=upload, user=request.user)
@@ -205,7 +206,8 @@ def templates(request):
             except DocumentError as exc:
                 return render(request, "documents/templates.html", _templates_context(calls, [exc.message]),
                               status=400)
-            messages.success(request, f"模板“{template.original_name}”已通过检查并启用；可下载示例预览核对效果。")
+            messages.success(request, _("模板“%(name)s”已通过检查并启用；可下载示例预览核对效果。")
+                             % {"name": template.original_name})
             return redirect(reverse("documents:templates"))
     return render(request, "documents/templates.html", _templates_context(calls, []))
 
@@ -225,7 +227,7 @@ def _templates_context(calls, errors):
 def template_deactivate(request, pk: int):
     template = get_object_or_404(DocumentTemplate, pk=pk)
     services.deactivate_template(template)
-    messages.success(request, "已停用该模板，将使用内置模板。")
+    messages.success(request, _("已停用该模板，将使用内置模板。"))
     return redirect("documents:templates")
 
 

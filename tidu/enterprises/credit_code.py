@@ -1,4 +1,4 @@
-"""统一社会信用代码 (unified social credit code) checks after GB 32100-2015. Pure Python.
+"""统一社会信用代码 (unified social credit code) checks after GB 32100-2015. Pure Python apart from gettext.
 
 The code has 18 characters drawn from ``CHARSET`` (digits and the capital letters other than
 I, O, S, V, Z). The 18th is a check character computed from the first 17:
@@ -7,6 +7,8 @@ I, O, S, V, Z). The 18th is a check character computed from the first 17:
 
 import re
 import unicodedata
+
+from django.utils.translation import gettext
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -41,18 +43,19 @@ def validate(value: str) -> str:
     """Return the normalised code, or raise CreditCodeError naming the first problem found."""
     code = normalise(value)
     if not code:
-        raise CreditCodeError("请填写统一社会信用代码", "empty")
+        raise CreditCodeError(gettext("请填写统一社会信用代码"), "empty")
     if len(code) != LENGTH:
-        raise CreditCodeError(f"统一社会信用代码应为18位，当前{len(code)}位", "length")
+        raise CreditCodeError(gettext("统一社会信用代码应为18位，当前%(length)s位") % {"length": len(code)}, "length")
     for position, char in enumerate(code, start=1):
         if char not in _VALUES:
             raise CreditCodeError(
-                f"统一社会信用代码第{position}位的字符“{char}”不合法：只能使用数字0–9和大写字母"
-                "（不含 I、O、S、V、Z）", "character")
+                gettext("统一社会信用代码第%(position)s位的字符“%(char)s”不合法：只能使用数字0–9和大写字母"
+                        "（不含 I、O、S、V、Z）") % {"position": position, "char": char}, "character")
     expected = check_character(code[:-1])
     if code[-1] != expected:
         raise CreditCodeError(
-            f"统一社会信用代码校验不通过：第18位校验码应为{expected}，实际为{code[-1]}，请核对是否填错", "check")
+            gettext("统一社会信用代码校验不通过：第18位校验码应为%(expected)s，实际为%(actual)s，请核对是否填错")
+            % {"expected": expected, "actual": code[-1]}, "check")
     return code
 
 

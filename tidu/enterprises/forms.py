@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation, User
 from tidu.enterprises import industries, selectors, validators
@@ -21,33 +22,33 @@ class RegistrationForm(forms.Form):
     """Public enterprise registration. Field checks here; the rules that need the database run again
     in services.enterprise_register, whose field-keyed errors come back onto this form."""
 
-    name = forms.CharField(label="企业名称", max_length=200, help_text="与营业执照一致")
-    credit_code = forms.CharField(label="统一社会信用代码", max_length=40,
-                                  help_text="18位，见营业执照；字母不区分大小写")
-    legal_status = forms.ChoiceField(label="法人类型", choices=Enterprise.LegalStatus.choices,
+    name = forms.CharField(label=_("企业名称"), max_length=200, help_text=_("与营业执照一致"))
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40,
+                                  help_text=_("18位，见营业执照；字母不区分大小写"))
+    legal_status = forms.ChoiceField(label=_("法人类型"), choices=Enterprise.LegalStatus.choices,
                                      initial=Enterprise.LegalStatus.LEGAL_PERSON)
     # A text field behind a <select>, so that a forged or stale value gets the catalogue's own explanation.
-    industry_division = forms.CharField(label="所属行业（大类）", max_length=3, widget=forms.Select,
-                                        help_text="按 GB/T 4754-2017《国民经济行业分类》",
-                                        error_messages={"required": "请选择所属行业大类"})
+    industry_division = forms.CharField(label=_("所属行业（大类）"), max_length=3, widget=forms.Select,
+                                        help_text=_("按 GB/T 4754-2017《国民经济行业分类》"),
+                                        error_messages={"required": _("请选择所属行业大类")})
     industry_detail = forms.CharField(
-        label="行业中类或小类代码（选填）", max_length=5, required=False,
-        help_text="3位中类或4位小类数字代码，如 348 或 3484，须以所选大类的两位代码开头。"
-                  "中类、小类不在列表中逐一列出，请对照 GB/T 4754-2017 填写。")
-    registered_region = forms.CharField(label="登记注册地", max_length=100, initial="湖北省天门市")
-    address = forms.CharField(label="地址", max_length=300)
-    legal_representative = forms.CharField(label="法定代表人", max_length=50)
-    contact_name = forms.CharField(label="联系人", max_length=50)
-    contact_phone = forms.CharField(label="联系电话", max_length=30, help_text="手机号，或带区号的固定电话")
-    contact_email = forms.EmailField(label="联系邮箱", help_text="用于接收确认结果通知和重设密码")
-    unit = forms.ChoiceField(label="所属乡镇、办事处、农场或开发区",
-                             error_messages={"required": "请选择所属乡镇、办事处、农场或开发区",
-                                             "invalid_choice": "请从列表中选择所属乡镇、办事处、农场或开发区"})
-    username = forms.CharField(label="用户名", max_length=150, validators=[UnicodeUsernameValidator()],
-                               help_text="登录用，150个字符以内，可用字母、数字和 @ . + - _")
-    password1 = forms.CharField(label="密码", strip=False, help_text=password_validators_help_text_html,
+        label=_("行业中类或小类代码（选填）"), max_length=5, required=False,
+        help_text=_("3位中类或4位小类数字代码，如 348 或 3484，须以所选大类的两位代码开头。"
+                    "中类、小类不在列表中逐一列出，请对照 GB/T 4754-2017 填写。"))
+    registered_region = forms.CharField(label=_("登记注册地"), max_length=100, initial="湖北省天门市")
+    address = forms.CharField(label=_("地址"), max_length=300)
+    legal_representative = forms.CharField(label=_("法定代表人"), max_length=50)
+    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, help_text=_("手机号，或带区号的固定电话"))
+    contact_email = forms.EmailField(label=_("联系邮箱"), help_text=_("用于接收确认结果通知和重设密码"))
+    unit = forms.ChoiceField(label=_("所属乡镇、办事处、农场或开发区"),
+                             error_messages={"required": _("请选择所属乡镇、办事处、农场或开发区"),
+                                             "invalid_choice": _("请从列表中选择所属乡镇、办事处、农场或开发区")})
+    username = forms.CharField(label=_("用户名"), max_length=150, validators=[UnicodeUsernameValidator()],
+                               help_text=_("登录用，150个字符以内，可用字母、数字和 @ . + - _"))
+    password1 = forms.CharField(label=_("密码"), strip=False, help_text=password_validators_help_text_html,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="确认密码", strip=False,
+    password2 = forms.CharField(label=_("确认密码"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     # Service error keys that are not form fields.
@@ -55,8 +56,8 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["industry_division"].widget.choices = [("", "请选择所属行业大类")] + industries.division_choices()
-        self.fields["unit"].choices = [("", "请选择")] + unit_choices()
+        self.fields["industry_division"].widget.choices = [("", _("请选择所属行业大类"))] + industries.division_choices()
+        self.fields["unit"].choices = [("", _("请选择"))] + unit_choices()
 
     def clean_credit_code(self):
         code = validators.clean_credit_code(self.cleaned_data["credit_code"])
@@ -67,7 +68,7 @@ class RegistrationForm(forms.Form):
     def clean_industry_division(self):
         code = validators.clean_industry_code(self.cleaned_data["industry_division"])
         if len(code) != 3:
-            raise ValidationError("请从列表中选择所属行业大类", code="division")
+            raise ValidationError(_("请从列表中选择所属行业大类"), code="division")
         return code
 
     def clean_industry_detail(self):
@@ -75,7 +76,7 @@ class RegistrationForm(forms.Form):
         if detail and detail[:1].isalpha():  # tolerate 'C3484' typed in full
             detail = detail[1:]
         if detail and (not detail.isdigit() or len(detail) not in (3, 4)):
-            raise ValidationError("中类代码为3位数字、小类代码为4位数字，如 348、3484", code="format")
+            raise ValidationError(_("中类代码为3位数字、小类代码为4位数字，如 348、3484"), code="format")
         return detail
 
     def clean_contact_phone(self):
@@ -84,7 +85,7 @@ class RegistrationForm(forms.Form):
     def clean_unit(self):
         unit = selectors.active_units().filter(pk=self.cleaned_data["unit"]).first()
         if unit is None:
-            raise ValidationError("请选择所属乡镇、办事处、农场或开发区", code="invalid")
+            raise ValidationError(_("请选择所属乡镇、办事处、农场或开发区"), code="invalid")
         return unit
 
     def clean_username(self):
@@ -98,15 +99,16 @@ class RegistrationForm(forms.Form):
         division, detail = data.get("industry_division"), data.get("industry_detail")
         if division and detail is not None:
             if detail and not detail.startswith(division[1:]):
-                self.add_error("industry_detail", f"中类/小类代码 {detail} 与所选大类 {division[1:]} 不一致："
-                                                  f"应以 {division[1:]} 开头")
+                self.add_error("industry_detail", _("中类/小类代码 %(detail)s 与所选大类 %(division)s 不一致："
+                                                    "应以 %(division)s 开头") % {"detail": detail,
+                                                                               "division": division[1:]})
             else:
                 try:
                     data["industry_code"] = validators.clean_industry_code(division[0] + (detail or division[1:]))
                 except ValidationError as error:
                     self.add_error("industry_detail" if detail else "industry_division", error)
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", "两次输入的密码不一致")
+            self.add_error("password2", _("两次输入的密码不一致"))
         return data
 
     def registration_data(self) -> dict:
@@ -131,9 +133,9 @@ class RegistrationForm(forms.Form):
 
 
 class ContactsForm(forms.Form):
-    contact_name = forms.CharField(label="联系人", max_length=50)
-    contact_phone = forms.CharField(label="联系电话", max_length=30, help_text="手机号，或带区号的固定电话")
-    contact_email = forms.EmailField(label="联系邮箱", help_text="登录账号的邮箱随之更新，用于接收通知和重设密码")
+    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, help_text=_("手机号，或带区号的固定电话"))
+    contact_email = forms.EmailField(label=_("联系邮箱"), help_text=_("登录账号的邮箱随之更新，用于接收通知和重设密码"))
 
     def clean_contact_phone(self):
         return validators.clean_phone(self.cleaned_data["contact_phone"])
@@ -147,18 +149,18 @@ class ContactsForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label="不予确认的理由", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "请填写不予确认的理由，企业会收到这条意见。"})
+    reason = forms.CharField(label=_("不予确认的理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请填写不予确认的理由，企业会收到这条意见。")})
 
 
 class EnterpriseFilterForm(forms.Form):
-    unit = forms.ChoiceField(label="所属单位", required=False)
-    status = forms.ChoiceField(label="状态", required=False,
-                               choices=[("", "全部状态")] + list(Enterprise.Status.choices))
+    unit = forms.ChoiceField(label=_("所属单位"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False,
+                               choices=[("", _("全部状态"))] + list(Enterprise.Status.choices))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "全部单位")] + unit_choices()
+        self.fields["unit"].choices = [("", _("全部单位"))] + unit_choices()
 
     def apply(self, enterprises):
         if not self.is_valid():

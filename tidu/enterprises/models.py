@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
 
@@ -8,37 +9,37 @@ class Enterprise(models.Model):
     """An applicant (申报主体). Its organisation node sits under the township unit it belongs to."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待乡镇确认"
-        CONFIRMED = "confirmed", "已确认"
-        REJECTED = "rejected", "未通过确认"
+        PENDING = "pending", _("待乡镇确认")
+        CONFIRMED = "confirmed", _("已确认")
+        REJECTED = "rejected", _("未通过确认")
 
     class LegalStatus(models.TextChoices):
-        LEGAL_PERSON = "legal_person", "独立法人"
-        BRANCH = "branch", "法人的分支机构"
+        LEGAL_PERSON = "legal_person", _("独立法人")
+        BRANCH = "branch", _("法人的分支机构")
 
     organisation = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="enterprise",
-                                        verbose_name="组织")
-    name = models.CharField("企业名称", max_length=200)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
-    legal_status = models.CharField("法人类型", max_length=20, choices=LegalStatus.choices,
+                                        verbose_name=_("组织"))
+    name = models.CharField(_("企业名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    legal_status = models.CharField(_("法人类型"), max_length=20, choices=LegalStatus.choices,
                                     default=LegalStatus.LEGAL_PERSON)
-    industry_code = models.CharField("所属行业（GB/T 4754-2017）", max_length=5)
-    registered_region = models.CharField("登记注册地", max_length=100, default="湖北省天门市")
-    address = models.CharField("地址", max_length=300, blank=True)
-    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
-    contact_name = models.CharField("联系人", max_length=50)
-    contact_phone = models.CharField("联系电话", max_length=30)
-    contact_email = models.EmailField("联系邮箱", blank=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
-    status_note = models.CharField("确认意见", max_length=500, blank=True)
+    industry_code = models.CharField(_("所属行业（GB/T 4754-2017）"), max_length=5)
+    registered_region = models.CharField(_("登记注册地"), max_length=100, default="湖北省天门市")
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_phone = models.CharField(_("联系电话"), max_length=30)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    status_note = models.CharField(_("确认意见"), max_length=500, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name="确认人")
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+                                     related_name="+", verbose_name=_("确认人"))
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "企业"
-        verbose_name_plural = "企业"
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
         ordering = ["name"]
 
     def __str__(self):

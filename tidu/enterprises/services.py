@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
@@ -20,9 +21,9 @@ from tidu.enterprises.models import Enterprise
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_CREDIT_CODE = "该统一社会信用代码已登记"
-DUPLICATE_USERNAME = "该用户名已被使用，请换一个"
-DUPLICATE_NAME_IN_UNIT = "该乡镇（办事处、农场、开发区）下已有同名企业登记"
+DUPLICATE_CREDIT_CODE = _("该统一社会信用代码已登记")
+DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
+DUPLICATE_NAME_IN_UNIT = _("该乡镇（办事处、农场、开发区）下已有同名企业登记")
 
 
 def enterprise_register(*, name: str, credit_code: str, legal_status: str, industry_code: str,
@@ -44,11 +45,11 @@ def enterprise_register(*, name: str, credit_code: str, legal_status: str, indus
     industry_code = check("industry_code", validators.clean_industry_code, industry_code)
     contact_phone = check("contact_phone", validators.clean_phone, contact_phone)
     if not name:
-        errors.setdefault("name", []).append(ValidationError("请填写企业名称"))
+        errors.setdefault("name", []).append(ValidationError(_("请填写企业名称")))
     if legal_status not in Enterprise.LegalStatus.values:
-        errors.setdefault("legal_status", []).append(ValidationError("请选择法人类型"))
+        errors.setdefault("legal_status", []).append(ValidationError(_("请选择法人类型")))
     if unit is None or not unit.is_unit or not unit.is_active:
-        errors.setdefault("unit", []).append(ValidationError("请选择所属乡镇、办事处、农场或开发区"))
+        errors.setdefault("unit", []).append(ValidationError(_("请选择所属乡镇、办事处、农场或开发区")))
     elif Organisation.objects.filter(parent=unit, name=name).exists():
         errors.setdefault("name", []).append(ValidationError(DUPLICATE_NAME_IN_UNIT))
     if Enterprise.objects.filter(credit_code=credit_code).exists():

@@ -4,14 +4,15 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from tidu.enterprises import credit_code, industries
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-?[2-9]\d{6,7}(?:-\d{1,6})?")  # area code, local number, extension
 _SERVICE = re.compile(r"[48]00-?\d{3}-?\d{4}")
-PHONE_FORMAT_MESSAGE = ("联系电话格式不正确：请填写11位手机号（如 13807281234），"
-                        "或带区号的固定电话（如 0728-5221234，分机可写作 0728-5221234-801）")
+PHONE_FORMAT_MESSAGE = _("联系电话格式不正确：请填写11位手机号（如 13807281234），"
+                         "或带区号的固定电话（如 0728-5221234，分机可写作 0728-5221234-801）")
 
 
 def clean_credit_code(value: str) -> str:
@@ -36,7 +37,7 @@ def clean_phone(value: str) -> str:
     """
     text = unicodedata.normalize("NFKC", value or "").strip()
     if not text:
-        raise ValidationError("请填写联系电话", code="required")
+        raise ValidationError(_("请填写联系电话"), code="required")
     body = re.sub(r"^(?:\+|00)86[\s-]?", "", text)
     body = re.sub(r"\s*(?:转|分机|ext\.?)\s*", "-", body, flags=re.IGNORECASE)
     body = re.sub(r"[\s()（）]", "", body)

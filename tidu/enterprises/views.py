@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tidu.accounts import permissions
@@ -20,7 +21,7 @@ PAGE_SIZE = 50
 
 def register(request):
     if request.user.is_authenticated:
-        messages.info(request, "您已登录。如需为另一家企业登记，请先退出当前账号。")
+        messages.info(request, _("您已登录。如需为另一家企业登记，请先退出当前账号。"))
         return redirect("accounts:dashboard")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -30,7 +31,8 @@ def register(request):
             form.add_service_error(error)
         else:
             login(request, user)
-            messages.success(request, f"“{enterprise.name}”登记成功，等待{enterprise.unit.name}确认。")
+            messages.success(request, _("“%(name)s”登记成功，等待%(unit)s确认。")
+                             % {"name": enterprise.name, "unit": enterprise.unit.name})
             return redirect("enterprises:my_enterprise")
     return render(request, "enterprises/register.html", {"form": form})
 
@@ -49,7 +51,7 @@ def my_enterprise(request):
         except ValidationError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, "联系人信息已保存。")
+            messages.success(request, _("联系人信息已保存。"))
             return redirect("enterprises:my_enterprise")
     return render(request, "enterprises/my_enterprise.html", {"enterprise": enterprise, "form": form})
 
@@ -96,7 +98,7 @@ def enterprise_confirm(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"已确认“{enterprise.name}”为本单位企业，并已通知企业联系人。")
+        messages.success(request, _("已确认“%(name)s”为本单位企业，并已通知企业联系人。") % {"name": enterprise.name})
     return _back(request)
 
 
@@ -115,7 +117,7 @@ def enterprise_reject(request, pk):
                 messages.error(request, " ".join(error.messages))
                 return _back(request)
         else:
-            messages.success(request, f"已退回“{enterprise.name}”的登记，并已把理由通知企业联系人。")
+            messages.success(request, _("已退回“%(name)s”的登记，并已把理由通知企业联系人。") % {"name": enterprise.name})
             return _back(request)
     context = _detail_context(request, enterprise, reject_form=form)
     return render(request, "enterprises/enterprise_detail.html", context, status=400)

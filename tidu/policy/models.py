@@ -2,25 +2,26 @@ import datetime as dt
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyPack(models.Model):
     """A snapshot of one pack version as loaded; never changed once stored (a change is a new version)."""
 
-    KIND_CHOICES = [("taxonomy", "场景与环节"), ("tiers", "等级与要素条件"), ("kpis", "关键绩效指标"),
-                    ("maturity", "成熟度模型"), ("call", "申报批次")]
+    KIND_CHOICES = [("taxonomy", _("场景与环节")), ("tiers", _("等级与要素条件")), ("kpis", _("关键绩效指标")),
+                    ("maturity", _("成熟度模型")), ("call", _("申报批次"))]
 
-    pack_id = models.CharField("策略包编号", max_length=100)
-    version = models.CharField("版本", max_length=30)
-    kind = models.CharField("类型", max_length=20, choices=KIND_CHOICES)
-    title = models.CharField("名称", max_length=200)
-    document = models.JSONField("内容")
-    sha256 = models.CharField("内容摘要", max_length=64)
-    loaded_at = models.DateTimeField("载入时间", auto_now_add=True)
+    pack_id = models.CharField(_("策略包编号"), max_length=100)
+    version = models.CharField(_("版本"), max_length=30)
+    kind = models.CharField(_("类型"), max_length=20, choices=KIND_CHOICES)
+    title = models.CharField(_("名称"), max_length=200)
+    document = models.JSONField(_("内容"))
+    sha256 = models.CharField(_("内容摘要"), max_length=64)
+    loaded_at = models.DateTimeField(_("载入时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "策略包"
-        verbose_name_plural = "策略包"
+        verbose_name = _("策略包")
+        verbose_name_plural = _("策略包")
         constraints = [models.UniqueConstraint(fields=["pack_id", "version"], name="unique_pack_version")]
         ordering = ["kind", "pack_id", "version"]
 
@@ -35,21 +36,21 @@ class PolicyPack(models.Model):
 class Call(models.Model):
     """One call for applications (one year, region and tier), pinned to the pack versions it uses."""
 
-    code = models.CharField("批次编号", max_length=100, unique=True)
-    title = models.CharField("名称", max_length=200)
-    year = models.PositiveSmallIntegerField("年度")
-    region = models.CharField("地区", max_length=100)
-    tier = models.CharField("等级", max_length=20)
-    opens_at = models.DateTimeField("申报开始")
-    closes_before = models.DateTimeField("申报截止（此刻之前）")
-    township_deadline_before = models.DateTimeField("乡镇推荐截止（此刻之前）")
-    call_pack = models.ForeignKey(PolicyPack, on_delete=models.PROTECT, related_name="calls", verbose_name="批次策略包")
-    pinned_packs = models.ManyToManyField(PolicyPack, related_name="pinned_by", verbose_name="引用的策略包")
-    policy_sha256 = models.CharField("政策摘要", max_length=64)
+    code = models.CharField(_("批次编号"), max_length=100, unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.CharField(_("地区"), max_length=100)
+    tier = models.CharField(_("等级"), max_length=20)
+    opens_at = models.DateTimeField(_("申报开始"))
+    closes_before = models.DateTimeField(_("申报截止（此刻之前）"))
+    township_deadline_before = models.DateTimeField(_("乡镇推荐截止（此刻之前）"))
+    call_pack = models.ForeignKey(PolicyPack, on_delete=models.PROTECT, related_name="calls", verbose_name=_("批次策略包"))
+    pinned_packs = models.ManyToManyField(PolicyPack, related_name="pinned_by", verbose_name=_("引用的策略包"))
+    policy_sha256 = models.CharField(_("政策摘要"), max_length=64)
 
     class Meta:
-        verbose_name = "申报批次"
-        verbose_name_plural = "申报批次"
+        verbose_name = _("申报批次")
+        verbose_name_plural = _("申报批次")
         ordering = ["-year", "code"]
 
     def __str__(self):

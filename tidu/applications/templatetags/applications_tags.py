@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
@@ -70,7 +71,7 @@ def days_left(item) -> str:
     if days is None:
         return ""
     if days < 0:
-        return "已截止"
+        return gettext("已截止")
     if days == 0:
-        return "今天截止"
-    return f"还剩 {days} 天"
+        return gettext("今天截止")
+    return ngettext("还剩 %(days)d 天", "还剩 %(days)d 天", days) % {"days": days}

@@ -10,7 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo", "tidu.applications.demo"]
+DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo", "tidu.applications.demo",
+                "tidu.review.demo",
+                "tidu.experts.demo", "tidu.onsite.demo",
+                "tidu.publicity.demo"]
 
 
 class Command(BaseCommand):
