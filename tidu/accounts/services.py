@@ -120,7 +120,9 @@ def dashboard_url_for(user: User) -> str:
         except NoReverseMatch:  # the applications area is not wired up yet
             return reverse("enterprises:my_enterprise")
     if role == User.Role.TOWNSHIP:
-        return reverse("enterprises:unit_enterprises")
+        return reverse("review:township_dashboard")
     if role in (User.Role.CITY, User.Role.ADMIN):
-        return reverse("enterprises:all_enterprises")
+        return reverse("review:intake")
+    if role == User.Role.EXPERT:
+        return reverse("experts:my_assignments")
     return reverse("accounts:profile")

@@ -16,10 +16,10 @@ def enterprise_home() -> str:
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    (User.Role.TOWNSHIP, lambda: reverse("enterprises:unit_enterprises")),
-    (User.Role.CITY, lambda: reverse("enterprises:all_enterprises")),
-    (User.Role.ADMIN, lambda: reverse("enterprises:all_enterprises")),
-    (User.Role.EXPERT, lambda: reverse("accounts:profile")),
+    (User.Role.TOWNSHIP, lambda: reverse("review:township_dashboard")),
+    (User.Role.CITY, lambda: reverse("review:intake")),
+    (User.Role.ADMIN, lambda: reverse("review:intake")),
+    (User.Role.EXPERT, lambda: reverse("experts:my_assignments")),
     (User.Role.ENTERPRISE, enterprise_home),
 ])
 def test_dashboard_redirects_by_role(client, role, expected):
@@ -31,7 +31,7 @@ def test_dashboard_redirects_by_role(client, role, expected):
 
 def test_superuser_lands_on_the_city_list_whatever_its_stored_role(client):
     client.force_login(make_user("root", User.Role.ENTERPRISE, is_superuser=True, is_staff=True))
-    assert client.get(DASHBOARD)["Location"] == reverse("enterprises:all_enterprises")
+    assert client.get(DASHBOARD)["Location"] == reverse("review:intake")
 
 
 def test_dashboard_needs_login(client):
