@@ -17,7 +17,13 @@ CALL_CODE = "tianmen-2026-basic"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # username → day of February 2026 it was submitted (before the township deadline, 1 March)
 SUBMITTED = {"huachu": 10, "chukang": 6, "hengli": 11, "chulv": 12}
-DRAFTS = {"mianfang": ["basic", "conditions"]}  # a draft with only these sections filled in
+# Drafts with only these sections filled in (the review demo later completes and submits mianfang's).
+DRAFTS = {"mianfang": ["basic", "conditions"], "xinyuan": ["basic", "conditions", "maturity"]}
+
+
+# Submitted, then returned for revision by the township with a reason per section.
+RETURNED = {"chulv": ("kaifaqu", {"scenarios": "请补充 SC27 设备运行监控的数据采集范围与覆盖设备台数。",
+                                  "kpis": "关键设备数控化率的分母请按全部关键设备口径填写。"})}
 
 
 def _user_and_enterprise(username):
@@ -37,6 +43,12 @@ def load(out) -> list[tuple[str, str, str]]:
         services.application_submit(application=application, user=user, idempotency_key=f"demo-{username}",
                                     now=dt.datetime(2026, 2, day, 10, 30, tzinfo=SHANGHAI))
         created += 1
+    for username, (officer, reasons) in RETURNED.items():
+        _, enterprise = _user_and_enterprise(username)
+        application = Application.objects.get(enterprise=enterprise, call=call)
+        if application.status == "submitted":
+            services.application_transition(application=application, action="township_return",
+                                            user=User.objects.get(username=officer), section_reasons=reasons)
     for username, sections in DRAFTS.items():
         user, enterprise = _user_and_enterprise(username)
         if Application.objects.filter(enterprise=enterprise, call=call).exists():

@@ -9,6 +9,7 @@ from importlib import import_module
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo", "tidu.applications.demo",
                 "tidu.review.demo",
@@ -22,7 +23,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins = []
         call_command("load_policy", stdout=self.stdout)  # demo applications belong to the policy's calls
-        with transaction.atomic():
+        # The notices the demo's own actions trigger would flood the console; they stay in-app only.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             for module_name in DEMO_MODULES:
                 logins.extend(import_module(module_name).load(self.stdout))
         self.stdout.write("")
