@@ -28,7 +28,7 @@ demo: demo-data
 	$(BIN)/tidu runserver $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -43,7 +43,9 @@ def test_demo_stages_and_idempotence():
     assert review.decision == "formal_pass" and review.overrides  # the officer confirmed the paper evidence
     zone = RecommendationList.objects.get(unit__name="天门经济开发区")
     assert zone.status == RecommendationList.Status.DRAFT and zone.entries.count() == 2
-    assert Application.objects.filter(status=State.SUBMITTED, enterprise__organisation__users__username="chulv").exists()
+    # chulv was returned for revision by its township (applications demo), with reasons per section
+    returned = Application.objects.get(enterprise__organisation__users__username="chulv")
+    assert returned.status == State.RETURNED and set(returned.returned_sections) == {"scenarios", "kpis"}
     # a second run changes nothing
     assert demo.load(out) == []
     assert counts == (Application.objects.count(), ApplicationEvent.objects.count(),
