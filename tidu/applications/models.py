@@ -107,7 +107,7 @@ class Submission(models.Model):
     class Meta:
         verbose_name = _("提交回执")
         verbose_name_plural = _("提交回执")
-        ordering = ["-submitted_at"]
+        ordering = ["-submitted_at", "-id"]
 
     def __str__(self):
         return self.number
