@@ -203,6 +203,11 @@ def check_downloads(page, application, tmp_path):
     pdf_file = _download(page, "PDF", tmp_path)
     pdf_text = "".join(p.extract_text() for p in PdfReader(pdf_file).pages)
     assert COMPANY in pdf_text and "基础级智能工厂申报书" in pdf_text
+    with page.expect_download() as info:
+        page.locator("#documents").get_by_role("link", name="PDF").nth(1).click()  # the 汇总表 row as PDF
+    row_pdf = tmp_path / ("row-" + info.value.suggested_filename)
+    info.value.save_as(row_pdf)
+    assert CREDIT_CODE in "".join(p.extract_text() for p in PdfReader(row_pdf).pages).replace(" ", "")
     xlsx_file = _download(page, "Excel", tmp_path)
     cells = [str(c.value) for row in openpyxl.load_workbook(xlsx_file).active.iter_rows() for c in row if c.value]
     assert COMPANY in cells and CREDIT_CODE in cells

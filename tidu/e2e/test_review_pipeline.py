@@ -128,7 +128,7 @@ def set_clock(settings, moment: str):
 # --- the test ------------------------------------------------------------------------------------------
 
 def test_review_pipeline_from_submission_to_recognition(page, browser, live_server, pipeline_world, settings,
-                                                        screenshot):
+                                                        screenshot, tmp_path):
     application = pipeline_world
     pk = application.pk
 
@@ -241,6 +241,18 @@ def test_review_pipeline_from_submission_to_recognition(page, browser, live_serv
     assert rlist.snapshot["entries"][0]["recommendation"] == OPINION
     assert rlist.snapshot["entries"][0]["submission_number"] == latest.number
     screenshot(page, "11-township-recommendation-list-sent")
+    # The 推荐名单 (附件5) downloads as Excel and PDF with the enterprise in it.
+    import openpyxl
+    from pypdf import PdfReader
+
+    for label, check in (("导出 Excel", lambda f: COMPANY in [c.value for row in openpyxl.load_workbook(f).active.iter_rows()
+                                                              for c in row]),
+                         ("导出 PDF", lambda f: COMPANY in "".join("".join(p.extract_text() for p in PdfReader(f).pages).split()))):
+        with page.expect_download() as info:
+            page.click(f"a:has-text('{label}')")
+        target = tmp_path / info.value.suggested_filename
+        info.value.save_as(target)
+        assert check(target), f"{label}: {target.name} does not list {COMPANY}"
 
     # 4. Past the township deadline, the city receives it (受理) and passes 形式审查.
     set_clock(settings, CITY_TIME)
