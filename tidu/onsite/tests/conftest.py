@@ -1,33 +1,3 @@
-"""Fixtures for on-site verification tests (the same small world as the expert review tests)."""
+"""Fixtures for on-site verification tests: the same small world as the expert review tests."""
 
-import pytest
-
-from tidu.experts import testing
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher_and_media(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-
-@pytest.fixture
-def w(db):
-    return testing.world()
-
-
-@pytest.fixture
-def city(w):
-    return w["users"]["city"]
-
-
-@pytest.fixture
-def experts(w):
-    return w["experts"]
-
-
-@pytest.fixture
-def passed(w):
-    """Enterprise A's application, through 形式审查 (formal_passed)."""
-    return testing.to_formal_passed(w, "a")
+from tidu.experts.tests.conftest import _fast_hasher_and_media, city, experts, passed, w  # noqa: F401
