@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
@@ -22,7 +23,7 @@ def _selected_call(request):
     code = request.GET.get("call", "")
     selected = next((call for call in calls if call.code == code), calls[0] if calls else None)
     if code and selected is not None and selected.code != code:
-        raise Http404("没有这个申报批次")
+        raise Http404(gettext("没有这个申报批次"))
     return calls, selected
 
 
@@ -40,7 +41,7 @@ def table_csv(request):
         raise Http404
     table = selectors.overview(call).tables.get(request.GET.get("table", ""))
     if table is None:
-        raise Http404("没有这个统计表")
+        raise Http404(gettext("没有这个统计表"))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.headers)

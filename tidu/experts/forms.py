@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation, User
 from tidu.enterprises.models import Enterprise
@@ -21,7 +23,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["employer_enterprise"].queryset = Enterprise.objects.order_by("name")
-        self.fields["employer_enterprise"].help_text = "工作单位是平台内登记的企业时选择；该企业的申报将自动回避"
+        self.fields["employer_enterprise"].help_text = gettext("工作单位是平台内登记的企业时选择；该企业的申报将自动回避")
         self.fields["unit"].queryset = Organisation.objects.filter(
             kind__in=Organisation.UNIT_KINDS, is_active=True).order_by("kind", "name")
 
@@ -30,12 +32,12 @@ class NewProfileForm(ProfileForm):
     """Add an existing expert account to the pool, or create the account here (the expert sets a password
     through 找回密码 with the e-mail given)."""
 
-    existing_user = forms.ModelChoiceField(label="已有专家账号", required=False, queryset=User.objects.none(),
-                                           empty_label="（新建账号）")
-    username = forms.CharField(label="新账号用户名", max_length=150, required=False)
-    name = forms.CharField(label="姓名", max_length=150, required=False)
-    email = forms.EmailField(label="电子邮箱", required=False, help_text="用于接收评审通知和设置密码")
-    phone = forms.CharField(label="手机号", max_length=30, required=False)
+    existing_user = forms.ModelChoiceField(label=_("已有专家账号"), required=False, queryset=User.objects.none(),
+                                           empty_label=_("（新建账号）"))
+    username = forms.CharField(label=_("新账号用户名"), max_length=150, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=150, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False, help_text=_("用于接收评审通知和设置密码"))
+    phone = forms.CharField(label=_("手机号"), max_length=30, required=False)
 
     field_order = ["existing_user", "username", "name", "email", "phone"]
 
@@ -48,11 +50,11 @@ class NewProfileForm(ProfileForm):
         data = super().clean()
         if not data.get("existing_user"):
             if not data.get("username"):
-                self.add_error("username", "请选择已有专家账号，或填写新账号的用户名")
+                self.add_error("username", gettext("请选择已有专家账号，或填写新账号的用户名"))
             if not data.get("name"):
-                self.add_error("name", "请填写专家姓名")
+                self.add_error("name", gettext("请填写专家姓名"))
             if not data.get("email"):
-                self.add_error("email", "新账号须填写电子邮箱（用于设置密码和接收通知）")
+                self.add_error("email", gettext("新账号须填写电子邮箱（用于设置密码和接收通知）"))
         return data
 
 
@@ -69,17 +71,16 @@ class RelationForm(forms.ModelForm):
 class SelfRelationForm(forms.Form):
     """An expert declares a relationship: the enterprise by its full name or credit code (no browsing list)."""
 
-    enterprise = forms.CharField(label="企业全称或统一社会信用代码", max_length=200)
-    kind = forms.ChoiceField(label="关系", choices=[(k, v) for k, v in ExpertRelation.Kind.choices
+    enterprise = forms.CharField(label=_("企业全称或统一社会信用代码"), max_length=200)
+    kind = forms.ChoiceField(label=_("关系"), choices=[(k, v) for k, v in ExpertRelation.Kind.choices
                                                   if k != ExpertRelation.Kind.CONFLICT])
-    note = forms.CharField(label="说明", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_enterprise(self):
         text = self.cleaned_data["enterprise"]
         enterprise = services.find_enterprise(text)
         if enterprise is None:
-            raise forms.ValidationError(f"平台上没有名称或信用代码为“{text}”的企业。请填写营业执照上的企业全称或"
-                                        "18 位统一社会信用代码；尚未在平台登记的企业无需申报。")
+            raise forms.ValidationError(gettext("平台上没有名称或信用代码为“%(text)s”的企业。请填写营业执照上的企业全称或18 位统一社会信用代码；尚未在平台登记的企业无需申报。") % {"text": text})
         return enterprise
 
 
@@ -97,18 +98,18 @@ class RubricSettingsForm(forms.ModelForm):
     def clean_experts_per_application(self):
         value = self.cleaned_data["experts_per_application"]
         if not 1 <= value <= 15:
-            raise forms.ValidationError("每份申报的评审专家人数应在 1 到 15 之间")
+            raise forms.ValidationError(gettext("每份申报的评审专家人数应在 1 到 15 之间"))
         return value
 
     def clean_outlier_points(self):
         value = self.cleaned_data["outlier_points"]
         if value is None or value <= 0:
-            raise forms.ValidationError("偏离提示阈值应大于 0")
+            raise forms.ValidationError(gettext("偏离提示阈值应大于 0"))
         return value
 
 
 class CriterionForm(forms.Form):
-    name = forms.CharField(label="评分项", max_length=100)
-    max_points = forms.DecimalField(label="满分", max_digits=5, decimal_places=1, min_value=Decimal("0.5"),
+    name = forms.CharField(label=_("评分项"), max_length=100)
+    max_points = forms.DecimalField(label=_("满分"), max_digits=5, decimal_places=1, min_value=Decimal("0.5"),
                                     max_value=Decimal("1000"))
-    guidance = forms.CharField(label="评分要点", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    guidance = forms.CharField(label=_("评分要点"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application
@@ -19,27 +20,27 @@ class ExpertProfile(models.Model):
     """A member of the expert pool (专家库): one user with role 评审专家, and what they declared about themselves."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert_profile",
-                                verbose_name="账号")
-    title = models.CharField("职称", max_length=100, blank=True)
-    expertise = models.CharField("专业领域", max_length=200, blank=True)
-    employer_name = models.CharField("工作单位", max_length=200, blank=True,
-                                     help_text="专家自报的工作单位全称，与申报企业名称相同的将自动回避")
+                                verbose_name=_("账号"))
+    title = models.CharField(_("职称"), max_length=100, blank=True)
+    expertise = models.CharField(_("专业领域"), max_length=200, blank=True)
+    employer_name = models.CharField(_("工作单位"), max_length=200, blank=True,
+                                     help_text=_("专家自报的工作单位全称，与申报企业名称相同的将自动回避"))
     employer_enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.SET_NULL,
-                                            related_name="+", verbose_name="工作单位（平台内企业）")
+                                            related_name="+", verbose_name=_("工作单位（平台内企业）"))
     unit = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name="所在乡镇（办事处、农场、开发区）",
+                             verbose_name=_("所在乡镇（办事处、农场、开发区）"),
                              limit_choices_to={"kind__in": Organisation.UNIT_KINDS},
-                             help_text="开启“同乡镇回避”时，不评审本乡镇企业的申报")
+                             help_text=_("开启“同乡镇回避”时，不评审本乡镇企业的申报"))
     related_enterprises = models.ManyToManyField(Enterprise, through="ExpertRelation", related_name="related_experts",
-                                                 verbose_name="有关联关系的企业")
-    is_active = models.BooleanField("在库（可选派）", default=True)
-    note = models.TextField("备注", blank=True)
-    created_at = models.DateTimeField("入库时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+                                                 verbose_name=_("有关联关系的企业"))
+    is_active = models.BooleanField(_("在库（可选派）"), default=True)
+    note = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("入库时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "评审专家"
-        verbose_name_plural = "专家库"
+        verbose_name = _("评审专家")
+        verbose_name_plural = _("专家库")
         ordering = ["user__username"]
 
     def __str__(self):
@@ -50,26 +51,26 @@ class ExpertRelation(models.Model):
     """A declared relationship between an expert and an enterprise; any such relation excludes the expert."""
 
     class Kind(models.TextChoices):
-        EMPLOYMENT = "employment", "任职或曾任职"
-        CONSULTING = "consulting", "提供咨询、诊断或申报服务"
-        SHAREHOLDING = "shareholding", "持股或投资"
-        FAMILY = "family", "近亲属任职"
-        SUPPLIER = "supplier", "供应商或合作方"
-        CONFLICT = "conflict", "评审时声明的利益冲突"
-        OTHER = "other", "其他利害关系"
+        EMPLOYMENT = "employment", _("任职或曾任职")
+        CONSULTING = "consulting", _("提供咨询、诊断或申报服务")
+        SHAREHOLDING = "shareholding", _("持股或投资")
+        FAMILY = "family", _("近亲属任职")
+        SUPPLIER = "supplier", _("供应商或合作方")
+        CONFLICT = "conflict", _("评审时声明的利益冲突")
+        OTHER = "other", _("其他利害关系")
 
     profile = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="relations",
-                                verbose_name="专家")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", verbose_name="企业")
-    kind = models.CharField("关系", max_length=20, choices=Kind.choices)
-    note = models.CharField("说明", max_length=500, blank=True)
+                                verbose_name=_("专家"))
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", verbose_name=_("企业"))
+    kind = models.CharField(_("关系"), max_length=20, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name="登记人")
-    declared_at = models.DateTimeField("登记时间", auto_now_add=True)
+                                    verbose_name=_("登记人"))
+    declared_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "关联关系"
-        verbose_name_plural = "关联关系"
+        verbose_name = _("关联关系")
+        verbose_name_plural = _("关联关系")
         ordering = ["declared_at", "id"]
         constraints = [models.UniqueConstraint(fields=["profile", "enterprise", "kind"],
                                                name="unique_expert_relation_kind")]
@@ -81,28 +82,28 @@ class ExpertRelation(models.Model):
 class Rubric(models.Model):
     """The scoring table (评分表) for one call and tier, with its ordered criteria and aggregation settings."""
 
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="rubrics", verbose_name="申报批次")
-    tier = models.CharField("申报等级", max_length=20)
-    title = models.CharField("名称", max_length=200)
-    source = models.CharField("来源", max_length=300, blank=True)
-    note = models.TextField("说明", blank=True)
-    experts_per_application = models.PositiveSmallIntegerField("每份申报评审专家人数", default=3)
-    trim_extremes = models.BooleanField("去掉一个最高分和一个最低分（5 位及以上专家时）", default=False)
-    outlier_points = models.DecimalField("偏离提示阈值（分）", max_digits=5, decimal_places=1, default=Decimal("15"),
-                                         help_text="某位专家的总分与其他专家总分中位数相差超过此值时提示核对")
-    exclude_same_unit = models.BooleanField("同乡镇回避", default=True,
-                                            help_text="所在乡镇与申报企业相同的专家自动回避")
-    city_sees_scores_before_complete = models.BooleanField("全部提交前市经信局可查看分数", default=False)
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="rubrics", verbose_name=_("申报批次"))
+    tier = models.CharField(_("申报等级"), max_length=20)
+    title = models.CharField(_("名称"), max_length=200)
+    source = models.CharField(_("来源"), max_length=300, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    experts_per_application = models.PositiveSmallIntegerField(_("每份申报评审专家人数"), default=3)
+    trim_extremes = models.BooleanField(_("去掉一个最高分和一个最低分（5 位及以上专家时）"), default=False)
+    outlier_points = models.DecimalField(_("偏离提示阈值（分）"), max_digits=5, decimal_places=1, default=Decimal("15"),
+                                         help_text=_("某位专家的总分与其他专家总分中位数相差超过此值时提示核对"))
+    exclude_same_unit = models.BooleanField(_("同乡镇回避"), default=True,
+                                            help_text=_("所在乡镇与申报企业相同的专家自动回避"))
+    city_sees_scores_before_complete = models.BooleanField(_("全部提交前市经信局可查看分数"), default=False)
     # Set when the first score is submitted: the criteria (and the trimming rule) cannot change after that.
-    locked_at = models.DateTimeField("锁定时间", null=True, blank=True)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "评分表"
-        verbose_name_plural = "评分表"
+        verbose_name = _("评分表")
+        verbose_name_plural = _("评分表")
         ordering = ["call", "tier"]
         constraints = [models.UniqueConstraint(fields=["call", "tier"], name="one_rubric_per_call_tier")]
 
@@ -119,15 +120,15 @@ class Rubric(models.Model):
 
 
 class Criterion(models.Model):
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria", verbose_name="评分表")
-    order = models.PositiveIntegerField("顺序", default=0)
-    name = models.CharField("评分项", max_length=100)
-    max_points = models.DecimalField("满分", max_digits=5, decimal_places=1)
-    guidance = models.TextField("评分要点", blank=True)
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("评分表"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+    name = models.CharField(_("评分项"), max_length=100)
+    max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1)
+    guidance = models.TextField(_("评分要点"), blank=True)
 
     class Meta:
-        verbose_name = "评分项"
-        verbose_name_plural = "评分项"
+        verbose_name = _("评分项")
+        verbose_name_plural = _("评分项")
         ordering = ["order", "id"]
 
     def __str__(self):
@@ -138,33 +139,33 @@ class Assignment(models.Model):
     """One expert asked to score one application against its call's rubric."""
 
     class Status(models.TextChoices):
-        ASSIGNED = "assigned", "待评分"
-        SUBMITTED = "submitted", "已提交"
-        REOPENED = "reopened", "退回复核"
-        WITHDRAWN = "withdrawn", "已回避"
+        ASSIGNED = "assigned", _("待评分")
+        SUBMITTED = "submitted", _("已提交")
+        REOPENED = "reopened", _("退回复核")
+        WITHDRAWN = "withdrawn", _("已回避")
 
     OPEN_STATUSES = (Status.ASSIGNED, Status.REOPENED)
     ACTIVE_STATUSES = (Status.ASSIGNED, Status.SUBMITTED, Status.REOPENED)
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="expert_assignments",
-                                    verbose_name="申报")
+                                    verbose_name=_("申报"))
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert_assignments",
-                               verbose_name="专家")
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="assignments", verbose_name="评分表")
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.ASSIGNED)
-    comments = models.TextField("评审意见", blank=True)
-    total = models.DecimalField("总分", max_digits=6, decimal_places=1, null=True, blank=True)
+                               verbose_name=_("专家"))
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("评分表"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.ASSIGNED)
+    comments = models.TextField(_("评审意见"), blank=True)
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=1, null=True, blank=True)
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name="选派人")
-    assigned_at = models.DateTimeField("选派时间", auto_now_add=True)
-    saved_at = models.DateTimeField("保存时间", null=True, blank=True)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    reopen_reason = models.TextField("退回复核原因", blank=True)
-    withdrawn_reason = models.TextField("回避原因", blank=True)
+                                    verbose_name=_("选派人"))
+    assigned_at = models.DateTimeField(_("选派时间"), auto_now_add=True)
+    saved_at = models.DateTimeField(_("保存时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reopen_reason = models.TextField(_("退回复核原因"), blank=True)
+    withdrawn_reason = models.TextField(_("回避原因"), blank=True)
 
     class Meta:
-        verbose_name = "评审任务"
-        verbose_name_plural = "评审任务"
+        verbose_name = _("评审任务")
+        verbose_name_plural = _("评审任务")
         ordering = ["assigned_at", "id"]
         constraints = [models.UniqueConstraint(fields=["application", "expert"],
                                                name="one_assignment_per_expert_application")]
@@ -184,11 +185,11 @@ class Assignment(models.Model):
 class CriterionScore(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="scores")
-    points = models.DecimalField("得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    points = models.DecimalField(_("得分"), max_digits=5, decimal_places=1, null=True, blank=True)
 
     class Meta:
-        verbose_name = "评分项得分"
-        verbose_name_plural = "评分项得分"
+        verbose_name = _("评分项得分")
+        verbose_name_plural = _("评分项得分")
         constraints = [models.UniqueConstraint(fields=["assignment", "criterion"], name="one_score_per_criterion")]
 
     def __str__(self):
@@ -199,15 +200,15 @@ class AssignmentEvent(models.Model):
     """Append-only history of an assignment: assigned, submitted, reopened, withdrawn."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("操作", max_length=30)
+    action = models.CharField(_("操作"), max_length=30)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField("原因", blank=True)
-    total = models.DecimalField("当时总分", max_digits=6, decimal_places=1, null=True, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True)
+    reason = models.TextField(_("原因"), blank=True)
+    total = models.DecimalField(_("当时总分"), max_digits=6, decimal_places=1, null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "评审任务记录"
-        verbose_name_plural = "评审任务记录"
+        verbose_name = _("评审任务记录")
+        verbose_name_plural = _("评审任务记录")
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -218,20 +219,20 @@ class ExpertReviewResult(models.Model):
     """The aggregate recorded when the city completes the expert review of an application (专家评审完成)."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="expert_results",
-                                    verbose_name="申报")
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+", verbose_name="评分表")
-    expert_count = models.PositiveSmallIntegerField("专家人数")
-    mean_total = models.DecimalField("平均分", max_digits=7, decimal_places=2)
-    trimmed = models.BooleanField("已去掉最高分和最低分", default=False)
+                                    verbose_name=_("申报"))
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+", verbose_name=_("评分表"))
+    expert_count = models.PositiveSmallIntegerField(_("专家人数"))
+    mean_total = models.DecimalField(_("平均分"), max_digits=7, decimal_places=2)
+    trimmed = models.BooleanField(_("已去掉最高分和最低分"), default=False)
     # {"criteria": [{"id", "name", "max", "mean"}], "totals": [{"assignment", "total", "outlier", "median_others"}]}
-    detail = models.JSONField("明细", default=dict)
-    note = models.TextField("处理说明", blank=True)
+    detail = models.JSONField(_("明细"), default=dict)
+    note = models.TextField(_("处理说明"), blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    completed_at = models.DateTimeField("完成时间", auto_now_add=True)
+    completed_at = models.DateTimeField(_("完成时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "专家评审结果"
-        verbose_name_plural = "专家评审结果"
+        verbose_name = _("专家评审结果")
+        verbose_name_plural = _("专家评审结果")
         ordering = ["-completed_at", "-id"]
 
     def __str__(self):

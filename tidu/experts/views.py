@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tidu.accounts.models import User
@@ -30,7 +31,7 @@ expert_only = role_required(Role.EXPERT)
 def _city_application(request, pk):
     application = selectors.application_for_city(request.user, pk)
     if application is None:
-        raise Http404("找不到该申报")
+        raise Http404(gettext("找不到该申报"))
     return application
 
 
@@ -65,7 +66,7 @@ def profile_new(request):
         except services.ExpertsError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"已将 {profile.user.display_name} 加入专家库")
+            messages.success(request, gettext("已将 %(display_name)s 加入专家库") % {"display_name": profile.user.display_name})
             return redirect("experts:profile_edit", pk=profile.pk)
     return render(request, "experts/profile_form.html", {"form": form, "new": True},
                   status=400 if request.method == "POST" else 200)
@@ -81,13 +82,13 @@ def profile_edit(request, pk):
     if request.method == "POST":
         if action == "profile" and form.is_valid():
             services.profile_update(user=request.user, profile=profile, data=form.cleaned_data)
-            messages.success(request, "已保存专家信息")
+            messages.success(request, gettext("已保存专家信息"))
             return redirect("experts:profile_edit", pk=profile.pk)
         if action == "relation" and relation_form.is_valid():
             data = relation_form.cleaned_data
             services.relation_declare(user=request.user, profile=profile, enterprise=data["enterprise"],
                                       kind=data["kind"], note=data["note"])
-            messages.success(request, f"已登记与“{data['enterprise'].name}”的关联关系")
+            messages.success(request, gettext("已登记与“%(name)s”的关联关系") % {"name": data["enterprise"].name})
             return redirect("experts:profile_edit", pk=profile.pk)
     return render(request, "experts/profile_form.html", {
         "form": form, "profile": profile, "relation_form": relation_form,
@@ -101,7 +102,7 @@ def relation_remove(request, pk):
     relation = get_object_or_404(ExpertRelation.objects.select_related("enterprise"), pk=pk)
     profile_pk = relation.profile_id
     services.relation_remove(user=request.user, relation=relation)
-    messages.success(request, f"已删除与“{relation.enterprise.name}”的关联关系")
+    messages.success(request, gettext("已删除与“%(name)s”的关联关系") % {"name": relation.enterprise.name})
     return redirect("experts:profile_edit", pk=profile_pk)
 
 
@@ -147,7 +148,7 @@ def rubric_detail(request, pk):
             form = forms.RubricSettingsForm(request.POST, instance=Rubric.objects.get(pk=rubric.pk))
             if form.is_valid():
                 services.rubric_settings_update(user=request.user, rubric=rubric, data=form.cleaned_data)
-                messages.success(request, "已保存评分表设置")
+                messages.success(request, gettext("已保存评分表设置"))
                 return redirect("experts:rubric", pk=rubric.pk)
             context["settings_form"] = form
         elif action in ("add", "update"):
@@ -158,7 +159,7 @@ def rubric_detail(request, pk):
                 else:
                     criterion = get_object_or_404(Criterion, pk=request.POST.get("criterion"), rubric=rubric)
                     services.criterion_update(user=request.user, criterion=criterion, **form.cleaned_data)
-                messages.success(request, "已保存评分项")
+                messages.success(request, gettext("已保存评分项"))
                 return redirect("experts:rubric", pk=rubric.pk)
             context["add_form" if action == "add" else "edit_form"] = form
             context["edit_id"] = request.POST.get("criterion")
@@ -166,12 +167,12 @@ def rubric_detail(request, pk):
             criterion = get_object_or_404(Criterion, pk=request.POST.get("criterion"), rubric=rubric)
             if action == "delete":
                 services.criterion_delete(user=request.user, criterion=criterion)
-                messages.success(request, f"已删除评分项“{criterion.name}”")
+                messages.success(request, gettext("已删除评分项“%(name)s”") % {"name": criterion.name})
             else:
                 services.criterion_move(user=request.user, criterion=criterion, direction=action)
             return redirect("experts:rubric", pk=rubric.pk)
         else:
-            context["error"] = "未知的操作"
+            context["error"] = gettext("未知的操作")
     except services.ExpertsError as error:
         context["error"] = error.message
     rubric.refresh_from_db()
@@ -202,7 +203,7 @@ def assign(request, pk):
             error = refused
         else:
             names = "、".join(a.expert.display_name for a in created)
-            messages.success(request, f"已选派 {len(created)} 位专家（{names}）并通知本人")
+            messages.success(request, gettext("已选派 %(created)s 位专家（%(names)s）并通知本人") % {"created": len(created), "names": names})
             return redirect("experts:review", pk=application.pk)
     application.refresh_from_db()
     eligible, excluded = selectors.candidates(application, rubric)
@@ -254,7 +255,7 @@ def reopen(request, pk):
         return render(request, "experts/review.html", _review_context(
             request, application, reopen_error=error.message, reopen_id=assignment.pk,
             reopen_reason=request.POST.get("reason", "")), status=400)
-    messages.success(request, f"已退回 {assignment.expert.display_name} 复核评分，并通知本人")
+    messages.success(request, gettext("已退回 %(display_name)s 复核评分，并通知本人") % {"display_name": assignment.expert.display_name})
     return redirect("experts:review", pk=application.pk)
 
 
@@ -269,7 +270,7 @@ def complete(request, pk):
         application.refresh_from_db()
         return render(request, "experts/review.html", _review_context(
             request, application, complete_error=error, note=note), status=400)
-    messages.success(request, f"专家评审已完成：平均分 {result.mean_total}；已生成现场核查清单")
+    messages.success(request, gettext("专家评审已完成：平均分 %(mean_total)s；已生成现场核查清单") % {"mean_total": result.mean_total})
     return redirect("experts:review", pk=application.pk)
 
 
@@ -289,7 +290,7 @@ def my_assignments(request):
 def _own_assignment(request, pk) -> Assignment:
     assignment = get_object_or_404(selectors.assignments_for_expert(request.user), pk=pk)
     if not permissions.can_view_assignment(request.user, assignment):
-        raise Http404("找不到该评审任务")
+        raise Http404(gettext("找不到该评审任务"))
     return assignment
 
 
@@ -343,9 +344,9 @@ def score(request, pk):
         return render(request, "experts/score.html", _score_context(
             request, assignment, typed=typed, comments=comments, error=refused.message), status=400)
     if submit:
-        messages.success(request, f"评分已提交，总分 {fmt_points(assignment.total)} 分")
+        messages.success(request, gettext("评分已提交，总分 %(total)s 分") % {"total": fmt_points(assignment.total)})
     else:
-        messages.success(request, f"草稿已保存，当前合计 {fmt_points(assignment.total)} 分")
+        messages.success(request, gettext("草稿已保存，当前合计 %(total)s 分") % {"total": fmt_points(assignment.total)})
     return redirect("experts:score", pk=assignment.pk)
 
 
@@ -359,7 +360,7 @@ def declare_conflict(request, pk):
         return render(request, "experts/score.html", _score_context(
             request, assignment, conflict_error=error.message, conflict_reason=request.POST.get("reason", "")),
             status=400)
-    messages.success(request, "已声明回避，评审任务已撤回，市经信局已收到通知")
+    messages.success(request, gettext("已声明回避，评审任务已撤回，市经信局已收到通知"))
     return redirect("experts:my_assignments")
 
 
@@ -372,7 +373,7 @@ def evidence(request, pk, evidence_pk):
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as missing:
-        raise Http404("文件已不存在") from missing
+        raise Http404(gettext("文件已不存在")) from missing
     return FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
 
 
@@ -383,13 +384,13 @@ def my_profile(request):
     form = forms.SelfRelationForm(request.POST or None)
     if request.method == "POST":
         if profile is None:
-            messages.error(request, "您尚未被市经信局纳入专家库，暂不能登记关联关系")
+            messages.error(request, gettext("您尚未被市经信局纳入专家库，暂不能登记关联关系"))
             return redirect("experts:my_profile")
         if form.is_valid():
             data = form.cleaned_data
             services.relation_declare(user=request.user, profile=profile, enterprise=data["enterprise"],
                                       kind=data["kind"], note=data["note"])
-            messages.success(request, f"已登记与“{data['enterprise'].name}”的关联关系；该企业的申报将自动回避")
+            messages.success(request, gettext("已登记与“%(name)s”的关联关系；该企业的申报将自动回避") % {"name": data["enterprise"].name})
             return redirect("experts:my_profile")
     return render(request, "experts/my_profile.html", {"profile": profile, "form": form},
                   status=400 if request.method == "POST" else 200)

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tidu.notifications import services
@@ -31,7 +32,7 @@ def notification_open(request, pk):
     """Mark the notice read and go to what it is about (only links inside this site are followed)."""
     notice = services.mark_read(user=request.user, notification_id=pk)
     if notice is None:
-        raise Http404("找不到这条通知")
+        raise Http404(gettext("找不到这条通知"))
     if notice.link and url_has_allowed_host_and_scheme(notice.link, allowed_hosts={request.get_host()},
                                                         require_https=request.is_secure()):
         return redirect(notice.link)
@@ -42,7 +43,7 @@ def notification_open(request, pk):
 @require_POST
 def notification_read(request, pk):
     if services.mark_read(user=request.user, notification_id=pk) is None:
-        raise Http404("找不到这条通知")
+        raise Http404(gettext("找不到这条通知"))
     return redirect(_back(request))
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
@@ -34,14 +35,14 @@ Errors = (services.OnsiteError, application_services.ApplicationError)
 def _check_or_404(request, pk) -> OnsiteCheck:
     check = selectors.check_detail(request.user, pk)
     if check is None:
-        raise Http404("找不到该现场核查")
+        raise Http404(gettext("找不到该现场核查"))
     return check
 
 
 def _item_or_404(request, pk) -> CheckItem:
     item = get_object_or_404(CheckItem.objects.select_related("onsite_check"), pk=pk)
     if selectors.check_detail(request.user, item.onsite_check_id) is None:
-        raise Http404("找不到该核查事项")
+        raise Http404(gettext("找不到该核查事项"))
     return item
 
 
@@ -93,13 +94,13 @@ def mine(request):
 def create(request, pk):
     application = expert_selectors.application_for_city(request.user, pk)
     if application is None:
-        raise Http404("找不到该申报")
+        raise Http404(gettext("找不到该申报"))
     try:
         check = services.check_open(application=application, user=request.user)
     except services.OnsiteError as error:
         messages.error(request, error.message)
         return redirect("onsite:home")
-    messages.success(request, f"已生成核查清单（{check.items.count()} 项），请指定核查人员")
+    messages.success(request, gettext("已生成核查清单（%(count)s 项），请指定核查人员") % {"count": check.items.count()})
     return redirect("onsite:check", pk=check.pk)
 
 
@@ -108,7 +109,7 @@ def create(request, pk):
 def discrepancies(request, pk):
     application = expert_selectors.application_for_city(request.user, pk)
     if application is None:
-        raise Http404("找不到该申报")
+        raise Http404(gettext("找不到该申报"))
     return render(request, "onsite/discrepancies.html", {
         "application": application, "items": selectors.discrepancies_for(application)})
 
@@ -131,7 +132,7 @@ def item_decide(request, pk):
     except services.OnsiteError as error:
         return _render_check(request, _check_or_404(request, item.onsite_check_id), status=400,
                              item_error={"id": item.pk, "message": error.message, "result": result, "note": note})
-    messages.success(request, f"已记录：{item.title}")
+    messages.success(request, gettext("已记录：%(title)s") % {"title": item.title})
     return redirect(_back(item.onsite_check, item))
 
 
@@ -141,7 +142,7 @@ def photo_upload(request, pk):
     item = _item_or_404(request, pk)
     uploads = request.FILES.getlist("photo")
     if not uploads:
-        messages.error(request, "请选择或拍摄照片")
+        messages.error(request, gettext("请选择或拍摄照片"))
         return redirect(_back(item.onsite_check, item))
     for upload in uploads:
         try:
@@ -149,7 +150,7 @@ def photo_upload(request, pk):
         except (PhotoRejected, services.OnsiteError) as rejected:
             messages.error(request, rejected.message)
         else:
-            messages.success(request, f"已上传照片：{upload.name}")
+            messages.success(request, gettext("已上传照片：%(name)s") % {"name": upload.name})
     return redirect(_back(item.onsite_check, item))
 
 
@@ -158,11 +159,11 @@ def photo_upload(request, pk):
 def photo(request, pk):
     found = selectors.photo_for(request.user, pk)
     if found is None:
-        raise Http404("找不到该照片")
+        raise Http404(gettext("找不到该照片"))
     try:
         handle = found.file.open("rb")
     except FileNotFoundError as missing:
-        raise Http404("照片文件已不存在") from missing
+        raise Http404(gettext("照片文件已不存在")) from missing
     response = FileResponse(handle, content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
@@ -173,14 +174,14 @@ def photo(request, pk):
 def photo_delete(request, pk):
     found = selectors.photo_for(request.user, pk)
     if found is None:
-        raise Http404("找不到该照片")
+        raise Http404(gettext("找不到该照片"))
     item = found.item
     try:
         services.photo_delete(photo=found, user=request.user)
     except services.OnsiteError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "已删除照片")
+        messages.success(request, gettext("已删除照片"))
     return redirect(_back(item.onsite_check, item))
 
 
@@ -192,7 +193,7 @@ def report(request, pk):
         services.inspector_report(check=found, user=request.user)
     except services.OnsiteError as error:
         return _render_check(request, found, status=400, error=error)
-    messages.success(request, "已通知市经信局：现场核查填报完毕")
+    messages.success(request, gettext("已通知市经信局：现场核查填报完毕"))
     return redirect("onsite:check", pk=found.pk)
 
 
@@ -200,7 +201,7 @@ def report(request, pk):
 
 def _city_check(request, pk) -> OnsiteCheck:
     if not permissions.is_city(request.user):
-        raise PermissionDenied("只有市经信局可以办理")
+        raise PermissionDenied(gettext("只有市经信局可以办理"))
     return _check_or_404(request, pk)
 
 
@@ -215,12 +216,12 @@ def inspectors(request, pk):
         planned_date = dt.date.fromisoformat(planned) if planned else None
     except ValueError:
         return _render_check(request, found, status=400,
-                             error=services.OnsiteError(f"“{planned}”不是有效日期，请按 年-月-日 填写"))
+                             error=services.OnsiteError(gettext("“%(planned)s”不是有效日期，请按 年-月-日 填写") % {"planned": planned}))
     try:
         services.inspectors_set(check=found, user=request.user, inspectors=chosen, planned_date=planned_date)
     except services.OnsiteError as error:
         return _render_check(request, found, status=400, error=error)
-    messages.success(request, "已指定核查人员并通知本人")
+    messages.success(request, gettext("已指定核查人员并通知本人"))
     return redirect("onsite:check", pk=found.pk)
 
 
@@ -232,7 +233,7 @@ def complete(request, pk):
         services.check_complete(check=found, user=request.user)
     except Errors as error:
         return _render_check(request, found, status=400, error=error)
-    messages.success(request, "现场核查已办结，申报转入待认定")
+    messages.success(request, gettext("现场核查已办结，申报转入待认定"))
     return redirect("onsite:check", pk=found.pk)
 
 
@@ -247,7 +248,7 @@ def return_for_revision(request, pk):
     except Errors as error:
         typed = {"reason": reason, **{f"reason-{k}": v for k, v in section_reasons.items()}}
         return _render_check(request, found, status=400, return_error=error, form=typed)
-    messages.success(request, "已退回企业补正")
+    messages.success(request, gettext("已退回企业补正"))
     return redirect("onsite:check", pk=found.pk)
 
 
@@ -255,13 +256,13 @@ def return_for_revision(request, pk):
 @require_POST
 def resolve(request, pk):
     if not permissions.is_city(request.user):
-        raise PermissionDenied("只有市经信局可以办理")
+        raise PermissionDenied(gettext("只有市经信局可以办理"))
     item = _item_or_404(request, pk)
     try:
         services.item_resolve(item=item, user=request.user, resolution=request.POST.get("resolution", ""))
     except services.OnsiteError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"已记录处理情况：{item.title}")
+        messages.success(request, gettext("已记录处理情况：%(title)s") % {"title": item.title})
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/onsite/")
                     else _back(item.onsite_check, item))

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from tidu.accounts.models import User
@@ -66,7 +68,7 @@ def public_detail(request, pk: int):
             form = forms.ObjectionForm(request.POST, request.FILES, publicity=publicity)
             if form.is_bot:
                 logger.info("honeypot filled on publicity %s; objection discarded", publicity.pk)
-                messages.success(request, "异议已提交。")
+                messages.success(request, gettext("异议已提交。"))
                 return redirect("publicity:public_detail", pk=publicity.pk)
             if form.is_valid():
                 data = form.cleaned_data
@@ -82,8 +84,7 @@ def public_detail(request, pk: int):
                     form.add_error(None, error.message)
                     status = 400
                 else:
-                    messages.success(request, f"异议已提交，编号 {objection.number}。市经信局将调查核实，"
-                                              "并通过您留下的联系方式答复。请妥善保存编号。")
+                    messages.success(request, gettext("异议已提交，编号 %(number)s。市经信局将调查核实，并通过您留下的联系方式答复。请妥善保存编号。") % {"number": objection.number})
                     return redirect("publicity:public_detail", pk=publicity.pk)
             else:
                 status = 400
@@ -123,7 +124,7 @@ def final_xlsx(request, pk: int):
 # --- the city's pages ------------------------------------------------------------------------
 
 class PublicityCreateForm(forms.PublicityForm):
-    call = django_forms.ModelChoiceField(label="申报批次", queryset=Call.objects.none(), empty_label=None)
+    call = django_forms.ModelChoiceField(label=_("申报批次"), queryset=Call.objects.none(), empty_label=None)
 
     class Meta(forms.PublicityForm.Meta):
         fields = ["call", *forms.PublicityForm.Meta.fields]
@@ -155,7 +156,7 @@ def create(request):
             except services.PublicityError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, "公示草稿已创建，请选择拟认定的申报后发布。")
+                messages.success(request, gettext("公示草稿已创建，请选择拟认定的申报后发布。"))
                 return redirect("publicity:manage_detail", pk=publicity.pk)
     else:
         call = call_list().filter(code=request.GET.get("call", "")).first() or call_list().first()
@@ -171,7 +172,7 @@ def create(request):
 def edit(request, pk: int):
     publicity = get_object_or_404(Publicity, pk=pk)
     if publicity.status != Publicity.Status.DRAFT:
-        messages.error(request, "公示已发布，不能再修改。")
+        messages.error(request, gettext("公示已发布，不能再修改。"))
         return redirect("publicity:manage_detail", pk=pk)
     today = services.business_today()
     form = forms.PublicityForm(request.POST or None, instance=publicity, today=today)
@@ -182,7 +183,7 @@ def edit(request, pk: int):
         except services.PublicityError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, gettext("已保存。"))
             return redirect("publicity:manage_detail", pk=pk)
     return render(request, "publicity/manage_form.html", {"form": form, "publicity": publicity})
 
@@ -196,7 +197,7 @@ def delete(request, pk: int):
     except services.PublicityError as error:
         _error(request, error)
         return redirect("publicity:manage_detail", pk=pk)
-    messages.success(request, "公示草稿已删除。")
+    messages.success(request, gettext("公示草稿已删除。"))
     return redirect("publicity:manage_list")
 
 
@@ -232,7 +233,7 @@ def add_entries(request, pk: int):
     except services.PublicityError as error:
         _error(request, error)
     else:
-        messages.success(request, f"已列入 {len(added)} 份申报。")
+        messages.success(request, gettext("已列入 %(added)s 份申报。") % {"added": len(added)})
     return redirect("publicity:manage_detail", pk=pk)
 
 
@@ -245,7 +246,7 @@ def remove_entry(request, pk: int, entry_pk: int):
     except services.PublicityError as error:
         _error(request, error)
     else:
-        messages.success(request, "已移出公示名单。")
+        messages.success(request, gettext("已移出公示名单。"))
     return redirect("publicity:manage_detail", pk=pk)
 
 
@@ -258,8 +259,7 @@ def publish(request, pk: int):
     except services.PublicityError as error:
         _error(request, error)
     else:
-        messages.success(request, f"公示已发布：{services.date_text(publicity.start_date)}至"
-                                  f"{services.date_text(publicity.end_date)}。名单中的申报已转为“拟认定，公示中”。")
+        messages.success(request, gettext("公示已发布：%(start_date)s至%(end_date)s。名单中的申报已转为“拟认定，公示中”。") % {"start_date": services.date_text(publicity.start_date), "end_date": services.date_text(publicity.end_date)})
     return redirect("publicity:manage_detail", pk=pk)
 
 
@@ -273,7 +273,7 @@ def finalise(request, pk: int):
         _error(request, error)
     else:
         count = len(publicity.final_snapshot["entries"])
-        messages.success(request, f"认定完成：{count} 家企业列入认定名单，名单已在公示页面公布。")
+        messages.success(request, gettext("认定完成：%(count)s 家企业列入认定名单，名单已在公示页面公布。") % {"count": count})
     return redirect("publicity:manage_detail", pk=pk)
 
 
@@ -288,7 +288,7 @@ def objection(request, pk: int):
         except services.PublicityError as error:
             handle_form.add_error(None, error.message)
         else:
-            messages.success(request, f"异议 {item.number} 的处理结果已记录。")
+            messages.success(request, gettext("异议 %(number)s 的处理结果已记录。") % {"number": item.number})
             return redirect("publicity:objection", pk=pk)
     reject_form = forms.EntryRejectForm()
     return render(request, "publicity/objection.html", {
@@ -306,14 +306,14 @@ def entry_reject(request, pk: int):
     item = get_object_or_404(Objection, pk=pk)
     form = forms.EntryRejectForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写不予认定的理由。")
+        messages.error(request, gettext("请填写不予认定的理由。"))
         return redirect("publicity:objection", pk=pk)
     try:
         entry = services.entry_reject(objection=item, user=request.user, reason=form.cleaned_data["reason"])
     except services.PublicityError as error:
         _error(request, error)
     else:
-        messages.success(request, f"第 {entry.position} 号（{entry.enterprise_name}）已不予认定，企业已收到通知。")
+        messages.success(request, gettext("第 %(position)s 号（%(enterprise_name)s）已不予认定，企业已收到通知。") % {"position": entry.position, "enterprise_name": entry.enterprise_name})
     return redirect("publicity:objection", pk=pk)
 
 
@@ -338,7 +338,7 @@ def calendar(request):
         except services.PublicityError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "已保存。尚未发布的公示已按新设置重新计算截止日期。")
+            messages.success(request, gettext("已保存。尚未发布的公示已按新设置重新计算截止日期。"))
             return redirect("publicity:calendar")
     return render(request, "publicity/calendar.html", {
         "form": form, "days": CalendarDay.objects.select_related("created_by"),
@@ -350,5 +350,5 @@ def calendar(request):
 def calendar_delete(request, pk: int):
     row = get_object_or_404(CalendarDay, pk=pk)
     services.calendar_day_delete(row=row, user=request.user)
-    messages.success(request, "已删除。尚未发布的公示已按新设置重新计算截止日期。")
+    messages.success(request, gettext("已删除。尚未发布的公示已按新设置重新计算截止日期。"))
     return redirect("publicity:calendar")

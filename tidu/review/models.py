@@ -5,6 +5,8 @@ Business rules live in services.py; these models only hold what was decided and 
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application, ApplicationEvent
@@ -15,19 +17,19 @@ class Invitation(models.Model):
     """An e-mail a township unit sent to an enterprise to invite it to register and apply (广泛动员)."""
 
     unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="invitations",
-                             verbose_name="邀请单位")
+                             verbose_name=_("邀请单位"))
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="invitations",
-                             verbose_name="申报批次")
-    email = models.EmailField("电子邮箱")
+                             verbose_name=_("申报批次"))
+    email = models.EmailField(_("电子邮箱"))
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name="邀请人")
-    created_at = models.DateTimeField("邀请时间", auto_now_add=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    error = models.CharField("发送失败原因", max_length=300, blank=True)
+                                   verbose_name=_("邀请人"))
+    created_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    error = models.CharField(_("发送失败原因"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "申报邀请"
-        verbose_name_plural = "申报邀请"
+        verbose_name = _("申报邀请")
+        verbose_name_plural = _("申报邀请")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -36,43 +38,43 @@ class Invitation(models.Model):
     @property
     def status_label(self) -> str:
         if self.sent_at:
-            return "已发送"
-        return "发送失败" if self.error else "待发送"
+            return gettext("已发送")
+        return gettext("发送失败") if self.error else gettext("待发送")
 
 
 class RecommendationList(models.Model):
     """One unit's 推荐名单 (附件5) for one call: ranked entries, signed off, frozen and sent to the city."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "草稿"
-        SIGNED = "signed", "已签发，待报送"
-        SENT = "sent", "已报送市经信局"
-        REOPENED = "reopened", "市经信局已退回修改"
+        DRAFT = "draft", _("草稿")
+        SIGNED = "signed", _("已签发，待报送")
+        SENT = "sent", _("已报送市经信局")
+        REOPENED = "reopened", _("市经信局已退回修改")
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="recommendation_lists",
-                             verbose_name="申报批次")
+                             verbose_name=_("申报批次"))
     unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="recommendation_lists",
-                             verbose_name="推荐单位")
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+                             verbose_name=_("推荐单位"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+", verbose_name="签发人")
-    signed_at = models.DateTimeField("签发时间", null=True, blank=True)
+                                  related_name="+", verbose_name=_("签发人"))
+    signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", verbose_name="报送人")
-    sent_at = models.DateTimeField("报送时间", null=True, blank=True)
+                                related_name="+", verbose_name=_("报送人"))
+    sent_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
     reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name="退回修改人")
-    reopened_at = models.DateTimeField("退回修改时间", null=True, blank=True)
-    reopen_reason = models.TextField("退回修改原因", blank=True)
+                                    related_name="+", verbose_name=_("退回修改人"))
+    reopened_at = models.DateTimeField(_("退回修改时间"), null=True, blank=True)
+    reopen_reason = models.TextField(_("退回修改原因"), blank=True)
     # The frozen content at sign-off (what the city receives and what exports print), and its SHA-256.
-    snapshot = models.JSONField("签发时的名单", default=dict, blank=True)
-    snapshot_sha256 = models.CharField("名单摘要", max_length=64, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    snapshot = models.JSONField(_("签发时的名单"), default=dict, blank=True)
+    snapshot_sha256 = models.CharField(_("名单摘要"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "推荐名单"
-        verbose_name_plural = "推荐名单"
+        verbose_name = _("推荐名单")
+        verbose_name_plural = _("推荐名单")
         ordering = ["unit__name"]
         constraints = [models.UniqueConstraint(fields=["call", "unit"], name="one_recommendation_list_per_unit")]
 
@@ -88,18 +90,18 @@ class RecommendationEntry(models.Model):
     """One application on a 推荐名单, at its priority (1 = first), with the unit's 推荐意见."""
 
     recommendation_list = models.ForeignKey(RecommendationList, on_delete=models.CASCADE, related_name="entries",
-                                            verbose_name="推荐名单")
+                                            verbose_name=_("推荐名单"))
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="recommendation_entry",
-                                       verbose_name="申报")
-    priority = models.PositiveIntegerField("推荐顺序")
-    opinion = models.TextField("推荐意见", blank=True)
+                                       verbose_name=_("申报"))
+    priority = models.PositiveIntegerField(_("推荐顺序"))
+    opinion = models.TextField(_("推荐意见"), blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name="加入人")
-    created_at = models.DateTimeField("加入时间", auto_now_add=True)
+                                 verbose_name=_("加入人"))
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "推荐名单条目"
-        verbose_name_plural = "推荐名单条目"
+        verbose_name = _("推荐名单条目")
+        verbose_name_plural = _("推荐名单条目")
         ordering = ["priority", "id"]
 
     def __str__(self):
@@ -110,20 +112,20 @@ class RecommendationListEvent(models.Model):
     """Append-only history of a 推荐名单: every edit, sign-off, sending and reopening."""
 
     recommendation_list = models.ForeignKey(RecommendationList, on_delete=models.PROTECT, related_name="events",
-                                            verbose_name="推荐名单")
-    action = models.CharField("操作", max_length=30)
-    from_status = models.CharField("原状态", max_length=20, blank=True)
-    to_status = models.CharField("新状态", max_length=20, blank=True)
+                                            verbose_name=_("推荐名单"))
+    action = models.CharField(_("操作"), max_length=30)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name="操作人")
-    actor_role = models.CharField("角色", max_length=20)
-    reason = models.TextField("原因", blank=True)
-    detail = models.JSONField("详情", default=dict, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True)
+                              verbose_name=_("操作人"))
+    actor_role = models.CharField(_("角色"), max_length=20)
+    reason = models.TextField(_("原因"), blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "推荐名单记录"
-        verbose_name_plural = "推荐名单记录"
+        verbose_name = _("推荐名单记录")
+        verbose_name_plural = _("推荐名单记录")
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -134,27 +136,27 @@ class FormalReview(models.Model):
     """The city's 形式审查 of one application: the checklist as decided, and the decision taken with it."""
 
     class Decision(models.TextChoices):
-        PASS = "formal_pass", "形式审查通过"
-        FAIL = "formal_fail", "形式审查不通过"
-        RETURN = "city_return", "退回补正"
+        PASS = "formal_pass", _("形式审查通过")
+        FAIL = "formal_fail", _("形式审查不通过")
+        RETURN = "city_return", _("退回补正")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="formal_reviews",
-                                    verbose_name="申报")
+                                    verbose_name=_("申报"))
     # [{key, group, label, engine_checked, engine_result, engine_message, checked, override_reason}]
-    items = models.JSONField("审查项", default=list)
+    items = models.JSONField(_("审查项"), default=list)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name="审查人")
-    decided_at = models.DateTimeField("审查时间")
-    decision = models.CharField("结论", max_length=20, choices=Decision.choices)
-    reason = models.TextField("意见", blank=True)
-    section_reasons = models.JSONField("分部分意见", default=dict, blank=True)
-    batch = models.BooleanField("批量操作", default=False)
+                                 verbose_name=_("审查人"))
+    decided_at = models.DateTimeField(_("审查时间"))
+    decision = models.CharField(_("结论"), max_length=20, choices=Decision.choices)
+    reason = models.TextField(_("意见"), blank=True)
+    section_reasons = models.JSONField(_("分部分意见"), default=dict, blank=True)
+    batch = models.BooleanField(_("批量操作"), default=False)
     event = models.OneToOneField(ApplicationEvent, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="formal_review", verbose_name="申报记录")
+                                 related_name="formal_review", verbose_name=_("申报记录"))
 
     class Meta:
-        verbose_name = "形式审查"
-        verbose_name_plural = "形式审查"
+        verbose_name = _("形式审查")
+        verbose_name_plural = _("形式审查")
         ordering = ["-decided_at", "-id"]
 
     def __str__(self):
@@ -168,24 +170,24 @@ class FormalReview(models.Model):
 class BatchRun(models.Model):
     """One batch action on a filtered set of applications, with the result for every item (成功/失败 + reason)."""
 
-    action = models.CharField("操作", max_length=40)
-    action_label = models.CharField("操作名称", max_length=60)
-    filters = models.JSONField("筛选条件", default=dict, blank=True)
-    filters_text = models.CharField("筛选条件（文字）", max_length=500, blank=True)
-    reason = models.TextField("意见", blank=True)
+    action = models.CharField(_("操作"), max_length=40)
+    action_label = models.CharField(_("操作名称"), max_length=60)
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+    filters_text = models.CharField(_("筛选条件（文字）"), max_length=500, blank=True)
+    reason = models.TextField(_("意见"), blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name="操作人")
-    created_at = models.DateTimeField("时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    total = models.PositiveIntegerField("件数", default=0)
-    succeeded = models.PositiveIntegerField("成功", default=0)
-    failed = models.PositiveIntegerField("失败", default=0)
+                              verbose_name=_("操作人"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("件数"), default=0)
+    succeeded = models.PositiveIntegerField(_("成功"), default=0)
+    failed = models.PositiveIntegerField(_("失败"), default=0)
     # [{application, enterprise, unit, ok, message, from_status, to_status}]
-    results = models.JSONField("逐件结果", default=list, blank=True)
+    results = models.JSONField(_("逐件结果"), default=list, blank=True)
 
     class Meta:
-        verbose_name = "批量操作"
-        verbose_name_plural = "批量操作"
+        verbose_name = _("批量操作")
+        verbose_name_plural = _("批量操作")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
@@ -33,8 +35,8 @@ from tidu.review.models import FormalReview, RecommendationList
 Role = User.Role
 CITY_ROLES = (Role.CITY, Role.ADMIN)
 PAGE_SIZE = 25
-LIST_ACTION_LABELS = {"create": "建立名单", "add": "列入", "edit": "修改顺序或意见", "remove": "移出",
-                      "sign": "签发", "unsign": "撤销签发", "send": "报送市经信局", "reopen": "退回修改"}
+LIST_ACTION_LABELS = {"create": _("建立名单"), "add": _("列入"), "edit": _("修改顺序或意见"), "remove": _("移出"),
+                      "sign": _("签发"), "unsign": _("撤销签发"), "send": _("报送市经信局"), "reopen": _("退回修改")}
 
 
 def _error_text(error: ApplicationError) -> str:
@@ -48,21 +50,21 @@ def _dashboard_context(request, call, **extra):
     data = selectors.township_dashboard(request.user, call)
     deadlines = []
     if call is not None:
-        deadlines = [{"label": "乡镇推荐截止", **selectors.deadline_info(call.township_deadline_on, now)},
-                     {"label": "企业申报截止", **selectors.deadline_info(call.closes_on, now)}]
+        deadlines = [{"label": gettext("乡镇推荐截止"), **selectors.deadline_info(call.township_deadline_on, now)},
+                     {"label": gettext("企业申报截止"), **selectors.deadline_info(call.closes_on, now)}]
     rlist = data["rlist"]
     return {**data, "call": call, "calls": Call.objects.order_by("-year", "code"),
             "deadlines": deadlines, "now": now,
             "list_blocker": services.township_blocker(rlist, now) if rlist else
             (None if call is None or not services.deadline_passed(call, now)
-             else "乡镇推荐截止时间已过，不能再建立推荐名单"),
+             else gettext("乡镇推荐截止时间已过，不能再建立推荐名单")),
             "register_url": request.build_absolute_uri(reverse("enterprises:register")), **extra}
 
 
 def _require_unit(request):
     unit = unit_of(request.user)
     if unit is None:
-        raise PermissionDenied("账号尚未关联乡镇（办事处、农场、开发区），请联系管理员。")
+        raise PermissionDenied(gettext("账号尚未关联乡镇（办事处、农场、开发区），请联系管理员。"))
     return unit
 
 
@@ -87,8 +89,8 @@ def invite(request):
         return render(request, "review/township_dashboard.html",
                       _dashboard_context(request, call, invite_error=error, invite_text=text), status=400)
     failed = [i.email for i in sent if not i.sent_at]
-    messages.success(request, f"已发送邀请 {len(sent) - len(failed)} 封" +
-                     (f"；{len(failed)} 封发送失败：{'、'.join(failed)}" if failed else ""))
+    messages.success(request, gettext("已发送邀请 %(sent)s 封") % {"sent": len(sent) - len(failed)} +
+                     (gettext("；%(count)s 封发送失败：%(failed)s") % {"count": len(failed), "failed": "、".join(failed)} if failed else ""))
     return redirect(reverse("review:township_dashboard") + "?" + urlencode({"call": call.code}) + "#invite"
                     if call else reverse("review:township_dashboard"))
 
@@ -99,19 +101,19 @@ def list_add(request):
     unit = _require_unit(request)
     call = selectors.call_from(request.POST.get("call"))
     if call is None:
-        raise Http404("没有申报批次")
+        raise Http404(gettext("没有申报批次"))
     ids = [int(x) for x in request.POST.getlist("application") if x.isdigit()]
     applications = list(applications_visible_to(request.user).filter(pk__in=ids, call=call))
     back = reverse("review:township_dashboard") + "?" + urlencode({"call": call.code})
     if len(applications) != len(set(ids)):
-        raise Http404("找不到所选申报")
+        raise Http404(gettext("找不到所选申报"))
     try:
         rlist = services.list_for(call=call, unit=unit, user=request.user)
         added = services.entries_add(rlist=rlist, applications=applications, user=request.user)
     except ApplicationError as error:
         messages.error(request, _error_text(error))
         return redirect(back)
-    messages.success(request, f"已列入推荐名单：{'、'.join(e.application.enterprise.name for e in added)}")
+    messages.success(request, gettext("已列入推荐名单：%(added)s") % {"added": "、".join(e.application.enterprise.name for e in added)})
     return redirect("review:list_detail", pk=rlist.pk)
 
 
@@ -174,12 +176,12 @@ def list_edit(request, pk):
         if raw.strip():
             number = _int_or_none(raw)
             if number is None or not 1 <= number <= len(posted_ids):
-                problems.append(f"顺序号“{raw}”无效，应为 1 到 {len(posted_ids)} 之间的整数")
+                problems.append(gettext("顺序号“%(raw)s”无效，应为 1 到 %(posted_ids)s 之间的整数") % {"raw": raw, "posted_ids": len(posted_ids)})
             else:
                 positions[entry_id] = number
     typed = {"opinions": opinions, "positions": {k: request.POST.get(f"position-{k}", "") for k in opinions}}
     if problems or None in posted_ids:
-        error = services.ReviewError("未保存：", problems or ["页面数据不完整，请刷新后重试"])
+        error = services.ReviewError(gettext("未保存："), problems or [gettext("页面数据不完整，请刷新后重试")])
         return render(request, "review/list_detail.html", _list_context(request, rlist, error=error, typed=typed),
                       status=400)
     order = services.order_from_positions(posted_ids, positions)
@@ -192,9 +194,9 @@ def list_edit(request, pk):
         removed = _int_or_none(request.POST.get("remove"))
         if removed is not None:
             services.entry_remove(rlist=rlist, entry_id=removed, user=request.user)
-            messages.success(request, "已移出推荐名单")
+            messages.success(request, gettext("已移出推荐名单"))
         elif changed:
-            messages.success(request, "已保存推荐顺序和推荐意见")
+            messages.success(request, gettext("已保存推荐顺序和推荐意见"))
     except ApplicationError as error:
         rlist.refresh_from_db()
         return render(request, "review/list_detail.html", _list_context(request, rlist, error=error, typed=typed),
@@ -222,10 +224,10 @@ def _list_step(step, success: str, *, roles=(Role.TOWNSHIP,), with_reason=False)
     return view
 
 
-list_sign = _list_step(services.list_sign, "推荐名单已签发，内容已冻结；请报送市经信局")
-list_unsign = _list_step(services.list_unsign, "已撤销签发，可以继续修改")
-list_send = _list_step(services.list_send, "推荐名单已报送市经信局")
-list_reopen = _list_step(services.list_reopen, "已退回推荐名单，乡镇可修改后重新报送一次", roles=CITY_ROLES,
+list_sign = _list_step(services.list_sign, _("推荐名单已签发，内容已冻结；请报送市经信局"))
+list_unsign = _list_step(services.list_unsign, _("已撤销签发，可以继续修改"))
+list_send = _list_step(services.list_send, _("推荐名单已报送市经信局"))
+list_reopen = _list_step(services.list_reopen, _("已退回推荐名单，乡镇可修改后重新报送一次"), roles=CITY_ROLES,
                          with_reason=True)
 
 
@@ -283,7 +285,7 @@ def _quote(text: str) -> str:
 def _industry_choices():
     choices = []
     for section in industries.catalogue().sections:
-        choices.append((section.code, f"{section.code} {section.name}（整个门类）"))
+        choices.append((section.code, gettext("%(code)s %(name)s（整个门类）") % {"code": section.code, "name": section.name}))
         choices += [(division.full_code, f"　{division.full_code} {division.name}") for division in section.divisions]
     return choices
 
@@ -332,7 +334,7 @@ def batch(request):
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     if problems:
-        error = services.ReviewError("筛选条件有误，未执行批量操作：", problems)
+        error = services.ReviewError(gettext("筛选条件有误，未执行批量操作："), problems)
         return render(request, "review/intake.html",
                       _intake_context(request, request.POST, batch_error=error, typed_reason=reason), status=400)
     try:
@@ -368,9 +370,9 @@ def receive(request, pk):
     except ApplicationError as error:
         messages.error(request, f"{application.enterprise.name}：{_error_text(error)}")
     except PermissionDenied:
-        messages.error(request, "受理由市经信局经办人办理")
+        messages.error(request, gettext("受理由市经信局经办人办理"))
     else:
-        messages.success(request, f"已受理：{application.enterprise.name}")
+        messages.success(request, gettext("已受理：%(name)s") % {"name": application.enterprise.name})
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/review/") else reverse("review:intake"))
 
@@ -400,7 +402,7 @@ def formal_review(request, pk):
     if request.method != "POST":
         return HttpResponse(status=405)
     if not services.is_city_officer(request.user):
-        raise PermissionDenied("形式审查由市经信局经办人办理。")
+        raise PermissionDenied(gettext("形式审查由市经信局经办人办理。"))
     decision = request.POST.get("decision", "")
     keys = request.POST.getlist("item")
     # No checklist in the request (a client that does not show it): the engine's pre-fill stands as it is.

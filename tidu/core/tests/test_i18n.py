@@ -199,6 +199,44 @@ def test_application_status_page_messages_in_english(client, call, enterprise_us
         assert text in en, text
 
 
+@pytest.mark.django_db
+def test_public_notice_list_in_english_and_in_chinese(client):
+    """The public 公示 page needs no login; its chrome follows the visitor's language."""
+    url = reverse("publicity:public_list")
+    zh = page(client, url)
+    for text in ("<h1>公示公告</h1>", "正在公示", "目前没有正在公示的名单。", "往期公示与认定名单"):
+        assert text in zh, text
+    assert "Public notices" not in zh
+
+    en = page(english(client), url)
+    for text in ("<h1>Public notices</h1>", "Currently under notice", "No lists are under public notice at the moment.",
+                 "Past notices and final lists", "all dates are Beijing time"):
+        assert text in en, text
+    for text in ("<h1>公示公告</h1>", "正在公示", "往期公示与认定名单"):
+        assert text not in en, text
+
+
+@pytest.mark.django_db
+def test_notifications_page_in_english_and_in_chinese(client, enterprise_user):
+    from tidu.notifications.models import Notification
+
+    _, user = enterprise_user
+    Notification.objects.create(recipient=user, kind="test", title="申报已受理", body="市经信局已受理您的申报。")
+    client.force_login(user)
+    url = reverse("notifications:list")
+    zh = page(client, url)
+    for text in ("<h1>通知</h1>", "1 条未读", "只看未读", "全部标为已读", "标为已读"):
+        assert text in zh, text
+    assert "Mark as read" not in zh
+
+    en = page(english(client), url)
+    for text in ("<h1>Notifications</h1>", "1 unread", "Unread only", "Mark all as read", "Mark as read"):
+        assert text in en, text
+    for text in ("<h1>通知</h1>", "只看未读", "全部标为已读"):
+        assert text not in en, text
+    assert "申报已受理" in en  # the notification itself was written in Chinese and stays so
+
+
 # --- the catalogue ---------------------------------------------------------------------------------------
 
 def parse_po(path: Path) -> list[dict]:
