@@ -26,7 +26,6 @@ IN_WINDOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=BEIJING)
 
 @pytest.fixture(autouse=True)
 def _fast_hasher_and_media(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -37,11 +37,6 @@ MAIN = [S.SUBMITTED, S.TOWNSHIP_RECOMMENDED, S.RECEIVED, S.FORMAL_PASSED, S.EXPE
 _codes = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def call(db) -> Call:
     call_command("load_policy", verbosity=0, stdout=io.StringIO())

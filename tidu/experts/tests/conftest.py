@@ -7,7 +7,6 @@ from tidu.experts import testing
 
 @pytest.fixture(autouse=True)
 def _fast_hasher_and_media(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -24,7 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_world(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_policy", verbosity=0, stdout=io.StringIO())
     out = io.StringIO()
     accounts_demo.load(out)

@@ -40,7 +40,6 @@ def moment_setting(moment: dt.datetime) -> str:
 
 @pytest.fixture(autouse=True)
 def _fast_and_private(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TIDU_NOW = ""

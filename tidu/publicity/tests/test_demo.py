@@ -14,7 +14,6 @@ from tidu.publicity.models import Publicity, PublicityEntry
 
 def test_demo_load_is_idempotent(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TIDU_NOW = ""
     out = io.StringIO()
     assert demo.load(out) == [] and "跳过" in out.getvalue()  # nothing to build on yet

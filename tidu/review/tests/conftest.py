@@ -27,7 +27,6 @@ TOO_LATE = dt.datetime(2026, 3, 2, 0, 0, tzinfo=BEIJING)
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TIDU_NOW = ""
