@@ -40,6 +40,11 @@ class Application(models.Model):
         """The status in the reader's language (STATE_LABELS holds the Chinese, marked for translation)."""
         return gettext(STATE_LABELS[self.status]) if self.status in STATE_LABELS else self.status
 
+    def latest_submission(self):
+        """The newest receipt (Submission orders newest first, ties by id); uses prefetched rows when present."""
+        submissions = self.submissions.all()
+        return submissions[0] if submissions else None
+
 
 class ApplicationSection(models.Model):
     """One section of the 申报书. ``revision`` grows on every save so that two tabs cannot silently overwrite."""

@@ -227,7 +227,7 @@ def application_verdict(application: Application, policy: CallPolicy | None = No
                         submitted_at: dt.datetime | None = None) -> Verdict:
     policy = policy or call_policy_for(application.call)
     if submitted_at is None:
-        latest = application.submissions.order_by("-submitted_at", "-pk").first()
+        latest = application.latest_submission()
         if application.status in EDITABLE_STATES or latest is None:
             # A draft is judged as if submitted now, so the panel says whether submitting now is in time.
             submitted_at = clock.now()

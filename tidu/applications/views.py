@@ -201,10 +201,9 @@ def home(request):
     for application in applications:
         policy = policies.setdefault(application.call_id, call_policy_for(application.call))
         progress = services.application_progress(application, policy, request.user)
-        submissions = list(application.submissions.all())
         rows.append({"application": application, "tier_name": _tier_name(policy, application.tier),
                      "complete": sum(1 for item in progress if item.complete), "total": len(progress),
-                     "submission": submissions[0] if submissions else None,
+                     "submission": application.latest_submission(),
                      "continue_key": _first_open_section(progress)})
         started.add((application.call_id, application.tier))
     calls, deadlines = [], []
@@ -246,8 +245,7 @@ def start(request):
 def _list_rows(applications):
     rows = []
     for application in applications.prefetch_related("submissions"):
-        submissions = list(application.submissions.all())
-        latest = submissions[0] if submissions else None
+        latest = application.latest_submission()
         rows.append({"application": application, "submission": latest,
                      "outcome": latest.verdict.get("outcome") if latest else None,
                      "outcome_label": latest.verdict.get("outcome_label") if latest else None})

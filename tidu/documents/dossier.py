@@ -636,7 +636,7 @@ def build_dossier(application, policy: CallPolicy | None = None, *, inspect_file
     policy = policy or call_policy_for(application.call)
     raw = section_raw(application)
     current = content_hash(application)
-    latest = application.submissions.order_by("-submitted_at", "-pk").first()
+    latest = application.latest_submission()
     submission = None
     verdict: dict[str, Any] | None
     code = ""

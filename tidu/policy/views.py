@@ -1,12 +1,12 @@
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
+from tidu.core import clock
 from tidu.policy import selectors
 from tidu.policy.models import Call
 
 
 def call_list(request):
-    now = timezone.now()
+    now = clock.now()
     calls = [{"call": call, "state": _state(call, now)} for call in selectors.call_list()]
     return render(request, "policy/call_list.html", {"calls": calls})
 
@@ -16,7 +16,7 @@ def call_detail(request, code):
     policy = selectors.call_policy_for(call)
     context = {
         "call": call,
-        "state": _state(call, timezone.now()),
+        "state": _state(call, clock.now()),
         "policy": policy,
         "content": policy.call.content,
         "conditions": policy.call.content["conditions"],

@@ -90,8 +90,7 @@ def list_rows(rlist: RecommendationList) -> list[dict[str, Any]]:
     for entry in rlist.entries.select_related("application__enterprise", "application__call").prefetch_related(
             "application__submissions"):
         application = entry.application
-        submissions = sorted(application.submissions.all(), key=lambda s: (s.submitted_at, s.pk), reverse=True)
-        latest = submissions[0] if submissions else None
+        latest = application.latest_submission()
         rows.append({"entry": entry, "application": application, "submission": latest,
                      "counts": finding_counts(latest.verdict if latest else None),
                      "outcome_label": (latest.verdict or {}).get("outcome_label") if latest else ""})
@@ -135,8 +134,8 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
             entry = getattr(application, "recommendation_entry", None)
             row.on_list, row.priority = entry is not None, entry.priority if entry else None
             if application.status != State.DRAFT:
-                submissions = sorted(application.submissions.all(), key=lambda s: (s.submitted_at, s.pk), reverse=True)
-                row.submitted_at = submissions[0].submitted_at if submissions else None
+                latest = application.latest_submission()
+                row.submitted_at = latest.submitted_at if latest else None
                 try:
                     row.verdict = application_services.application_verdict(application, policy).as_dict()
                 except InterchangeError as error:

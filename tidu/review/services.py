@@ -427,7 +427,7 @@ def _snapshot(rlist: RecommendationList, user, now: dt.datetime) -> dict:
     for entry in rlist.entries.select_related("application__enterprise").prefetch_related("application__submissions"):
         application = entry.application
         enterprise = application.enterprise
-        submission = application.submissions.order_by("-submitted_at", "-pk").first()
+        submission = application.latest_submission()
         tier = policy.find_tier(application.tier)
         rows.append({"priority": entry.priority, "application": application.pk, "enterprise_name": enterprise.name,
                      "credit_code": enterprise.credit_code, "industry_code": enterprise.industry_code,
