@@ -40,6 +40,13 @@ class Application(models.Model):
         """The status in the reader's language (STATE_LABELS holds the Chinese, marked for translation)."""
         return gettext(STATE_LABELS[self.status]) if self.status in STATE_LABELS else self.status
 
+    @property
+    def events(self):
+        """This application's own lifecycle history (the audit rows on the application itself), oldest first."""
+        from tidu.core.models import AuditEntry
+
+        return AuditEntry.objects.for_object("application", self.pk)
+
     def latest_submission(self):
         """The newest receipt (Submission orders newest first, ties by id); uses prefetched rows when present."""
         submissions = self.submissions.all()
@@ -116,26 +123,3 @@ class Submission(models.Model):
 
     def __str__(self):
         return self.number
-
-
-class ApplicationEvent(models.Model):
-    """Append-only history: every transition and every return for revision, with its reasons."""
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("操作"), max_length=40)
-    from_status = models.CharField(_("原状态"), max_length=40)
-    to_status = models.CharField(_("新状态"), max_length=40)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    actor_role = models.CharField(_("角色"), max_length=20)
-    reason = models.TextField(_("意见"), blank=True)
-    section_reasons = models.JSONField(_("分部分意见"), default=dict, blank=True)
-    content_sha256 = models.CharField(_("内容摘要"), max_length=64, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("申报记录")
-        verbose_name_plural = _("申报记录")
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"

@@ -17,7 +17,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from tidu.applications import permissions
-from tidu.applications.models import Application, ApplicationEvent, ApplicationSection, Evidence, Submission
+from tidu.applications.models import Application, ApplicationSection, Evidence, Submission
 from tidu.applications.sections import (
     SECTION_KEYS,
     SECTIONS,
@@ -35,6 +35,8 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
+from tidu.core.models import AuditEntry
+from tidu.core.operations import AuditRecord, write_audit
 from tidu.eligibility.engine import evaluate
 from tidu.eligibility.findings import Verdict
 from tidu.eligibility.interchange import FORMAT
@@ -105,8 +107,8 @@ def application_start(*, enterprise: Enterprise, call: Call, tier: str, user) ->
             ApplicationSection(application=application, key=key,
                                data=_prefill_basic(enterprise) if key == "basic" else {})
             for key in SECTION_KEYS)
-        ApplicationEvent.objects.create(application=application, action="create", from_status="",
-                                        to_status=State.DRAFT, actor=user, actor_role=user.role)
+        write_audit(user, AuditRecord(object_type="application", object_id=application.pk,
+                                      application_id=application.pk, action="create", to_status=State.DRAFT))
     return application
 
 
@@ -368,21 +370,22 @@ def application_submit(*, application: Application, user, idempotency_key: str,
 # --- transitions ---------------------------------------------------------------------------------
 
 def _apply_transition(application: Application, transition, user, reason: str = "",
-                      section_reasons: dict[str, str] | None = None, content_sha256: str = "") -> ApplicationEvent:
+                      section_reasons: dict[str, str] | None = None, content_sha256: str = "") -> AuditEntry:
     target = transition.target
     if target == RETURN_TO:
         target = application.return_to or State.SUBMITTED
-    event = ApplicationEvent.objects.create(
-        application=application, action=transition.action, from_status=application.status,
-        to_status=target, actor=user, actor_role=user.role, reason=reason,
-        section_reasons=section_reasons or {}, content_sha256=content_sha256 or content_hash(application))
+    event = write_audit(user, AuditRecord(
+        object_type="application", object_id=application.pk, application_id=application.pk,
+        action=transition.action, from_status=application.status, to_status=target, reason=reason,
+        detail={"section_reasons": section_reasons} if section_reasons else {},
+        content_sha256=content_sha256 or content_hash(application)))
     application.status = target
     application.save(update_fields=["status", "updated_at"])
     return event
 
 
 def application_transition(*, application: Application, action: str, user, reason: str = "",
-                           section_reasons: dict[str, str] | None = None) -> ApplicationEvent:
+                           section_reasons: dict[str, str] | None = None) -> AuditEntry:
     """Perform one reviewer action from the workflow table (locks the row; a repeat is refused, not redone)."""
     transition = TRANSITIONS_BY_ACTION.get(action)
     if transition is None or action in ENTERPRISE_ACTIONS:

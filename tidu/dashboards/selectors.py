@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from django.utils.safestring import SafeString
 
 from tidu.accounts.models import Organisation
-from tidu.applications.models import Application, ApplicationEvent, ApplicationSection
+from tidu.applications.models import Application, ApplicationSection
 from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
 from tidu.applications.workflow import STATE_LABELS, State
+from tidu.core.models import AuditEntry
 from tidu.dashboards import svg
 from tidu.eligibility.kpi import compute_kpi
 from tidu.enterprises import industries
@@ -102,8 +103,9 @@ def overview(call: Call) -> Overview:
                                       .values_list("application_id", "key", "data")):
         sections[application_id][key] = data
     reached_states: dict[int, set[str]] = defaultdict(set)
-    for application_id, to_status in (ApplicationEvent.objects.filter(application__call=call)
-                                      .values_list("application_id", "to_status").distinct()):
+    for application_id, to_status in (AuditEntry.objects.filter(
+            object_type="application", application_id__in=Application.objects.filter(call=call).values("pk"))
+            .values_list("application_id", "to_status").distinct()):
         reached_states[application_id].add(to_status)
     units = list(Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS, is_active=True).order_by("kind", "name"))
 

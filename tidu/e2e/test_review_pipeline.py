@@ -23,7 +23,7 @@ from django.core.management import call_command
 
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
-from tidu.applications.models import ApplicationEvent, Submission
+from tidu.applications.models import Submission
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core.demo import DEMO_PASSWORD
@@ -433,7 +433,7 @@ def test_review_pipeline_from_submission_to_recognition(page, browser, live_serv
         assert publicity.status == Publicity.Status.FINALISED
         assert PublicityEntry.objects.get(publicity=publicity).outcome == PublicityEntry.Outcome.RECOGNISED
         assert application.status == State.RECOGNISED
-        assert ApplicationEvent.objects.filter(application=application, action="recognise").exists()
+        assert application.events.filter(action="recognise").exists()
 
         visitor.goto(f"/publicity/{publicity.pk}/")
         final = visitor.locator("h3", has_text="认定名单")

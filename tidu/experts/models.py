@@ -174,6 +174,13 @@ class Assignment(models.Model):
         return f"{self.expert} · {self.application}"
 
     @property
+    def events(self):
+        """This assignment's history (assigned, submitted, reopened, withdrawn), oldest first."""
+        from tidu.core.models import AuditEntry
+
+        return AuditEntry.objects.for_object("assignment", self.pk)
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
@@ -194,25 +201,6 @@ class CriterionScore(models.Model):
 
     def __str__(self):
         return f"{self.criterion.name}: {self.points}"
-
-
-class AssignmentEvent(models.Model):
-    """Append-only history of an assignment: assigned, submitted, reopened, withdrawn."""
-
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("操作"), max_length=30)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("原因"), blank=True)
-    total = models.DecimalField(_("当时总分"), max_digits=6, decimal_places=1, null=True, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("评审任务记录")
-        verbose_name_plural = _("评审任务记录")
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.assignment_id}:{self.action}"
 
 
 class ExpertReviewResult(models.Model):

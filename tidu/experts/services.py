@@ -19,11 +19,12 @@ from tidu.accounts.models import User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.workflow import State, state_label
+from tidu.core.models import AuditEntry
+from tidu.core.operations import AuditRecord, write_audit
 from tidu.enterprises.models import Enterprise
 from tidu.experts import coi, permissions, rubrics, selectors
 from tidu.experts.models import (
     Assignment,
-    AssignmentEvent,
     Criterion,
     CriterionScore,
     ExpertProfile,
@@ -56,6 +57,13 @@ class ScoreInvalid(ExpertsError):
         self.errors = errors
         super().__init__(f"有 {len(errors)} 处需要修改，请按提示更正（已填写的内容仍保留在表单中）")
 
+
+
+def _assignment_audit(assignment, action: str, user, *, reason: str = "", total=None):
+    return write_audit(user, AuditRecord(
+        object_type="assignment", object_id=assignment.pk, action=action, reason=reason,
+        application_id=assignment.application_id, to_status=assignment.status,
+        detail={"total": None if total is None else str(total)}))
 
 def _require_city(user) -> None:
     if not permissions.is_city(user):
@@ -293,7 +301,7 @@ def assign_experts(*, application: Application, user, experts: Iterable[User] | 
     for expert in chosen:
         assignment = Assignment.objects.create(application=application, expert=expert, rubric=rubric,
                                                assigned_by=user)
-        AssignmentEvent.objects.create(assignment=assignment, action="assigned", actor=user)
+        _assignment_audit(assignment, "assigned", user)
         created.append(assignment)
     if application.status == State.FORMAL_PASSED:
         application_services.application_transition(application=application, action="expert_start", user=user)
@@ -356,8 +364,7 @@ def score_save(*, assignment: Assignment, user, raw: Mapping, comments: str = ""
             if rubric.locked_at is None:
                 rubric.locked_at = now
                 rubric.save(update_fields=["locked_at"])
-            AssignmentEvent.objects.create(assignment=assignment, action="submitted", actor=user,
-                                           total=assignment.total)
+            _assignment_audit(assignment, "submitted", user, total=assignment.total)
         assignment.save()
         if submit:
             _notify_if_all_in(assignment.application)
@@ -368,7 +375,8 @@ def _notify_if_all_in(application: Application) -> None:
     state = selectors.review_state(application)
     if not state.all_in:
         return
-    rounds = AssignmentEvent.objects.filter(assignment__application=application, action="submitted").count()
+    rounds = AuditEntry.objects.filter(object_type="assignment", application_id=application.pk,
+                                       action="submitted").count()
     notify(selectors.city_users(), kind="experts.all_in", title="专家评分已全部提交",
            body=f"“{application.enterprise.name}”的 {state.total} 位专家已全部提交评分，请核对后完成专家评审。",
            link=_review_link(application), dedupe_key=f"experts.all_in:{application.pk}:{rounds}")
@@ -392,7 +400,7 @@ def conflict_declare(*, assignment: Assignment, user, reason: str) -> Assignment
         assignment.withdrawn_reason = reason
         assignment.save(update_fields=["status", "withdrawn_reason"])
         CriterionScore.objects.filter(assignment=assignment).delete()
-        AssignmentEvent.objects.create(assignment=assignment, action="withdrawn", actor=user, reason=reason)
+        _assignment_audit(assignment, "withdrawn", user, reason=reason)
         profile = ExpertProfile.objects.filter(user=user).first()
         if profile is not None:
             relation_declare(user=user, profile=profile, enterprise=assignment.application.enterprise,
@@ -418,8 +426,7 @@ def assignment_reopen(*, assignment: Assignment, user, reason: str) -> Assignmen
             raise ExpertsError(f"申报当前状态为“{assignment.application.status_label}”，不能退回专家复核")
         if assignment.status != Status.SUBMITTED:
             raise ExpertsError("只能退回已提交的评分")
-        AssignmentEvent.objects.create(assignment=assignment, action="reopened", actor=user, reason=reason,
-                                       total=assignment.total)
+        _assignment_audit(assignment, "reopened", user, reason=reason, total=assignment.total)
         assignment.status = Status.REOPENED
         assignment.submitted_at = None
         assignment.reopen_reason = reason

@@ -33,7 +33,7 @@ from django.utils import timezone
 from tidu.accounts.models import User
 from tidu.accounts.permissions import is_city_user
 from tidu.applications.evidence import sniff_type
-from tidu.applications.models import Application, ApplicationEvent
+from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
 from tidu.applications.services import ApplicationError, application_transition
 from tidu.applications.workflow import State, state_label
@@ -565,7 +565,7 @@ def publicity_finalise(*, publicity: Publicity, user, now: dt.datetime | None = 
                 raise PublicityError(f"{entry.enterprise_name}：{error.message}") from None
         elif application.status == State.NOT_RECOGNISED:
             # Rejected elsewhere (not through an objection here): record it, leave it off the list.
-            last = ApplicationEvent.objects.filter(application=application, to_status=State.NOT_RECOGNISED).last()
+            last = application.events.filter(to_status=State.NOT_RECOGNISED).last()
             entry.outcome = PublicityEntry.Outcome.REJECTED
             entry.decided_reason = last.reason if last else ""
             entry.decided_by, entry.decided_at = (last.actor, last.created_at) if last else (user, timezone.now())

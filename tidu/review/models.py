@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
-from tidu.applications.models import Application, ApplicationEvent
+from tidu.applications.models import Application
 from tidu.policy.models import Call
 
 
@@ -85,6 +85,13 @@ class RecommendationList(models.Model):
     def is_frozen(self) -> bool:
         return self.status in (self.Status.SIGNED, self.Status.SENT)
 
+    @property
+    def events(self):
+        """This list's history (every edit, sign-off, sending and reopening), oldest first."""
+        from tidu.core.models import AuditEntry
+
+        return AuditEntry.objects.for_object("recommendation_list", self.pk)
+
 
 class RecommendationEntry(models.Model):
     """One application on a 推荐名单, at its priority (1 = first), with the unit's 推荐意见."""
@@ -108,30 +115,6 @@ class RecommendationEntry(models.Model):
         return f"{self.priority}. {self.application.enterprise.name}"
 
 
-class RecommendationListEvent(models.Model):
-    """Append-only history of a 推荐名单: every edit, sign-off, sending and reopening."""
-
-    recommendation_list = models.ForeignKey(RecommendationList, on_delete=models.PROTECT, related_name="events",
-                                            verbose_name=_("推荐名单"))
-    action = models.CharField(_("操作"), max_length=30)
-    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
-    to_status = models.CharField(_("新状态"), max_length=20, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("操作人"))
-    actor_role = models.CharField(_("角色"), max_length=20)
-    reason = models.TextField(_("原因"), blank=True)
-    detail = models.JSONField(_("详情"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("推荐名单记录")
-        verbose_name_plural = _("推荐名单记录")
-        ordering = ["created_at", "id"]
-
-    def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"
-
-
 class FormalReview(models.Model):
     """The city's 形式审查 of one application: the checklist as decided, and the decision taken with it."""
 
@@ -151,8 +134,8 @@ class FormalReview(models.Model):
     reason = models.TextField(_("意见"), blank=True)
     section_reasons = models.JSONField(_("分部分意见"), default=dict, blank=True)
     batch = models.BooleanField(_("批量操作"), default=False)
-    event = models.OneToOneField(ApplicationEvent, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="formal_review", verbose_name=_("申报记录"))
+    audit_entry = models.OneToOneField("core.AuditEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="formal_review", verbose_name=_("操作日志"))
 
     class Meta:
         verbose_name = _("形式审查")

@@ -8,7 +8,7 @@ this module adds the rules around it:
   which is then sent (报送) to the city. All of this only before the township deadline
   (``call.township_deadline_before``, i.e. the whole last day, 北京时间). Afterwards only a city officer can
   reopen a signed or sent list (with a reason); the township may then change it and send it again, once per
-  reopening. Every step is recorded (RecommendationListEvent) and notified.
+  reopening. Every step is recorded (in the audit trail) and notified.
 * The city receives (受理) an application only once it is on its unit's sent list.
 * 形式审查 is a checklist pre-filled from the engine at the moment of review; the officer may change any item
   but must say why, and the decision goes through application_transition.
@@ -43,6 +43,7 @@ from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.services import ApplicationError
 from tidu.applications.workflow import TRANSITIONS_BY_ACTION, State, state_label
 from tidu.core import clock
+from tidu.core.operations import AuditRecord, write_audit
 from tidu.eligibility.findings import Result
 from tidu.eligibility.interchange import InterchangeError
 from tidu.notifications.services import notify
@@ -54,7 +55,6 @@ from tidu.review.models import (
     Invitation,
     RecommendationEntry,
     RecommendationList,
-    RecommendationListEvent,
 )
 
 logger = logging.getLogger(__name__)
@@ -219,10 +219,10 @@ def _require_change(rlist: RecommendationList, now: dt.datetime, *, editing: boo
 
 
 def _event(rlist: RecommendationList, action: str, user, *, from_status: str = "", reason: str = "",
-           detail: dict | None = None) -> RecommendationListEvent:
-    return RecommendationListEvent.objects.create(
-        recommendation_list=rlist, action=action, from_status=from_status or rlist.status, to_status=rlist.status,
-        actor=user, actor_role=role_of(user) or "", reason=reason, detail=detail or {})
+           detail: dict | None = None):
+    return write_audit(user, AuditRecord(
+        object_type="recommendation_list", object_id=rlist.pk, action=action,
+        from_status=from_status or rlist.status, to_status=rlist.status, reason=reason, detail=detail or {}))
 
 
 def list_url(rlist: RecommendationList) -> str:
@@ -676,7 +676,7 @@ def formal_review_decide(*, application: Application, user, decision: str, check
             application=application, action=decision, user=user, reason=reason, section_reasons=section_reasons)
         return FormalReview.objects.create(
             application=application, items=items, reviewer=user, decided_at=_now(now), decision=decision,
-            reason=event.reason, section_reasons=event.section_reasons, batch=batch, event=event)
+            reason=event.reason, section_reasons=event.section_reasons, batch=batch, audit_entry=event)
 
 
 # --- batch actions ------------------------------------------------------------------------------------

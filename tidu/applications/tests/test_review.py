@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tidu.applications.models import ApplicationEvent, Submission
+from tidu.applications.models import Submission
 from tidu.applications.tests.conftest import login, submit_now
 from tidu.notifications.models import Notification
 
@@ -137,7 +137,7 @@ def test_return_for_revision_round_trip(frozen_now, client, users, app_a, django
     app_a.refresh_from_db()
     assert app_a.status == "submitted" and app_a.returned_sections == {}
     assert Submission.objects.filter(application=app_a).count() == 2
-    events = list(ApplicationEvent.objects.filter(application=app_a).order_by("created_at", "id"))
+    events = list(app_a.events.all().order_by("created_at", "id"))
     assert [e.action for e in events] == ["create", "submit", "township_return", "resubmit"]
     assert events[2].section_reasons == reasons
     assert events[2].actor == users["x"]

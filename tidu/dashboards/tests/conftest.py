@@ -26,8 +26,9 @@ import pytest
 from django.core.management import call_command
 
 from tidu.accounts.models import Organisation, User
-from tidu.applications.models import Application, ApplicationEvent, ApplicationSection
+from tidu.applications.models import Application, ApplicationSection
 from tidu.applications.workflow import State
+from tidu.core.operations import AuditRecord, write_audit
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
@@ -78,8 +79,9 @@ def make_application(call, unit, industry, status, *, path=(), maturity=None, sc
                                            for key, data in sections.items())
     previous = S.DRAFT
     for target in path:
-        ApplicationEvent.objects.create(application=application, action="x", from_status=previous,
-                                        to_status=target, actor=actor, actor_role=actor.role)
+        write_audit(actor, AuditRecord(object_type="application", object_id=application.pk,
+                                       application_id=application.pk, action="x", from_status=previous,
+                                       to_status=target))
         previous = target
     return application
 

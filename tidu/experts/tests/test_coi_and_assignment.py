@@ -4,7 +4,6 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tidu.applications.models import ApplicationEvent
 from tidu.applications.workflow import State
 from tidu.experts import services, testing
 from tidu.experts.models import Assignment, ExpertRelation, Rubric
@@ -106,7 +105,7 @@ def test_manual_assignment_starts_review_through_the_workflow_and_notifies(passe
         created = services.assign_experts(application=passed, user=city, experts=[experts["e1"], experts["e3"]])
     passed.refresh_from_db()
     assert passed.status == State.EXPERT_REVIEW
-    event = ApplicationEvent.objects.filter(application=passed).last()
+    event = passed.events.all().last()
     assert (event.action, event.from_status, event.to_status, event.actor) == (
         "expert_start", State.FORMAL_PASSED, State.EXPERT_REVIEW, city)
     assert {a.expert.username for a in created} == {"e1", "e3"}
@@ -150,7 +149,7 @@ def test_assignment_only_from_formal_passed(w, city, experts, stage):
 def test_more_experts_can_be_added_during_review_without_a_second_start(passed, experts, city):
     services.assign_experts(application=passed, user=city, experts=[experts["e1"]])
     services.assign_experts(application=passed, user=city, experts=[experts["e2"]])
-    assert ApplicationEvent.objects.filter(application=passed, action="expert_start").count() == 1
+    assert passed.events.filter(action="expert_start").count() == 1
     with pytest.raises(services.ExpertsError) as refused:
         services.assign_experts(application=passed, user=city, experts=[experts["e1"]])
     assert refused.value.details == ["张专家：不在可选派的专家中（未入库、已停用或已选派）"]

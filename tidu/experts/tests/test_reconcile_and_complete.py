@@ -3,10 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tidu.applications.models import ApplicationEvent
 from tidu.applications.workflow import State
 from tidu.experts import services, testing
-from tidu.experts.models import Assignment, AssignmentEvent, ExpertRelation, ExpertReviewResult
+from tidu.experts.models import Assignment, ExpertRelation, ExpertReviewResult
 from tidu.notifications.models import Notification
 from tidu.onsite.models import OnsiteCheck
 
@@ -42,7 +41,7 @@ def test_reopen_one_score_with_a_reason(client, assigned, city, experts, django_
         assert client.post(url, {"reason": "请核对信息基础建设得分"}).status_code == 302
     assignment = Assignment.objects.get(pk=assigned["e3"].pk)
     assert assignment.status == Assignment.Status.REOPENED and assignment.submitted_at is None
-    assert AssignmentEvent.objects.filter(assignment=assignment, action="reopened",
+    assert assignment.events.filter(action="reopened",
                                           reason="请核对信息基础建设得分").exists()
     notice = Notification.objects.get(kind="experts.reopened")
     assert notice.recipient == experts["e3"] and "请核对信息基础建设得分" in notice.body
@@ -92,7 +91,7 @@ def test_complete_records_the_result_transitions_and_opens_the_onsite_check(clie
     assert client.post(reverse("experts:complete", args=[application.pk]), {"note": ""}).status_code == 302
     application.refresh_from_db()
     assert application.status == State.EXPERT_REVIEWED
-    event = ApplicationEvent.objects.filter(application=application).last()
+    event = application.events.all().last()
     assert (event.action, event.from_status, event.to_status) == ("expert_complete", State.EXPERT_REVIEW,
                                                                   State.EXPERT_REVIEWED)
     assert event.reason == ""  # the scores are not sent to the enterprise

@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from tidu.applications.models import ApplicationEvent
 from tidu.applications.workflow import State
 from tidu.experts import testing
 from tidu.experts.models import Assignment
@@ -71,7 +70,7 @@ def test_completion_transitions_with_the_discrepancy_summary(client, w, check, d
     application = check.application
     application.refresh_from_db()
     assert check.status == OnsiteCheck.Status.COMPLETED and application.status == State.ONSITE_VERIFIED
-    event = ApplicationEvent.objects.filter(application=application).last()
+    event = application.events.all().last()
     assert (event.action, event.from_status, event.to_status) == ("onsite_complete", State.EXPERT_REVIEWED,
                                                                   State.ONSITE_VERIFIED)
     assert "属实 11 项，不符 1 项，未核查 0 项" in event.reason
@@ -103,7 +102,7 @@ def test_city_may_return_for_revision_instead(client, w, check):
     assert check.status == OnsiteCheck.Status.RETURNED
     assert check.application.status == State.RETURNED
     assert check.application.returned_sections == {"scenarios": "SC24 与现场不符，请据实修改"}
-    event = ApplicationEvent.objects.filter(application=check.application).last()
+    event = check.application.events.all().last()
     assert (event.action, event.from_status) == ("city_return", State.EXPERT_REVIEWED)
 
 

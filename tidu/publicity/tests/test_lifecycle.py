@@ -12,7 +12,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tidu.applications import services as application_services
-from tidu.applications.models import ApplicationEvent
 from tidu.applications.workflow import State
 from tidu.publicity import exports, services
 from tidu.publicity.models import Objection, Publicity, PublicityEntry
@@ -40,7 +39,7 @@ def test_publishing_proposes_every_entry_and_freezes_what_the_public_sees(publis
     assert (entry.enterprise_name, entry.credit_code, entry.unit_name, entry.tier_label, entry.project_name) == (
         "天门市华楚精密机械有限公司", "91429006MA49ABCD1X", "竟陵街道办事处", "基础级", "机加车间智能化改造项目")
     assert entry.outcome == PublicityEntry.Outcome.PROPOSED
-    event = ApplicationEvent.objects.filter(application=verified["a"]).last()
+    event = verified["a"].events.all().last()
     assert (event.action, event.from_status, event.to_status) == ("propose", State.ONSITE_VERIFIED, State.PROPOSED)
 
 
@@ -130,7 +129,7 @@ def test_an_upheld_objection_lets_the_city_reject_the_entry(published, verified,
     entry.refresh_from_db()
     assert entry.outcome == PublicityEntry.Outcome.REJECTED and entry.decided_by == city
     assert statuses(verified)["b"] == State.NOT_RECOGNISED
-    event = ApplicationEvent.objects.filter(application=verified["b"]).last()
+    event = verified["b"].events.all().last()
     assert event.action == "reject" and objection.number in event.reason and "视觉检测场景未投入使用" in event.reason
     with pytest.raises(services.PublicityError, match="不能再作不予认定"):
         services.entry_reject(objection=objection, user=city, reason="again")

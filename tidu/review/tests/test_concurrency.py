@@ -13,10 +13,8 @@ from django.db import connection
 from django.urls import reverse
 
 from tidu.applications import services
-from tidu.applications.models import ApplicationEvent
 from tidu.applications.workflow import State
 from tidu.review import services as review_services
-from tidu.review.models import RecommendationListEvent
 from tidu.review.tests.conftest import IN_WINDOW, login
 from tidu.review.tests.lifecycle import drive_to
 
@@ -60,7 +58,7 @@ def test_the_same_transition_twice_at_once_succeeds_once(app_a, users):
     assert isinstance(loser, services.ApplicationError) and "不能“同意推荐”" in loser.message
     app_a.refresh_from_db()
     assert app_a.status == State.TOWNSHIP_RECOMMENDED
-    assert ApplicationEvent.objects.filter(application=app_a, action="township_recommend").count() == 1
+    assert app_a.events.filter(action="township_recommend").count() == 1
 
 
 @needs_postgres
@@ -76,7 +74,7 @@ def test_a_list_is_sent_once_when_two_officers_send_it_at_once(app_a, users, org
     assert sorted(ok for ok, _ in results) == [False, True]
     loser = next(error for ok, error in results if not ok)
     assert isinstance(loser, review_services.ReviewError) and "不能重复报送" in loser.message
-    assert RecommendationListEvent.objects.filter(recommendation_list=rlist, action="send").count() == 1
+    assert rlist.events.filter(action="send").count() == 1
 
 
 @needs_postgres

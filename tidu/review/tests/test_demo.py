@@ -7,12 +7,13 @@ from django.core.management import call_command
 
 from tidu.accounts import demo as accounts_demo
 from tidu.applications import demo as applications_demo
-from tidu.applications.models import Application, ApplicationEvent
+from tidu.applications.models import Application
 from tidu.applications.workflow import State
 from tidu.core import demo as core_demo
+from tidu.core.models import AuditEntry
 from tidu.enterprises import demo as enterprises_demo
 from tidu.review import demo
-from tidu.review.models import FormalReview, RecommendationList, RecommendationListEvent
+from tidu.review.models import FormalReview, RecommendationList
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_demo_stages_and_idempotence():
     for module in (core_demo, accounts_demo, enterprises_demo, applications_demo):
         module.load(out)
     assert demo.load(out) == []
-    counts = (Application.objects.count(), ApplicationEvent.objects.count(), RecommendationListEvent.objects.count(),
+    counts = (Application.objects.count(), AuditEntry.objects.filter(object_type="application").count(), AuditEntry.objects.filter(object_type="recommendation_list").count(),
               FormalReview.objects.count())
     yuekou = RecommendationList.objects.get(unit__name="岳口镇")
     assert yuekou.status == RecommendationList.Status.SENT and yuekou.signed_by.username == "yuekou"
@@ -47,8 +48,8 @@ def test_demo_stages_and_idempotence():
     assert returned.status == State.RETURNED and set(returned.returned_sections) == {"scenarios", "kpis"}
     # a second run changes nothing
     assert demo.load(out) == []
-    assert counts == (Application.objects.count(), ApplicationEvent.objects.count(),
-                      RecommendationListEvent.objects.count(), FormalReview.objects.count())
+    assert counts == (Application.objects.count(), AuditEntry.objects.filter(object_type="application").count(),
+                      AuditEntry.objects.filter(object_type="recommendation_list").count(), FormalReview.objects.count())
     assert "岳口镇推荐名单 已报送市经信局（2 家）" in out.getvalue()
 
 

@@ -112,7 +112,7 @@ def test_overriding_the_engine_needs_a_reason(client, django_capture_on_commit_c
     assert app_a.status == State.FORMAL_PASSED
     review = FormalReview.objects.get()
     assert review.decision == "formal_pass" and review.reviewer == users["city"] and not review.batch
-    assert review.event.action == "formal_pass" and review.event.to_status == State.FORMAL_PASSED
+    assert review.audit_entry.action == "formal_pass" and review.audit_entry.to_status == State.FORMAL_PASSED
     assert {item["key"] for item in review.overrides} == set(evidence_keys)
     assert all(item["override_reason"] == "纸质申报材料中已附佐证" for item in review.overrides)
     assert Notification.objects.filter(recipient=users["a"], kind="application.formal_pass").exists()

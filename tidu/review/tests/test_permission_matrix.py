@@ -14,7 +14,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from tidu.applications import services
-from tidu.applications.models import ApplicationEvent
 from tidu.applications.workflow import ENTERPRISE_ACTIONS, TRANSITIONS, State
 from tidu.review.tests.lifecycle import drive_to, submit
 
@@ -54,22 +53,22 @@ def test_transition_permissions(transition, source, app_a, users):
     for name, key, _ in ROLES:
         if (name, key) in allowed:
             continue
-        before = ApplicationEvent.objects.filter(application=application).count()
+        before = application.events.all().count()
         with pytest.raises((PermissionDenied, services.ApplicationError)):
             services.application_transition(application=application, action=transition.action, user=users[key],
                                             **_kwargs(transition))
         application.refresh_from_db()
         assert application.status == source, f"{name} changed the state with {transition.action}"
-        assert ApplicationEvent.objects.filter(application=application).count() == before, name
+        assert application.events.all().count() == before, name
     name, key = allowed[0]
-    before = ApplicationEvent.objects.filter(application=application).count()
+    before = application.events.all().count()
     event = services.application_transition(application=application, action=transition.action, user=users[key],
                                             **_kwargs(transition))
     application.refresh_from_db()
     expected = transition.target
     assert application.status == expected == event.to_status
     assert event.from_status == source and event.actor == users[key] and event.action == transition.action
-    assert ApplicationEvent.objects.filter(application=application).count() == before + 1
+    assert application.events.all().count() == before + 1
     # and it cannot be done twice
     with pytest.raises(services.ApplicationError):
         services.application_transition(application=application, action=transition.action, user=users[key],
@@ -86,13 +85,13 @@ def test_enterprise_actions_are_not_reviewer_transitions(action, app_a, users):
 
 def _refused_submit(application, users, state):
     for key in ("a2", "x", "y", "city", "expert", "admin"):
-        before = ApplicationEvent.objects.filter(application=application).count()
+        before = application.events.all().count()
         with pytest.raises(PermissionDenied):
             services.application_submit(application=application, user=users[key],
                                         idempotency_key=uuid.uuid4().hex)
         application.refresh_from_db()
         assert application.status == state
-        assert ApplicationEvent.objects.filter(application=application).count() == before
+        assert application.events.all().count() == before
 
 
 def test_submit_only_by_the_enterprise_itself(app_a, users):
