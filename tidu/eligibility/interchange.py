@@ -41,22 +41,79 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+# Bounds on what a document may contain before it is even parsed: no real application nests deeper than a
+# few levels or carries a figure of more than 15 digits (万元 amounts included). Beyond them the standard
+# parser either overflows the stack (RecursionError) or refuses the number with an English ValueError.
+MAX_NESTING = 32
+MAX_INTEGER_DIGITS = 15
+
+
 def read_document(path: Path | str) -> Any:
-    """Read a JSON file; unreadable or malformed files raise InterchangeError."""
+    """Read a JSON file; unreadable, malformed or out-of-bounds files raise InterchangeError."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InterchangeError([("（文件）", f"找不到文件 {path}")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InterchangeError([("（文件）", f"无法读取文件 {path}：{exc}")]) from exc
+    return parse_document(text)
+
+
+def parse_document(text: str) -> Any:
+    """Parse JSON text received from outside (file, API, import) within the bounds above."""
+    depth = _max_nesting(text)
+    if depth > MAX_NESTING:
+        raise InterchangeError([("（文件）", f"JSON 嵌套层数过多（{depth} 层，最多 {MAX_NESTING} 层），不是申报数据")])
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise InterchangeError([("（文件）", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")]) from exc
+    except _NumberOutOfBounds as exc:
+        raise InterchangeError([("（文件）", str(exc))]) from None
+
+
+class _NumberOutOfBounds(ValueError):
+    pass
 
 
 def _refuse_constant(name: str):
     raise json.JSONDecodeError(f"不接受 {name}（不是有效数字）", name, 0)
+
+
+def _bounded_int(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise _NumberOutOfBounds(f"数字 {literal[:20]}… 有 {digits} 位，超过 {MAX_INTEGER_DIGITS} 位，不是有效的申报数据")
+    return int(literal)
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _NumberOutOfBounds(f"数字 {literal[:20]} 超出范围，不是有效的申报数据")
+    return value
+
+
+def _max_nesting(text: str) -> int:
+    """The deepest nesting of arrays/objects in JSON text (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 # Submission times outside these years are typing mistakes; they also keep timezone arithmetic in range.

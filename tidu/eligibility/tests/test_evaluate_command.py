@@ -45,7 +45,13 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
         "invalid": directory / "invalid.json",
         "draft": directory / "draft.json",
         "year1": directory / "year1.json",
+        "deep": directory / "deep.json",
+        "huge": directory / "huge.json",
     }
+    files["deep"].write_text('{"format": "tidu.application/1", "kpis": ' + "[" * 1200 + "]" * 1200 + "}",
+                             encoding="utf-8")
+    files["huge"].write_text(json.dumps(document, ensure_ascii=False).replace(
+        '"format"', '"main_business_revenue_10k_yuan": ' + "9" * 5000 + ', "format"', 1), encoding="utf-8")
     files["malformed"].write_text('{\n  "format": "tidu.application/1",\n  "scope": "车间级",\n}\n', encoding="utf-8")
     files["invalid"].write_text(json.dumps({**document, "submitted_at": "2026-03-10T10:00:00"}, ensure_ascii=False),
                                 encoding="utf-8")
@@ -210,3 +216,13 @@ def test_extreme_submission_year_is_refused_with_exit_2(inputs):
     done = run(inputs["year1"])
     assert "Traceback" not in done.stderr
     assert done.returncode in (1, 2)
+
+
+@pytest.mark.parametrize(("name", "message"), [("deep", "嵌套层数过多"), ("huge", "超过 15 位")])
+def test_deep_nesting_and_huge_integers_exit_2_with_a_message(inputs, name, message):
+    """They used to crash with a traceback (RecursionError, ValueError) and exit 1."""
+    done = run(inputs[name])
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and message in done.stderr
+    code, payload = run_json(inputs[name])
+    assert code == 2 and payload["error"] == "invalid_input" and message in payload["problems"][0]["message"]

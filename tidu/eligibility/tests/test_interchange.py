@@ -219,3 +219,43 @@ def test_read_good_file(tmp_path):
     path = tmp_path / "ok.json"
     path.write_text('{"format": "tidu.application/1"}', encoding="utf-8")
     assert read_document(path) == {"format": "tidu.application/1"}
+
+
+# --- bounds on documents from outside -------------------------------------------------------------------
+
+def test_deeply_nested_json_is_refused_with_a_chinese_message(tmp_path):
+    from tidu.eligibility.interchange import InterchangeError, read_document
+
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "tidu.application/1", "x": ' + "[" * 1200 + "]" * 1200 + "}", encoding="utf-8")
+    with pytest.raises(InterchangeError) as caught:
+        read_document(path)
+    assert "嵌套层数过多（1201 层，最多 32 层）" in str(caught.value)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    from tidu.eligibility.interchange import parse_document
+
+    text = '{"description": "' + "[[[{{{" * 100 + '\\"]]]"}'
+    assert parse_document(text)["description"].startswith("[[[{{{")
+
+
+@pytest.mark.parametrize("literal", ["1" * 5000, "-" + "9" * 16, "1" * 16])
+def test_huge_integers_are_refused_with_a_chinese_message(literal):
+    from tidu.eligibility.interchange import InterchangeError, parse_document
+
+    with pytest.raises(InterchangeError, match="超过 15 位"):
+        parse_document('{"kpis": {"K01": {"output": ' + literal + "}}}")
+
+
+def test_ordinary_figures_still_parse():
+    from tidu.eligibility.interchange import parse_document
+
+    assert parse_document('{"a": 123456789012345, "b": -2.5e3}') == {"a": 123456789012345, "b": -2500.0}
+
+
+def test_non_finite_floats_are_refused():
+    from tidu.eligibility.interchange import InterchangeError, parse_document
+
+    with pytest.raises(InterchangeError, match="超出范围"):
+        parse_document('{"a": 1e999}')
