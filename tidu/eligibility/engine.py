@@ -69,6 +69,7 @@ class _Judgement:
         requirement_findings = [self._finding(clause, checks, "tiers") for clause, checks in requirements.items()]
         coverage_finding = Finding.from_checks(coverage_clause, self.tier["coverage_text"],
                                                self.policy.tiers.ref, coverage_checks)
+        tier_findings = [coverage_finding, *self.outcome_findings()]
 
         conditions = {
             "申报条件1": self.region_and_legal_status() + self._summarise(requirement_findings, "《要素条件》基础要求"),
@@ -85,9 +86,11 @@ class _Judgement:
         timing = Finding.from_checks("申报时间", self.policy.call.content["window"]["text"], self.policy.call.ref,
                                      self.timing_checks())
 
-        findings = (*condition_findings, timing, *requirement_findings, coverage_finding)
+        findings = (*condition_findings, timing, *requirement_findings, *tier_findings)
         eligible = all(f.result == PASS for f in (*condition_findings, timing))
-        tier_met = all(f.result == PASS for f in (*requirement_findings, coverage_finding))
+        # A tier is met only when every element condition is: 建设成效 included, which only reviewers can
+        # judge, so a tier with judged outcomes is never met by the engine alone.
+        tier_met = all(f.result == PASS for f in (*requirement_findings, *tier_findings))
         overall = worst(f.result for f in findings)
         outcome = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE,
                    REVIEW: Outcome.NEEDS_REVIEW}[overall]
@@ -374,6 +377,26 @@ class _Judgement:
             "ai_scenario_count": ai,
             "ai_scenario_ratio": round(ai / len(scenarios) * 100, 2) if scenarios else None,
         }
+
+    # --- 建设成效 (outcomes) of a tier ------------------------------------------------------------
+    # Outcomes stated by official sources (grade A or B in the tier pack) are conditions of the tier; a
+    # third-party transcription (C) or the project's own inference (D) is shown in the pack, never imposed.
+    JUDGED_OUTCOME_GRADES = ("A", "B")
+
+    def outcome_findings(self) -> list[Finding]:
+        outcomes = [o for o in self.tier.get("outcomes", []) if o.get("grade") in self.JUDGED_OUTCOME_GRADES]
+        if not outcomes:
+            return []
+        reported = [(kpi_id, r) for kpi_id, r in compute_all(self.policy.kpi_map, self.app.get("kpis")).items()
+                    if r.value is not None]
+        if not reported:
+            checks = [Check(MISSING, f"尚未填报关键绩效指标，无法评估建设成效：{o['text']}") for o in outcomes]
+        else:
+            figures = "、".join(f"{kpi_id} {r.name} {r.value:g}{r.unit or ''}" for kpi_id, r in reported)
+            checks = [Check(REVIEW, f"建设成效须由评审专家判断：{o['text']}（已填报指标：{figures}）")
+                      for o in outcomes]
+        return [Finding.from_checks(f"建设成效-{self.tier['name']}", "".join(o["text"] for o in outcomes),
+                                    self.policy.tiers.ref, checks)]
 
     def coverage_checks(self) -> list[Check]:
         scenarios = self.app.get("scenarios")

@@ -21,7 +21,7 @@ PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MI
 CONDITIONS = tuple(f"申报条件{n}" for n in range(1, 10))
 REQUIREMENTS = tuple(f"基础要求{n}" for n in range(1, 6))
 BASIC_CLAUSES = (*CONDITIONS, "申报时间", *REQUIREMENTS, "建设内容-基础级")
-ADVANCED_CLAUSES = (*CONDITIONS, "申报时间", *REQUIREMENTS, "建设内容-先进级")
+ADVANCED_CLAUSES = (*CONDITIONS, "申报时间", *REQUIREMENTS, "建设内容-先进级", "建设成效-先进级")
 
 # The clause texts, copied verbatim from the seed notice (shared/seed/notice-2026-basic-smart-factory.txt)
 # without their leading numbers; the verdict must quote exactly these.
@@ -47,6 +47,9 @@ SEED_TEXT = {
                   "运营管理等开展智能工厂建设,且至少覆盖生产作业环节。",
     "建设内容-先进级": "鼓励企业参考《智能制造典型场景参考指引(2025年版)》,围绕工厂建设、研发设计、生产作业、生产管理、"
                   "运营管理等开展智能工厂建设,且至少覆盖生产作业、生产管理、运营管理三个环节。",
+    # The seed's (二)建设成效 of 先进级, items 1 and 2 joined (the seed breaks item 1 after “(附1)、”).
+    "建设成效-先进级": "参考《智能工厂建设关键绩效指标参考》(附1)、T/CAMS182-2025《智能制造效能通用评测方法》,评估智能工厂"
+                  "建设成效,主要技术经济指标应处于省(区、市)同行业领先水平。在省(区、市)同行业起到引领带动作用。",
 }
 SEED_NOTICE = Path(__file__).resolve().parents[2] / "policy" / "sources" / "notice-2026-basic-smart-factory.txt"
 
@@ -100,9 +103,10 @@ def test_findings_cite_their_source_pack(policy, passing_application):
 
 
 def test_clause_texts_are_verbatim_from_the_seed_notice():
-    seed = SEED_NOTICE.read_text(encoding="utf-8")
+    # Line breaks in the seed fall inside some sentences; a clause made of numbered items is checked item by item.
+    seed = SEED_NOTICE.read_text(encoding="utf-8").replace("\n", "")
     for clause, text in SEED_TEXT.items():
-        assert text in seed, clause
+        assert text in seed or all(part + "。" in seed for part in text.split("。") if part), clause
 
 
 # --- 申报条件1: region, legal person, branch industries ----------------------------------------------
@@ -551,16 +555,16 @@ def test_no_scenarios_is_missing(policy, passing_application, value):
 def test_advanced_tier_covered_by_operation_management_and_operations(policy, passing_application):
     passing_application["scenarios"] = scenarios("SC24", "SC09", "SC37")
     verdict = judge(policy, passing_application, tier="先进级")
-    assert_only(verdict, {})
+    assert_only(verdict, {"建设成效-先进级": REVIEW})  # 建设成效 is for the experts
     text = message(verdict, "建设内容-先进级")
     assert "覆盖生产作业：SC24" in text and "覆盖生产管理：SC09" in text and "覆盖运营管理：SC37" in text
-    assert verdict.eligible and verdict.tier_met
+    assert verdict.eligible and not verdict.tier_met  # every element condition but 建设成效, which experts judge
 
 
 def test_advanced_tier_without_operations_management_fails_naming_it(policy, passing_application):
     passing_application["scenarios"] = scenarios("SC24", "SC09")
     verdict = judge(policy, passing_application, tier="先进级")
-    assert_only(verdict, {"申报条件2": FAIL, "建设内容-先进级": FAIL})
+    assert_only(verdict, {"申报条件2": FAIL, "建设内容-先进级": FAIL, "建设成效-先进级": REVIEW})
     text = message(verdict, "建设内容-先进级")
     assert "未覆盖运营管理环节（运营管理涵盖营销与售后、供应链管理）" in text
     assert "先进级要求至少覆盖该环节" in text
@@ -570,7 +574,7 @@ def test_advanced_tier_without_operations_management_fails_naming_it(policy, pas
 def test_operations_other_bucket_counts_for_operations_management(policy, passing_application):
     passing_application["scenarios"] = scenarios("SC24", "SC09", "SC30")
     verdict = judge(policy, passing_application, tier="先进级")
-    assert_only(verdict, {})
+    assert_only(verdict, {"建设成效-先进级": REVIEW})  # 建设成效 is for the experts
     assert "覆盖运营管理：SC30 智能经营决策（运营管理-其他" in message(verdict, "建设内容-先进级")
 
 
@@ -640,7 +644,7 @@ def test_failed_requirement_means_tier_not_met(policy, passing_application):
 def test_tier_override(policy, passing_application, tier):
     verdict = judge(policy, passing_application, tier=tier)
     assert (verdict.tier, verdict.tier_name) == ("advanced", "先进级")
-    assert verdict.findings[-1].clause == "建设内容-先进级"
+    assert [f.clause for f in verdict.findings[-2:]] == ["建设内容-先进级", "建设成效-先进级"]
     assert not verdict.tier_met  # the passing example lacks 运营管理
 
 
@@ -742,3 +746,32 @@ def test_verdict_is_json_serialisable(policy, passing_application):
     assert data["outcome"] == "eligible" and data["outcome_label"] == "符合申报条件"
     assert [f["clause"] for f in data["findings"]] == list(BASIC_CLAUSES)
     assert all(f["result"] == "pass" for f in data["findings"])
+
+
+# --- 建设成效 of 先进级 ------------------------------------------------------------------------------
+
+def test_advanced_without_any_kpi_is_not_met_and_lists_outcomes_as_missing(policy, passing_application):
+    """It used to be declared met: no code read the tier's 建设成效."""
+    passing_application["scenarios"].append({"id": "SC30", "description": "智能经营决策", "uses_ai": False})
+    passing_application["kpis"] = {}
+    verdict = judge(policy, passing_application, tier="先进级")
+    assert results(verdict)["建设内容-先进级"] == PASS
+    assert results(verdict)["建设成效-先进级"] == MISSING
+    assert "尚未填报关键绩效指标，无法评估建设成效" in message(verdict, "建设成效-先进级")
+    assert not verdict.tier_met
+
+
+def test_advanced_with_kpis_leaves_outcomes_to_reviewers_citing_the_figures(policy, passing_application):
+    passing_application["scenarios"].append({"id": "SC30", "description": "智能经营决策", "uses_ai": False})
+    verdict = judge(policy, passing_application, tier="先进级")
+    finding = verdict.finding("建设成效-先进级")
+    assert finding.result == REVIEW and len(finding.checks) == 2
+    assert "建设成效须由评审专家判断" in finding.message and "已填报指标：" in finding.message
+    assert not verdict.tier_met
+
+
+def test_basic_tier_has_no_judged_outcomes(policy, passing_application):
+    """基础级's 建设成效 in the tier pack is a third-party transcription (grade C): shown, never imposed."""
+    verdict = judge(policy, passing_application)
+    assert not any(f.clause.startswith("建设成效") for f in verdict.findings)
+    assert verdict.tier_met

@@ -51,12 +51,19 @@ def expected_tier(document, tier):
     return POLICY.call_tier if name is None else POLICY.find_tier(name)
 
 
+def judged_outcomes(tier_def) -> list[dict]:
+    """Outcomes (建设成效) from official sources are conditions of the tier; the engine leaves them to reviewers."""
+    return [o for o in tier_def.get("outcomes", []) if o["grade"] in ("A", "B")]
+
+
 def assert_complete_and_consistent(verdict, tier_def) -> None:
-    clauses = (*CONDITIONS, "申报时间", *REQUIREMENTS, tier_def["coverage_clause"])
+    outcome_clauses = (f"建设成效-{tier_def['name']}",) if judged_outcomes(tier_def) else ()
+    clauses = (*CONDITIONS, "申报时间", *REQUIREMENTS, tier_def["coverage_clause"], *outcome_clauses)
     assert tuple(f.clause for f in verdict.findings) == clauses
     assert verdict.tier == tier_def["id"]
     texts = {**POLICY.conditions, **POLICY.basic_requirements, "申报时间": POLICY.call.content["window"]["text"],
-             tier_def["coverage_clause"]: tier_def["coverage_text"]}
+             tier_def["coverage_clause"]: tier_def["coverage_text"],
+             **{clause: "".join(o["text"] for o in judged_outcomes(tier_def)) for clause in outcome_clauses}}
     for finding in verdict.findings:
         assert finding.result in set(Result)
         assert finding.clause_text == texts[finding.clause]
@@ -66,7 +73,10 @@ def assert_complete_and_consistent(verdict, tier_def) -> None:
 
     results = {f.clause: f.result for f in verdict.findings}
     conditions_pass = all(results[c] == Result.PASS for c in (*CONDITIONS, "申报时间"))
-    requirements_pass = all(results[c] == Result.PASS for c in (*REQUIREMENTS, tier_def["coverage_clause"]))
+    requirements_pass = all(results[c] == Result.PASS
+                            for c in (*REQUIREMENTS, tier_def["coverage_clause"], *outcome_clauses))
+    if outcome_clauses:  # 建设成效 is for reviewers: the engine alone never declares such a tier met
+        assert not verdict.tier_met and results[outcome_clauses[0]] in (Result.REVIEW, Result.MISSING)
     assert verdict.eligible == conditions_pass
     assert verdict.tier_met == requirements_pass
     overall = worst(results.values())
@@ -337,6 +347,7 @@ ANSWERED_BY = {
     "申报条件9": ("scope",),
     "申报时间": ("submitted_at",),
     "建设内容": ("scenarios",),
+    "建设成效": ("kpis",),
 }
 
 
