@@ -141,13 +141,19 @@ class _Judgement:
         code = self.enterprise.get("industry_code")
         if not code:
             return Check(MISSING, "申报主体为法人的分支机构，尚未填写所属行业代码，无法判断是否属于允许分支机构申报的行业")
-        for industry in self.policy.branch_industries:
-            if code.startswith(industry["code"]):
-                return Check(PASS, f"申报主体为法人的分支机构，所属行业 {code} 属于{industry['group']}"
-                                   f"（{industry['code']} {industry['name']}），允许分支机构申报")
         groups = "、".join(dict.fromkeys(i["group"] for i in self.policy.branch_industries))
-        return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 不在允许分支机构申报的行业（{groups}）之列，"
-                             "是否属于“有行业特殊情况”需人工复核")
+        matches = [i for i in self.policy.branch_industries if code.startswith(i["code"])]
+        if not matches:
+            return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 不在允许分支机构申报的行业（{groups}）之列，"
+                                 "是否属于“有行业特殊情况”需人工复核")
+        # The most specific entry decides: a named sub-class passes inside a class that is only broadly related.
+        industry = max(matches, key=lambda i: len(i["code"]))
+        if industry.get("match", "named") == "named":
+            return Check(PASS, f"申报主体为法人的分支机构，所属行业 {code} 属于{industry['group']}"
+                               f"（{industry['code']} {industry['name']}），允许分支机构申报")
+        return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 属于 {industry['code']} {industry['name']}，"
+                             f"该类中只有部分行业属于{industry['group']}，是否属于允许分支机构申报的"
+                             f"“有行业特殊情况”的行业需人工复核")
 
     # --- 申报条件2 -------------------------------------------------------------------------------
     def construction_completed(self) -> list[Check]:

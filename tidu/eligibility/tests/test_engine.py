@@ -134,7 +134,7 @@ def test_missing_region_is_missing_not_fail(policy, passing_application):
 
 
 @pytest.mark.parametrize("code, group, prefix", [
-    ("C2511", "石油石化", "C25"),
+    ("C2511", "石油石化", "C251"),
     ("B0911", "有色金属", "B09"),
     ("C32", "有色金属", "C32"),
     ("B07", "石油石化", "B07"),
@@ -155,6 +155,25 @@ def test_branch_in_another_industry_needs_review_not_fail(policy, passing_applic
     assert "C3484" in text and "石油石化、有色金属" in text and "人工复核" in text
     assert verdict.outcome == Outcome.NEEDS_REVIEW
     assert not verdict.eligible and verdict.tier_met
+
+
+@pytest.mark.parametrize("code, broad", [("C2681", "C26"), ("C2614", "C26"), ("C2520", "C25")])
+def test_branch_in_a_broadly_related_class_needs_review(policy, passing_application, code, broad):
+    """A soap maker's branch (C2681) used to pass because the whole class C26 was mapped to 石油石化."""
+    passing_application["enterprise"].update(legal_status="branch", industry_code=code)
+    verdict = judge(policy, passing_application)
+    assert_only(verdict, {"申报条件1": REVIEW})
+    text = message(verdict, "申报条件1")
+    assert f"所属行业 {code} 属于 {broad}" in text and "只有部分行业属于石油石化" in text and "人工复核" in text
+
+
+def test_a_published_pack_version_keeps_judging_as_published(passing_application):
+    """2026.1 mapped all of C26 to 石油石化; an application pinned to it is still judged that way."""
+    from tidu.policy.call_policy import load_call_policy
+
+    old = load_call_policy("call-tianmen-2026-basic", "2026.1")
+    passing_application["enterprise"].update(legal_status="branch", industry_code="C2681")
+    assert evaluate(old, passing_application).finding("申报条件1").result == PASS
 
 
 def test_branch_without_industry_code_is_missing(policy, passing_application):

@@ -19,13 +19,15 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE = "tianmen-2026-basic"
 PINNED = {"taxonomy-2025@2025.1", "tiers-2025@2025.1", "kpis-2025@2025.1", "maturity-gbt39116@2020.1"}
-ALL_REFS = PINNED | {"call-tianmen-2026-basic@2026.1"}
+CURRENT_CALL = "call-tianmen-2026-basic@2026.2"
+# 2026.1 stays in the library: a published version is never removed (applications may be pinned to it).
+ALL_REFS = PINNED | {"call-tianmen-2026-basic@2026.1", CURRENT_CALL}
 PACK_FILES = {
     "taxonomy": "taxonomy-2025/2025.1.yaml",
     "tiers": "tiers-2025/2025.1.yaml",
     "kpis": "kpis-2025/2025.1.yaml",
     "maturity": "maturity-gbt39116/2020.1.yaml",
-    "call": "call-tianmen-2026-basic/2026.1.yaml",
+    "call": "call-tianmen-2026-basic/2026.2.yaml",
 }
 
 
@@ -84,7 +86,7 @@ def rename_sc24(name):
 
 def test_load_policy_stores_the_packs_and_the_call():
     out = load()
-    assert PolicyPack.objects.count() == 5
+    assert PolicyPack.objects.count() == len(ALL_REFS)
     assert {row.ref for row in PolicyPack.objects.all()} == ALL_REFS
     for ref in sorted(ALL_REFS):
         assert f"载入 {ref}" in out
@@ -103,7 +105,7 @@ def test_load_policy_stores_the_packs_and_the_call():
     assert call.opens_at == dt.datetime(2026, 1, 21, 16, 0, tzinfo=dt.UTC)
     assert call.closes_before == dt.datetime(2026, 3, 15, 16, 0, tzinfo=dt.UTC)
     assert call.township_deadline_before == dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.UTC)
-    assert call.call_pack.ref == "call-tianmen-2026-basic@2026.1"
+    assert call.call_pack.ref == CURRENT_CALL
     assert {p.ref for p in call.pinned_packs.all()} == PINNED
 
 
@@ -129,10 +131,10 @@ def test_loading_twice_is_idempotent():
     before = snapshot()
     call_id = Call.objects.get().pk
     out = load()
-    assert "未变化 5 个策略包" in out
+    assert f"未变化 {len(ALL_REFS)} 个策略包" in out
     assert "载入 " not in out
     assert f"申报批次 {CODE} 已就绪" in out
-    assert PolicyPack.objects.count() == 5
+    assert PolicyPack.objects.count() == len(ALL_REFS)
     assert Call.objects.count() == 1
     assert Call.objects.get().pk == call_id
     assert snapshot() == before
@@ -202,7 +204,7 @@ def test_call_policy_comes_from_the_database_snapshot(packs_dir):
     shutil.rmtree(packs_dir / "kpis-2025")
 
     policy = selectors.call_policy_for(call)
-    assert policy.versions == {"call": "call-tianmen-2026-basic@2026.1", "taxonomy": "taxonomy-2025@2025.1",
+    assert policy.versions == {"call": CURRENT_CALL, "taxonomy": "taxonomy-2025@2025.1",
                                "tiers": "tiers-2025@2025.1", "kpis": "kpis-2025@2025.1",
                                "maturity": "maturity-gbt39116@2020.1"}
     assert policy.scenario_map["SC24"]["name"] == "在线智能检测"
@@ -221,8 +223,8 @@ def test_new_pack_version_does_not_change_an_already_pinned_call(packs_dir):
     new_version(packs_dir, "taxonomy", "2025.2", rename_sc24("在线智能检验"))
     out = load(packs_dir)
     assert "载入 taxonomy-2025@2025.2" in out
-    assert "未变化 5 个策略包" in out
-    assert PolicyPack.objects.count() == 6
+    assert f"未变化 {len(ALL_REFS)} 个策略包" in out
+    assert PolicyPack.objects.count() == len(ALL_REFS) + 1
 
     call = Call.objects.get()
     assert {p.ref for p in call.pinned_packs.all()} == PINNED
@@ -240,18 +242,18 @@ def test_re_versioned_call_pack_moves_the_call_to_its_new_pins(packs_dir):
     def pin_new_taxonomy(document):
         document["content"]["packs"]["taxonomy"]["version"] = "2025.2"
 
-    new_version(packs_dir, "call", "2026.2", pin_new_taxonomy)
+    new_version(packs_dir, "call", "2026.3", pin_new_taxonomy)
     load(packs_dir)
 
     assert Call.objects.count() == 1
     call = Call.objects.get()
-    assert call.call_pack.ref == "call-tianmen-2026-basic@2026.2"
+    assert call.call_pack.ref == "call-tianmen-2026-basic@2026.3"
     assert "taxonomy-2025@2025.2" in {p.ref for p in call.pinned_packs.all()}
     assert "taxonomy-2025@2025.1" not in {p.ref for p in call.pinned_packs.all()}
     assert call.policy_sha256 != old_sha
     assert selectors.call_policy_for(call).scenario_map["SC24"]["name"] == "在线智能检验"
-    # The old call version is still stored, so verdicts given under it can be re-explained.
-    assert PolicyPack.objects.filter(pack_id="call-tianmen-2026-basic", version="2026.1").exists()
+    # The old call versions are still stored, so verdicts given under them can be re-explained.
+    assert PolicyPack.objects.filter(pack_id="call-tianmen-2026-basic", version="2026.2").exists()
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -316,7 +318,7 @@ def test_call_page_shows_scenarios_kpis_and_maturity(detail_html, policy):
 
 
 def test_call_page_shows_the_pinned_versions(detail_html):
-    for ref in ALL_REFS:
+    for ref in (PINNED | {CURRENT_CALL}):
         assert ref in detail_html
 
 
