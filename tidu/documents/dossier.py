@@ -18,9 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES, clean_section
-from tidu.documents.evidence_files import EvidenceInspection
+from tidu.applications.services import application_verdict, content_hash, section_raw
+from tidu.documents.evidence_files import EvidenceInspection, inspect_stored
+from tidu.documents.verification import issue_code
+from tidu.eligibility.findings import RESULT_LABELS, Result
 from tidu.eligibility.kpi import compute_kpi
+from tidu.enterprises import industries
 from tidu.policy.call_policy import CallPolicy
+from tidu.policy.selectors import call_policy_for
 
 # Bump when a renderer's output changes for the same dossier: it is part of every cache key.
 RENDERER_VERSION = "2026.1-r1"
@@ -530,8 +535,6 @@ def _conditions(policy: CallPolicy, clean: dict[str, dict[str, Any]], verdict: d
         if finding is None:
             result, label, message = "unknown", "无法判定", "系统未能对本条作出判定，请人工复核。"
         else:
-            from tidu.eligibility.findings import RESULT_LABELS, Result
-
             result = finding["result"]
             label = RESULT_LABELS.get(Result(result), result)
             message = finding["message"]
@@ -627,12 +630,6 @@ def recommendation_text(application) -> str:
 
 def build_dossier(application, policy: CallPolicy | None = None, *, inspect_files: bool = True) -> Dossier:
     """Read one application (and its latest submission, policy and evidence) and assemble its dossier."""
-    from tidu.applications.services import application_verdict, content_hash, section_raw
-    from tidu.documents.evidence_files import inspect_stored
-    from tidu.documents.verification import issue_code
-    from tidu.enterprises import industries
-    from tidu.policy.selectors import call_policy_for
-
     policy = policy or call_policy_for(application.call)
     raw = section_raw(application)
     current = content_hash(application)
