@@ -50,7 +50,6 @@ KNOWN_VIOLATIONS: set[str] = {
     "function import: tidu/experts/services.py review_complete() → tidu.onsite",
     "function import: tidu/notifications/reminders.py _township_reminders() → tidu.review.models",
     "function import: tidu/notifications/reminders.py _township_reminders() → tidu.review.services",
-    "function import: tidu/notifications/tasks.py send_reminders_task() → tidu.review.services",
     "function import: tidu/onsite/services.py inspector_choices() → tidu.experts",
     "function import: tidu/onsite/services.py inspector_choices() → tidu.experts.models",
     "function import: tidu/publicity/services.py _project_names() → tidu.applications.models",
