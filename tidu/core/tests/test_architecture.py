@@ -235,13 +235,13 @@ def violations(root: Path = TIDU_DIR) -> dict[str, set[str]]:
     return found
 
 
-def _compare(kind: str, found: set[str], known: set[str]) -> None:
+def _compare(kind: str, found: set[str], known: set[str], explain=lambda entry: "") -> None:
     known = {entry for entry in known if entry.startswith(kind + ":") or kind == "core" and entry.startswith("core ")}
     new, gone = sorted(found - known), sorted(known - found)
     message = []
     if new:
         message.append("New violations (fix them; an in-function import that must stay goes in ALLOWED with "
-                       "its reason):\n  " + "\n  ".join(new))
+                       "its reason):\n  " + "\n  ".join(entry + explain(entry) for entry in new))
     if gone:
         message.append("Fixed, so delete from KNOWN_VIOLATIONS:\n  " + "\n  ".join(gone))
     assert not message, "\n".join(message)
@@ -252,8 +252,22 @@ def found() -> dict[str, set[str]]:
     return violations()
 
 
+def where_imported(entry: str, root: Path = TIDU_DIR) -> str:
+    """For a cycle, one import statement per hop, so that the report says where to cut it."""
+    apps = entry.removeprefix("cycle: ").split(" → ")
+    sites = sorted(scan(root).imports, key=lambda site: site.function is not None)  # module-level first
+    lines = []
+    for source, target in zip(apps, apps[1:], strict=False):
+        site = next((s for s in sites if s.app == source and s.target_app == target), None)
+        if site is not None:
+            inside = f" (in {site.function}())" if site.function else ""
+            statement = f"from {site.target} import {', '.join(site.names)}" if site.names else f"import {site.target}"
+            lines.append(f"\n    {source} → {target}: {site.path}: {statement}{inside}")
+    return "".join(lines)
+
+
 def test_no_import_cycles_between_apps(found):
-    _compare("cycle", found["cycle"], KNOWN_VIOLATIONS)
+    _compare("cycle", found["cycle"], KNOWN_VIOLATIONS, explain=where_imported)
 
 
 def test_core_imports_no_domain_app(found):
@@ -303,6 +317,9 @@ def test_checker_finds_each_kind_of_violation(tmp_path):
     })
     found = violations(root)
     assert found["cycle"] == {"cycle: alpha → beta → alpha"}
+    assert where_imported("cycle: alpha → beta → alpha", root) == (
+        "\n    alpha → beta: tidu/alpha/models.py: from tidu.beta import services"
+        "\n    beta → alpha: tidu/beta/services.py: from tidu.alpha import models")
     assert found["core"] == {"core imports a domain app: tidu/core/helpers.py → tidu.alpha.models"}
     # ready() wiring and module-level imports are not "hidden"; the test folder is not read.
     assert found["function import"] == {"function import: tidu/alpha/views.py page() → tidu.gamma.selectors"}
@@ -318,5 +335,6 @@ def test_cycles_are_reported_as_readable_paths():
 def test_a_new_or_a_fixed_violation_fails_the_comparison():
     with pytest.raises(AssertionError, match="New violations"):
         _compare("cycle", {"cycle: a → b → a"}, set())
+
     with pytest.raises(AssertionError, match="delete from KNOWN_VIOLATIONS"):
         _compare("cycle", set(), {"cycle: a → b → a"})
