@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 
 from tidu.accounts import permissions
 from tidu.accounts.models import LoginThrottle, User
+from tidu.core.timezones import local_time
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def record_login_success(username: str) -> None:
 
 
 def _local_time_text(moment: datetime) -> str:
-    return dateformat.format(timezone.localtime(moment), gettext("Y年n月j日 H:i"))
+    return dateformat.format(local_time(moment), gettext("Y年n月j日 H:i"))
 
 
 def lockout_message(status: LockStatus, *, now: datetime | None = None) -> str:

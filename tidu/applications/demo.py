@@ -4,17 +4,16 @@ Submissions are dated inside the call window (the call closed on 2026-03-15), as
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from tidu.accounts.models import User
 from tidu.applications import services
 from tidu.applications.models import Application
 from tidu.applications.testing import complete_section_data, fill_complete_application
+from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
 CALL_CODE = "tianmen-2026-basic"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # username → day of February 2026 it was submitted (before the township deadline, 1 March)
 SUBMITTED = {"huachu": 10, "chukang": 6, "hengli": 11, "chulv": 12}
 # Drafts with only these sections filled in (the review demo later completes and submits mianfang's).
@@ -41,7 +40,7 @@ def load(out) -> list[tuple[str, str, str]]:
         application = services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
         fill_complete_application(application, user)
         services.application_submit(application=application, user=user, idempotency_key=f"demo-{username}",
-                                    now=dt.datetime(2026, 2, day, 10, 30, tzinfo=SHANGHAI))
+                                    now=dt.datetime(2026, 2, day, 10, 30, tzinfo=BEIJING))
         created += 1
     for username, (officer, reasons) in RETURNED.items():
         _, enterprise = _user_and_enterprise(username)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
-from pathlib import PurePath
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
@@ -13,50 +9,16 @@ from tidu.applications import permissions
 from tidu.applications.models import Application, Evidence
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.services import section_is_editable
-
-# Each accepted type: the extensions it may carry and the MIME type it is served with.
-ACCEPTED_TYPES = {
-    "pdf": ((".pdf",), "application/pdf"),
-    "png": ((".png",), "image/png"),
-    "jpeg": ((".jpg", ".jpeg"), "image/jpeg"),
-    "docx": ((".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "xlsx": ((".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "pptx": ((".pptx",), "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-    "ole": ((".doc", ".xls", ".ppt"), "application/octet-stream"),
-}
-ACCEPTED_DESCRIPTION = "PDF、图片（JPG、PNG）、Word、Excel、PowerPoint 文件"
+from tidu.core.uploads import UploadRejected, UploadRules, check_upload
 
 
-class EvidenceRejected(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+class EvidenceRejected(UploadRejected):
+    pass
 
 
-def sniff_type(head: bytes, upload) -> str | None:
-    """Name the file's real type from its first bytes (and, for Office files, its zip directory)."""
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            upload.seek(0)
-            names = set(zipfile.ZipFile(upload).namelist())
-        except zipfile.BadZipFile:
-            return None
-        finally:
-            upload.seek(0)
-        if "[Content_Types].xml" not in names:
-            return None
-        for prefix, kind in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
-            if any(name.startswith(prefix) for name in names):
-                return kind
-    return None
+# What evidence may be (the content decides; the checker is tidu.core.uploads, shared with photos and 异议附件).
+EVIDENCE_RULES = UploadRules(types=("pdf", "png", "jpeg", "docx", "xlsx", "pptx", "ole"),
+                             accepted="PDF、图片（JPG、PNG）、Word、Excel、PowerPoint 文件", error=EvidenceRejected)
 
 
 def evidence_upload(*, application: Application, section: str, topic: str, upload, user) -> Evidence:
@@ -66,28 +28,10 @@ def evidence_upload(*, application: Application, section: str, topic: str, uploa
         raise EvidenceRejected("佐证材料所属部分无效")
     if not section_is_editable(application, section):
         raise EvidenceRejected(f"“{SECTIONS_BY_KEY[section].title}”当前不能修改，不能上传佐证材料")
-    name = PurePath(upload.name or "").name
-    limit = settings.TIDU_EVIDENCE_MAX_BYTES
-    if upload.size == 0:
-        raise EvidenceRejected(f"文件“{name}”是空文件")
-    if upload.size > limit:
-        raise EvidenceRejected(f"文件“{name}”大小为 {upload.size / 1048576:.1f} MB，超过 {limit / 1048576:.0f} MB 的上限")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = sniff_type(head, upload)
-    if kind is None:
-        raise EvidenceRejected(f"文件“{name}”的内容不是可接受的类型；仅接受{ACCEPTED_DESCRIPTION}")
-    extensions, content_type = ACCEPTED_TYPES[kind]
-    if PurePath(name).suffix.lower() not in extensions:
-        raise EvidenceRejected(f"文件“{name}”的扩展名与内容不符（内容为 {kind.upper()} 文件，应使用 "
-                               f"{'、'.join(extensions)} 扩展名）")
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = Evidence(application=application, section=section, topic=topic[:50], original_name=name[:255],
-                        content_type=content_type, size=upload.size, sha256=digest.hexdigest(), uploaded_by=user)
+    checked = check_upload(upload, EVIDENCE_RULES, max_bytes=settings.TIDU_EVIDENCE_MAX_BYTES)
+    evidence = Evidence(application=application, section=section, topic=topic[:50],
+                        original_name=checked.name[:255], content_type=checked.content_type, size=checked.size,
+                        sha256=checked.sha256, uploaded_by=user)
     evidence.file.save("upload", upload, save=False)
     evidence.save()
     return evidence

@@ -6,8 +6,6 @@ Views, the API and commands call these functions; none of them decides a rule on
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +33,9 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
+from tidu.core.dates import beijing_text, date_zh
+from tidu.core.errors import TiduError
+from tidu.core.hashing import sha256_of_json
 from tidu.core.models import AuditEntry
 from tidu.core.operations import AuditRecord, write_audit
 from tidu.eligibility.engine import evaluate
@@ -58,13 +59,8 @@ transition_requested = Signal()
 transition_done = Signal()
 
 
-class ApplicationError(Exception):
+class ApplicationError(TiduError):
     """A refused operation; ``message`` is shown to the user as it is (Chinese)."""
-
-    def __init__(self, message: str, details: list[str] | None = None):
-        self.message = message
-        self.details = details or []
-        super().__init__(message)
 
 
 class SectionConflict(ApplicationError):
@@ -73,7 +69,7 @@ class SectionConflict(ApplicationError):
     def __init__(self, section: ApplicationSection):
         self.section = section
         who = section.updated_by.display_name if section.updated_by else "他人"
-        when = timezone.localtime(section.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        when = beijing_text(section.updated_at)
         super().__init__(f"“{SECTIONS_BY_KEY[section.key].title}”已于 {when} 由 {who} 在其他窗口保存过。"
                          "为避免覆盖，本次内容未保存；请核对下方最新内容后再保存（您填写的内容仍保留在表单中）。")
 
@@ -285,17 +281,16 @@ def content_hash(application: Application) -> str:
         "tier": application.tier,
         "call": application.call.code,
     }
-    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_of_json(payload)
 
 
 def submission_blockers(application: Application, policy: CallPolicy, now: dt.datetime) -> list[str]:
     """Everything that stops a submission now, in Chinese; empty when it may go ahead."""
     problems = []
     if not policy.is_open_at(now):
-        local = timezone.localtime(now, policy.timezone).strftime("%Y-%m-%d %H:%M")
+        local = beijing_text(now, "%Y-%m-%d %H:%M", policy)
         problems.append(f"当前时间 {local}（北京时间）不在申报时间 {policy.call.content['window']['text']} 内"
-                        f"（截止到 {policy.window_closes:%Y年%m月%d日} 24:00）")
+                        f"（截止到 {date_zh(policy.window_closes)} 24:00）")
     if not application.enterprise.is_confirmed:
         problems.append("企业尚未经所属乡镇（办事处、农场、开发区）确认")
     for progress in application_progress(application, policy):

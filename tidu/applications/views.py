@@ -11,7 +11,6 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -19,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -40,12 +39,12 @@ from tidu.applications.workflow import (
     transitions_from,
 )
 from tidu.core import clock
+from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprise_of
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for, kpi_catalogue, scenario_catalogue
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 Role = User.Role
 CITY_ROLES = (Role.CITY, Role.ADMIN)
 # What the enterprise is told to expect next, once its part is done.
@@ -124,7 +123,7 @@ def _now() -> dt.datetime:
 
 def _hms(moment: dt.datetime) -> str:
     """A saved record's time of day in 北京时间 (records use the real time, never the demo clock)."""
-    return timezone.localtime(moment, BEIJING).strftime("%H:%M:%S")
+    return local_time(moment).strftime("%H:%M:%S")
 
 
 def _verdict(application: Application, policy):
@@ -136,7 +135,7 @@ def _verdict(application: Application, policy):
 
 
 def _deadlines(policy, now: dt.datetime) -> list[dict]:
-    today = timezone.localtime(now, policy.timezone).date()
+    today = local_day(now, policy)
     items = []
     for label, last_day in ((_("企业申报截止"), policy.window_closes), (_("乡镇推荐截止"), policy.township_deadline)):
         days = (last_day - today).days
@@ -597,7 +596,7 @@ def receipt(request, pk, number):
     return render(request, "applications/receipt.html", {
         "application": application, "submission": submission, "evidence": evidence,
         "tier_name": _tier_name(policy, application.tier),
-        "submitted_local": timezone.localtime(submission.submitted_at, BEIJING),
+        "submitted_local": local_time(submission.submitted_at),
         "verdict": submission.verdict})
 
 

@@ -12,6 +12,8 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from tidu.core.timezones import local_day
+
 
 def fake_now() -> dt.datetime | None:
     value = getattr(settings, "TIDU_NOW", "")
@@ -25,3 +27,8 @@ def fake_now() -> dt.datetime | None:
 
 def now() -> dt.datetime:
     return fake_now() or timezone.now()
+
+
+def business_today(moment: dt.datetime | None = None, policy=None) -> dt.date:
+    """The business day of ``moment`` (default: ``now()``, so a demo clock moves it) in 北京时间 or the call's zone."""
+    return local_day(moment or now(), policy)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from urllib.parse import quote
-
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
+from tidu.core.downloads import CSV_CONTENT_TYPE, attachment, csv_bytes
 from tidu.dashboards import selectors
 from tidu.policy.selectors import call_list
 
@@ -42,11 +39,4 @@ def table_csv(request):
     table = selectors.overview(call).tables.get(request.GET.get("table", ""))
     if table is None:
         raise Http404(gettext("没有这个统计表"))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.headers)
-    writer.writerows(table.rows)
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    filename = f"{call.code}-{table.key}.csv"
-    response["Content-Disposition"] = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
-    return response
+    return attachment(csv_bytes(table.headers, table.rows), f"{call.code}-{table.key}.csv", CSV_CONTENT_TYPE)

@@ -12,15 +12,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES, clean_section
-from tidu.documents.evidence_files import EvidenceInspection
+from tidu.applications.services import application_verdict, content_hash, section_raw
+from tidu.core.dates import date_zh
+from tidu.core.hashing import canonical_json
+from tidu.core.sizes import human_size
+from tidu.core.timezones import local_time
+from tidu.documents.evidence_files import EvidenceInspection, inspect_stored
+from tidu.documents.verification import issue_code
+from tidu.eligibility.findings import RESULT_LABELS, Result
 from tidu.eligibility.kpi import compute_kpi
+from tidu.enterprises import industries
 from tidu.policy.call_policy import CallPolicy
+from tidu.policy.selectors import call_policy_for
 
 # Bump when a renderer's output changes for the same dossier: it is part of every cache key.
 RENDERER_VERSION = "2026.1-r1"
@@ -198,7 +206,7 @@ class EvidenceEntry:
 
     @property
     def size_display(self) -> str:
-        return format_size(self.size)
+        return human_size(self.size)
 
 
 SUMMARY_COLUMNS: tuple[tuple[str, str, int], ...] = (
@@ -288,8 +296,7 @@ class Dossier:
         return dataclasses.asdict(self)
 
     def canonical_json(self) -> str:
-        return json.dumps(self.as_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                          default=str)
+        return canonical_json(self.as_dict())
 
     def fingerprint(self, *parts: str) -> str:
         """The cache key of a document rendered from this dossier (plus e.g. the kind and a template hash)."""
@@ -312,25 +319,6 @@ def format_number(value: float | int | None) -> str:
     return text
 
 
-def format_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1048576:.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} B"
-
-
-def format_date_zh(value: dt.date | str | None) -> str:
-    if not value:
-        return ""
-    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def to_local(moment: dt.datetime, tz) -> dt.datetime:
-    return moment.astimezone(tz) if moment.tzinfo else moment
-
-
 def _display(section_key: str, name: str, value: Any) -> str:
     spec = SECTIONS_BY_KEY[section_key].field(name)
     if value is None:
@@ -338,7 +326,7 @@ def _display(section_key: str, name: str, value: Any) -> str:
     if spec.kind in ("choice", "yesno"):
         return dict(spec.choices).get(value, str(value))
     if spec.kind == "date":
-        return format_date_zh(value)
+        return date_zh(value)
     if spec.kind in ("integer", "decimal"):
         return format_number(value)
     return str(value)
@@ -347,7 +335,7 @@ def _display(section_key: str, name: str, value: Any) -> str:
 def _event_rows_text(rows: list[dict[str, Any]]) -> str:
     parts = []
     for row in rows:
-        bits = [format_date_zh(row.get("date")), row.get("category", ""), row.get("severity", "")]
+        bits = [date_zh(row.get("date")), row.get("category", ""), row.get("severity", "")]
         if "fatalities" in row:
             bits.append(f"死亡{row['fatalities']}人")
         bits.append(row.get("description", ""))
@@ -402,13 +390,12 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
     tier_name = tier_def["name"]
     submission = inputs.submission
     submitted = submission is not None and submission.content_sha256 == inputs.content_sha256
-    tz = policy.timezone
 
     enterprise_name = basic.get("name", "")
     project_name = scope.get("project_name") or (f"{enterprise_name}智能工厂" if enterprise_name else "")
     if submitted:
-        local = to_local(submission.submitted_at, tz)
-        submission_date, submitted_at = format_date_zh(local.date()), local.strftime("%Y-%m-%d %H:%M")
+        local = local_time(submission.submitted_at, policy)
+        submission_date, submitted_at = date_zh(local.date()), local.strftime("%Y-%m-%d %H:%M")
         receipt, code, status_note = submission.number, inputs.verification_code, "已提交"
     else:
         submission_date = submitted_at = receipt = code = ""
@@ -463,7 +450,7 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
     attested_at = ""
     if attestation_data.get("confirmed_at"):
         try:
-            attested_at = to_local(dt.datetime.fromisoformat(attestation_data["confirmed_at"]), tz) \
+            attested_at = local_time(dt.datetime.fromisoformat(attestation_data["confirmed_at"]), policy) \
                 .strftime("%Y-%m-%d %H:%M")
         except ValueError:
             attested_at = ""
@@ -494,8 +481,8 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
         "maturity_score": f"{maturity['score']:.2f}" if maturity.get("score") is not None else "",
         "scope": scope.get("scope", ""),
         "total_investment": format_number(scope.get("total_investment_10k_yuan")),
-        "start_date": format_date_zh(scope.get("start_date")),
-        "end_date": format_date_zh(scope.get("end_date")),
+        "start_date": date_zh(scope.get("start_date")),
+        "end_date": date_zh(scope.get("end_date")),
     }
     return Dossier(
         application_id=inputs.application_id, call_code=policy.code, call_title=policy.call.content["title"],
@@ -530,8 +517,6 @@ def _conditions(policy: CallPolicy, clean: dict[str, dict[str, Any]], verdict: d
         if finding is None:
             result, label, message = "unknown", "无法判定", "系统未能对本条作出判定，请人工复核。"
         else:
-            from tidu.eligibility.findings import RESULT_LABELS, Result
-
             result = finding["result"]
             label = RESULT_LABELS.get(Result(result), result)
             message = finding["message"]
@@ -627,12 +612,6 @@ def recommendation_text(application) -> str:
 
 def build_dossier(application, policy: CallPolicy | None = None, *, inspect_files: bool = True) -> Dossier:
     """Read one application (and its latest submission, policy and evidence) and assemble its dossier."""
-    from tidu.applications.services import application_verdict, content_hash, section_raw
-    from tidu.documents.evidence_files import inspect_stored
-    from tidu.documents.verification import issue_code
-    from tidu.enterprises import industries
-    from tidu.policy.selectors import call_policy_for
-
     policy = policy or call_policy_for(application.call)
     raw = section_raw(application)
     current = content_hash(application)

@@ -7,7 +7,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from tidu.documents.dossier import SUMMARY_COLUMNS, Dossier, SummaryRow, format_date_zh, format_number
+from tidu.core.dates import date_zh
+from tidu.documents.dossier import SUMMARY_COLUMNS, Dossier, SummaryRow, format_number
 from tidu.documents.typst_engine import compile_pdf
 
 
@@ -42,7 +43,7 @@ def summary_table_data(rows: Sequence[SummaryRow], *, title: str, unit_name: str
     return {
         "title": title,
         "unit_name": unit_name,
-        "date": format_date_zh(date) if date else "",
+        "date": date_zh(date) if date else "",
         "columns": [{"header": header, "width": width, "numeric": attribute in ("order", "maturity_score",
                                                                                "scenario_count",
                                                                                "ai_scenario_count")}
@@ -78,7 +79,7 @@ def render_recommendation_list_pdf(unit_name: str, date: dt.date | None, entries
                                    title: str = "拟推荐基础级智能工厂名单") -> bytes:
     """The township's 推荐名单 (附件5) with a signature and seal block."""
     return compile_pdf("recommendation_list.typ", {
-        "title": title, "unit_name": unit_name, "date": format_date_zh(date) if date else "",
+        "title": title, "unit_name": unit_name, "date": date_zh(date) if date else "",
         "headers": [h for h, _ in RECOMMENDATION_COLUMNS], "entries": recommendation_entries(entries)})
 
 

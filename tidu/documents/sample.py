@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tidu.applications.services import application_interchange
 from tidu.documents.dossier import Dossier, DossierInputs, EvidenceFacts, SubmissionFacts, assemble_dossier
 from tidu.documents.evidence_files import EvidenceInspection
+from tidu.eligibility.engine import evaluate
 from tidu.policy.call_policy import CallPolicy
 
 SAMPLE_ENTERPRISE = "天门市华楚精密机械有限公司"
@@ -134,9 +136,6 @@ class _SampleApplication:
 
 
 def sample_verdict(policy: CallPolicy, raw: dict[str, dict[str, Any]], tier: str, submitted_at: dt.datetime):
-    from tidu.applications.services import application_interchange
-    from tidu.eligibility.engine import evaluate
-
     document = application_interchange(_SampleApplication(raw, tier), policy, submitted_at)
     return evaluate(policy, document).as_dict()
 

@@ -9,7 +9,6 @@ renderer version and the template are unchanged. Bound dossiers and full 汇总�
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import logging
 import zipfile
@@ -20,6 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidu.applications.models import Application
+from tidu.core.hashing import sha256_of_bytes
+from tidu.core.sizes import human_size
+from tidu.core.timezones import local_day
 from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
 from tidu.documents.typst_engine import DocumentError
@@ -111,7 +113,7 @@ def render_kind(kind: str, dossier: Dossier, application: Application, *, templa
 def _row_date(dossier: Dossier) -> dt.date:
     if dossier.cover.submitted_at:
         return dt.date.fromisoformat(dossier.cover.submitted_at[:10])
-    return timezone.localdate()
+    return local_day(timezone.now())
 
 
 def _template_for(kind: str, call) -> DocumentTemplate | None:
@@ -215,7 +217,7 @@ def run_job(job_id: int) -> dict:
 
 def _ascii_name(name: str) -> str:
     extension = name.rsplit(".", 1)[-1]
-    return f"{hashlib.sha256(name.encode()).hexdigest()[:12]}.{extension}"
+    return f"{sha256_of_bytes(name.encode())[:12]}.{extension}"
 
 
 def _finish(job_id: int, status: str, message: str) -> None:
@@ -255,7 +257,7 @@ def _run_summary(job: DocumentJob, progress) -> tuple[bytes, str]:
     applications = [found[i] for i in ids if i in found]
     rows = summary_rows(applications, progress)
     policy = call_policy_for(job.call)
-    title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), timezone.localdate()
+    title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), local_day(timezone.now())
     fmt = job.params.get("format", "zip")
     progress(88, "正在生成文件")
     xlsx_bytes = pdf_bytes = None
@@ -286,8 +288,7 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
     from tidu.documents.sample import sample_dossier
 
     if upload.size and upload.size > TEMPLATE_MAX_BYTES:
-        raise TemplateRejected([f"模板文件大小为 {upload.size / 1048576:.1f} MB，超过 "
-                                f"{TEMPLATE_MAX_BYTES // 1048576} MB 的上限"])
+        raise TemplateRejected([f"模板文件大小为 {human_size(upload.size)}，超过 {human_size(TEMPLATE_MAX_BYTES)} 的上限"])
     data = upload.read()
     if kind == DocumentTemplate.Kind.APPLICATION_DOCX:
         check = placeholders.check_docx_template(data)
@@ -305,13 +306,13 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
         else:
             rows = [sample.summary_row.numbered(1), sample.summary_row.numbered(2)]
             preview = xlsx.render_summary_xlsx(rows, title=summary_title(policy), unit_name="（示例单位）",
-                                               date=timezone.localdate(), template=data)
+                                               date=local_day(timezone.now()), template=data)
             preview_name = "preview.xlsx"
     except DocumentError:
         raise
     except Exception as exc:
         raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_of_bytes(data)
     with transaction.atomic():
         DocumentTemplate.objects.filter(call=call, kind=kind, is_active=True).update(is_active=False)
         template = DocumentTemplate(call=call, kind=kind, original_name=(upload.name or "template")[:255],

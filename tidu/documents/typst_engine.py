@@ -18,16 +18,13 @@ from typing import Any
 import typst
 
 from tidu.core import fonts as core_fonts
+from tidu.core.errors import TiduError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_builtin"
 
 
-class DocumentError(Exception):
+class DocumentError(TiduError):
     """A document that cannot be produced; ``message`` is shown to the user as it is (Chinese)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 class CjkFontMissing(DocumentError):

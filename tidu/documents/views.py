@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from tidu.accounts import permissions as account_permissions
 from tidu.applications.models import Application
 from tidu.applications.selectors import applications_visible_to
 from tidu.applications.workflow import State
+from tidu.core.downloads import attachment
 from tidu.documents import placeholders, services, verification
 from tidu.documents.dossier import SUMMARY_COLUMNS, build_dossier
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
@@ -254,6 +255,5 @@ def builtin_template(request, kind: str):
     if kind == "summary_xlsx":
         from tidu.documents.xlsx import builtin_summary_template
 
-        return HttpResponse(builtin_summary_template(), content_type=services.MIME["xlsx"],
-                            headers={"Content-Disposition": "attachment; filename*=UTF-8''summary-template.xlsx"})
+        return attachment(builtin_summary_template(), "summary-template.xlsx", services.MIME["xlsx"])
     raise Http404

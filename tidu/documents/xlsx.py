@@ -23,7 +23,8 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from tidu.documents.dossier import NUMERIC_SUMMARY_COLUMNS, SUMMARY_COLUMNS, SummaryRow, format_date_zh
+from tidu.core.dates import date_zh
+from tidu.documents.dossier import NUMERIC_SUMMARY_COLUMNS, SUMMARY_COLUMNS, SummaryRow
 from tidu.documents.placeholders import XLSX_HEADER_TO_ATTRIBUTE, XLSX_PLACEHOLDER, read_xlsx_layout
 
 FONT_NAME = "宋体"
@@ -105,7 +106,7 @@ def render_summary_xlsx(rows: Sequence[SummaryRow], *, title: str, unit_name: st
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font, sheet["A1"].alignment = TITLE_FONT, CENTER
     sheet.row_dimensions[1].height = 30
-    sheet.append([f"填报单位（盖章）：{unit_name}"] + [None] * (width - 4) + [f"填报日期：{format_date_zh(date)}"])
+    sheet.append([f"填报单位（盖章）：{unit_name}"] + [None] * (width - 4) + [f"填报日期：{date_zh(date)}"])
     sheet.merge_cells(f"A2:{get_column_letter(width - 3)}2")
     sheet.merge_cells(f"{get_column_letter(width - 2)}2:{last}2")
     sheet["A2"].font = BODY_FONT
@@ -147,7 +148,7 @@ def render_summary_xlsx_from_template(template: bytes, rows: Sequence[SummaryRow
 
         raise DocumentError("汇总表模板无效：" + "；".join(errors or ["没有数据行占位符"]))
     sheet = workbook.worksheets[0]
-    sheet_values = {"标题": title, "填报单位": unit_name, "填报日期": format_date_zh(date)}
+    sheet_values = {"标题": title, "填报单位": unit_name, "填报日期": date_zh(date)}
     template_row = layout.row
     # Whatever sits below the placeholder row (notes, signatures) moves down to make room.
     below = [[(cell.value, copy(cell._style)) for cell in row]
@@ -227,7 +228,7 @@ def render_recommendation_list_xlsx(unit_name: str, date: dt.date | None, entrie
     sheet.merge_cells(f"A2:{last}2")
     sheet["A2"].font, sheet["A2"].alignment = TITLE_FONT, CENTER
     sheet.row_dimensions[2].height = 30
-    sheet.append([f"推荐单位（盖章）：{unit_name}", None, None, f"日期：{format_date_zh(date)}"])
+    sheet.append([f"推荐单位（盖章）：{unit_name}", None, None, f"日期：{date_zh(date)}"])
     sheet.merge_cells("A3:C3")
     sheet.merge_cells(f"D3:{last}3")
     sheet["A3"].font = sheet["D3"].font = BODY_FONT

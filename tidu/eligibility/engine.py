@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tidu.core.dates import date_zh
+from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.findings import Check, Finding, Outcome, Result, Verdict, worst
 from tidu.eligibility.interchange import InterchangeError, parse_submitted_at, validate
 from tidu.eligibility.kpi import compute_all
@@ -38,10 +40,6 @@ def _resolve_tier(policy: CallPolicy, id_or_name: str | None) -> dict[str, Any]:
     if tier_def is None:
         raise InterchangeError([("tier", f"未知的申报等级 {id_or_name!r}")])
     return tier_def
-
-
-def _date_zh(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class _Judgement:
@@ -190,7 +188,7 @@ class _Judgement:
     # --- 申报条件4 / 基础要求2: the last three years ---------------------------------------------
     def _reference_end(self) -> dt.date:
         if self.submitted_at is not None:
-            return self.submitted_at.astimezone(self.policy.timezone).date()
+            return local_day(self.submitted_at, self.policy)
         return self.policy.window_closes
 
     def _classify_event_dates(self, events: list[dict[str, Any]]):
@@ -203,7 +201,7 @@ class _Judgement:
 
     def record_checks(self, exclude_fatal: bool) -> list[Check]:
         checks = []
-        start = _date_zh(self.policy.lookback_start)
+        start = date_zh(self.policy.lookback_start)
         sound = self.record.get("operations_and_finance_sound")
         if sound is None:
             checks.append(Check(MISSING, "尚未申明近三年经营和财务状况"))
@@ -354,10 +352,10 @@ class _Judgement:
 
     # --- 申报时间 -------------------------------------------------------------------------------
     def timing_checks(self) -> list[Check]:
-        window = f"{_date_zh(self.policy.window_opens)}至{_date_zh(self.policy.window_closes)}（北京时间，含当日）"
+        window = f"{date_zh(self.policy.window_opens)}至{date_zh(self.policy.window_closes)}（北京时间，含当日）"
         if self.submitted_at is None:
             return [Check(MISSING, f"尚未提交；申报时间为{window}")]
-        local = self.submitted_at.astimezone(self.policy.timezone)
+        local = local_time(self.submitted_at, self.policy)
         shown = local.strftime("%Y-%m-%d %H:%M:%S")
         if local < self.policy.opens_at:
             return [Check(FAIL, f"提交时间 {shown}（北京时间）早于申报开始时间；申报时间为{window}")]

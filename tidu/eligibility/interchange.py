@@ -15,6 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from tidu.core.errors import TiduError
 from tidu.core.schema_errors import describe_all
 from tidu.eligibility.kpi import compute_kpi
 from tidu.policy.call_policy import CallPolicy
@@ -23,7 +24,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "application.schema.j
 FORMAT = "tidu.application/1"
 
 
-class InterchangeError(Exception):
+class InterchangeError(TiduError):
     """An application document that cannot be judged; ``problems`` lists (field, message) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]):

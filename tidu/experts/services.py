@@ -19,6 +19,7 @@ from tidu.accounts.models import User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.workflow import State, state_label
+from tidu.core.errors import TiduError
 from tidu.core.models import AuditEntry
 from tidu.core.operations import AuditRecord, write_audit
 from tidu.enterprises.models import Enterprise
@@ -41,13 +42,8 @@ COMMENTS_MAX = 3000
 Status = Assignment.Status
 
 
-class ExpertsError(Exception):
+class ExpertsError(TiduError):
     """A refused operation; ``message`` is shown to the user as it is (Chinese)."""
-
-    def __init__(self, message: str, details: list[str] | None = None):
-        self.message = message
-        self.details = details or []
-        super().__init__(message)
 
 
 class ScoreInvalid(ExpertsError):

@@ -11,19 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal  # noqa: F401  (re-exported for tests)
-from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
 
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
 from tidu.applications.testing import fill_complete_application
+from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.experts import services
 from tidu.experts.models import ExpertProfile
 from tidu.policy.models import Call
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=BEIJING)
 # Points for the default rubric's six criteria (maxima 20, 30, 20, 10, 10, 10).
 GOOD = ["10", "24", "15", "8", "7", "8"]  # 72

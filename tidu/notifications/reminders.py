@@ -20,6 +20,7 @@ from django.urls import reverse
 from tidu.accounts.models import User
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
+from tidu.core.dates import date_zh
 from tidu.notifications.services import deliver
 from tidu.policy.models import Call
 
@@ -34,10 +35,6 @@ def stage_for(days_left: int) -> int | None:
         if days_left <= stage:
             return stage
     return None
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclass
@@ -61,12 +58,12 @@ def _window_reminders(call: Call, today: dt.date, report: ReminderReport) -> Non
                                     is_active=True)
         if application.status == State.DRAFT:
             title = f"申报截止还剩 {days_left} 天，您的申报尚未提交"
-            body = (f"“{call.title}”企业申报截止时间为 {_day(last_day)} 24:00（北京时间），还剩 {days_left} 天。"
+            body = (f"“{call.title}”企业申报截止时间为 {date_zh(last_day)} 24:00（北京时间），还剩 {days_left} 天。"
                     "您的申报书仍是草稿，请尽快完成并提交；逾期系统将不再受理。")
             link = reverse("applications:submit", args=[application.pk])
         else:
             title = f"申报截止还剩 {days_left} 天，请完成补正并重新提交"
-            body = (f"您的申报被退回补正，请在 {_day(last_day)} 24:00（北京时间）前按意见修改并重新提交，"
+            body = (f"您的申报被退回补正，请在 {date_zh(last_day)} 24:00（北京时间）前按意见修改并重新提交，"
                     f"还剩 {days_left} 天。")
             link = reverse("applications:status", args=[application.pk])
         created = deliver(users, kind="reminder.window_closes", title=title, body=body, link=link,
@@ -94,7 +91,7 @@ def _township_reminders(call: Call, today: dt.date, report: ReminderReport) -> N
         rlist = lists.get(unit.pk)
         state = rlist.get_status_display() if rlist else "尚未建立"
         title = f"乡镇推荐截止还剩 {days_left} 天，推荐名单尚未报送"
-        body = (f"“{call.title}”推荐名单（附件5）须于 {_day(last_day)} 24:00（北京时间）前签发并报送市经信局，"
+        body = (f"“{call.title}”推荐名单（附件5）须于 {date_zh(last_day)} 24:00（北京时间）前签发并报送市经信局，"
                 f"还剩 {days_left} 天。本单位推荐名单：{state}；待审核的申报 {pending} 份。")
         created = deliver(township_officers(unit), kind="reminder.township_deadline", title=title, body=body,
                           link=reverse("review:township_dashboard") + f"?call={call.code}",

@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
+from tidu.core.uploads import UploadRejected, UploadRules, check_upload
+
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # well above any phone camera; stops decompression bombs
-KINDS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 ACCEPTED_DESCRIPTION = "JPG 或 PNG 照片"
 
 
-class PhotoRejected(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+class PhotoRejected(UploadRejected):
+    pass
+
+
+# The content decides, not the name: a phone may save a PNG as .jpg (tidu.core.uploads is the one checker).
+PHOTO_RULES = UploadRules(types=("jpeg", "png"), accepted=ACCEPTED_DESCRIPTION, noun="照片",
+                          too_large_advice="；请降低拍摄分辨率后重拍", check_extension=False, error=PhotoRejected)
+PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG"}
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "TIDU_ONSITE_PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES))
-
-
-def _magic(head: bytes) -> str | None:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    return None
 
 
 def _dms(value) -> Decimal | None:
@@ -67,25 +62,15 @@ def _exif(image) -> dict:
 
 def inspect_photo(upload) -> dict:
     """Check an uploaded photo; returns its facts (content type, size, hash, dimensions, EXIF) or raises."""
-    name = PurePath(upload.name or "").name or "照片"
-    limit = max_bytes()
-    if not upload.size:
-        raise PhotoRejected(f"“{name}”是空文件")
-    if upload.size > limit:
-        raise PhotoRejected(f"“{name}”大小为 {upload.size / 1048576:.1f} MB，超过 {limit / 1048576:g} MB 的上限；"
-                            "请降低拍摄分辨率后重拍")
-    upload.seek(0)
-    kind = _magic(upload.read(16))
-    upload.seek(0)
-    if kind is None:
-        raise PhotoRejected(f"“{name}”不是{ACCEPTED_DESCRIPTION}（按文件内容判断）")
+    checked = check_upload(upload, PHOTO_RULES, max_bytes=max_bytes())
+    name, kind = checked.name or "照片", PIL_FORMATS[checked.kind]
     try:
         with Image.open(upload) as image:
             if image.format != kind:
-                raise PhotoRejected(f"“{name}”的内容无法识别为{ACCEPTED_DESCRIPTION}")
+                raise PhotoRejected(f"照片“{name}”的内容无法识别为{ACCEPTED_DESCRIPTION}")
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise PhotoRejected(f"“{name}”像素过大（{width}×{height}）")
+                raise PhotoRejected(f"照片“{name}”像素过大（{width}×{height}）")
             image.verify()  # must come straight after opening
         upload.seek(0)
         with Image.open(upload) as image:
@@ -93,12 +78,8 @@ def inspect_photo(upload) -> dict:
     except PhotoRejected:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as broken:
-        raise PhotoRejected(f"“{name}”已损坏或不是{ACCEPTED_DESCRIPTION}") from broken
+        raise PhotoRejected(f"照片“{name}”已损坏或不是{ACCEPTED_DESCRIPTION}") from broken
     finally:
         upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return {"original_name": name[:255], "content_type": KINDS[kind], "size": upload.size,
-            "sha256": digest.hexdigest(), "width": width, "height": height, **facts}
+    return {"original_name": name[:255], "content_type": checked.content_type, "size": checked.size,
+            "sha256": checked.sha256, "width": width, "height": height, **facts}

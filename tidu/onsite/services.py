@@ -20,6 +20,8 @@ from tidu.accounts.models import User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.workflow import State, state_label
+from tidu.core.dates import date_zh
+from tidu.core.errors import TiduError
 from tidu.notifications.services import notify
 from tidu.onsite import checklist, permissions
 from tidu.onsite.models import CheckItem, CheckPhoto, OnsiteCheck
@@ -31,13 +33,8 @@ MAX_PHOTOS_PER_ITEM = 20
 Result = CheckItem.Result
 
 
-class OnsiteError(Exception):
+class OnsiteError(TiduError):
     """A refused operation; ``message`` is shown to the user as it is (Chinese)."""
-
-    def __init__(self, message: str, details: list[str] | None = None):
-        self.message = message
-        self.details = details or []
-        super().__init__(message)
 
 
 def _require_city(user) -> None:
@@ -128,7 +125,7 @@ def inspectors_set(*, check: OnsiteCheck, user, inspectors: Iterable[User], plan
         check.planned_date = planned_date
         check.save(update_fields=["planned_date"])
         added = [u for u in inspectors if u.pk not in before]
-        when = f"，计划于 {planned_date:%Y年%m月%d日}" if planned_date else ""
+        when = f"，计划于 {date_zh(planned_date)}" if planned_date else ""
         notify(added, kind="onsite.assigned", title="现场核查任务",
                body=f"请对“{check.application.enterprise.name}”的申报开展现场核查{when}。核查清单已按申报内容生成，"
                     "可在手机上逐项填写并拍照。",

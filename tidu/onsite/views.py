@@ -21,6 +21,7 @@ from tidu.accounts.permissions import role_required
 from tidu.applications import services as application_services
 from tidu.applications.sections import SECTION_KEYS, SECTIONS
 from tidu.applications.workflow import State
+from tidu.core.sizes import megabytes
 from tidu.experts import selectors as expert_selectors
 from tidu.onsite import permissions, selectors, services
 from tidu.onsite.models import CheckItem, OnsiteCheck
@@ -56,7 +57,7 @@ def _check_context(request, check, **extra) -> dict:
                "decided": sum(1 for i in items if i.is_decided), "is_city": permissions.is_city(request.user),
                "can_inspect": permissions.can_inspect(request.user, check),
                "results": [(value, label) for value, label in CheckItem.Result.choices if value],
-               "photo_max_mb": f"{max_bytes() / 1048576:g}", "sections": SECTIONS, "form": {}, **extra}
+               "photo_max_mb": megabytes(max_bytes()), "sections": SECTIONS, "form": {}, **extra}
     context["stale"] = check.is_open and (
         check.application.status != State.EXPERT_REVIEWED
         or check.claims_sha256 != application_services.content_hash(check.application))

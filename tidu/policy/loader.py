@@ -8,7 +8,6 @@ be re-explained with exactly the rules it was judged by.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from tidu.core.errors import TiduError
+from tidu.core.hashing import sha256_of_json
 from tidu.core.schema_errors import describe
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
@@ -27,7 +28,7 @@ DEFAULT_PACKS_DIR = Path(__file__).resolve().parent / "packs"
 PACK_KINDS = ("taxonomy", "tiers", "kpis", "maturity", "call")
 
 
-class PackError(Exception):
+class PackError(TiduError):
     """A pack file that cannot be used; the message names the file, the key and the problem."""
 
     def __init__(self, path: Path | str, key: str, problem: str):
@@ -77,8 +78,7 @@ def _validators() -> dict[str, Draft202012Validator]:
 
 
 def content_hash(document: dict[str, Any]) -> str:
-    canonical = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_of_json(document)
 
 
 def parse_pack(document: Any, path: Path | str = "<内存>") -> Pack:

@@ -1,8 +1,9 @@
 import datetime as dt
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from tidu.core.timezones import local_day
 
 
 class PolicyPack(models.Model):
@@ -59,8 +60,8 @@ class Call(models.Model):
     # Deadlines are stored as the first instant after the last day; people read the last day itself.
     @property
     def closes_on(self) -> dt.date:
-        return timezone.localtime(self.closes_before - dt.timedelta(microseconds=1)).date()
+        return local_day(self.closes_before - dt.timedelta(microseconds=1))
 
     @property
     def township_deadline_on(self) -> dt.date:
-        return timezone.localtime(self.township_deadline_before - dt.timedelta(microseconds=1)).date()
+        return local_day(self.township_deadline_before - dt.timedelta(microseconds=1))

@@ -14,7 +14,6 @@ The bureau phone number shown is a placeholder (0728-0000000): the real one is n
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -25,6 +24,7 @@ from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core import clock
+from tidu.core.timezones import BEIJING
 from tidu.enterprises import credit_code, industries
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
@@ -32,7 +32,6 @@ from tidu.publicity import services
 from tidu.publicity.models import Publicity
 
 CALL_CODE = "tianmen-2026-basic"
-BEIJING = ZoneInfo("Asia/Shanghai")
 SUBMITTED_AT = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
 DEMO_PHONE = "0728-0000000"
 # username, name, credit code, industry, unit, township officer, legal representative, contact, phone

@@ -8,7 +8,6 @@ finalisation time recorded in the snapshot.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -17,7 +16,7 @@ import zipfile
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-CSV_BOM = "\ufeff"
+from tidu.core.downloads import csv_bytes
 
 
 def final_table(snapshot: dict) -> tuple[list[str], list[list]]:
@@ -28,12 +27,7 @@ def final_table(snapshot: dict) -> tuple[list[str], list[list]]:
 
 
 def final_csv(snapshot: dict) -> bytes:
-    headers, rows = final_table(snapshot)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return (CSV_BOM + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(*final_table(snapshot))
 
 
 def _fixed_moment(snapshot: dict) -> dt.datetime:

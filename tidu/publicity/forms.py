@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tidu.core.sizes import human_size
 from tidu.publicity import services
 from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
 from tidu.publicity.workdays import MAX_WORKING_DAYS
@@ -103,7 +104,7 @@ class ObjectionForm(forms.Form):
         self.publicity = publicity
         self.fields["entry"].queryset = publicity.entries.order_by("position")
         self.fields["entry"].label_from_instance = lambda entry: f"{entry.position}. {entry.enterprise_name}"
-        limit = services.size_text(services.attachment_max_bytes())
+        limit = human_size(services.attachment_max_bytes())
         self.fields["attachment"].help_text = gettext("一个 PDF 或图片（JPG、PNG）文件，不超过 %(limit)s。") % {"limit": limit}
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 

@@ -17,11 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import uuid
 from pathlib import PurePath
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -32,12 +30,16 @@ from django.utils import timezone
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import is_city_user
-from tidu.applications.evidence import sniff_type
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
 from tidu.applications.services import ApplicationError, application_transition
 from tidu.applications.workflow import State, state_label
-from tidu.core import clock
+from tidu.core.clock import business_today
+from tidu.core.dates import beijing_text, date_zh_weekday
+from tidu.core.errors import TiduError
+from tidu.core.hashing import sha256_of_json
+from tidu.core.timezones import start_of_day
+from tidu.core.uploads import UploadRules, check_upload
 from tidu.notifications.services import notify
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -51,26 +53,18 @@ from tidu.publicity.workdays import (
 )
 
 logger = logging.getLogger(__name__)
-BEIJING = ZoneInfo("Asia/Shanghai")
 # Applications that may be put on a 公示: on-site verification done, or already proposed (e.g. by hand)
 # but on no 公示 yet.
 CANDIDATE_STATES = (State.ONSITE_VERIFIED, State.PROPOSED)
 OBJECTION_MIN_CHARS = 20
 OBJECTION_MAX_CHARS = 2000
-ATTACHMENT_TYPES = {"pdf": ((".pdf",), "application/pdf"), "png": ((".png",), "image/png"),
-                    "jpeg": ((".jpg", ".jpeg"), "image/jpeg")}
 FINAL_FORMAT = "tidu.publicity-final/1"
 FINAL_COLUMNS = (("position", "序号"), ("enterprise_name", "企业名称"), ("credit_code", "统一社会信用代码"),
                  ("project_name", "智能工厂（项目）名称"), ("unit_name", "所在乡镇（单位）"), ("tier_label", "认定等级"))
 
 
-class PublicityError(Exception):
+class PublicityError(TiduError):
     """A refused operation; ``message`` (and ``details``) are shown to the user as they are (Chinese)."""
-
-    def __init__(self, message: str, details: list[str] | None = None):
-        self.message = message
-        self.details = details or []
-        super().__init__(message)
 
 
 class ObjectionClosed(PublicityError):
@@ -85,6 +79,11 @@ class AttachmentRejected(PublicityError):
     pass
 
 
+# An objection may carry one PDF or picture, judged by its content (tidu.core.uploads is the one checker).
+ATTACHMENT_RULES = UploadRules(types=("pdf", "png", "jpeg"), accepted="PDF 或图片（JPG、PNG）文件", noun="附件",
+                               error=AttachmentRejected)
+
+
 def objection_daily_limit() -> int:
     return int(getattr(settings, "TIDU_OBJECTION_DAILY_LIMIT", 3))
 
@@ -95,12 +94,7 @@ def attachment_max_bytes() -> int:
 
 # --- dates -----------------------------------------------------------------------------------------
 
-def business_today(now: dt.datetime | None = None) -> dt.date:
-    return timezone.localtime(now or clock.now(), BEIJING).date()
-
-
-def date_text(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日（星期{'一二三四五六日'[day.weekday()]}）"
+date_text = date_zh_weekday  # 2026年4月3日（星期五）: the notice's form, written once in tidu.core.dates
 
 
 def compute_period(start: dt.date, working_days: int) -> tuple[dt.date, dict[str, list[str]]]:
@@ -367,7 +361,7 @@ def client_digest(address: str) -> str:
 
 
 def objections_today_from(digest: str) -> int:
-    start = timezone.localtime(timezone.now(), BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = start_of_day(business_today(timezone.now()))
     return Objection.objects.filter(client_digest=digest, submitted_at__gte=start).count()
 
 
@@ -384,35 +378,10 @@ def objection_window_message(publicity: Publicity, today: dt.date) -> str | None
             f"如有问题，请联系{publicity.contact_office}（电话 {publicity.contact_phone}）。")
 
 
-def size_text(size: int) -> str:
-    """1024 → '1 KB', 1536 → '1.5 KB', 10485760 → '10 MB'."""
-    value, unit = (size / 1048576, "MB") if size >= 1048576 else (size / 1024, "KB")
-    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
-
-
 def check_attachment(upload) -> tuple[str, str]:
     """Accept a PDF or image, judged by its content; return (content type, sha256)."""
-    name = PurePath(upload.name or "").name
-    limit = attachment_max_bytes()
-    if upload.size == 0:
-        raise AttachmentRejected(f"附件“{name}”是空文件")
-    if upload.size > limit:
-        raise AttachmentRejected(f"附件“{name}”大小为 {size_text(upload.size)}，超过 {size_text(limit)} 的上限")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = sniff_type(head, upload)
-    if kind not in ATTACHMENT_TYPES:
-        raise AttachmentRejected(f"附件“{name}”的内容不是 PDF 或图片（JPG、PNG）文件")
-    extensions, content_type = ATTACHMENT_TYPES[kind]
-    if PurePath(name).suffix.lower() not in extensions:
-        raise AttachmentRejected(f"附件“{name}”的扩展名与内容不符（内容为 {kind.upper()} 文件，应使用 "
-                                 f"{'、'.join(extensions)} 扩展名）")
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return content_type, digest.hexdigest()
+    checked = check_upload(upload, ATTACHMENT_RULES, max_bytes=attachment_max_bytes())
+    return checked.content_type, checked.sha256
 
 
 def _city_users():
@@ -450,7 +419,7 @@ def objection_submit(*, publicity: Publicity, entry: PublicityEntry, name: str, 
         objection.attachment_sha256 = sha256
         objection.attachment.save("upload", upload, save=False)
     objection.save()
-    objection.number = f"YY{timezone.localtime(objection.submitted_at, BEIJING):%Y}-{objection.pk:05d}"
+    objection.number = f"YY{beijing_text(objection.submitted_at, '%Y')}-{objection.pk:05d}"
     objection.save(update_fields=["number"])
     notify(_city_users(), kind="publicity.objection", title=f"收到异议 {objection.number}",
            body=f"“{publicity.title}”收到对第 {entry.position} 号（{entry.enterprise_name}）的异议，请调查核实并处理。",
@@ -467,7 +436,7 @@ def objection_handle(*, objection: Objection, user, investigation: str, outcome:
         raise PublicityError("已完成认定，异议不能再处理")
     if objection.is_handled:
         raise PublicityError(f"异议 {objection.number} 已于 "
-                             f"{timezone.localtime(objection.handled_at, BEIJING):%Y-%m-%d %H:%M} 处理")
+                             f"{beijing_text(objection.handled_at, '%Y-%m-%d %H:%M')} 处理")
     if outcome not in Objection.Outcome.values:
         raise PublicityError("请选择处理结论（成立或不成立）")
     investigation, reply = investigation.strip(), reply.strip()
@@ -540,10 +509,6 @@ def finalise_blockers(publicity: Publicity, now: dt.datetime | None = None) -> l
     return problems
 
 
-def canonical_json(document) -> str:
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 @transaction.atomic
 def publicity_finalise(*, publicity: Publicity, user, now: dt.datetime | None = None) -> Publicity:
     """Recognise every remaining entry and publish the 认定名单, frozen as a snapshot."""
@@ -594,7 +559,7 @@ def publicity_finalise(*, publicity: Publicity, user, now: dt.datetime | None = 
                     for number, entry in enumerate(recognised, start=1)],
     }
     publicity.final_snapshot = snapshot
-    publicity.final_snapshot_sha256 = hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
+    publicity.final_snapshot_sha256 = sha256_of_json(snapshot)
     publicity.status = Publicity.Status.FINALISED
     publicity.final_list_date = today
     publicity.finalised_by, publicity.finalised_at = user, finalised_at

@@ -7,12 +7,11 @@ show only the fields frozen on each entry at publication (see selectors.PUBLIC_E
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
+from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_list
 from tidu.publicity import exports, forms, selectors, services
@@ -103,21 +103,14 @@ def _final_snapshot(pk: int) -> tuple[Publicity, dict]:
     return publicity, publicity.final_snapshot
 
 
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"final-list.{filename.rsplit('.', 1)[1]}\"; " \
-                                      f"filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def final_csv(request, pk: int):
     publicity, snapshot = _final_snapshot(pk)
-    return _download(exports.final_csv(snapshot), f"{snapshot['title']}.csv", "text/csv; charset=utf-8")
+    return attachment(exports.final_csv(snapshot), f"{snapshot['title']}.csv", CSV_CONTENT_TYPE)
 
 
 def final_xlsx(request, pk: int):
     publicity, snapshot = _final_snapshot(pk)
-    return _download(exports.final_xlsx(snapshot), f"{snapshot['title']}.xlsx",
+    return attachment(exports.final_xlsx(snapshot), f"{snapshot['title']}.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

@@ -12,24 +12,23 @@ All business times are injected (inside the 2026 call); no new users are created
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
+from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 from tidu.review import services
 from tidu.review.models import RecommendationList
 
 CALL_CODE = "tianmen-2026-basic"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _at(month, day, hour=10, minute=0):
-    return dt.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=BEIJING)
 
 
 OPINIONS = {

@@ -16,12 +16,12 @@ from tidu.applications import services as application_services
 from tidu.applications.models import Application, Submission
 from tidu.applications.selectors import applications_visible_to
 from tidu.applications.workflow import STATE_LABELS, State
+from tidu.core.timezones import local_day
 from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprises_visible_to
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 from tidu.review.models import BatchRun, FormalReview, Invitation, RecommendationList
-from tidu.review.services import local_day
 
 Role = User.Role
 RESULT_KEYS = ("fail", "review", "missing")

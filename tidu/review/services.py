@@ -20,12 +20,9 @@ this module adds the rules around it:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -43,6 +40,8 @@ from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.services import ApplicationError
 from tidu.applications.workflow import TRANSITIONS_BY_ACTION, State, state_label
 from tidu.core import clock
+from tidu.core.dates import beijing_text, date_zh
+from tidu.core.hashing import sha256_of_json
 from tidu.core.operations import AuditRecord, write_audit
 from tidu.eligibility.findings import Result
 from tidu.eligibility.interchange import InterchangeError
@@ -58,7 +57,6 @@ from tidu.review.models import (
 )
 
 logger = logging.getLogger(__name__)
-BEIJING = ZoneInfo("Asia/Shanghai")
 Role = User.Role
 ListStatus = RecommendationList.Status
 OPINION_MAX = 1000
@@ -96,14 +94,6 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or clock.now()
 
 
-def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, BEIJING).date()
-
-
-def _day_text(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # --- invitations (广泛动员) ----------------------------------------------------------------------------
 
 def parse_invitation_emails(text: str) -> tuple[list[str], list[str]]:
@@ -139,8 +129,8 @@ def invitation_text(*, unit: Organisation, call: Call | None, register_url: str,
     if call is not None:
         policy = call_policy_for(call)
         lines.append(f"{unit.name}诚邀符合条件的企业申报“{call.title}”。")
-        lines.append(f"· 企业申报时间：{_day_text(policy.window_opens)} 至 {_day_text(policy.window_closes)} 24:00（北京时间）")
-        lines.append(f"· 乡镇（办事处、农场、开发区）推荐截止：{_day_text(policy.township_deadline)} 24:00，"
+        lines.append(f"· 企业申报时间：{date_zh(policy.window_opens)} 至 {date_zh(policy.window_closes)} 24:00（北京时间）")
+        lines.append(f"· 乡镇（办事处、农场、开发区）推荐截止：{date_zh(policy.township_deadline)} 24:00，"
                      "请尽早提交，便于审核推荐")
     else:
         lines.append(f"{unit.name}诚邀符合条件的企业参加智能工厂梯度培育申报。")
@@ -198,7 +188,7 @@ def township_blocker(rlist: RecommendationList, now: dt.datetime, *, editing: bo
         return "推荐名单已签发，不能再修改" + ("" if rlist.status == ListStatus.SENT else "（可先撤销签发）")
     if not township_may_change(rlist, now):
         day = rlist.call.township_deadline_on
-        return (f"乡镇推荐截止时间（{_day_text(day)} 24:00，北京时间）已过，推荐名单不能再修改或报送；"
+        return (f"乡镇推荐截止时间（{date_zh(day)} 24:00，北京时间）已过，推荐名单不能再修改或报送；"
                 "如需修改，请联系市经信局退回名单")
     return None
 
@@ -438,11 +428,6 @@ def _snapshot(rlist: RecommendationList, user, now: dt.datetime) -> dict:
             "signed_by": user.display_name, "signed_at": now.isoformat(), "entries": rows}
 
 
-def _digest(data: dict) -> str:
-    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def list_sign(*, rlist: RecommendationList, user, now: dt.datetime | None = None) -> RecommendationList:
     """签发: check, freeze and snapshot the list."""
     now = _now(now)
@@ -459,7 +444,7 @@ def list_sign(*, rlist: RecommendationList, user, now: dt.datetime | None = None
         snapshot = _snapshot(rlist, user, now)
         rlist.status = ListStatus.SIGNED
         rlist.signed_by, rlist.signed_at = user, now
-        rlist.snapshot, rlist.snapshot_sha256 = snapshot, _digest(snapshot)
+        rlist.snapshot, rlist.snapshot_sha256 = snapshot, sha256_of_json(snapshot)
         rlist.save()
         _event(rlist, "sign", user, from_status=came_from,
                detail={"snapshot_sha256": rlist.snapshot_sha256, "entries": len(snapshot["entries"])})
@@ -510,7 +495,7 @@ def list_send(*, rlist: RecommendationList, user, now: dt.datetime | None = None
                          for row in rlist.snapshot.get("entries", []))
         notify(city_officers(), kind="review.list_sent", title=title, body=body, link=list_url(rlist))
         notify(township_officers(rlist.unit), kind="review.list_sent", title=f"推荐名单已报送市经信局（{count} 家）",
-               body=f"{user.display_name}于 {timezone.localtime(now, BEIJING):%Y-%m-%d %H:%M} 报送。",
+               body=f"{user.display_name}于 {beijing_text(now, '%Y-%m-%d %H:%M')} 报送。",
                link=list_url(rlist))
     return rlist
 

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +25,8 @@ from tidu.applications.selectors import applications_visible_to
 from tidu.applications.services import ApplicationError
 from tidu.applications.workflow import STATE_LABELS, State
 from tidu.core import clock
+from tidu.core.downloads import attachment
+from tidu.core.timezones import local_day
 from tidu.enterprises import industries
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -234,7 +235,7 @@ list_reopen = _list_step(services.list_reopen, _("已退回推荐名单，乡镇
 def _export_entries(rlist):
     """A signed or sent list prints its frozen snapshot; a list being edited prints its current entries."""
     if rlist.is_frozen and rlist.snapshot.get("entries"):
-        return rlist.snapshot["entries"], timezone.localtime(rlist.signed_at).date() if rlist.signed_at else None
+        return rlist.snapshot["entries"], local_day(rlist.signed_at) if rlist.signed_at else None
     policy = call_policy_for(rlist.call)
     rows = []
     for row in selectors.list_rows(rlist):
@@ -269,15 +270,7 @@ def list_export(request, pk, fmt):
         content_type = "application/pdf"
     else:
         raise Http404
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}.{fmt}"
-    return response
-
-
-def _quote(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text)
+    return attachment(content, f"{filename}.{fmt}", content_type)
 
 
 # --- city intake ---------------------------------------------------------------------------------------

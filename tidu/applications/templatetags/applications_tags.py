@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from django import template
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.core.dates import beijing_text
+from tidu.core.sizes import megabytes
 from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
 
 register = template.Library()
-BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-@register.filter
-def beijing(value, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """A moment in 北京时间 (whatever the server's time zone), e.g. 2026-03-15 23:59:59."""
-    if not isinstance(value, dt.datetime):
-        return ""
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return timezone.localtime(value, BEIJING).strftime(fmt)
+register.filter("beijing", beijing_text)  # the one 北京时间 filter (tidu.core), for pages loading only this library
 
 
 @register.filter
@@ -61,7 +49,7 @@ def lookup(mapping, key):
 
 @register.simple_tag
 def evidence_max_mb() -> str:
-    return f"{settings.TIDU_EVIDENCE_MAX_BYTES / 1048576:g}"
+    return megabytes(settings.TIDU_EVIDENCE_MAX_BYTES)
 
 
 @register.filter

@@ -1,6 +1,14 @@
 from django import template
 
+from tidu.core import dates, sizes
+
 register = template.Library()
+
+# The Chinese date forms and 北京时间, written once in tidu.core.dates; app tag libraries re-register these.
+register.filter("beijing", dates.beijing_text)      # {{ moment|beijing }} / {{ moment|beijing:"%H:%M" }}
+register.filter("date_zh", dates.date_zh)           # 2026年3月5日
+register.filter("cn_date", dates.date_zh_weekday)   # 2026年4月3日（星期五）
+register.filter("human_size", sizes.human_size)     # 1.5 MB
 
 
 @register.filter

@@ -67,8 +67,8 @@ def test_photos_are_hidden_from_everyone_else(client, w, check):
 
 
 @pytest.mark.parametrize("name, content, message", [
-    ("fake.jpg", b"GIF89a" + b"\x00" * 100, "不是JPG 或 PNG 照片"),
-    ("note.jpg", "这不是照片".encode() * 10, "不是JPG 或 PNG 照片"),
+    ("fake.jpg", b"GIF89a" + b"\x00" * 100, "的内容不是可接受的类型；仅接受JPG 或 PNG 照片"),
+    ("note.jpg", "这不是照片".encode() * 10, "的内容不是可接受的类型；仅接受JPG 或 PNG 照片"),
     ("broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 50, "已损坏"),
     ("empty.jpg", b"", "空文件"),
 ])
@@ -94,7 +94,7 @@ def test_size_limit(client, settings, w, check):
     assert len(big) > 1024
     client.force_login(w["experts"]["e4"])
     page = _upload(client, check.items.first(), "big.png", big, "image/png").content.decode()
-    assert "“big.png”大小为" in page and "MB 的上限；请降低拍摄分辨率后重拍" in page
+    assert "照片“big.png”大小为" in page and "超过 1 KB 的上限；请降低拍摄分辨率后重拍" in page
     assert not CheckPhoto.objects.exists()
 
 

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import json
+from urllib.parse import unquote
 
 import pytest
 from django.core import mail
@@ -198,7 +199,8 @@ def test_the_final_list_is_published_on_the_public_page(client, finalised, setti
 def test_xlsx_export_matches_the_snapshot_and_is_reproducible(client, finalised):
     response = client.get(reverse("publicity:final_xlsx", args=[finalised.pk]))
     assert response.status_code == 200
-    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    name = response["Content-Disposition"].split("filename*=utf-8''")[1]
+    assert unquote(name) == "天门市2026年度基础级智能工厂认定名单.xlsx"  # the Chinese name, RFC 5987-encoded
     assert response.content == client.get(reverse("publicity:final_xlsx", args=[finalised.pk])).content
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]

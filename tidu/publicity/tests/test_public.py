@@ -125,8 +125,8 @@ def test_a_pdf_attachment_is_kept_and_only_the_city_can_download_it(client, publ
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("fake.pdf", b"this is plain text pretending to be a PDF", "不是 PDF 或图片"),
-    ("macro.docx", b"PK\x03\x04 not really a zip", "不是 PDF 或图片"),
+    ("fake.pdf", b"this is plain text pretending to be a PDF", "的内容不是可接受的类型；仅接受PDF 或图片（JPG、PNG）文件"),
+    ("macro.docx", b"PK\x03\x04 not really a zip", "的内容不是可接受的类型；仅接受PDF 或图片（JPG、PNG）文件"),
     ("picture.png", minimal_pdf_bytes(), "扩展名与内容不符"),
 ])
 def test_attachments_are_checked_by_content(client, published, verified, during, name, content, message):

@@ -4,9 +4,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tidu.core import clock
+from tidu.core.clock import business_today
 from tidu.notifications.reminders import send_deadline_reminders
-from tidu.review.services import local_day
 
 
 class Command(BaseCommand):
@@ -22,7 +21,7 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(f"日期“{options['date']}”无效，应为 YYYY-MM-DD") from error
         else:
-            today = local_day(clock.now())
+            today = business_today()
         report = send_deadline_reminders(today)
         for line in report.lines:
             self.stdout.write(line)
