@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop
 
+from tidu.accounts.lifecycle import PUBLIC
+
 NEW = ""
-PUBLIC = "public"
 SAME = "@same"  # the state does not change
 
 

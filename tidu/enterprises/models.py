@@ -55,6 +55,18 @@ class Enterprise(models.Model):
         return self.status == self.Status.CONFIRMED
 
     @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
+
+    @property
+    def is_branch(self) -> bool:
+        return self.legal_status == self.LegalStatus.BRANCH
+
+    @property
     def industry_display(self) -> str:
         """The industry code with its GB/T 4754-2017 门类 and 大类 names."""
         from tidu.enterprises.industries import describe

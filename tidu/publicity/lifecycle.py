@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop
 
+from tidu.accounts.lifecycle import PUBLIC, SYSTEM
+
 NEW = ""
 GONE = "deleted"
-PUBLIC = "public"
-SYSTEM = "system"
 CITY_ROLES = ("city", "admin")  # 市经信局经办人; 系统管理员 acts with the same reach (as on the 公示 pages)
 EVERY_ROLE = ("enterprise", "township", "city", "expert", "admin")
 

@@ -12,19 +12,19 @@ audit rows have no actor and the pseudo-role as ``actor_role``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import uuid
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tidu.accounts.operations import PUBLIC_ACTOR, SYSTEM_ACTOR, acting
 from tidu.applications.models import Application
 from tidu.applications.services import ApplicationError, application_transition
 from tidu.applications.workflow import State, state_label
@@ -35,35 +35,10 @@ from tidu.policy.selectors import call_policy_for
 from tidu.publicity import rules
 from tidu.publicity.errors import ObjectionClosed, ObjectionRateLimited, PublicityError
 from tidu.publicity.events import ObjectionDecided, ObjectionSubmitted, PublicityTransitioned
-from tidu.publicity.lifecycle import GONE, NEW, PUBLIC, SYSTEM, ObjectionState, transition
+from tidu.publicity.lifecycle import GONE, NEW, ObjectionState, transition
 from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
 
 logger = logging.getLogger(__name__)
-
-
-# --- actors without an account ----------------------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class PseudoActor:
-    """Who acts without an account: ``role_of`` reads its ``role`` and ``write_audit`` stores no actor (no pk).
-
-    ``is_authenticated`` is True only so that ``tidu.core.operations.role_of`` returns ``role``; the object
-    never leaves the operation (it is not a user and is never logged in).
-    """
-
-    role: str
-    pk: ClassVar[None] = None
-    is_authenticated: ClassVar[bool] = True
-    is_superuser: ClassVar[bool] = False
-
-
-PUBLIC_ACTOR = PseudoActor(PUBLIC)
-SYSTEM_ACTOR = PseudoActor(SYSTEM)
-
-
-def acting(user, pseudo: PseudoActor):
-    """The user, or ``pseudo`` for an anonymous visitor (or no user at all: a job)."""
-    return user if user is not None and getattr(user, "is_authenticated", False) else pseudo
 
 
 def _json(value: Any) -> Any:
