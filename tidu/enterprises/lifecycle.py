@@ -43,6 +43,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                needs_reason=True),
     Transition("enterprise.update_contact", gettext_noop("修改联系人"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
                ("enterprise",)),
+    # 系统管理员 corrects registration facts in /admin/ (never the confirmation itself: that is the township's)
+    Transition("enterprise.correct", gettext_noop("更正登记信息"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
+               ("admin",)),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
+from tidu.enterprises.industries import describe
 
 
 class Enterprise(models.Model):
@@ -69,6 +70,4 @@ class Enterprise(models.Model):
     @property
     def industry_display(self) -> str:
         """The industry code with its GB/T 4754-2017 门类 and 大类 names."""
-        from tidu.enterprises.industries import describe
-
         return describe(self.industry_code)

@@ -116,3 +116,22 @@ def test_the_buttons_follow_the_check(client, world):
     assert "确认属于本单位" not in page and "退回（不予确认）" not in page
     page = client.get(reverse("enterprises:enterprise_detail", args=[world["pending"].pk])).content.decode()
     assert "确认属于本单位" in page and "退回（不予确认）" in page
+
+
+def test_a_correction_in_the_admin_is_audited_and_the_confirmation_is_not_editable(client, world):
+    root = make_user("root", User.Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(root)
+    enterprise = world["pending"]
+    url = reverse("admin:enterprises_enterprise_change", args=[enterprise.pk])
+    data = {"name": "岳口甲有限公司", "credit_code": enterprise.credit_code, "legal_status": enterprise.legal_status,
+            "industry_code": enterprise.industry_code, "registered_region": enterprise.registered_region,
+            "address": "", "legal_representative": "", "contact_name": enterprise.contact_name,
+            "contact_phone": enterprise.contact_phone, "contact_email": enterprise.contact_email,
+            "status": "confirmed"}  # read-only in the admin: ignored
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    enterprise.refresh_from_db()
+    assert enterprise.name == "岳口甲有限公司" and enterprise.status == Status.PENDING
+    row = only_row()
+    assert shape(row) == (root, "admin", "enterprise.correct", "pending", "pending")
+    assert row.detail == {"changed": {"name": ["岳口甲公司", "岳口甲有限公司"]}}
