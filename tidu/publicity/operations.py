@@ -480,8 +480,11 @@ class EntryReject(PublicityOperation):
 class ObjectionSubmit(PublicityOperation):
     """Lodge an objection on the public page (anyone, no login needed) and tell the city.
 
-    Checked on the 公示 (there is no objection yet): it must be in its period. An attachment written to
-    storage is deleted again if the transaction does not commit (see ``execute``).
+    Checked on the 公示 (there is no objection yet): it must be in its period. Files and rows move together:
+    the attachment is written inside the transaction (so the row can name it) and deleted again when the
+    operation fails after writing it (``execute``). Django has no hook for the rollback of a caller's outer
+    transaction, so a caller wrapping this in its own ``atomic`` that later rolls back would leave the file;
+    the page and the services call it as the outermost transaction.
     """
 
     name = "objection.submit"
