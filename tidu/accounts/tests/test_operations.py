@@ -130,3 +130,15 @@ def test_organisation_changes_in_the_admin_are_audited(client, admin_user):
     assert response.status_code == 302
     row = only_row(action="organisation.update")
     assert shape(row)[3:] == ("active", "inactive") and row.detail == {"changed": {"is_active": [True, False]}}
+
+
+def test_an_account_added_in_the_admin_is_audited(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": "newcomer", "password1": "Tianmen-Huachu-2026", "password2": "Tianmen-Huachu-2026",
+        "usable_password": "true"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(username="newcomer")
+    row = only_row(action="user.create")
+    assert shape(row) == (admin_user, "admin", "user.create", "", User.Role.ENTERPRISE)
+    assert row.object_id == str(user.pk) and user.check_password("Tianmen-Huachu-2026")
