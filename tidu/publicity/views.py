@@ -293,10 +293,7 @@ def objection(request, pk: int):
     reject_form = forms.EntryRejectForm()
     return render(request, "publicity/objection.html", {
         "objection": item, "publicity": item.publicity, "entry": item.entry, "handle_form": handle_form,
-        "reject_form": reject_form,
-        "can_reject": (item.outcome == Objection.Outcome.UPHELD
-                       and item.entry.outcome == PublicityEntry.Outcome.PROPOSED
-                       and item.publicity.status != Publicity.Status.FINALISED),
+        "reject_form": reject_form,  # whether it is offered: the template asks "publicity_entry.reject"
     }, status=400 if request.method == "POST" else 200)
 
 
