@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext
 
-from tidu.accounts import permissions
+from tidu.accounts import operations, permissions
 from tidu.accounts.models import LoginThrottle, User
 from tidu.core.timezones import local_time
 
@@ -127,3 +127,30 @@ def dashboard_url_for(user: User) -> str:
     if role == User.Role.EXPERT:
         return reverse("experts:my_assignments")
     return reverse("accounts:profile")
+
+
+# --- changes of an account (each one operation, audited; see tidu.accounts.operations) ----------------
+
+def user_change_role(*, user: User, by_user, role: str | None = None, organisation=None,
+                     **flags) -> User:
+    """Give ``user`` another role and/or organisation (``organisation=None`` keeps it; flags: is_superuser,
+    is_staff). Only a 系统管理员; one audit row with the role before and after."""
+    params = dict(flags)
+    if role is not None:
+        params["role"] = role
+    if organisation is not None:
+        params["organisation_id"] = organisation.pk
+    return operations.run("user.change_role", user, by_user, **params)
+
+
+def user_deactivate(*, user: User, by_user) -> User:
+    return operations.run("user.deactivate", user, by_user)
+
+
+def user_activate(*, user: User, by_user) -> User:
+    return operations.run("user.activate", user, by_user)
+
+
+def user_update_contact(*, user: User, by_user, **contact) -> User:
+    """Change any of first_name, last_name, email, phone."""
+    return operations.run("user.update_contact", user, by_user, **contact)

@@ -10,6 +10,8 @@ import unicodedata
 
 from django.utils.translation import gettext
 
+from tidu.core.errors import TiduError
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 LENGTH = 18
@@ -17,12 +19,11 @@ _VALUES = {char: value for value, char in enumerate(CHARSET)}
 _WHITESPACE = re.compile(r"\s+")
 
 
-class CreditCodeError(ValueError):
+class CreditCodeError(TiduError, ValueError):
     """The code is not a well-formed 统一社会信用代码; the message says why, in Chinese."""
 
     def __init__(self, message: str, code: str):
         super().__init__(message)
-        self.message = message
         self.code = code
 
 

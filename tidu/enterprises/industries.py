@@ -12,14 +12,14 @@ from pathlib import Path
 
 import yaml
 
+from tidu.core.errors import TiduError
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "gbt4754_2017.yaml"
 _CODE = re.compile(r"^([A-Z])(\d{2,4})?$")
 
 
-class IndustryCodeError(ValueError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class IndustryCodeError(TiduError, ValueError):
+    """Not a GB/T 4754-2017 code this platform accepts; ``message`` says why, in Chinese."""
 
 
 @dataclass(frozen=True)

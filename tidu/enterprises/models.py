@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
+from tidu.enterprises.industries import describe
 
 
 class Enterprise(models.Model):
@@ -55,8 +56,18 @@ class Enterprise(models.Model):
         return self.status == self.Status.CONFIRMED
 
     @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
+
+    @property
+    def is_branch(self) -> bool:
+        return self.legal_status == self.LegalStatus.BRANCH
+
+    @property
     def industry_display(self) -> str:
         """The industry code with its GB/T 4754-2017 门类 and 大类 names."""
-        from tidu.enterprises.industries import describe
-
         return describe(self.industry_code)

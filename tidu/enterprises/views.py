@@ -13,6 +13,7 @@ from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.accounts.services import dashboard_url_for
 from tidu.enterprises import selectors, services
+from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.forms import ContactsForm, EnterpriseFilterForm, RegistrationForm, RejectForm
 
 Role = User.Role
@@ -50,6 +51,8 @@ def my_enterprise(request):
             services.enterprise_update_contacts(enterprise, request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_service_error(error)
+        except EnterpriseError as error:
+            form.add_error(None, error.message)
         else:
             messages.success(request, _("联系人信息已保存。"))
             return redirect("enterprises:my_enterprise")
@@ -95,8 +98,8 @@ def enterprise_confirm(request, pk):
     enterprise = get_object_or_404(selectors.enterprises_visible_to(request.user), pk=pk)
     try:
         services.enterprise_confirm(enterprise, request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except EnterpriseError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("已确认“%(name)s”为本单位企业，并已通知企业联系人。") % {"name": enterprise.name})
     return _back(request)
@@ -110,6 +113,9 @@ def enterprise_reject(request, pk):
     if form.is_valid():
         try:
             services.enterprise_reject(enterprise, request.user, form.cleaned_data["reason"])
+        except EnterpriseError as error:
+            messages.error(request, error.message)
+            return _back(request)
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 form.add_error("reason", error.error_dict.get("reason", []))

@@ -83,6 +83,10 @@ class Publicity(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_finalised(self) -> bool:
+        return self.status == self.Status.FINALISED
+
     def phase(self, today: dt.date) -> str:
         """draft / upcoming / open / closed / finalised, judged on ``today`` (北京时间)."""
         if self.status == self.Status.DRAFT:

@@ -25,6 +25,14 @@ class PublicNotice:
         return PHASE_LABELS[self.phase]
 
     @property
+    def is_finalised(self) -> bool:
+        return self.phase == "finalised"
+
+    @property
+    def accepts_objections(self) -> bool:
+        return self.phase == "open"
+
+    @property
     def is_current(self) -> bool:
         return self.phase in ("upcoming", "open")
 

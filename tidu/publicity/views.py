@@ -76,7 +76,7 @@ def public_detail(request, pk: int):
                     objection = services.objection_submit(
                         publicity=publicity, entry=data["entry"], name=data["name"], phone=data["phone"],
                         email=data["email"], content=data["content"], upload=data.get("attachment"),
-                        client_address=client_address(request))
+                        client_address=client_address(request), user=request.user)
                 except services.ObjectionRateLimited as error:
                     form.add_error(None, error.message)
                     status = 429
@@ -286,10 +286,7 @@ def objection(request, pk: int):
     reject_form = forms.EntryRejectForm()
     return render(request, "publicity/objection.html", {
         "objection": item, "publicity": item.publicity, "entry": item.entry, "handle_form": handle_form,
-        "reject_form": reject_form,
-        "can_reject": (item.outcome == Objection.Outcome.UPHELD
-                       and item.entry.outcome == PublicityEntry.Outcome.PROPOSED
-                       and item.publicity.status != Publicity.Status.FINALISED),
+        "reject_form": reject_form,  # whether it is offered: the template asks "publicity_entry.reject"
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -342,6 +339,10 @@ def calendar(request):
 @require_POST
 def calendar_delete(request, pk: int):
     row = get_object_or_404(CalendarDay, pk=pk)
-    services.calendar_day_delete(row=row, user=request.user)
+    try:
+        services.calendar_day_delete(row=row, user=request.user)
+    except services.PublicityError as error:
+        _error(request, error)
+        return redirect("publicity:calendar")
     messages.success(request, gettext("已删除。尚未发布的公示已按新设置重新计算截止日期。"))
     return redirect("publicity:calendar")

@@ -1,4 +1,4 @@
-"""Counting working days (工作日) for a 公示 period. Plain Python, no Django.
+"""Counting working days (工作日) for a 公示 period. Plain Python, no Django (its error is the platform's one base).
 
 A working day is Monday to Friday, except the public holidays (法定节假日) the city has entered, plus
 the weekend days the city has entered as make-up working days (调休上班日). The platform ships no
@@ -14,15 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
+from tidu.core.errors import TiduError
+
 MAX_WORKING_DAYS = 30
 # No real calendar has a run of non-working days this long; reaching it means the calendar is wrong.
 _SEARCH_LIMIT_DAYS = 370
 
 
-class CalendarError(ValueError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CalendarError(TiduError, ValueError):
+    """The period cannot be counted; ``message`` says why, in Chinese."""
 
 
 def is_working_day(day: dt.date, holidays: Collection[dt.date] = (),

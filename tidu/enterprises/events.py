@@ -1,0 +1,22 @@
+"""Events the enterprises domain announces (delivered on commit; see tidu.core.events)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tidu.core.events import DomainEvent
+
+
+@dataclasses.dataclass(frozen=True)
+class EnterpriseConfirmationDecided(DomainEvent):
+    """The township confirmed an enterprise (``enterprise.confirm``) or sent it back (``enterprise.reject``)."""
+
+    name = "enterprise.confirmation_decided"
+
+    enterprise_id: int
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    audit_id: int
+    reason: str = ""

@@ -1,0 +1,54 @@
+"""The enterprise's registration and the township's confirmation (乡镇确认), as data (same form as
+``tidu.applications.workflow``). Each row is one operation of ``tidu.enterprises.operations``.
+
+A visitor registers (``PUBLIC``: no account yet); the officer of the township unit the enterprise chose
+confirms it belongs there or sends it back with a reason; a rejected registration may be confirmed later
+(after the facts are corrected). The enterprise's own account keeps its contact details up to date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_noop
+
+from tidu.accounts.lifecycle import PUBLIC
+
+NEW = ""
+SAME = "@same"  # the state does not change
+
+
+class EnterpriseState:
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    needs_reason: bool = False
+
+
+S = EnterpriseState
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("enterprise.register", gettext_noop("企业登记"), (NEW,), S.PENDING, (PUBLIC,)),
+    Transition("enterprise.confirm", gettext_noop("确认属于本单位"), (S.PENDING, S.REJECTED), S.CONFIRMED,
+               ("township",)),
+    Transition("enterprise.reject", gettext_noop("退回（不予确认）"), (S.PENDING,), S.REJECTED, ("township",),
+               needs_reason=True),
+    Transition("enterprise.update_contact", gettext_noop("修改联系人"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
+               ("enterprise",)),
+    # 系统管理员 corrects registration facts in /admin/ (never the confirmation itself: that is the township's)
+    Transition("enterprise.correct", gettext_noop("更正登记信息"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
+               ("admin",)),
+)
+TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+
+def transition(action: str) -> Transition:
+    return TRANSITIONS_BY_ACTION[action]

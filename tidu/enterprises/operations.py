@@ -1,0 +1,266 @@
+"""Every change of state of an enterprise: registration, the township's confirmation or rejection, contact
+changes. One operation per row of ``lifecycle.TRANSITIONS``, each writing exactly one audit row; the
+functions of ``services`` are thin wrappers keeping their signatures."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tidu.accounts import permissions
+from tidu.accounts.models import Organisation, User
+from tidu.accounts.operations import PUBLIC_ACTOR, acting
+from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused
+from tidu.enterprises import validators
+from tidu.enterprises.errors import EnterpriseError
+from tidu.enterprises.events import EnterpriseConfirmationDecided
+from tidu.enterprises.lifecycle import NEW, transition
+from tidu.enterprises.models import Enterprise
+
+DUPLICATE_CREDIT_CODE = _("该统一社会信用代码已登记")
+DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
+DUPLICATE_NAME_IN_UNIT = _("该乡镇（办事处、农场、开发区）下已有同名企业登记")
+
+
+class EnterpriseOperation(Operation):
+    error_class = EnterpriseError
+    object_type = "enterprise"
+    model = Enterprise
+
+    @property
+    def transition(self):
+        return transition(self.name)
+
+    def roles_for(self, obj) -> tuple[str, ...]:
+        return self.transition.roles
+
+    def state_check(self, obj) -> Check:
+        if self.state_of(obj) in self.transition.sources:
+            return ALLOWED
+        return refused(self.state_refusal(obj))
+
+    def state_refusal(self, obj) -> str:
+        return f"该企业当前为“{obj.get_status_display()}”，不能“{self.transition.label}”。"
+
+
+def is_township_of(enterprise: Enterprise, user) -> bool:
+    """Is the user an officer of the township unit the enterprise belongs to?"""
+    unit = permissions.unit_of(user) if permissions.is_township_user(user) else None
+    return unit is not None and unit.pk == enterprise.organisation.parent_id
+
+
+@operation_class
+class EnterpriseRegister(EnterpriseOperation):
+    """A visitor registers an enterprise: its login, its organisation node under ``unit`` and the Enterprise
+    (待乡镇确认). The object is the unsaved ``Enterprise()``; the parameters are the registration form's."""
+
+    name = "enterprise.register"
+    label = "企业登记"
+
+    def check(self, user) -> Check:
+        return super().check(acting(user, PUBLIC_ACTOR))
+
+    def execute(self, user=None):
+        return super().execute(acting(user, PUBLIC_ACTOR))
+
+    def lock(self):
+        unit = self.params.get("unit")
+        if isinstance(unit, Organisation):  # registrations under one unit queue here (same-name check)
+            Organisation.objects.select_for_update().filter(pk=unit.pk).first()
+        return self.obj
+
+    def state_of(self, obj) -> str:
+        return obj.status if obj.pk is not None else NEW
+
+    def validate(self, user, obj) -> None:
+        p = self.params
+        errors: dict[str, list] = {}
+
+        def check(field, clean, value):
+            try:
+                return clean(value)
+            except ValidationError as error:
+                errors.setdefault(field, []).extend(error.error_list)
+                return value
+
+        name = (p.get("name") or "").strip()
+        credit_code = check("credit_code", validators.clean_credit_code, p.get("credit_code", ""))
+        industry_code = check("industry_code", validators.clean_industry_code, p.get("industry_code", ""))
+        contact_phone = check("contact_phone", validators.clean_phone, p.get("contact_phone", ""))
+        unit, username = p.get("unit"), p.get("username", "")
+        if not name:
+            errors.setdefault("name", []).append(ValidationError(_("请填写企业名称")))
+        if p.get("legal_status") not in Enterprise.LegalStatus.values:
+            errors.setdefault("legal_status", []).append(ValidationError(_("请选择法人类型")))
+        if unit is None or not unit.is_unit or not unit.is_active:
+            errors.setdefault("unit", []).append(ValidationError(_("请选择所属乡镇、办事处、农场或开发区")))
+        elif Organisation.objects.filter(parent=unit, name=name).exists():
+            errors.setdefault("name", []).append(ValidationError(DUPLICATE_NAME_IN_UNIT))
+        if Enterprise.objects.filter(credit_code=credit_code).exists():
+            errors.setdefault("credit_code", []).append(ValidationError(DUPLICATE_CREDIT_CODE))
+        if User.objects.filter(username__iexact=username).exists():
+            errors.setdefault("username", []).append(ValidationError(DUPLICATE_USERNAME))
+        contact_email = p.get("contact_email", "")
+        account = User(username=username, email=contact_email, first_name=p.get("contact_name", ""),
+                       phone=contact_phone, role=User.Role.ENTERPRISE)
+        check("password", lambda value: validate_password(value, account), p.get("password", ""))
+        if errors:
+            raise ValidationError(errors)
+        self.account = account
+        self.clean = {"name": name, "credit_code": credit_code, "industry_code": industry_code,
+                      "contact_phone": contact_phone}
+
+    def perform(self, user, obj) -> tuple[Enterprise, User]:
+        p, clean = self.params, self.clean
+        organisation = Organisation.objects.create(name=clean["name"], kind=Organisation.Kind.ENTERPRISE,
+                                                   parent=p["unit"])
+        account = self.account
+        account.organisation = organisation
+        account.set_password(p["password"])
+        account.save()
+        obj.organisation = organisation
+        obj.name, obj.credit_code, obj.industry_code = clean["name"], clean["credit_code"], clean["industry_code"]
+        obj.legal_status = p["legal_status"]
+        obj.registered_region = (p.get("registered_region") or "").strip() or "湖北省天门市"
+        obj.address = (p.get("address") or "").strip()
+        obj.legal_representative = (p.get("legal_representative") or "").strip()
+        obj.contact_name = (p.get("contact_name") or "").strip()
+        obj.contact_phone = clean["contact_phone"]
+        obj.contact_email = p.get("contact_email", "")
+        obj.status = Enterprise.Status.PENDING
+        obj.save()
+        return obj, account
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"name": obj.name, "credit_code": obj.credit_code, "unit_id": obj.organisation.parent_id,
+                         "user_id": result[1].pk, "username": result[1].username}
+        return record
+
+
+class TownshipDecision(EnterpriseOperation):
+    def in_scope(self, user, obj) -> bool:
+        return is_township_of(obj, user)
+
+    def lock(self):
+        return Enterprise.objects.select_for_update().select_related("organisation").get(pk=self.obj.pk)
+
+    def decide(self, user, obj, status: str, note: str) -> Enterprise:
+        obj.status, obj.status_note = status, note
+        obj.confirmed_by, obj.confirmed_at = user, timezone.now()
+        obj.save(update_fields=["status", "status_note", "confirmed_by", "confirmed_at"])
+        return obj
+
+    def events(self, user, obj, result, entry):
+        return [EnterpriseConfirmationDecided(enterprise_id=obj.pk, action=self.name, from_status=entry.from_status,
+                                              to_status=entry.to_status, actor_id=entry.actor_id, audit_id=entry.pk,
+                                              reason=entry.reason)]
+
+
+@operation_class
+class EnterpriseConfirm(TownshipDecision):
+    """The township confirms the enterprise belongs to it (待乡镇确认 or 未通过确认 → 已确认)."""
+
+    name = "enterprise.confirm"
+    label = "确认属于本单位"
+
+    def state_refusal(self, obj) -> str:
+        return "该企业已经确认，无需重复确认。"
+
+    def perform(self, user, obj) -> Enterprise:
+        return self.decide(user, obj, Enterprise.Status.CONFIRMED, "")
+
+
+@operation_class
+class EnterpriseReject(TownshipDecision):
+    """The township declines to confirm a pending registration, giving its reason (待乡镇确认 → 未通过确认)."""
+
+    name = "enterprise.reject"
+    label = "退回（不予确认）"
+
+    def state_refusal(self, obj) -> str:
+        return (f"只有“{Enterprise.Status.PENDING.label}”的企业可以退回，"
+                f"该企业当前为“{obj.get_status_display()}”。")
+
+    def validate(self, user, obj) -> None:
+        reason = str(self.params.get("reason") or "").strip()
+        if not reason:
+            raise ValidationError({"reason": "请填写不予确认的理由，企业会收到这条意见。"})
+        if len(reason) > Enterprise._meta.get_field("status_note").max_length:
+            raise ValidationError({"reason": "理由不超过500字。"})
+        self.params["reason"] = reason
+
+    def perform(self, user, obj) -> Enterprise:
+        return self.decide(user, obj, Enterprise.Status.REJECTED, self.params["reason"])
+
+
+@operation_class
+class EnterpriseUpdateContact(EnterpriseOperation):
+    """The enterprise's own user updates its contact person. The login's e-mail follows the contact e-mail,
+    so password-reset mail and notices go to the same address (recorded in the same audit row)."""
+
+    name = "enterprise.update_contact"
+    label = "修改联系人"
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def validate(self, user, obj) -> None:
+        contact_name = str(self.params.get("contact_name") or "").strip()
+        if not contact_name:
+            raise ValidationError({"contact_name": "请填写联系人"})
+        try:
+            contact_phone = validators.clean_phone(self.params.get("contact_phone") or "")
+        except ValidationError as error:
+            raise ValidationError({"contact_phone": error.error_list}) from error
+        self.values = {"contact_name": contact_name, "contact_phone": contact_phone,
+                       "contact_email": self.params.get("contact_email") or ""}
+
+    def perform(self, user, obj) -> Enterprise:
+        self.changed = {field: [getattr(obj, field), value] for field, value in self.values.items()
+                        if getattr(obj, field) != value}
+        for field, value in self.values.items():
+            setattr(obj, field, value)
+        obj.save(update_fields=list(self.values))
+        email = self.values["contact_email"]
+        if email and user.email != email:
+            self.changed["user_email"] = [user.email, email]
+            User.objects.filter(pk=user.pk).update(email=email)
+            user.email = email
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"changed": self.changed}
+        return record
+
+
+CORRECTABLE_FIELDS = ("name", "credit_code", "legal_status", "industry_code", "registered_region", "address",
+                      "legal_representative", "contact_name", "contact_phone", "contact_email")
+
+
+@operation_class
+class EnterpriseCorrect(EnterpriseOperation):
+    """系统管理员 corrects registration facts (params: any of ``CORRECTABLE_FIELDS``), e.g. in /admin/."""
+
+    name = "enterprise.correct"
+    label = "更正登记信息"
+
+    def validate(self, user, obj) -> None:
+        self.changed = {field: [getattr(obj, field), self.params[field]] for field in CORRECTABLE_FIELDS
+                        if field in self.params and getattr(obj, field) != self.params[field]}
+        if not self.changed:
+            raise EnterpriseError("登记信息没有变化")
+
+    def perform(self, user, obj) -> Enterprise:
+        for field, (_before, after) in self.changed.items():
+            setattr(obj, field, after)
+        obj.save(update_fields=list(self.changed))
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"changed": self.changed}
+        return record
