@@ -69,12 +69,6 @@ def parse_document(text: str) -> Any:
         return json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise InterchangeError([("（文件）", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")]) from exc
-    except _NumberOutOfBounds as exc:
-        raise InterchangeError([("（文件）", str(exc))]) from None
-
-
-class _NumberOutOfBounds(ValueError):
-    pass
 
 
 def _refuse_constant(name: str):
@@ -84,14 +78,15 @@ def _refuse_constant(name: str):
 def _bounded_int(literal: str) -> int:
     digits = len(literal.lstrip("-"))
     if digits > MAX_INTEGER_DIGITS:
-        raise _NumberOutOfBounds(f"数字 {literal[:20]}… 有 {digits} 位，超过 {MAX_INTEGER_DIGITS} 位，不是有效的申报数据")
+        raise InterchangeError([("（文件）", f"数字 {literal[:20]}… 有 {digits} 位，超过 {MAX_INTEGER_DIGITS} 位，"
+                                         "不是有效的申报数据")])
     return int(literal)
 
 
 def _finite_float(literal: str) -> float:
     value = float(literal)
     if value != value or value in (float("inf"), float("-inf")):
-        raise _NumberOutOfBounds(f"数字 {literal[:20]} 超出范围，不是有效的申报数据")
+        raise InterchangeError([("（文件）", f"数字 {literal[:20]} 超出范围，不是有效的申报数据")])
     return value
 
 

@@ -52,7 +52,6 @@ KNOWN_VIOLATIONS: set[str] = {
     "function import: tidu/notifications/reminders.py _township_reminders() → tidu.review.services",
     "function import: tidu/onsite/services.py inspector_choices() → tidu.experts",
     "function import: tidu/onsite/services.py inspector_choices() → tidu.experts.models",
-    "function import: tidu/publicity/services.py _project_names() → tidu.applications.models",
     "function import: tidu/review/views.py list_export() → tidu.documents.pdf",
     "function import: tidu/review/views.py list_export() → tidu.documents.services",
     "function import: tidu/review/views.py list_export() → tidu.documents.typst_engine",
