@@ -10,16 +10,15 @@ from pathlib import PurePath
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
+from tidu.onsite.errors import PhotoRejected
+
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # well above any phone camera; stops decompression bombs
 KINDS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 ACCEPTED_DESCRIPTION = "JPG 或 PNG 照片"
 
 
-class PhotoRejected(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
+__all__ = ["PhotoRejected", "inspect_photo", "max_bytes"]
 
 
 def max_bytes() -> int:
