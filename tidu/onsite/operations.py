@@ -146,7 +146,7 @@ class BeInspector(_CheckOperation):
     """Not a change of state: may ``user`` serve as an inspector of this (open) check?
 
     This domain admits active city officers and experts; other domains add their rules to this name
-    (``tidu.experts`` refuses experts outside the active pool or with a conflict of interest).
+    (the experts domain refuses experts outside the active pool or with a conflict of interest).
     """
 
     name = "onsite_check.be_inspector"
