@@ -4,11 +4,13 @@ the wrong role (403) or state (a Chinese message), and photo files move with the
 
 import ast
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from tidu.applications.events import ApplicationTransitioned
 from tidu.applications.workflow import State
@@ -305,3 +307,46 @@ def _imports(package: str) -> set[str]:
 def test_experts_and_onsite_do_not_import_each_other():
     assert not [m for m in _imports("onsite") if m.startswith("tidu.experts")]
     assert not [m for m in _imports("experts") if m.startswith("tidu.onsite")]
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite has no SELECT … FOR UPDATE row locks, so the race cannot be reproduced")
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_uploads_racing_completion_leave_no_late_photo_and_no_orphan_file(w, check, settings):
+    city, inspector = w["users"]["city"], w["experts"]["e4"]
+    for item in check.items.all():
+        services.item_decide(item=item, user=inspector, result=Result.CONFIRMED)
+    item = check.items.first()
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            if i == 0:
+                services.check_complete(check=check, user=city)
+            else:
+                services.photo_add(item=item, user=inspector, upload=_upload(f"{i}.jpg"))
+            outcomes.append((i, "ok"))
+        except services.OnsiteError as refused:
+            outcomes.append((i, refused.message))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    check.refresh_from_db()
+    assert check.status == OnsiteCheck.Status.COMPLETED and (0, "ok") in outcomes
+    photos = list(CheckPhoto.objects.filter(item=item))
+    assert all(photo.uploaded_at <= check.completed_at for photo in photos)  # nothing attached after completion
+    assert sorted(photo.file.path for photo in photos) == _files(settings.MEDIA_ROOT)  # no orphan, no dangling row
+    refused = [message for i, message in outcomes if i and message != "ok"]
+    assert all("不能再修改" in message for message in refused)
+    assert len(photos) + len(refused) == 5
