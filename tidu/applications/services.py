@@ -15,6 +15,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from tidu.applications import permissions
+from tidu.applications.events import ApplicationTransitioned
 from tidu.applications.models import Application, ApplicationSection, Evidence, Submission
 from tidu.applications.sections import (
     SECTION_KEYS,
@@ -35,6 +36,7 @@ from tidu.applications.workflow import (
 from tidu.core import clock
 from tidu.core.dates import beijing_text, date_zh
 from tidu.core.errors import TiduError
+from tidu.core.events import publish
 from tidu.core.hashing import sha256_of_json
 from tidu.core.models import AuditEntry
 from tidu.core.operations import AuditRecord, write_audit
@@ -376,6 +378,10 @@ def _apply_transition(application: Application, transition, user, reason: str = 
         content_sha256=content_sha256 or content_hash(application)))
     application.status = target
     application.save(update_fields=["status", "updated_at"])
+    publish(ApplicationTransitioned(application_id=application.pk, action=transition.action,
+                                    from_status=event.from_status, to_status=target,
+                                    actor_id=getattr(user, "pk", None), audit_id=event.pk, reason=reason,
+                                    section_reasons=section_reasons or {}))
     return event
 
 

@@ -85,6 +85,11 @@ class SelfRelationForm(forms.Form):
 
 
 class RubricSettingsForm(forms.ModelForm):
+    # Recorded in the audit trail; required when the city is allowed to see scores before all are in.
+    reason = forms.CharField(label=_("修改原因"), max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("开启“全部提交前市经信局可查看分数”时必填，将记入操作日志"))
+
     class Meta:
         model = Rubric
         fields = services.SETTING_FIELDS

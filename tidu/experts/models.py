@@ -184,6 +184,19 @@ class Assignment(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    # For pages: what to show (what may be done is asked of the operations, ``{% allowed %}``).
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_reopened(self) -> bool:
+        return self.status == self.Status.REOPENED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
+
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES

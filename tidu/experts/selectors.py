@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from tidu.accounts import permissions as accounts
 from tidu.accounts.models import User
 from tidu.applications import selectors as application_selectors
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
-from tidu.experts import coi, permissions
+from tidu.experts import coi
 from tidu.experts.aggregation import Aggregate, aggregate
 from tidu.experts.models import Assignment, CriterionScore, ExpertProfile, ExpertRelation, Rubric
 
@@ -132,9 +133,9 @@ def scores_visible(user, state: ReviewState) -> bool:
     The city may be allowed to see them earlier by the rubric setting ``city_sees_scores_before_complete``.
     An expert sees the others' scores only for an application they themselves were assigned to.
     """
-    if permissions.is_city(user):
+    if accounts.is_city_user(user):
         return state.all_in or bool(state.rubric and state.rubric.city_sees_scores_before_complete)
-    if permissions.is_expert(user):
+    if accounts.is_expert(user):
         return state.all_in and any(a.expert_id == user.pk for a in state.assignments)
     return False
 
@@ -162,7 +163,7 @@ def expert_labels(state: ReviewState) -> dict[int, str]:
 
 def assignments_for_expert(user) -> QuerySet[Assignment]:
     """Only the user's own assignments; nobody else's, whatever their role."""
-    if not permissions.is_expert(user):
+    if not accounts.is_expert(user):
         return Assignment.objects.none()
     return (Assignment.objects.filter(expert=user)
             .select_related("application__enterprise", "application__call", "rubric")
@@ -171,7 +172,7 @@ def assignments_for_expert(user) -> QuerySet[Assignment]:
 
 def review_queue(user) -> QuerySet[Application]:
     """Applications in or around expert review, for the city, with assignment counts."""
-    if not permissions.is_city(user):
+    if not accounts.is_city_user(user):
         return Application.objects.none()
     active = Q(expert_assignments__status__in=Assignment.ACTIVE_STATUSES)
     return (application_selectors.applications_visible_to(user).filter(status__in=REVIEW_STATES)
@@ -182,6 +183,6 @@ def review_queue(user) -> QuerySet[Application]:
 
 
 def application_for_city(user, pk: int) -> Application | None:
-    if not permissions.is_city(user):
+    if not accounts.is_city_user(user):
         return None
     return application_selectors.applications_visible_to(user).exclude(status=State.DRAFT).filter(pk=pk).first()

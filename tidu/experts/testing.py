@@ -17,6 +17,7 @@ from django.core.management import call_command
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
 from tidu.applications.testing import fill_complete_application
+from tidu.core.events import deliver_pending
 from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.experts import services
@@ -118,5 +119,7 @@ def to_expert_reviewed(w, key="a", experts=("e1", "e2", "e3")):
     for assignment in assignments:
         submit_scores(assignment)
     services.review_complete(application=application, user=w["users"]["city"])
+    # Tests run inside one transaction that never commits: deliver the events (the on-site check opens) now.
+    deliver_pending()
     application.refresh_from_db()
     return application

@@ -15,11 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.applications.models import Evidence
-from tidu.experts import forms, permissions, rubrics, selectors, services
+from tidu.experts import forms, operations, permissions, rubrics, selectors, services
 from tidu.experts.content import application_content
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
 from tidu.experts.scoring import fmt_points
-from tidu.onsite import selectors as onsite_selectors
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 
@@ -42,7 +41,7 @@ def _city_application(request, pk):
 def home(request):
     queue = list(selectors.review_queue(request.user))
     return render(request, "experts/home.html", {
-        "queue": queue, "awaiting_onsite": onsite_selectors.awaiting_check(request.user).count(),
+        "queue": queue,
         "pool_count": ExpertProfile.objects.filter(is_active=True).count()})
 
 
@@ -101,7 +100,7 @@ def profile_edit(request, pk):
 def relation_remove(request, pk):
     relation = get_object_or_404(ExpertRelation.objects.select_related("enterprise"), pk=pk)
     profile_pk = relation.profile_id
-    services.relation_remove(user=request.user, relation=relation)
+    services.relation_remove(user=request.user, relation=relation, reason=request.POST.get("reason", ""))
     messages.success(request, gettext("已删除与“%(name)s”的关联关系") % {"name": relation.enterprise.name})
     return redirect("experts:profile_edit", pk=profile_pk)
 
@@ -147,7 +146,8 @@ def rubric_detail(request, pk):
         if action == "settings":
             form = forms.RubricSettingsForm(request.POST, instance=Rubric.objects.get(pk=rubric.pk))
             if form.is_valid():
-                services.rubric_settings_update(user=request.user, rubric=rubric, data=form.cleaned_data)
+                services.rubric_settings_update(user=request.user, rubric=rubric, data=form.cleaned_data,
+                                                reason=form.cleaned_data.get("reason", ""))
                 messages.success(request, gettext("已保存评分表设置"))
                 return redirect("experts:rubric", pk=rubric.pk)
             context["settings_form"] = form
@@ -221,9 +221,7 @@ def _review_context(request, application, **extra):
     state = selectors.review_state(application)
     visible = selectors.scores_visible(request.user, state)
     context = {"application": application, "state": state, "rubric": state.rubric, "visible": visible,
-               "result": services.latest_result(application), "outlier_note": rubrics.OUTLIER_NOTE,
-               "discrepancies": onsite_selectors.discrepancies_for(application),
-               "onsite_check": onsite_selectors.latest_check(application), **extra}
+               "result": services.latest_result(application), "outlier_note": rubrics.OUTLIER_NOTE, **extra}
     rows = {}
     if visible and state.submitted:
         aggregate = selectors.aggregate_state(state)
@@ -308,11 +306,11 @@ def _score_context(request, assignment, *, typed=None, errors=None, comments=Non
         "assignment": assignment, "application": application, "rubric": assignment.rubric, "criteria": criteria,
         "comments": assignment.comments if comments is None else comments,
         "comments_error": (errors or {}).get("comments"),
-        "editable": permissions.can_score(request.user, assignment), "state": state, "visible": visible,
+        "editable": bool(operations.AssignmentSave(assignment).check(request.user)), "state": state,
+        "visible": visible,
         "max_total": fmt_points(sum(c.max_points for c in assignment.rubric.criteria.all())),
         "total": fmt_points(assignment.total),
-        "discrepancies": onsite_selectors.open_discrepancies(application), **application_content(application),
-        **extra}
+        **application_content(application), **extra}
     if visible:
         aggregate = selectors.aggregate_state(state)
         labels = selectors.expert_labels(state)

@@ -96,6 +96,10 @@ class CheckItem(models.Model):
         return self.result in self.DECIDED
 
     @property
+    def is_mismatch(self) -> bool:
+        return self.result == self.Result.MISMATCH
+
+    @property
     def is_open_discrepancy(self) -> bool:
         return self.result == self.Result.MISMATCH and self.resolved_at is None
 

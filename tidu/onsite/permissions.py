@@ -1,25 +1,15 @@
-"""Who may do what in on-site verification: the city runs it; assigned inspectors (city officers or experts)
-decide items and take photos."""
+"""Who may see what in on-site verification (reads): the city every check; assigned inspectors (city officers
+or experts) theirs. Who may *do* what is each operation's ``check`` (operations.py); "city" is defined once,
+in ``tidu.accounts.permissions``."""
 
 from __future__ import annotations
 
 from tidu.accounts import permissions as accounts
 from tidu.onsite.models import OnsiteCheck
+from tidu.onsite.operations import is_inspector
 
-
-def is_city(user) -> bool:
-    return accounts.is_city_user(user)
-
-
-def is_inspector(user, check: OnsiteCheck) -> bool:
-    return (user.is_authenticated and accounts.role_of(user) in ("city", "expert")
-            and check.inspectors.filter(pk=user.pk).exists())
+__all__ = ["can_view", "is_inspector"]
 
 
 def can_view(user, check: OnsiteCheck) -> bool:
-    return is_city(user) or is_inspector(user, check)
-
-
-def can_inspect(user, check: OnsiteCheck) -> bool:
-    """Decide items and add photos: the city and the assigned inspectors, while the check is open."""
-    return check.is_open and can_view(user, check)
+    return accounts.is_city_user(user) or is_inspector(user, check)

@@ -8,16 +8,15 @@ from decimal import Decimal
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
-from tidu.core.uploads import UploadRejected, UploadRules, check_upload
+from tidu.core.uploads import UploadRules, check_upload
+from tidu.onsite.errors import PhotoRejected
 
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # well above any phone camera; stops decompression bombs
 ACCEPTED_DESCRIPTION = "JPG 或 PNG 照片"
 
 
-class PhotoRejected(UploadRejected):
-    pass
-
+__all__ = ["PhotoRejected", "inspect_photo", "max_bytes"]
 
 # The content decides, not the name: a phone may save a PNG as .jpg (tidu.core.uploads is the one checker).
 PHOTO_RULES = UploadRules(types=("jpeg", "png"), accepted=ACCEPTED_DESCRIPTION, noun="照片",

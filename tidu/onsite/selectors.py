@@ -24,7 +24,7 @@ def _with_counts(checks: QuerySet[OnsiteCheck]) -> QuerySet[OnsiteCheck]:
 
 def checks_visible_to(user) -> QuerySet[OnsiteCheck]:
     """City: every check; an inspector: the checks they are assigned to; anyone else: none."""
-    if permissions.is_city(user):
+    if accounts.is_city_user(user):
         return _with_counts(OnsiteCheck.objects.all())
     if user.is_authenticated and accounts.role_of(user) in ("city", "expert"):
         return _with_counts(OnsiteCheck.objects.filter(inspectors=user))
@@ -40,7 +40,7 @@ def check_detail(user, pk: int) -> OnsiteCheck | None:
 
 def awaiting_check(user) -> QuerySet[Application]:
     """Applications that finished expert review and have no open on-site check (a returned check is closed)."""
-    if not permissions.is_city(user):
+    if not accounts.is_city_user(user):
         return Application.objects.none()
     live = OnsiteCheck.objects.filter(application=OuterRef("pk"), status=OnsiteCheck.Status.OPEN)
     return (application_selectors.applications_visible_to(user).filter(status=State.EXPERT_REVIEWED)

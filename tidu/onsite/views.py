@@ -16,14 +16,16 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from tidu.accounts import permissions as accounts
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
+from tidu.applications import selectors as application_selectors
 from tidu.applications import services as application_services
 from tidu.applications.sections import SECTION_KEYS, SECTIONS
 from tidu.applications.workflow import State
+from tidu.core.operations import operation
 from tidu.core.sizes import megabytes
-from tidu.experts import selectors as expert_selectors
-from tidu.onsite import permissions, selectors, services
+from tidu.onsite import selectors, services
 from tidu.onsite.models import CheckItem, OnsiteCheck
 from tidu.onsite.photos import PhotoRejected, max_bytes
 
@@ -31,6 +33,17 @@ Role = User.Role
 city_only = role_required(Role.CITY, Role.ADMIN)
 inspectors_and_city = role_required(Role.CITY, Role.ADMIN, Role.EXPERT)
 Errors = (services.OnsiteError, application_services.ApplicationError)
+
+
+def _city_application(request, pk):
+    """An application the city may act on (never a draft), through the applications domain's own selector."""
+    if not accounts.is_city_user(request.user):
+        raise Http404(gettext("找不到该申报"))
+    application = (application_selectors.applications_visible_to(request.user).exclude(status=State.DRAFT)
+                   .filter(pk=pk).first())
+    if application is None:
+        raise Http404(gettext("找不到该申报"))
+    return application
 
 
 def _check_or_404(request, pk) -> OnsiteCheck:
@@ -54,14 +67,13 @@ def _back(check, item=None) -> str:
 def _check_context(request, check, **extra) -> dict:
     items = list(check.items.all())
     context = {"check": check, "application": check.application, "items": items,
-               "decided": sum(1 for i in items if i.is_decided), "is_city": permissions.is_city(request.user),
-               "can_inspect": permissions.can_inspect(request.user, check),
+               "decided": sum(1 for i in items if i.is_decided), "is_city": accounts.is_city_user(request.user),
                "results": [(value, label) for value, label in CheckItem.Result.choices if value],
                "photo_max_mb": megabytes(max_bytes()), "sections": SECTIONS, "form": {}, **extra}
     context["stale"] = check.is_open and (
         check.application.status != State.EXPERT_REVIEWED
         or check.claims_sha256 != application_services.content_hash(check.application))
-    if context["is_city"]:
+    if operation("onsite_check.set_inspectors", check).check(request.user):
         allowed, excluded = services.inspector_choices(check)
         context.update(inspector_allowed=allowed, inspector_excluded=excluded,
                        current_inspectors={u.pk for u in check.inspectors.all()},
@@ -93,9 +105,7 @@ def mine(request):
 @city_only
 @require_POST
 def create(request, pk):
-    application = expert_selectors.application_for_city(request.user, pk)
-    if application is None:
-        raise Http404(gettext("找不到该申报"))
+    application = _city_application(request, pk)
     try:
         check = services.check_open(application=application, user=request.user)
     except services.OnsiteError as error:
@@ -108,9 +118,7 @@ def create(request, pk):
 @city_only
 @require_GET
 def discrepancies(request, pk):
-    application = expert_selectors.application_for_city(request.user, pk)
-    if application is None:
-        raise Http404(gettext("找不到该申报"))
+    application = _city_application(request, pk)
     return render(request, "onsite/discrepancies.html", {
         "application": application, "items": selectors.discrepancies_for(application)})
 
@@ -201,7 +209,7 @@ def report(request, pk):
 # --- the city's decisions --------------------------------------------------------------------------
 
 def _city_check(request, pk) -> OnsiteCheck:
-    if not permissions.is_city(request.user):
+    if not accounts.is_city_user(request.user):
         raise PermissionDenied(gettext("只有市经信局可以办理"))
     return _check_or_404(request, pk)
 
@@ -256,7 +264,7 @@ def return_for_revision(request, pk):
 @inspectors_and_city
 @require_POST
 def resolve(request, pk):
-    if not permissions.is_city(request.user):
+    if not accounts.is_city_user(request.user):
         raise PermissionDenied(gettext("只有市经信局可以办理"))
     item = _item_or_404(request, pk)
     try:

@@ -84,11 +84,13 @@ def test_complete_with_outliers_needs_a_note(assigned, city):
     assert result.note == "经电话核实，专家坚持原评分"
 
 
-def test_complete_records_the_result_transitions_and_opens_the_onsite_check(client, assigned, city):
+def test_complete_records_the_result_transitions_and_opens_the_onsite_check(client, assigned, city,
+                                                                          django_capture_on_commit_callbacks):
     _all_in(assigned, (70, 72, 74))
     application = assigned["e1"].application
     client.force_login(city)
-    assert client.post(reverse("experts:complete", args=[application.pk]), {"note": ""}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the on-site domain hears of expert_complete
+        assert client.post(reverse("experts:complete", args=[application.pk]), {"note": ""}).status_code == 302
     application.refresh_from_db()
     assert application.status == State.EXPERT_REVIEWED
     event = application.events.all().last()
