@@ -169,6 +169,22 @@ def assignments_for_expert(user) -> QuerySet[Assignment]:
             .order_by("-assigned_at", "-id"))
 
 
+def assignments_visible_to(user) -> QuerySet[Assignment]:
+    """An assignment (the expert's 评分表 and what it shows of the application): the city sees every one; an
+    expert only their own, and nothing more of one they withdrew from (回避); anyone else nothing."""
+    assignments = Assignment.objects.select_related("application__enterprise", "application__call", "rubric",
+                                                    "expert")
+    if permissions.is_city(user):
+        return assignments
+    if permissions.is_expert(user):
+        return assignments.filter(expert=user).exclude(status=Status.WITHDRAWN)
+    return assignments.none()
+
+
+def can_view_assignment(user, assignment: Assignment) -> bool:
+    return permissions.is_city(user) or permissions.can_view_assignment(user, assignment)
+
+
 def review_queue(user) -> QuerySet[Application]:
     """Applications in or around expert review, for the city, with assignment counts."""
     if not permissions.is_city(user):

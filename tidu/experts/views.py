@@ -24,7 +24,7 @@ from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 
 Role = User.Role
-city_only = role_required(Role.CITY, Role.ADMIN)
+city_only = role_required(Role.CITY)  # 系统管理员 is not city (accounts.permissions)
 expert_only = role_required(Role.EXPERT)
 
 
@@ -247,7 +247,7 @@ def review(request, pk):
 @city_only
 @require_POST
 def reopen(request, pk):
-    assignment = get_object_or_404(Assignment.objects.select_related("application"), pk=pk)
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user), pk=pk)
     application = _city_application(request, assignment.application_id)
     try:
         services.assignment_reopen(assignment=assignment, user=request.user, reason=request.POST.get("reason", ""))
@@ -288,8 +288,8 @@ def my_assignments(request):
 
 
 def _own_assignment(request, pk) -> Assignment:
-    assignment = get_object_or_404(selectors.assignments_for_expert(request.user), pk=pk)
-    if not permissions.can_view_assignment(request.user, assignment):
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user).filter(expert=request.user), pk=pk)
+    if not selectors.can_view_assignment(request.user, assignment):
         raise Http404(gettext("找不到该评审任务"))
     return assignment
 

@@ -26,7 +26,7 @@ from tidu.publicity import exports, forms, selectors, services
 from tidu.publicity.models import PHASE_LABELS, CalendarDay, Objection, Publicity, PublicityEntry
 
 logger = logging.getLogger(__name__)
-city_required = role_required(User.Role.CITY, User.Role.ADMIN)
+city_required = role_required(User.Role.CITY)  # 系统管理员 is not city (accounts.permissions)
 
 
 def _error(request, error: services.PublicityError) -> None:
@@ -99,7 +99,7 @@ def public_detail(request, pk: int):
 
 
 def _final_snapshot(pk: int) -> tuple[Publicity, dict]:
-    publicity = get_object_or_404(Publicity, pk=pk, status=Publicity.Status.FINALISED)
+    publicity = get_object_or_404(selectors.final_list_publicities(), pk=pk)
     return publicity, publicity.final_snapshot
 
 
@@ -170,7 +170,7 @@ def create(request):
 
 @city_required
 def edit(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     if publicity.status != Publicity.Status.DRAFT:
         messages.error(request, gettext("公示已发布，不能再修改。"))
         return redirect("publicity:manage_detail", pk=pk)
@@ -203,7 +203,8 @@ def delete(request, pk: int):
 
 @city_required
 def manage_detail(request, pk: int):
-    publicity = get_object_or_404(Publicity.objects.select_related("call", "published_by", "finalised_by"), pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user)
+                                  .select_related("call", "published_by", "finalised_by"), pk=pk)
     today = services.business_today()
     entries = selectors.publicity_entries(publicity)
     draft = publicity.status == Publicity.Status.DRAFT
@@ -279,8 +280,8 @@ def finalise(request, pk: int):
 
 @city_required
 def objection(request, pk: int):
-    item = get_object_or_404(Objection.objects.select_related("publicity", "entry__application", "handled_by"),
-                             pk=pk)
+    item = get_object_or_404(selectors.objections_visible_to(request.user)
+                             .select_related("publicity", "entry__application", "handled_by"), pk=pk)
     handle_form = forms.ObjectionHandleForm(request.POST or None)
     if request.method == "POST" and handle_form.is_valid():
         try:
@@ -319,7 +320,7 @@ def entry_reject(request, pk: int):
 
 @city_required
 def objection_attachment(request, pk: int):
-    item = get_object_or_404(Objection, pk=pk)
+    item = get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
     if not item.attachment:
         raise Http404
     response = FileResponse(item.attachment.open("rb"), content_type=item.attachment_type, as_attachment=True,
