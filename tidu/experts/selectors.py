@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from tidu.accounts.models import User
 from tidu.applications import selectors as application_selectors
-from tidu.applications.models import Application
+from tidu.applications.models import Application, Evidence
 from tidu.applications.workflow import State
 from tidu.experts import coi, permissions
 from tidu.experts.aggregation import Aggregate, aggregate
@@ -183,6 +183,13 @@ def assignments_visible_to(user) -> QuerySet[Assignment]:
 
 def can_view_assignment(user, assignment: Assignment) -> bool:
     return permissions.is_city(user) or permissions.can_view_assignment(user, assignment)
+
+
+def assignment_evidence(user, assignment: Assignment) -> QuerySet[Evidence]:
+    """The evidence files an assignment shows its expert (nothing once they withdrew, nothing for anyone else)."""
+    if not permissions.can_view_assignment(user, assignment):
+        return Evidence.objects.none()
+    return Evidence.objects.filter(application_id=assignment.application_id)
 
 
 def review_queue(user) -> QuerySet[Application]:

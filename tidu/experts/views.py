@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
-from tidu.applications.models import Evidence
 from tidu.experts import forms, permissions, rubrics, selectors, services
 from tidu.experts.content import application_content
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
@@ -369,7 +368,7 @@ def declare_conflict(request, pk):
 def evidence(request, pk, evidence_pk):
     """An evidence file of an application the expert is assigned to (and has not withdrawn from)."""
     assignment = _own_assignment(request, pk)
-    item = get_object_or_404(Evidence, pk=evidence_pk, application_id=assignment.application_id)
+    item = get_object_or_404(selectors.assignment_evidence(request.user, assignment), pk=evidence_pk)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as missing:

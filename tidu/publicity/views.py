@@ -191,7 +191,7 @@ def edit(request, pk: int):
 @city_required
 @require_POST
 def delete(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     try:
         services.publicity_delete(publicity=publicity, user=request.user)
     except services.PublicityError as error:
@@ -227,7 +227,7 @@ def manage_detail(request, pk: int):
 @city_required
 @require_POST
 def add_entries(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     ids = [int(value) for value in request.POST.getlist("application") if value.isdigit()]
     try:
         added = services.publicity_add_entries(publicity=publicity, application_ids=ids, user=request.user)
@@ -241,7 +241,8 @@ def add_entries(request, pk: int):
 @city_required
 @require_POST
 def remove_entry(request, pk: int, entry_pk: int):
-    entry = get_object_or_404(PublicityEntry, pk=entry_pk, publicity_id=pk)
+    entry = get_object_or_404(PublicityEntry, pk=entry_pk,
+                              publicity__in=selectors.publicities_visible_to(request.user), publicity_id=pk)
     try:
         services.publicity_remove_entry(entry=entry, user=request.user)
     except services.PublicityError as error:
@@ -254,7 +255,7 @@ def remove_entry(request, pk: int, entry_pk: int):
 @city_required
 @require_POST
 def publish(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     try:
         publicity = services.publicity_publish(publicity=publicity, user=request.user)
     except services.PublicityError as error:
@@ -267,7 +268,7 @@ def publish(request, pk: int):
 @city_required
 @require_POST
 def finalise(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     try:
         publicity = services.publicity_finalise(publicity=publicity, user=request.user)
     except services.PublicityError as error:
@@ -304,7 +305,7 @@ def objection(request, pk: int):
 @city_required
 @require_POST
 def entry_reject(request, pk: int):
-    item = get_object_or_404(Objection, pk=pk)
+    item = get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
     form = forms.EntryRejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("请填写不予认定的理由。"))
