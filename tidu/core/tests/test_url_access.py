@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
@@ -388,7 +389,9 @@ class UrlAccessMatrix(TestCase):
                                                   experts=[experts["e1"], experts["e2"]])
         withdrawn = next(a for a in assigned if a.expert == experts["e2"])
         expert_services.conflict_declare(assignment=withdrawn, user=experts["e2"], reason="曾为该企业提供咨询")
+        withdrawn.refresh_from_db()
         active = next(a for a in assigned if a.expert == experts["e1"])
+        active.refresh_from_db()
         # Expert review finished (e1, e2, e3 scored): the on-site check is open, e1 is its inspector.
         reviewed = testing.to_expert_reviewed(w, "a")
         apps["expert_reviewed"] = (reviewed, users["ent_a"])
@@ -577,6 +580,52 @@ class UrlAccessMatrix(TestCase):
 
     def test_publicity_notifications_policy_accounts(self):
         self.check_names(self.names_in("publicity", "notifications", "policy", "accounts"))
+
+    def test_each_kind_answers_the_same_for_one_object_and_for_a_list(self):
+        """``can_view_<kind>(user, obj)`` and ``<kinds>_visible_to(user)`` never disagree, for any role or state."""
+        from tidu.applications import selectors as applications
+        from tidu.documents import selectors as documents
+        from tidu.enterprises import selectors as enterprises
+        from tidu.experts import selectors as experts
+        from tidu.notifications import selectors as notifications
+        from tidu.onsite import selectors as onsite
+        from tidu.publicity import selectors as publicity
+        from tidu.review import selectors as review
+
+        pairs = {
+            "application": (applications.applications_visible_to, applications.can_view_application),
+            "evidence": (applications.evidence_visible_to, applications.can_view_evidence),
+            "enterprise": (enterprises.enterprises_visible_to, enterprises.can_view_enterprise),
+            "rlist": (review.lists_visible_to, review.can_view_list),
+            "assignment": (experts.assignments_visible_to, experts.can_view_assignment),
+            "onsite_check": (onsite.checks_visible_to, onsite.can_view_check),
+            "photo": (onsite.photos_visible_to, onsite.can_view_photo),
+            "notification": (notifications.notifications_visible_to, notifications.can_view_notification),
+            "objection": (publicity.objections_visible_to, publicity.can_view_objection),
+            "publicity": (publicity.publicities_visible_to,
+                          lambda user, obj: publicity.can_view_publicity(user, obj, internal=True)),
+        }
+        disagreements = []
+        for kind, (visible_to, can_view) in pairs.items():
+            for obj in self.objects[kind]:
+                for role in ROLES:
+                    user = obj.users[role] or AnonymousUser()
+                    listed = visible_to(user).filter(pk=obj.pk).exists()
+                    if listed != can_view(user, obj.target):
+                        disagreements.append(f"{kind} [{obj.state}] as {role}: list {listed}, object {not listed}")
+        for obj in self.objects["application"]:
+            for role in ROLES:
+                user = obj.users[role] or AnonymousUser()
+                listed = documents.documents_visible_to(user).filter(application=obj.target).exists()
+                if obj.target.documents.exists() and listed != documents.can_view_dossier(user, obj.target):
+                    disagreements.append(f"documents of [{obj.state}] as {role}")
+        for obj in self.objects["job"]:
+            for role in ROLES:
+                user = obj.users[role] or AnonymousUser()
+                listed = documents.jobs_visible_to(user).filter(pk=obj.pk).exists()
+                if documents.can_view_job(user, obj.target) and not listed:
+                    disagreements.append(f"job [{obj.state}] as {role}")
+        self.assertEqual(disagreements, [])
 
     def test_every_state_and_role_has_a_user(self):
         for kind, objs in self.objects.items():
