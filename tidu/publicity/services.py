@@ -416,7 +416,8 @@ def check_attachment(upload) -> tuple[str, str]:
 
 
 def _city_users():
-    return User.objects.filter(role__in=[User.Role.CITY, User.Role.ADMIN], is_active=True)
+    # The city only (accounts.permissions): 系统管理员 is not told about objections it may not open.
+    return User.objects.filter(role=User.Role.CITY, is_active=True)
 
 
 @transaction.atomic
