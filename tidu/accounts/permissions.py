@@ -10,6 +10,8 @@ Decision (separation of duties, 等保三权分立): 系统管理员 is NOT a bu
 organisations and policy in ``/admin/`` (and the document templates), but sees no application content and
 performs no review action: it is not "city", and every selector gives it nothing of an application, an
 enterprise, a 推荐名单, a review, an on-site check or a 公示's internal pages.
+
+Templates ask the same functions: ``{% load roles %}{% if user|is_city %}`` (accounts/templatetags/roles.py).
 """
 
 from functools import wraps
