@@ -1,6 +1,17 @@
-"""Who may do what, decided from the user's role and organisation. Every view and selector asks here.
+"""Who is who: the one definition of the platform's roles. Every view, selector, operation and template asks here.
 
-A superuser counts as 系统管理员 (admin) whatever role is stored on it.
+- 企业 (enterprise): ``role == "enterprise"``; acts for the enterprise its organisation is.
+- 乡镇 (township): ``role == "township"``; acts for its unit (乡镇、办事处、农场、开发区) only.
+- 市经信局 (city): ``role == "city"`` and nothing else.
+- 评审专家 (expert): ``role == "expert"``; sees only what is assigned to them.
+- 系统管理员 (admin): ``role == "admin"``, or any superuser whatever role is stored on it.
+
+Decision (separation of duties, 等保三权分立): 系统管理员 is NOT a business role. The admin manages accounts,
+organisations and policy in ``/admin/`` (and the document templates), but sees no application content and
+performs no review action: it is not "city", and every selector gives it nothing of an application, an
+enterprise, a 推荐名单, a review, an on-site check or a 公示's internal pages.
+
+Templates ask the same functions: ``{% load roles %}{% if user|is_city %}`` (accounts/templatetags/roles.py).
 """
 
 from functools import wraps
@@ -32,8 +43,8 @@ def is_township_user(user) -> bool:
 
 
 def is_city_user(user) -> bool:
-    """City level: 市经信局经办人, or 系统管理员 who acts with the same reach."""
-    return role_of(user) in (Role.CITY, Role.ADMIN)
+    """市经信局经办人 only (系统管理员 is not city: see the module docstring)."""
+    return role_of(user) == Role.CITY
 
 
 def is_admin(user) -> bool:

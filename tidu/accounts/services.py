@@ -122,8 +122,10 @@ def dashboard_url_for(user: User) -> str:
             return reverse("enterprises:my_enterprise")
     if role == User.Role.TOWNSHIP:
         return reverse("review:township_dashboard")
-    if role in (User.Role.CITY, User.Role.ADMIN):
+    if role == User.Role.CITY:
         return reverse("review:intake")
+    if role == User.Role.ADMIN:  # accounts and policy only: no application content (accounts.permissions)
+        return reverse("admin:index")
     if role == User.Role.EXPERT:
         return reverse("experts:my_assignments")
     return reverse("accounts:profile")

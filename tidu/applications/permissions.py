@@ -1,31 +1,17 @@
-"""Who may do what with an application: the one place these rules live."""
+"""Who may do what with an application. Roles come from ``accounts.permissions``; seeing from ``selectors``."""
 
 from __future__ import annotations
 
+from tidu.accounts import permissions as accounts
+from tidu.applications import selectors
 from tidu.applications.models import Application
 
-
-def _unit_id(user):
-    organisation = getattr(user, "organisation", None)
-    return organisation.pk if organisation is not None else None
-
-
-def is_own_enterprise(user, application: Application) -> bool:
-    return (user.is_authenticated and user.role == "enterprise"
-            and _unit_id(user) == application.enterprise.organisation_id)
-
-
-def is_unit_officer(user, application: Application) -> bool:
-    return (user.is_authenticated and user.role == "township"
-            and _unit_id(user) == application.enterprise.organisation.parent_id)
+is_own_enterprise = selectors.is_own_enterprise
+is_unit_officer = selectors.is_unit_officer
 
 
 def can_view(user, application: Application) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.role in ("city", "admin") or user.is_superuser:
-        return True
-    return is_own_enterprise(user, application) or is_unit_officer(user, application)
+    return selectors.can_view_application(user, application)
 
 
 def can_edit(user, application: Application) -> bool:
@@ -33,15 +19,17 @@ def can_edit(user, application: Application) -> bool:
 
 
 def can_start_application(user, enterprise) -> bool:
-    return user.is_authenticated and user.role == "enterprise" and _unit_id(user) == enterprise.organisation_id
+    return (accounts.is_enterprise_user(user) and user.organisation_id is not None
+            and user.organisation_id == enterprise.organisation_id)
 
 
 def can_perform(user, application: Application, transition) -> bool:
     """The role must be one the workflow table allows, acting inside its own organisation."""
-    if user.role not in transition.roles:
+    role = accounts.role_of(user)
+    if role not in transition.roles:
         return False
-    if user.role == "enterprise":
+    if accounts.is_enterprise_user(user):
         return is_own_enterprise(user, application)
-    if user.role == "township":
+    if accounts.is_township_user(user):
         return is_unit_officer(user, application)
-    return user.role in ("city", "admin")
+    return accounts.is_city_user(user)

@@ -1,15 +1,92 @@
-"""Reads of applications, always scoped to what the user may see."""
+"""Who may see an application and what hangs off it (sections, receipts, evidence): the one place it is decided.
+
+- The enterprise's own users: all of its applications, drafts included.
+- A township officer: its own unit's enterprises' applications, once submitted.
+- The city (市经信局): every application once submitted.
+- Experts: nothing here; they read an application only through an assignment of theirs (``experts.selectors``).
+- 系统管理员, anonymous visitors: nothing (see ``accounts.permissions``).
+
+"Submitted" means not a draft, and not an application withdrawn before it was ever submitted: drafts are the
+enterprise's own business and never leave it (pages, downloads, documents, jobs and exports all read here).
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tidu.applications.models import Application
+from tidu.accounts import permissions
+from tidu.accounts.models import User
+from tidu.applications.models import Application, Evidence, Submission
+from tidu.applications.workflow import State
 from tidu.enterprises.selectors import enterprises_visible_to
+
+Role = User.Role
+
+
+def _never_submitted() -> Q:
+    ever = Exists(Submission.objects.filter(application=OuterRef("pk")))
+    return Q(status=State.DRAFT) | (Q(status=State.WITHDRAWN) & ~ever)
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
-    if not user.is_authenticated or user.role == "expert":
-        return Application.objects.none()
-    return (Application.objects.filter(enterprise__in=enterprises_visible_to(user))
-            .select_related("enterprise__organisation__parent", "call"))
+    applications = Application.objects.select_related("enterprise__organisation__parent", "call")
+    role = permissions.role_of(user)
+    if role == Role.ENTERPRISE:
+        return applications.filter(enterprise__in=enterprises_visible_to(user))
+    if role in (Role.TOWNSHIP, Role.CITY):
+        return applications.filter(enterprise__in=enterprises_visible_to(user)).exclude(_never_submitted())
+    return applications.none()
+
+
+def is_own_enterprise(user, application: Application) -> bool:
+    return (permissions.is_enterprise_user(user) and user.organisation_id is not None
+            and user.organisation_id == application.enterprise.organisation_id)
+
+
+def is_unit_officer(user, application: Application) -> bool:
+    unit = permissions.unit_of(user) if permissions.is_township_user(user) else None
+    return unit is not None and unit.pk == application.enterprise.organisation.parent_id
+
+
+def was_submitted(application: Application) -> bool:
+    if application.status == State.DRAFT:
+        return False
+    return application.status != State.WITHDRAWN or application.submissions.exists()
+
+
+def can_view_application(user, application: Application) -> bool:
+    """May ``user`` see this application (and its sections, receipts and evidence)? Same answer as the queryset."""
+    if is_own_enterprise(user, application):
+        return True
+    if not was_submitted(application):
+        return False
+    return permissions.is_city_user(user) or is_unit_officer(user, application)
+
+
+def drafts_started_in(user, call) -> QuerySet:
+    """Enterprise ids (only the ids) of the township officer's unit that have a draft for ``call``.
+
+    The township dashboard shows that a draft exists ("填写中（未提交）") so the officer can chase it; nothing
+    of the draft itself is ever read for anyone but its enterprise.
+    """
+    if not permissions.is_township_user(user):
+        return Application.objects.none().values_list("enterprise_id", flat=True)
+    return (Application.objects.filter(enterprise__in=enterprises_visible_to(user), call=call)
+            .filter(_never_submitted()).values_list("enterprise_id", flat=True))
+
+
+def submissions_visible_to(user) -> QuerySet[Submission]:
+    return Submission.objects.filter(application__in=applications_visible_to(user))
+
+
+def can_view_submission(user, submission: Submission) -> bool:
+    return can_view_application(user, submission.application)
+
+
+def evidence_visible_to(user) -> QuerySet[Evidence]:
+    """Evidence files through the application pages (experts read theirs through ``experts.selectors``)."""
+    return Evidence.objects.select_related("application").filter(application__in=applications_visible_to(user))
+
+
+def can_view_evidence(user, evidence: Evidence) -> bool:
+    return can_view_application(user, evidence.application)

@@ -22,6 +22,7 @@ from tidu.applications.models import Application
 from tidu.core.hashing import sha256_of_bytes
 from tidu.core.sizes import human_size
 from tidu.core.timezones import local_day
+from tidu.documents import selectors
 from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
 from tidu.documents.typst_engine import DocumentError
@@ -165,7 +166,16 @@ def _enqueue(job: DocumentJob) -> DocumentJob:
     return job
 
 
+class JobRefused(DocumentError):
+    """A job for something its creator may not see (the view answers 404: nothing is revealed)."""
+
+    def __init__(self):
+        super().__init__("无权生成该文件")
+
+
 def start_bound_dossier(application: Application, user) -> DocumentJob:
+    if not selectors.can_view_dossier(user, application):
+        raise JobRefused()
     job = DocumentJob.objects.create(kind=DocumentJob.Kind.BOUND_DOSSIER, application=application,
                                      call=application.call, created_by=user, message="排队中")
     return _enqueue(job)
@@ -175,6 +185,10 @@ def start_summary_export(*, call, user, application_ids: Sequence[int], unit_nam
                          fmt: str = "zip") -> DocumentJob:
     if fmt not in ("xlsx", "pdf", "zip"):
         raise DocumentError("导出格式无效")
+    allowed = set(selectors.summary_applications(user, call).filter(pk__in=list(application_ids))
+                  .values_list("pk", flat=True))
+    if not selectors.may_export_summary(user) or any(pk not in allowed for pk in application_ids):
+        raise JobRefused()
     job = DocumentJob.objects.create(kind=DocumentJob.Kind.SUMMARY_EXPORT, call=call, created_by=user,
                                      params={"application_ids": list(application_ids), "unit_name": unit_name,
                                              "format": fmt}, message="排队中")
@@ -189,12 +203,17 @@ def _progress_writer(job_id: int) -> Callable[[int, str], None]:
 
 def run_job(job_id: int) -> dict:
     """Do the work of one job (called by the task); never raises for a document problem."""
-    job = DocumentJob.objects.select_related("application", "call").get(pk=job_id)
+    job = DocumentJob.objects.select_related("application__enterprise__organisation", "call", "created_by").get(
+        pk=job_id)
     if job.status == DocumentJob.Status.DONE:
         return {"status": job.status}
     DocumentJob.objects.filter(pk=job_id).update(status=DocumentJob.Status.RUNNING, started_at=timezone.now(),
                                                  progress=1, message="开始生成")
     progress = _progress_writer(job_id)
+    # Checked again when the job runs: whoever started it must still see everything it is made from.
+    if not selectors.job_applications_visible(job.created_by, job):
+        _finish(job_id, DocumentJob.Status.FAILED, JobRefused().message)
+        return {"status": "refused"}
     try:
         if job.kind == DocumentJob.Kind.BOUND_DOSSIER:
             content, name = _run_bound(job, progress)
@@ -252,7 +271,7 @@ def _run_summary(job: DocumentJob, progress) -> tuple[bytes, str]:
     from tidu.documents import pdf, xlsx
 
     ids = [int(i) for i in job.params.get("application_ids", [])]
-    found = {a.pk: a for a in Application.objects.filter(pk__in=ids, call=job.call)
+    found = {a.pk: a for a in selectors.summary_applications(job.created_by, job.call).filter(pk__in=ids)
              .select_related("enterprise__organisation__parent", "call")}
     applications = [found[i] for i in ids if i in found]
     rows = summary_rows(applications, progress)

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from tidu.accounts import permissions as account_permissions
 from tidu.applications.models import Application
 from tidu.applications.selectors import applications_visible_to
-from tidu.applications.workflow import State
 from tidu.core.downloads import attachment
-from tidu.documents import placeholders, services, verification
+from tidu.documents import placeholders, selectors, services, verification
 from tidu.documents.dossier import SUMMARY_COLUMNS, build_dossier
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
 from tidu.documents.typst_engine import DocumentError
@@ -27,7 +26,7 @@ Kind = DossierDocument.Kind
 
 
 def _application_for(request, pk: int) -> Application:
-    """The application if this user may see it; 404 otherwise (never reveals that it exists)."""
+    """The application if this user may see it (drafts: only its own enterprise); 404 otherwise."""
     return get_object_or_404(applications_visible_to(request.user), pk=pk)
 
 
@@ -51,7 +50,7 @@ def dossier(request, pk: int):
     return render(request, "documents/dossier.html", {
         "application": application, "dossier": model, "summary_headers": [h for _, h, _ in SUMMARY_COLUMNS],
         "summary_values": model.summary_row.numbered(1).values(),
-        "jobs": DocumentJob.objects.filter(application=application, created_by=request.user)[:5],
+        "jobs": selectors.jobs_visible_to(request.user).filter(application=application)[:5],
     })
 
 
@@ -88,7 +87,10 @@ def bound_start(request, pk: int):
         font_setup()
     except DocumentError as exc:
         return _error_page(request, exc.message, application=application)
-    job = services.start_bound_dossier(application, request.user)
+    try:
+        job = services.start_bound_dossier(application, request.user)
+    except services.JobRefused:
+        raise Http404 from None
     return redirect("documents:job", pk=job.pk)
 
 
@@ -96,7 +98,7 @@ def bound_start(request, pk: int):
 
 def _export_scope(request, call: Call):
     """Applications of ``call`` this user may export, in the default priority order (earliest submission first)."""
-    visible = applications_visible_to(request.user).filter(call=call).exclude(status=State.DRAFT)
+    visible = selectors.summary_applications(request.user, call)
     return sorted(visible.prefetch_related("submissions"),
                   key=lambda a: (min((s.submitted_at for s in a.submissions.all()), default=timezone.now()), a.pk))
 
@@ -104,7 +106,7 @@ def _export_scope(request, call: Call):
 @login_required
 def summary_export(request, call_pk: int):
     user = request.user
-    if not (account_permissions.is_township_user(user) or account_permissions.is_city_user(user)):
+    if not selectors.may_export_summary(user):
         raise Http404
     call = get_object_or_404(Call, pk=call_pk)
     applications = _export_scope(request, call)
@@ -118,6 +120,8 @@ def summary_export(request, call_pk: int):
         try:
             job = services.start_summary_export(call=call, user=user, application_ids=chosen, unit_name=unit_name,
                                                 fmt=request.POST.get("format", "zip"))
+        except services.JobRefused:
+            raise Http404 from None
         except DocumentError as exc:
             return _error_page(request, exc.message, status=400)
         return redirect("documents:job", pk=job.pk)
@@ -129,10 +133,9 @@ def summary_export(request, call_pk: int):
 # --- jobs --------------------------------------------------------------------------------------------
 
 def _job_for(request, pk: int) -> DocumentJob:
-    job = get_object_or_404(DocumentJob.objects.select_related("application__enterprise"), pk=pk)
-    if job.created_by_id != request.user.pk and not account_permissions.is_admin(request.user):
-        raise Http404
-    if job.application_id and not applications_visible_to(request.user).filter(pk=job.application_id).exists():
+    """The job if this user started it and may still see what it is made from; 404 otherwise."""
+    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
+    if not selectors.can_view_job(request.user, job):
         raise Http404
     return job
 

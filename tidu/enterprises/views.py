@@ -72,7 +72,7 @@ def unit_enterprises(request):
         "unit": permissions.unit_of(request.user), "rows": rows, "counts": counts, "status": status})
 
 
-@role_required(Role.CITY, Role.ADMIN)
+@role_required(Role.CITY)
 def all_enterprises(request):
     visible = selectors.enterprises_visible_to(request.user)
     filters = EnterpriseFilterForm(request.GET or None)

@@ -11,9 +11,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from tidu.accounts import permissions as accounts
 from tidu.accounts.models import User
 from tidu.applications import selectors as application_selectors
-from tidu.applications.models import Application
+from tidu.applications.models import Application, Evidence
 from tidu.applications.workflow import State
-from tidu.experts import coi
+from tidu.experts import coi, permissions
 from tidu.experts.aggregation import Aggregate, aggregate
 from tidu.experts.models import Assignment, CriterionScore, ExpertProfile, ExpertRelation, Rubric
 
@@ -168,6 +168,29 @@ def assignments_for_expert(user) -> QuerySet[Assignment]:
     return (Assignment.objects.filter(expert=user)
             .select_related("application__enterprise", "application__call", "rubric")
             .order_by("-assigned_at", "-id"))
+
+
+def assignments_visible_to(user) -> QuerySet[Assignment]:
+    """An assignment (the expert's 评分表 and what it shows of the application): the city sees every one; an
+    expert only their own, and nothing more of one they withdrew from (回避); anyone else nothing."""
+    assignments = Assignment.objects.select_related("application__enterprise", "application__call", "rubric",
+                                                    "expert")
+    if accounts.is_city_user(user):
+        return assignments
+    if accounts.is_expert(user):
+        return assignments.filter(expert=user).exclude(status=Status.WITHDRAWN)
+    return assignments.none()
+
+
+def can_view_assignment(user, assignment: Assignment) -> bool:
+    return accounts.is_city_user(user) or permissions.can_view_assignment(user, assignment)
+
+
+def assignment_evidence(user, assignment: Assignment) -> QuerySet[Evidence]:
+    """The evidence files an assignment shows its expert (nothing once they withdrew, nothing for anyone else)."""
+    if not permissions.can_view_assignment(user, assignment):
+        return Evidence.objects.none()
+    return Evidence.objects.filter(application_id=assignment.application_id)
 
 
 def review_queue(user) -> QuerySet[Application]:

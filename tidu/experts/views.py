@@ -14,8 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
-from tidu.applications.models import Evidence
-from tidu.experts import forms, operations, permissions, rubrics, selectors, services
+from tidu.experts import forms, operations, rubrics, selectors, services
 from tidu.experts.content import application_content
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
 from tidu.experts.scoring import fmt_points
@@ -23,7 +22,7 @@ from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 
 Role = User.Role
-city_only = role_required(Role.CITY, Role.ADMIN)
+city_only = role_required(Role.CITY)  # 系统管理员 is not city (accounts.permissions)
 expert_only = role_required(Role.EXPERT)
 
 
@@ -245,7 +244,7 @@ def review(request, pk):
 @city_only
 @require_POST
 def reopen(request, pk):
-    assignment = get_object_or_404(Assignment.objects.select_related("application"), pk=pk)
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user), pk=pk)
     application = _city_application(request, assignment.application_id)
     try:
         services.assignment_reopen(assignment=assignment, user=request.user, reason=request.POST.get("reason", ""))
@@ -286,8 +285,8 @@ def my_assignments(request):
 
 
 def _own_assignment(request, pk) -> Assignment:
-    assignment = get_object_or_404(selectors.assignments_for_expert(request.user), pk=pk)
-    if not permissions.can_view_assignment(request.user, assignment):
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user).filter(expert=request.user), pk=pk)
+    if not selectors.can_view_assignment(request.user, assignment):
         raise Http404(gettext("找不到该评审任务"))
     return assignment
 
@@ -367,7 +366,7 @@ def declare_conflict(request, pk):
 def evidence(request, pk, evidence_pk):
     """An evidence file of an application the expert is assigned to (and has not withdrawn from)."""
     assignment = _own_assignment(request, pk)
-    item = get_object_or_404(Evidence, pk=evidence_pk, application_id=assignment.application_id)
+    item = get_object_or_404(selectors.assignment_evidence(request.user, assignment), pk=evidence_pk)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError as missing:

@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tidu.notifications import selectors
 from tidu.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def unread_count(user) -> int:
 
 def mark_read(*, user, notification_id: int) -> Notification | None:
     """Mark one of the user's own notices read (another person's notice is simply not found)."""
-    notice = Notification.objects.filter(recipient=user, pk=notification_id).first()
+    notice = selectors.notifications_visible_to(user).filter(pk=notification_id).first()
     if notice is not None and notice.read_at is None:
         notice.read_at = timezone.now()
         notice.save(update_fields=["read_at"])

@@ -8,8 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from tidu.notifications import services
-from tidu.notifications.models import Notification
+from tidu.notifications import selectors, services
 
 PAGE_SIZE = 30
 
@@ -17,7 +16,7 @@ PAGE_SIZE = 30
 @login_required
 @require_GET
 def notification_list(request):
-    notices = Notification.objects.filter(recipient=request.user)
+    notices = selectors.notifications_visible_to(request.user)
     show = request.GET.get("show", "")
     if show == "unread":
         notices = notices.filter(read_at__isnull=True)

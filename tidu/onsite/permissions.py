@@ -7,8 +7,14 @@ from __future__ import annotations
 from tidu.accounts import permissions as accounts
 from tidu.onsite.models import OnsiteCheck
 from tidu.onsite.operations import is_inspector
+from tidu.onsite.workflow import INSPECTOR_ROLES
 
-__all__ = ["can_view", "is_inspector"]
+__all__ = ["can_view", "is_inspector", "may_inspect"]
+
+
+def may_inspect(user) -> bool:
+    """Who can be named an inspector at all (a city officer or an expert), whatever the check."""
+    return accounts.role_of(user) in INSPECTOR_ROLES
 
 
 def can_view(user, check: OnsiteCheck) -> bool:

@@ -26,7 +26,7 @@ def checks_visible_to(user) -> QuerySet[OnsiteCheck]:
     """City: every check; an inspector: the checks they are assigned to; anyone else: none."""
     if accounts.is_city_user(user):
         return _with_counts(OnsiteCheck.objects.all())
-    if user.is_authenticated and accounts.role_of(user) in ("city", "expert"):
+    if permissions.may_inspect(user):
         return _with_counts(OnsiteCheck.objects.filter(inspectors=user))
     return OnsiteCheck.objects.none()
 
@@ -47,11 +47,22 @@ def awaiting_check(user) -> QuerySet[Application]:
             .exclude(Exists(live)).order_by("enterprise__name"))
 
 
+def can_view_check(user, check: OnsiteCheck) -> bool:
+    """An on-site check (its items and photos): the city, or an inspector assigned to it."""
+    return permissions.can_view(user, check)
+
+
+def photos_visible_to(user) -> QuerySet[CheckPhoto]:
+    return CheckPhoto.objects.select_related("item__onsite_check").filter(
+        item__onsite_check__in=checks_visible_to(user).order_by().values("pk"))
+
+
+def can_view_photo(user, photo: CheckPhoto) -> bool:
+    return can_view_check(user, photo.item.onsite_check)
+
+
 def photo_for(user, pk: int) -> CheckPhoto | None:
-    photo = CheckPhoto.objects.select_related("item__onsite_check").filter(pk=pk).first()
-    if photo is None or not permissions.can_view(user, photo.item.onsite_check):
-        return None
-    return photo
+    return photos_visible_to(user).filter(pk=pk).first()
 
 
 def discrepancies_for(application: Application) -> list[CheckItem]:

@@ -168,8 +168,8 @@ def check_attachment(upload) -> tuple[str, str]:
 
 
 def city_users():
-    """Who is told about objections and closed notices: the active city officers and administrators."""
-    return User.objects.filter(role__in=[User.Role.CITY, User.Role.ADMIN], is_active=True)
+    """Who is told about objections and closed notices: the active city officers (admin is not a business role)."""
+    return User.objects.filter(role=User.Role.CITY, is_active=True)
 
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from tidu.accounts.permissions import is_city_user
 from tidu.publicity.models import PHASE_LABELS, Objection, Publicity, PublicityEntry
 
 # What a visitor may see of an entry. No contact details, scores, KPIs or review opinions.
@@ -57,6 +58,32 @@ def public_notice(pk: int, today: dt.date) -> PublicNotice | None:
     if publicity is None:
         return None
     return PublicNotice(publicity, publicity.phase(today), list(publicity.entries.all()))
+
+
+def publicities_visible_to(user) -> QuerySet[Publicity]:
+    """The internal side of 公示 (drafts, entries with their applications, objections): the city only.
+    Everyone, anonymous included, sees the published notices through ``public_publicities``."""
+    return Publicity.objects.all() if is_city_user(user) else Publicity.objects.none()
+
+
+def can_view_publicity(user, publicity: Publicity, *, internal: bool = False) -> bool:
+    if is_city_user(user):
+        return True
+    return not internal and publicity.status != Publicity.Status.DRAFT
+
+
+def final_list_publicities() -> QuerySet[Publicity]:
+    """The published 认定名单 (CSV/XLSX) exists, for everyone, once a 公示 is finalised."""
+    return Publicity.objects.filter(status=Publicity.Status.FINALISED)
+
+
+def objections_visible_to(user) -> QuerySet[Objection]:
+    """Objections (the objector's name, phone, attachment) are for the city only."""
+    return Objection.objects.all() if is_city_user(user) else Objection.objects.none()
+
+
+def can_view_objection(user, objection: Objection) -> bool:
+    return is_city_user(user)
 
 
 def manage_publicities() -> QuerySet[Publicity]:

@@ -26,7 +26,7 @@ from tidu.publicity import exports, forms, selectors, services
 from tidu.publicity.models import PHASE_LABELS, CalendarDay, Objection, Publicity, PublicityEntry
 
 logger = logging.getLogger(__name__)
-city_required = role_required(User.Role.CITY, User.Role.ADMIN)
+city_required = role_required(User.Role.CITY)  # 系统管理员 is not city (accounts.permissions)
 
 
 def _error(request, error: services.PublicityError) -> None:
@@ -99,7 +99,7 @@ def public_detail(request, pk: int):
 
 
 def _final_snapshot(pk: int) -> tuple[Publicity, dict]:
-    publicity = get_object_or_404(Publicity, pk=pk, status=Publicity.Status.FINALISED)
+    publicity = get_object_or_404(selectors.final_list_publicities(), pk=pk)
     return publicity, publicity.final_snapshot
 
 
@@ -163,7 +163,7 @@ def create(request):
 
 @city_required
 def edit(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     if publicity.status != Publicity.Status.DRAFT:
         messages.error(request, gettext("公示已发布，不能再修改。"))
         return redirect("publicity:manage_detail", pk=pk)
@@ -184,7 +184,7 @@ def edit(request, pk: int):
 @city_required
 @require_POST
 def delete(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     try:
         services.publicity_delete(publicity=publicity, user=request.user)
     except services.PublicityError as error:
@@ -196,7 +196,8 @@ def delete(request, pk: int):
 
 @city_required
 def manage_detail(request, pk: int):
-    publicity = get_object_or_404(Publicity.objects.select_related("call", "published_by", "finalised_by"), pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user)
+                                  .select_related("call", "published_by", "finalised_by"), pk=pk)
     today = services.business_today()
     entries = selectors.publicity_entries(publicity)
     draft = publicity.status == Publicity.Status.DRAFT
@@ -219,7 +220,7 @@ def manage_detail(request, pk: int):
 @city_required
 @require_POST
 def add_entries(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     ids = [int(value) for value in request.POST.getlist("application") if value.isdigit()]
     try:
         added = services.publicity_add_entries(publicity=publicity, application_ids=ids, user=request.user)
@@ -233,7 +234,8 @@ def add_entries(request, pk: int):
 @city_required
 @require_POST
 def remove_entry(request, pk: int, entry_pk: int):
-    entry = get_object_or_404(PublicityEntry, pk=entry_pk, publicity_id=pk)
+    entry = get_object_or_404(PublicityEntry, pk=entry_pk,
+                              publicity__in=selectors.publicities_visible_to(request.user), publicity_id=pk)
     try:
         services.publicity_remove_entry(entry=entry, user=request.user)
     except services.PublicityError as error:
@@ -246,7 +248,7 @@ def remove_entry(request, pk: int, entry_pk: int):
 @city_required
 @require_POST
 def publish(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     try:
         publicity = services.publicity_publish(publicity=publicity, user=request.user)
     except services.PublicityError as error:
@@ -259,7 +261,7 @@ def publish(request, pk: int):
 @city_required
 @require_POST
 def finalise(request, pk: int):
-    publicity = get_object_or_404(Publicity, pk=pk)
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
     try:
         publicity = services.publicity_finalise(publicity=publicity, user=request.user)
     except services.PublicityError as error:
@@ -272,8 +274,8 @@ def finalise(request, pk: int):
 
 @city_required
 def objection(request, pk: int):
-    item = get_object_or_404(Objection.objects.select_related("publicity", "entry__application", "handled_by"),
-                             pk=pk)
+    item = get_object_or_404(selectors.objections_visible_to(request.user)
+                             .select_related("publicity", "entry__application", "handled_by"), pk=pk)
     handle_form = forms.ObjectionHandleForm(request.POST or None)
     if request.method == "POST" and handle_form.is_valid():
         try:
@@ -293,7 +295,7 @@ def objection(request, pk: int):
 @city_required
 @require_POST
 def entry_reject(request, pk: int):
-    item = get_object_or_404(Objection, pk=pk)
+    item = get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
     form = forms.EntryRejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("请填写不予认定的理由。"))
@@ -309,7 +311,7 @@ def entry_reject(request, pk: int):
 
 @city_required
 def objection_attachment(request, pk: int):
-    item = get_object_or_404(Objection, pk=pk)
+    item = get_object_or_404(selectors.objections_visible_to(request.user), pk=pk)
     if not item.attachment:
         raise Http404
     response = FileResponse(item.attachment.open("rb"), content_type=item.attachment_type, as_attachment=True,

@@ -11,10 +11,10 @@ from typing import Any
 from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 
 from tidu.accounts.models import Organisation, User
-from tidu.accounts.permissions import role_of, unit_of
+from tidu.accounts.permissions import is_city_user, role_of, unit_of
 from tidu.applications import services as application_services
 from tidu.applications.models import Application, Submission
-from tidu.applications.selectors import applications_visible_to
+from tidu.applications.selectors import applications_visible_to, can_view_application, drafts_started_in
 from tidu.applications.workflow import STATE_LABELS, State
 from tidu.core.timezones import local_day
 from tidu.eligibility.interchange import InterchangeError
@@ -73,15 +73,32 @@ def deadline_info(day: dt.date, now: dt.datetime) -> dict[str, Any]:
 # --- lists ----------------------------------------------------------------------------------------------
 
 def lists_visible_to(user) -> QuerySet[RecommendationList]:
-    """A township officer: its own unit's lists; city and admin: every list; anyone else: none."""
+    """A township officer: its own unit's lists; the city: every list; anyone else (系统管理员 too): none."""
     lists = RecommendationList.objects.select_related("call", "unit", "signed_by", "sent_by", "reopened_by")
     role = role_of(user)
-    if role in (Role.CITY, Role.ADMIN):
+    if role == Role.CITY:
         return lists
     if role == Role.TOWNSHIP:
         unit = unit_of(user)
         return lists.filter(unit=unit) if unit is not None else lists.none()
     return lists.none()
+
+
+def can_view_list(user, rlist: RecommendationList) -> bool:
+    """A 推荐名单 and its exports (same answer as ``lists_visible_to``)."""
+    if is_city_user(user):
+        return True
+    unit = unit_of(user) if role_of(user) == Role.TOWNSHIP else None
+    return unit is not None and unit.pk == rlist.unit_id
+
+
+def can_view_formal_review(user, application: Application) -> bool:
+    """形式审查 (its checklist and decisions) is the city's: a submitted application the city may see."""
+    return is_city_user(user) and can_view_application(user, application)
+
+
+def formal_review_applications(user) -> QuerySet[Application]:
+    return applications_visible_to(user) if is_city_user(user) else Application.objects.none()
 
 
 def list_rows(rlist: RecommendationList) -> list[dict[str, Any]]:
@@ -110,9 +127,11 @@ class DashboardRow:
     on_list: bool = False
     priority: int | None = None
 
+    has_draft: bool = False  # the enterprise has started a draft: the township learns only that it exists
+
     @property
     def is_draft(self) -> bool:
-        return self.application is not None and self.application.status == State.DRAFT
+        return self.has_draft and self.application is None
 
 
 def township_dashboard(user, call: Call | None) -> dict[str, Any]:
@@ -120,6 +139,7 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
     unit = unit_of(user)
     enterprises = list(enterprises_visible_to(user).order_by("name"))
     applications = {}
+    drafts = set(drafts_started_in(user, call)) if call is not None else set()
     if call is not None:
         for application in (applications_visible_to(user).filter(call=call)
                             .select_related("recommendation_entry").prefetch_related("submissions")):
@@ -128,7 +148,10 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
     rows, states = [], Counter()
     for enterprise in enterprises:
         application = applications.get(enterprise.pk)
-        row = DashboardRow(enterprise=enterprise, application=application)
+        row = DashboardRow(enterprise=enterprise, application=application,
+                           has_draft=application is None and enterprise.pk in drafts)
+        if row.is_draft:
+            states[State.DRAFT] += 1
         if application is not None:
             states[application.status] += 1
             entry = getattr(application, "recommendation_entry", None)
@@ -149,7 +172,7 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
                         and row.application.status == State.TOWNSHIP_RECOMMENDED and not row.on_list],
             "invitations": Invitation.objects.filter(unit=unit).select_related("invited_by", "call")[:200]
             if unit else [],
-            "without_application": sum(1 for row in rows if row.application is None)}
+            "without_application": sum(1 for row in rows if row.application is None and not row.is_draft)}
 
 
 # --- city intake ------------------------------------------------------------------------------------------
@@ -295,6 +318,6 @@ def tier_choices(call: Call | None) -> list[tuple[str, str]]:
 
 
 def batch_runs_visible_to(user) -> QuerySet[BatchRun]:
-    if role_of(user) in (Role.CITY, Role.ADMIN):
+    if is_city_user(user):
         return BatchRun.objects.select_related("actor")
     return BatchRun.objects.none()

@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tidu.accounts.models import Organisation, User
-from tidu.accounts.permissions import role_of, unit_of
+from tidu.accounts.permissions import is_city_user, role_of, unit_of
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY
@@ -86,8 +86,8 @@ def is_officer_of(user, unit: Organisation) -> bool:
 
 
 def is_city_officer(user) -> bool:
-    """Who acts for the city (受理, 形式审查, reopening lists): 市经信局经办人, as in the workflow table."""
-    return role_of(user) == Role.CITY
+    """Who acts for the city (受理, 形式审查, reopening lists): 市经信局经办人 (accounts.permissions.is_city_user)."""
+    return is_city_user(user)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:

@@ -34,7 +34,7 @@ from tidu.review import selectors, services
 from tidu.review.models import FormalReview, RecommendationList
 
 Role = User.Role
-CITY_ROLES = (Role.CITY, Role.ADMIN)
+CITY_ROLES = (Role.CITY,)  # 系统管理员 is not city (accounts.permissions)
 PAGE_SIZE = 25
 LIST_ACTION_LABELS = {"create": _("建立名单"), "add": _("列入"), "edit": _("修改顺序或意见"), "remove": _("移出"),
                       "sign": _("签发"), "unsign": _("撤销签发"), "send": _("报送市经信局"), "reopen": _("退回修改")}
@@ -351,7 +351,7 @@ def batch_result(request, pk):
 
 
 def _get_application(request, pk) -> Application:
-    return get_object_or_404(applications_visible_to(request.user).exclude(status=State.DRAFT), pk=pk)
+    return get_object_or_404(selectors.formal_review_applications(request.user), pk=pk)
 
 
 @role_required(*CITY_ROLES)

@@ -18,7 +18,7 @@ def enterprise_home() -> str:
 @pytest.mark.parametrize(("role", "expected"), [
     (User.Role.TOWNSHIP, lambda: reverse("review:township_dashboard")),
     (User.Role.CITY, lambda: reverse("review:intake")),
-    (User.Role.ADMIN, lambda: reverse("review:intake")),
+    (User.Role.ADMIN, lambda: reverse("admin:index")),  # accounts and policy; no application content
     (User.Role.EXPERT, lambda: reverse("experts:my_assignments")),
     (User.Role.ENTERPRISE, enterprise_home),
 ])
@@ -29,9 +29,9 @@ def test_dashboard_redirects_by_role(client, role, expected):
     assert response["Location"] == expected()
 
 
-def test_superuser_lands_on_the_city_list_whatever_its_stored_role(client):
+def test_superuser_lands_on_the_admin_site_whatever_its_stored_role(client):
     client.force_login(make_user("root", User.Role.ENTERPRISE, is_superuser=True, is_staff=True))
-    assert client.get(DASHBOARD)["Location"] == reverse("review:intake")
+    assert client.get(DASHBOARD)["Location"] == reverse("admin:index")
 
 
 def test_dashboard_needs_login(client):

@@ -27,7 +27,9 @@ def test_predicates(unit):
 
     assert permissions.is_enterprise_user(company) and not permissions.is_enterprise_user(officer)
     assert permissions.is_township_user(officer) and not permissions.is_township_user(city)
-    assert permissions.is_city_user(city) and permissions.is_city_user(admin) and not permissions.is_city_user(expert)
+    assert permissions.is_city_user(city) and not permissions.is_city_user(expert)
+    # 系统管理员 is not a business role (separation of duties): not city, whatever role is stored on it.
+    assert not permissions.is_city_user(admin) and not permissions.is_city_user(make_user("root2", User.Role.ADMIN))
     assert permissions.is_expert(expert) and not permissions.is_expert(company)
     assert permissions.is_admin(admin) and not permissions.is_admin(city)
     assert permissions.role_of(anonymous) is None

@@ -156,6 +156,8 @@ def test_anonymous_visitors_go_to_login(client, call):
         assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_admin_sees_the_dashboard(client, call, users):
+def test_admin_does_not_see_the_dashboard(client, call, users):
+    """系统管理员 is not a business role (separation of duties): the figures are the city's."""
     client.force_login(users["admin"])
-    assert client.get(reverse("dashboards:overview")).status_code == 200
+    assert client.get(reverse("dashboards:overview")).status_code == 403
+    assert client.get(reverse("dashboards:table_csv")).status_code == 403
