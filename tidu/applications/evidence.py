@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from tidu.applications import permissions
+from tidu.applications.errors import EvidenceRejected
 from tidu.applications.models import Application, Evidence
-from tidu.applications.sections import SECTIONS_BY_KEY
-from tidu.applications.services import section_is_editable
+from tidu.applications.operations import EvidenceUpload
 
 # Each accepted type: the extensions it may carry and the MIME type it is served with.
 ACCEPTED_TYPES = {
@@ -25,12 +25,6 @@ ACCEPTED_TYPES = {
     "ole": ((".doc", ".xls", ".ppt"), "application/octet-stream"),
 }
 ACCEPTED_DESCRIPTION = "PDF、图片（JPG、PNG）、Word、Excel、PowerPoint 文件"
-
-
-class EvidenceRejected(Exception):
-    def __init__(self, message: str):
-        self.message = message
-        super().__init__(message)
 
 
 def sniff_type(head: bytes, upload) -> str | None:
@@ -59,13 +53,15 @@ def sniff_type(head: bytes, upload) -> str | None:
     return None
 
 
-def evidence_upload(*, application: Application, section: str, topic: str, upload, user) -> Evidence:
-    if not permissions.can_edit(user, application):
-        raise PermissionDenied
-    if section not in SECTIONS_BY_KEY:
-        raise EvidenceRejected("佐证材料所属部分无效")
-    if not section_is_editable(application, section):
-        raise EvidenceRejected(f"“{SECTIONS_BY_KEY[section].title}”当前不能修改，不能上传佐证材料")
+@dataclass(frozen=True)
+class CheckedUpload:
+    name: str
+    content_type: str
+    sha256: str
+
+
+def check_upload(upload) -> CheckedUpload:
+    """Refuse an empty, oversize or mistyped file (by content, then extension); hash it. Reads, never writes."""
     name = PurePath(upload.name or "").name
     limit = settings.TIDU_EVIDENCE_MAX_BYTES
     if upload.size == 0:
@@ -86,8 +82,17 @@ def evidence_upload(*, application: Application, section: str, topic: str, uploa
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    evidence = Evidence(application=application, section=section, topic=topic[:50], original_name=name[:255],
-                        content_type=content_type, size=upload.size, sha256=digest.hexdigest(), uploaded_by=user)
-    evidence.file.save("upload", upload, save=False)
-    evidence.save()
-    return evidence
+    return CheckedUpload(name=name, content_type=content_type, sha256=digest.hexdigest())
+
+
+def evidence_upload(*, application: Application, section: str, topic: str, upload, user) -> Evidence:
+    """Check the file (before any lock is taken), then attach it through the EvidenceUpload operation, which
+    locks the application and re-checks its state on the locked row (PermissionDenied for someone else's)."""
+    operation = EvidenceUpload(application, section=section, topic=topic, upload=upload)
+    verdict = operation.check(user)
+    if verdict.forbidden:
+        raise PermissionDenied(verdict.reason)
+    if not verdict:
+        raise EvidenceRejected(verdict.reason)
+    operation.params["checked"] = check_upload(upload)
+    return operation.execute(user)

@@ -5,8 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from tidu.core import clock
-from tidu.notifications.reminders import send_deadline_reminders
-from tidu.review.services import local_day
+from tidu.notifications.reminders import local_day, send_deadline_reminders
 
 
 class Command(BaseCommand):
