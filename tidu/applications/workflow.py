@@ -68,6 +68,11 @@ class Transition:
     # A return for revision (退回补正): reasons per section, and the application comes back to its source state.
     is_return: bool = False
 
+    @property
+    def operation_name(self) -> str:
+        """The operation performing this row (tidu.applications.operations), for ``{% allowed %}``."""
+        return f"application.{self.action}"
+
 
 TRANSITIONS: tuple[Transition, ...] = (
     # The enterprise
