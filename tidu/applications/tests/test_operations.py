@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from tidu.applications import operations, services
 from tidu.applications.errors import ApplicationError, EvidenceRejected
-from tidu.applications.evidence import evidence_upload
 from tidu.applications.events import ApplicationTransitioned
+from tidu.applications.evidence import evidence_upload
 from tidu.applications.models import Application, Evidence, SectionRevision
 from tidu.applications.sections import SECTION_KEYS
 from tidu.applications.testing import fill_complete_application, minimal_pdf_bytes
