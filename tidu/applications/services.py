@@ -1,6 +1,8 @@
 """Business rules for applications: drafts, autosave with conflict detection, submission, 退回补正.
 
-Views, the API and commands call these functions; none of them decides a rule on its own.
+Views, the API, commands and other apps call these functions; none of them decides a rule on its own. Every
+change of state is an operation in ``operations.py`` (check, lock, write, one audit row, events on commit);
+the functions here that change something are thin wrappers over them, keeping their signatures.
 """
 
 from __future__ import annotations
