@@ -1,4 +1,5 @@
-"""Who may do what with an application: the one place these rules live."""
+"""Who may see and edit an application. Who may move it along its lifecycle is each operation's check()
+(tidu.applications.operations, reading the table in workflow.py)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,3 @@ def can_edit(user, application: Application) -> bool:
 
 def can_start_application(user, enterprise) -> bool:
     return user.is_authenticated and user.role == "enterprise" and _unit_id(user) == enterprise.organisation_id
-
-
-def can_perform(user, application: Application, transition) -> bool:
-    """The role must be one the workflow table allows, acting inside its own organisation."""
-    if user.role not in transition.roles:
-        return False
-    if user.role == "enterprise":
-        return is_own_enterprise(user, application)
-    if user.role == "township":
-        return is_unit_officer(user, application)
-    return user.role in ("city", "admin")

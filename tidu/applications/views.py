@@ -40,6 +40,7 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
+from tidu.core.operations import operation
 from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprise_of
 from tidu.policy.models import Call
@@ -762,9 +763,10 @@ def _review_context(request, application, policy, **extra) -> dict:
             entry["fields"] = forms.bind_section(spec, raw.get(spec.key), item.clean, policy, blank_rows=0)
         sections.append(entry)
     verdict, verdict_problems = _verdict(application, policy)
-    # The township decides on this page (the city's own steps have their own pages); the template shows only
-    # the actions whose operation's check() passes for this user now.
-    actions = [t for t in TRANSITIONS if Role.TOWNSHIP in t.roles and t.action not in ENTERPRISE_ACTIONS] \
+    # The township decides on this page (the city's own steps have their own pages): only the actions whose
+    # operation's check() passes for this user now (the template asks {% allowed %} for each button too).
+    actions = [t for t in TRANSITIONS if Role.TOWNSHIP in t.roles and t.action not in ENTERPRISE_ACTIONS
+               and operation(t.operation_name, application).check(request.user)] \
         if _role(request.user) == Role.TOWNSHIP else []
     return {"application": application, "policy": policy, "sections": sections, "verdict": verdict,
             "show_history": _role(request.user) in CITY_ROLES,
