@@ -5,16 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from tidu.applications import permissions
+from tidu.applications.errors import EvidenceRejected
 from tidu.applications.models import Application, Evidence
-from tidu.applications.sections import SECTIONS_BY_KEY
-from tidu.applications.services import section_is_editable
-from tidu.core.uploads import UploadRejected, UploadRules, check_upload
+from tidu.applications.operations import EvidenceUpload
+from tidu.core.uploads import UploadRules, check_upload
 
-
-class EvidenceRejected(UploadRejected):
-    pass
-
+__all__ = ["EVIDENCE_RULES", "EvidenceRejected", "evidence_upload"]
 
 # What evidence may be (the content decides; the checker is tidu.core.uploads, shared with photos and 异议附件).
 EVIDENCE_RULES = UploadRules(types=("pdf", "png", "jpeg", "docx", "xlsx", "pptx", "ole"),
@@ -22,16 +18,13 @@ EVIDENCE_RULES = UploadRules(types=("pdf", "png", "jpeg", "docx", "xlsx", "pptx"
 
 
 def evidence_upload(*, application: Application, section: str, topic: str, upload, user) -> Evidence:
-    if not permissions.can_edit(user, application):
-        raise PermissionDenied
-    if section not in SECTIONS_BY_KEY:
-        raise EvidenceRejected("佐证材料所属部分无效")
-    if not section_is_editable(application, section):
-        raise EvidenceRejected(f"“{SECTIONS_BY_KEY[section].title}”当前不能修改，不能上传佐证材料")
-    checked = check_upload(upload, EVIDENCE_RULES, max_bytes=settings.TIDU_EVIDENCE_MAX_BYTES)
-    evidence = Evidence(application=application, section=section, topic=topic[:50],
-                        original_name=checked.name[:255], content_type=checked.content_type, size=checked.size,
-                        sha256=checked.sha256, uploaded_by=user)
-    evidence.file.save("upload", upload, save=False)
-    evidence.save()
-    return evidence
+    """Check the file (before any lock is taken), then attach it through the EvidenceUpload operation, which
+    locks the application and re-checks its state on the locked row (PermissionDenied for someone else's)."""
+    operation = EvidenceUpload(application, section=section, topic=topic, upload=upload)
+    verdict = operation.check(user)
+    if verdict.forbidden:
+        raise PermissionDenied(verdict.reason)
+    if not verdict:
+        raise EvidenceRejected(verdict.reason)
+    operation.params["checked"] = check_upload(upload, EVIDENCE_RULES, max_bytes=settings.TIDU_EVIDENCE_MAX_BYTES)
+    return operation.execute(user)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,36 @@ class ApplicationSection(models.Model):
 
     def __str__(self):
         return f"{self.application_id}:{self.key}@{self.revision}"
+
+
+class SectionRevision(models.Model):
+    """One saved version of a section: every save keeps what was written, by whom, when, and what changed.
+
+    The section row holds only the latest content; these rows keep the history so that the city can see, on
+    request, which fields changed between two revisions (drafts stay the enterprise's own business).
+    """
+
+    section = models.ForeignKey(ApplicationSection, on_delete=models.CASCADE, related_name="revisions",
+                                verbose_name=_("申报书部分"))
+    revision = models.PositiveIntegerField(_("修订号"))
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+    # Top-level field keys whose value differs from the previous revision.
+    changed = models.JSONField(_("修改的项目"), default=list, blank=True)
+    # The application's state when saved: revisions written while it was a draft are the enterprise's own.
+    application_status = models.CharField(_("保存时的申报状态"), max_length=40, blank=True)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("保存人"))
+    saved_at = models.DateTimeField(_("保存时间"), default=timezone.now)
+    editor_token = models.CharField(_("编辑窗口标识"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("申报书修订")
+        verbose_name_plural = _("申报书修订")
+        ordering = ["section", "revision"]
+        constraints = [models.UniqueConstraint(fields=["section", "revision"], name="unique_revision_per_section")]
+
+    def __str__(self):
+        return f"{self.section_id}@{self.revision}"
 
 
 def evidence_upload_path(instance, filename):

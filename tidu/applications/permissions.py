@@ -1,4 +1,6 @@
-"""Who may do what with an application. Roles come from ``accounts.permissions``; seeing from ``selectors``."""
+"""Who may see and edit an application. Roles come from ``accounts.permissions``; seeing from ``selectors``;
+who may move it along its lifecycle is each operation's check() (tidu.applications.operations, reading the
+table in workflow.py)."""
 
 from __future__ import annotations
 
@@ -21,15 +23,3 @@ def can_edit(user, application: Application) -> bool:
 def can_start_application(user, enterprise) -> bool:
     return (accounts.is_enterprise_user(user) and user.organisation_id is not None
             and user.organisation_id == enterprise.organisation_id)
-
-
-def can_perform(user, application: Application, transition) -> bool:
-    """The role must be one the workflow table allows, acting inside its own organisation."""
-    role = accounts.role_of(user)
-    if role not in transition.roles:
-        return False
-    if accounts.is_enterprise_user(user):
-        return is_own_enterprise(user, application)
-    if accounts.is_township_user(user):
-        return is_unit_officer(user, application)
-    return accounts.is_city_user(user)

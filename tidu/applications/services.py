@@ -1,6 +1,8 @@
 """Business rules for applications: drafts, autosave with conflict detection, submission, 退回补正.
 
-Views, the API and commands call these functions; none of them decides a rule on its own.
+Views, the API, commands and other apps call these functions; none of them decides a rule on its own. Every
+change of state is an operation in ``operations.py`` (check, lock, write, one audit row, events on commit);
+the functions here that change something are thin wrappers over them, keeping their signatures.
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.dispatch import Signal
-from django.utils import timezone
 
 from tidu.applications import permissions
-from tidu.applications.events import ApplicationTransitioned
+from tidu.applications.errors import ApplicationError, SectionConflict
 from tidu.applications.models import Application, ApplicationSection, Evidence, Submission
 from tidu.applications.sections import (
-    SECTION_KEYS,
     SECTIONS,
     SECTIONS_BY_KEY,
     YES,
@@ -28,52 +27,21 @@ from tidu.applications.sections import (
 from tidu.applications.workflow import (
     EDITABLE_STATES,
     ENTERPRISE_ACTIONS,
-    RETURN_TO,
-    TRANSITIONS_BY_ACTION,
     State,
-    state_label,
 )
 from tidu.core import clock
 from tidu.core.dates import beijing_text, date_zh
-from tidu.core.errors import TiduError
-from tidu.core.events import publish
 from tidu.core.hashing import sha256_of_json
 from tidu.core.models import AuditEntry
-from tidu.core.operations import AuditRecord, write_audit
 from tidu.eligibility.engine import evaluate
 from tidu.eligibility.findings import Verdict
 from tidu.eligibility.interchange import FORMAT
 from tidu.enterprises.models import Enterprise
-from tidu.notifications.services import notify
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 
-# Extension points for other domains (connected in their AppConfig.ready()):
-# * ``transition_requested`` is sent by application_transition inside its transaction, with the application row
-#   locked and the table's own checks passed, just before the change is written. A receiver may raise
-#   ApplicationError to refuse it (tidu.review: a recommendation on a signed/sent 推荐名单 cannot be withdrawn),
-#   or make a related change that must happen atomically with it. Arguments: application, transition, user.
-# * ``transition_done`` is sent after every change of state, submit and resubmit included, inside the same
-#   transaction; receivers tell people about it with notify(), which delivers on commit (tidu.notifications:
-#   a submission notifies the unit's township officers). Arguments: application, transition, user, event.
-transition_requested = Signal()
-transition_done = Signal()
-
-
-class ApplicationError(TiduError):
-    """A refused operation; ``message`` is shown to the user as it is (Chinese)."""
-
-
-class SectionConflict(ApplicationError):
-    """The section was saved elsewhere (another tab or person) after this form was loaded."""
-
-    def __init__(self, section: ApplicationSection):
-        self.section = section
-        who = section.updated_by.display_name if section.updated_by else "他人"
-        when = beijing_text(section.updated_at)
-        super().__init__(f"“{SECTIONS_BY_KEY[section.key].title}”已于 {when} 由 {who} 在其他窗口保存过。"
-                         "为避免覆盖，本次内容未保存；请核对下方最新内容后再保存（您填写的内容仍保留在表单中）。")
+__all__ = ["ApplicationError", "SectionConflict"]  # defined in errors.py; other apps import them from here
 
 
 # --- starting and reading ------------------------------------------------------------------------
@@ -90,24 +58,9 @@ def _prefill_basic(enterprise: Enterprise) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def application_start(*, enterprise: Enterprise, call: Call, tier: str, user) -> Application:
     """Open (or return the existing) draft of ``enterprise`` for ``call`` and ``tier``."""
-    if not permissions.can_start_application(user, enterprise):
-        raise PermissionDenied
-    policy = call_policy_for(call)
-    tier_def = policy.find_tier(tier)
-    if tier_def is None or tier_def["id"] != policy.call_tier["id"]:
-        raise ApplicationError(f"本批次只受理{policy.call_tier['name']}申报，没有“{tier}”等级")
-    application, created = Application.objects.get_or_create(enterprise=enterprise, call=call, tier=tier_def["id"])
-    if created:
-        ApplicationSection.objects.bulk_create(
-            ApplicationSection(application=application, key=key,
-                               data=_prefill_basic(enterprise) if key == "basic" else {})
-            for key in SECTION_KEYS)
-        write_audit(user, AuditRecord(object_type="application", object_id=application.pk,
-                                      application_id=application.pk, action="create", to_status=State.DRAFT))
-    return application
+    return operations.StartApplication(enterprise, call=call, tier=tier).execute(user)
 
 
 def section_raw(application: Application) -> dict[str, dict[str, Any]]:
@@ -244,33 +197,12 @@ def application_section_save(*, application: Application, key: str, data: dict[s
 
     ``editor_token`` names the browser tab (form) doing the editing: a newer revision written by that same
     tab (its own autosave racing its save button) is not a conflict; one written anywhere else is.
+    Every save keeps a revision (``SectionRevision``) and one audit row (operations.SectionSave).
     """
     if key not in SECTIONS_BY_KEY:
         raise ApplicationError(f"申报书中没有“{key}”这一部分")
-    if not permissions.can_edit(user, application):
-        raise PermissionDenied
-    with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
-        if not section_is_editable(application, key):
-            if application.status == State.RETURNED:
-                raise ApplicationError(f"“{SECTIONS_BY_KEY[key].title}”不在退回补正范围内，不能修改")
-            raise ApplicationError(f"申报当前状态为“{state_label(application.status)}”，不能修改")
-        section = ApplicationSection.objects.select_for_update().get(application=application, key=key)
-        own_newer_write = bool(editor_token) and section.editor_token == editor_token and section.updated_by_id == user.pk
-        if section.revision != base_revision and not own_newer_write:
-            raise SectionConflict(section)
-        if key == "attestation":
-            data = {**data}
-            if data.get("confirmed") == YES:
-                data["confirmed_by"] = user.username
-                data["confirmed_at"] = timezone.now().isoformat()
-        section.data = data
-        section.revision += 1
-        section.updated_by = user
-        section.editor_token = editor_token[:64]
-        section.save()
-        Application.objects.filter(pk=application.pk).update(updated_at=timezone.now())
-    return section
+    return operations.SectionSave(application, key=key, data=data, base_revision=base_revision,
+                                  editor_token=editor_token).execute(user)
 
 
 # --- submitting ----------------------------------------------------------------------------------
@@ -321,41 +253,12 @@ def application_submit(*, application: Application, user, idempotency_key: str,
         return existing
     if not permissions.can_edit(user, application):
         raise PermissionDenied
-    now = now or clock.now()
-    policy = call_policy_for(application.call)
     try:
         with transaction.atomic():
-            application = Application.objects.select_for_update().get(pk=application.pk)
-            # A retry that raced the first request finds the receipt once the lock is released.
-            existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing
-            action = "submit" if application.status == State.DRAFT else "resubmit"
-            if application.status not in EDITABLE_STATES:
-                raise ApplicationError(f"申报当前状态为“{state_label(application.status)}”，不能提交")
-            blockers = submission_blockers(application, policy, now)
-            if blockers:
-                raise ApplicationError("暂不能提交：", blockers)
-            digest = content_hash(application)
-            attestation = application.sections.get(key="attestation").data
-            verdict = application_verdict(application, policy, submitted_at=now)
-            submission = Submission.objects.create(
-                application=application, number=f"pending-{idempotency_key}", idempotency_key=idempotency_key,
-                submitted_at=now, submitted_by=user, content_sha256=digest,
-                snapshot={"sections": section_raw(application),
-                          "interchange": application_interchange(application, policy, now),
-                          "evidence": list(application.evidence.values("id", "original_name", "sha256", "topic")),
-                          "policy_versions": policy.versions},
-                verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""))
-            submission.number = f"{policy.code.upper()}-{submission.pk:06d}"
-            submission.save(update_fields=["number"])
-            event = _apply_transition(application, TRANSITIONS_BY_ACTION[action], user, content_sha256=digest)
-            application.returned_sections = {}
-            application.return_to = ""
-            application.save(update_fields=["returned_sections", "return_to", "updated_at"])
-            transition_done.send(sender=Application, application=application,
-                                 transition=TRANSITIONS_BY_ACTION[action], user=user, event=event)
-            return submission
+            # Which of the two (提交 / 补正后重新提交) is decided on the locked row.
+            locked = Application.objects.select_for_update().get(pk=application.pk)
+            operation = operations.Resubmit if locked.status == State.RETURNED else operations.Submit
+            return operation(locked, idempotency_key=idempotency_key, now=now).execute(user)
     except IntegrityError:
         # Two requests with one key: the other one won; answer with its receipt.
         existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
@@ -366,77 +269,29 @@ def application_submit(*, application: Application, user, idempotency_key: str,
 
 # --- transitions ---------------------------------------------------------------------------------
 
-def _apply_transition(application: Application, transition, user, reason: str = "",
-                      section_reasons: dict[str, str] | None = None, content_sha256: str = "") -> AuditEntry:
-    target = transition.target
-    if target == RETURN_TO:
-        target = application.return_to or State.SUBMITTED
-    event = write_audit(user, AuditRecord(
-        object_type="application", object_id=application.pk, application_id=application.pk,
-        action=transition.action, from_status=application.status, to_status=target, reason=reason,
-        detail={"section_reasons": section_reasons} if section_reasons else {},
-        content_sha256=content_sha256 or content_hash(application)))
-    application.status = target
-    application.save(update_fields=["status", "updated_at"])
-    publish(ApplicationTransitioned(application_id=application.pk, action=transition.action,
-                                    from_status=event.from_status, to_status=target,
-                                    actor_id=getattr(user, "pk", None), audit_id=event.pk, reason=reason,
-                                    section_reasons=section_reasons or {}))
-    return event
-
-
 def application_transition(*, application: Application, action: str, user, reason: str = "",
                            section_reasons: dict[str, str] | None = None) -> AuditEntry:
-    """Perform one reviewer action from the workflow table (locks the row; a repeat is refused, not redone)."""
-    transition = TRANSITIONS_BY_ACTION.get(action)
-    if transition is None or action in ENTERPRISE_ACTIONS:
+    """Perform one reviewer action from the workflow table (locks the row; a repeat is refused, not redone).
+
+    A thin wrapper over the table's operation ("application.<action>"); returns its audit row.
+    """
+    operation_type = operations.TABLE_OPERATIONS.get(action)
+    if operation_type is None or action in ENTERPRISE_ACTIONS:
         raise ApplicationError(f"未知的操作“{action}”")
-    reason = (reason or "").strip()
-    section_reasons = {k: v.strip() for k, v in (section_reasons or {}).items() if v and v.strip()}
-    with transaction.atomic():
-        application = Application.objects.select_for_update().select_related("enterprise__organisation").get(
-            pk=application.pk)
-        if not permissions.can_perform(user, application, transition):
-            raise PermissionDenied
-        if application.status not in transition.sources:
-            raise ApplicationError(f"申报当前状态为“{state_label(application.status)}”，不能“{transition.label}”")
-        if transition.is_return:
-            unknown = set(section_reasons) - set(SECTION_KEYS)
-            if unknown:
-                raise ApplicationError(f"没有这些部分：{'、'.join(sorted(unknown))}")
-            if not section_reasons:
-                raise ApplicationError("退回补正须至少指明一个需要修改的部分，并写明原因")
-        if transition.needs_reason and not (reason or section_reasons):
-            raise ApplicationError(f"“{transition.label}”须填写意见")
-        transition_requested.send(sender=Application, application=application, transition=transition, user=user)
-        came_from = application.status
-        event = _apply_transition(application, transition, user, reason, section_reasons)
-        if transition.is_return:
-            application.returned_sections = section_reasons
-            application.returned_by = user
-            application.return_to = came_from
-            application.save(update_fields=["returned_sections", "returned_by", "return_to", "updated_at"])
-        _notify_enterprise(application, transition, reason, section_reasons)
-        transition_done.send(sender=Application, application=application, transition=transition, user=user,
-                             event=event)
-    return event
-
-
-def _notify_enterprise(application: Application, transition, reason: str, section_reasons: dict[str, str]) -> None:
-    lines = [f"您的申报“{application.call.title}”：{transition.label}。"]
-    if reason:
-        lines.append(f"意见：{reason}")
-    lines.extend(f"· {SECTIONS_BY_KEY[key].title}：{text}" for key, text in section_reasons.items())
-    users = application.enterprise.organisation.users.filter(is_active=True)
-    notify(users, kind=f"application.{transition.action}", title=f"申报{transition.label}", body="\n".join(lines),
-           link=f"/applications/{application.pk}/status/")
+    operation = operation_type(application, reason=reason, section_reasons=section_reasons)
+    operation.execute(user)
+    return operation.entry
 
 
 # --- evidence --------------------------------------------------------------------------------------
 
 def evidence_delete(*, evidence: Evidence, user) -> None:
-    application = evidence.application
-    if not permissions.can_edit(user, application) or not section_is_editable(application, evidence.section):
-        raise PermissionDenied
-    evidence.file.delete(save=False)
-    evidence.delete()
+    """Delete an evidence row now and its file once that has committed (operations.EvidenceDelete)."""
+    operation = operations.EvidenceDelete(evidence.application, evidence=evidence)
+    if not operation.check(user):
+        raise PermissionDenied  # someone else's, or no longer editable (as before)
+    operation.execute(user)
+
+
+# Operations build on the helpers above; imported last so that either module may be imported first.
+from tidu.applications import operations  # noqa: E402

@@ -15,8 +15,10 @@ urlpatterns = [
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/receipts/<str:number>/", views.receipt, name="receipt"),
     path("<int:pk>/review/", views.review, name="review"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/verdict.json", views.verdict_json, name="verdict_json"),
     path("<int:pk>/<slug:key>/", views.section, name="section"),
+    path("<int:pk>/<slug:key>/history/", views.section_history, name="section_history"),
     path("<int:pk>/<slug:key>/autosave/", views.autosave, name="autosave"),
     path("<int:pk>/<slug:key>/evidence/", views.evidence_upload_view, name="evidence_upload"),
 ]

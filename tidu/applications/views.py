@@ -33,12 +33,13 @@ from tidu.applications.workflow import (
     EDITABLE_STATES,
     ENTERPRISE_ACTIONS,
     FINAL_STATES,
+    TRANSITIONS,
     TRANSITIONS_BY_ACTION,
     State,
     state_label,
-    transitions_from,
 )
 from tidu.core import clock
+from tidu.core.operations import operation
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprise_of
@@ -58,6 +59,7 @@ WAITING_FOR = {
     State.ONSITE_VERIFIED: gettext_lazy("现场核查已完成，等待认定"),
     State.PROPOSED: gettext_lazy("已列入拟认定名单，公示中"),
 }
+CALL_STATE_LABELS = {"open": gettext_lazy("申报中"), "upcoming": gettext_lazy("未开始"), "closed": gettext_lazy("已截止")}
 # Chinese labels marked for translation (gettext_noop); translated when shown.
 ACTION_LABELS = {"create": gettext_noop("创建申报草稿"), **{t.action: t.label for t in TRANSITIONS_BY_ACTION.values()}}
 
@@ -209,7 +211,8 @@ def home(request):
         tier = policy.call_tier
         if state != "closed":
             deadlines.append({"call": call, "items": _deadlines(policy, now)})
-        calls.append({"call": call, "state": state, "tier": tier, "started": (call.pk, tier["id"]) in started})
+        calls.append({"call": call, "state": state, "state_label": CALL_STATE_LABELS[state], "closed": state == "closed",
+                      "tier": tier, "started": (call.pk, tier["id"]) in started})
     try:
         register_url = reverse("enterprises:my_enterprise")
     except NoReverseMatch:
@@ -243,6 +246,7 @@ def _list_rows(applications):
     for application in applications.prefetch_related("submissions"):
         latest = application.latest_submission()
         rows.append({"application": application, "submission": latest,
+                     "awaits_unit": application.status == State.SUBMITTED,
                      "outcome": latest.verdict.get("outcome") if latest else None,
                      "outcome_label": latest.verdict.get("outcome_label") if latest else None})
     return rows
@@ -366,6 +370,7 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
         "editable": current.editable, "verdict": verdict, "verdict_problems": verdict_problems,
         "tier_name": _tier_name(policy, application.tier),
         "is_owner": permissions.can_edit(request.user, application),
+        "returned_state": application.status == State.RETURNED,
     }
     if section.key == "kpis":
         context["kpi_categories"] = forms.bind_kpis(raw, clean, kpi_catalogue(policy))
@@ -536,8 +541,12 @@ def evidence_download(request, pk):
 def evidence_delete(request, pk):
     evidence = _get_evidence(request, pk)
     application = evidence.application
-    services.evidence_delete(evidence=evidence, user=request.user)  # PermissionDenied → 403
-    messages.success(request, _("已删除“%(name)s”") % {"name": evidence.original_name})
+    try:
+        services.evidence_delete(evidence=evidence, user=request.user)  # PermissionDenied → 403
+    except services.ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("已删除“%(name)s”") % {"name": evidence.original_name})
     return redirect(_section_url(application, evidence.section) + "#evidence")
 
 
@@ -663,6 +672,73 @@ def status(request, pk):
                      for k, text in application.returned_sections.items()]})
 
 
+@login_required
+@require_POST
+def withdraw(request, pk):
+    """The enterprise withdraws its application (撤回申报, with a reason); the operation decides who and when."""
+    application = _get_application(request, pk)
+    try:
+        services.application_transition(application=application, action="withdraw", user=request.user,
+                                        reason=request.POST.get("reason", ""))
+    except services.ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已撤回申报"))
+    return redirect("applications:status", pk=application.pk)
+
+
+# --- section revisions (for the city) -------------------------------------------------------------------
+
+def _revision_diff(spec, policy, old, new) -> list[dict]:
+    """The fields that differ between two revisions, as the reader sees them (label, old → new)."""
+    before = dict(_summary(spec, old.data if old else {}, policy))
+    rows = []
+    for label, text in _summary(spec, new.data, policy):
+        if (before.get(label) or "").strip() != (text or "").strip():
+            rows.append({"label": label, "old": before.get(label, ""), "new": text})
+    return rows
+
+
+@login_required
+@require_GET
+def section_history(request, pk, key):
+    """The city compares two kept revisions of one section: which fields changed, old → new, who, when.
+
+    Only the city sees this; a draft (and so its revisions) is not found for anyone but the enterprise.
+    """
+    _require_role(request, *CITY_ROLES)
+    application = _get_application(request, pk)
+    spec = _section_or_404(key)
+    policy = call_policy_for(application.call)
+    section = get_object_or_404(application.sections, key=key)
+    revisions = list(section.revisions.select_related("saved_by").order_by("-revision"))
+    by_number = {revision.revision: revision for revision in revisions}
+
+    def pick(name, default):
+        try:
+            return by_number.get(int(request.GET.get(name, "")), default)
+        except ValueError:
+            return default
+
+    new = pick("b", revisions[0] if revisions else None)
+    older = [revision for revision in revisions if new is not None and revision.revision < new.revision]
+    old = pick("a", older[0] if older else None)
+    if old is not None and new is not None and old.revision > new.revision:
+        old, new = new, old
+    context = {"application": application, "section": spec, "revisions": revisions, "old": old, "new": new,
+               "rows": _revision_diff(spec, policy, old, new) if new is not None else [],
+               "tier_name": _tier_name(policy, application.tier),
+               "changed_labels": {revision.revision: _changed_labels(spec, revision) for revision in revisions}}
+    template = "applications/_section_diff.html" if request.headers.get("HX-Request") \
+        else "applications/section_history.html"
+    return render(request, template, context)
+
+
+def _changed_labels(spec, revision) -> str:
+    labels = {field.name: field.label for field in getattr(spec, "fields", ())}
+    return "、".join(str(labels.get(key, key)) for key in revision.changed)
+
+
 # --- township review ----------------------------------------------------------------------------------
 
 def _review_context(request, application, policy, **extra) -> dict:
@@ -682,10 +758,13 @@ def _review_context(request, application, policy, **extra) -> dict:
             entry["fields"] = forms.bind_section(spec, raw.get(spec.key), item.clean, policy, blank_rows=0)
         sections.append(entry)
     verdict, verdict_problems = _verdict(application, policy)
-    actions = [t for t in transitions_from(application.status, Role.TOWNSHIP)
-               if t.action not in ENTERPRISE_ACTIONS and permissions.can_perform(request.user, application, t)] \
+    # The township decides on this page (the city's own steps have their own pages): only the actions whose
+    # operation's check() passes for this user now (the template asks {% allowed %} for each button too).
+    actions = [t for t in TRANSITIONS if Role.TOWNSHIP in t.roles and t.action not in ENTERPRISE_ACTIONS
+               and operation(t.operation_name, application).check(request.user)] \
         if _role(request.user) == Role.TOWNSHIP else []
     return {"application": application, "policy": policy, "sections": sections, "verdict": verdict,
+            "show_history": _role(request.user) in CITY_ROLES,
             "verdict_problems": verdict_problems, "tier_name": _tier_name(policy, application.tier),
             "actions": actions, "events": _event_rows(application),
             "submissions": application.submissions.select_related("submitted_by"),

@@ -1,8 +1,8 @@
 """The application lifecycle as data: states, and who may move an application from one to another.
 
-Every change of state goes through ``services.application_transition`` (or ``application_submit`` for
-the enterprise's own submission), which reads this table; no view or template decides on its own who
-may do what. The pipeline follows the call: 乡镇审核推荐 → 市经信局受理 → 形式审查 → 专家评审 →
+Every change of state is an operation (``operations.py``: one per row, "application.<action>"), which reads
+this table; ``services.application_transition`` / ``application_submit`` are thin wrappers over them. No view
+or template decides on its own who may do what (templates ask ``{% allowed %}``). The pipeline follows the call: 乡镇审核推荐 → 市经信局受理 → 形式审查 → 专家评审 →
 现场核查 → 公示 → 认定, with 退回补正 possible at every review step.
 """
 
@@ -67,6 +67,11 @@ class Transition:
     needs_reason: bool = False
     # A return for revision (退回补正): reasons per section, and the application comes back to its source state.
     is_return: bool = False
+
+    @property
+    def operation_name(self) -> str:
+        """The operation performing this row (tidu.applications.operations), for ``{% allowed %}``."""
+        return f"application.{self.action}"
 
 
 TRANSITIONS: tuple[Transition, ...] = (

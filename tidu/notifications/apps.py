@@ -6,7 +6,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = "通知"
 
     def ready(self):
-        from tidu.applications.services import transition_done
-        from tidu.notifications import receivers
+        from tidu.applications.events import ApplicationTransitioned
+        from tidu.core.events import subscribe
+        from tidu.notifications import receivers, services
+        from tidu.notifications.events import NotificationRequested
 
-        transition_done.connect(receivers.on_transition_done, dispatch_uid="notifications.on_transition_done")
+        subscribe(NotificationRequested, services.on_notification_requested, key="notifications.deliver")
+        subscribe(ApplicationTransitioned, receivers.on_application_transitioned,
+                  key="notifications.application_transitioned")

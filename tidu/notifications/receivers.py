@@ -1,14 +1,24 @@
-"""Who must act after a change of state hears about it (connected in NotificationsConfig.ready).
+"""Who must act after a change of state hears about it (subscribed in NotificationsConfig.ready).
 
-applications.services already tells the enterprise about every reviewer decision (推荐, 退回补正, 形式审查 …);
-here the other direction: what the enterprise does reaches the officers who must act next.
+Every application move (``ApplicationTransitioned``, delivered through the outbox once it has committed):
+
+* a reviewer's decision (推荐, 退回补正, 受理, 形式审查 …) and the enterprise's 撤回 → the enterprise's users;
+* what the enterprise does (提交, 补正后重新提交, 撤回) → the officers who must act next.
+
+The notices themselves go through ``notify`` (one more outbox event each), so a failure here or there is logged
+and retried, never lost and never undoing the decision.
 """
 
 from django.urls import reverse
 
 from tidu.accounts.models import User
-from tidu.applications.workflow import State
+from tidu.applications.events import ApplicationTransitioned
+from tidu.applications.models import Application
+from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.applications.workflow import TRANSITIONS_BY_ACTION, State
 from tidu.notifications.services import notify
+
+ENTERPRISE_OWN = ("submit", "resubmit")
 
 
 def _unit_officers(application):
@@ -20,19 +30,39 @@ def _city_officers():
     return User.objects.filter(role=User.Role.CITY, is_active=True)
 
 
-def on_transition_done(sender, application, transition, user, event, **kwargs):
+def _notify_enterprise(application, event: ApplicationTransitioned) -> None:
+    transition = TRANSITIONS_BY_ACTION[event.action]
+    lines = [f"您的申报“{application.call.title}”：{transition.label}。"]
+    if event.reason:
+        lines.append(f"意见：{event.reason}")
+    lines.extend(f"· {SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key}：{text}"
+                 for key, text in (event.section_reasons or {}).items())
+    users = application.enterprise.organisation.users.filter(is_active=True)
+    notify(users, kind=f"application.{event.action}", title=f"申报{transition.label}", body="\n".join(lines),
+           link=f"/applications/{application.pk}/status/")
+
+
+def _notify_officers(application, event: ApplicationTransitioned) -> None:
     name = application.enterprise.name
     review_link = reverse("applications:review", args=[application.pk])
-    if transition.action == "submit":
+    if event.action == "submit":
         notify(_unit_officers(application), kind="application.submitted", title=f"新的申报待审核：{name}",
                body=f"{name}提交了“{application.call.title}”申报，请审核并决定是否推荐。", link=review_link)
-    elif transition.action == "resubmit":
+    elif event.action == "resubmit":
         if event.to_status == State.SUBMITTED:
             recipients, link = _unit_officers(application), review_link
         else:
             recipients, link = _city_officers(), reverse("review:formal_review", args=[application.pk])
         notify(recipients, kind="application.resubmitted", title=f"补正后重新提交：{name}",
                body=f"{name}已按退回意见修改并重新提交，请继续审核。", link=link)
-    elif transition.action == "withdraw":
+    elif event.action == "withdraw":
         notify(_unit_officers(application), kind="application.withdrawn", title=f"企业撤回申报：{name}",
                body=f"原因：{event.reason}" if event.reason else "", link=review_link)
+
+
+def on_application_transitioned(event: ApplicationTransitioned, event_id: int) -> None:
+    application = (Application.objects.select_related("enterprise__organisation", "call")
+                   .get(pk=event.application_id))
+    if event.action not in ENTERPRISE_OWN and event.action in TRANSITIONS_BY_ACTION:
+        _notify_enterprise(application, event)
+    _notify_officers(application, event)

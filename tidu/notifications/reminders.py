@@ -2,7 +2,8 @@
 
 * 企业申报截止 (the end of the call window) → the users of every enterprise whose application for the call is
   still a draft or returned for revision (退回补正).
-* 乡镇推荐截止 → the township officers of every unit whose 推荐名单 has not been sent yet.
+* 乡镇推荐截止 → the township officers of every unit whose 推荐名单 has not been sent yet (the review domain's
+  reminder, ``tidu.review.reminders``, registered with ``register_reminder`` in ReviewConfig.ready).
 
 Run daily (``tidu send_reminders``; see README.md). Each reminder carries a dedupe key (call, deadline, stage,
 application or unit), so running it twice, or twice a day, sends nothing twice. A run that was missed is made
@@ -13,6 +14,7 @@ stage once a newer one applies.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -74,39 +76,30 @@ def _window_reminders(call: Call, today: dt.date, report: ReminderReport) -> Non
     report.sent += count
 
 
-def _township_reminders(call: Call, today: dt.date, report: ReminderReport) -> None:
-    from tidu.review.models import RecommendationList  # the review side owns the lists
-    from tidu.review.services import lists_not_sent, township_officers
+# --- providers: each domain registers the reminders it owns (in its AppConfig.ready) ------------------------
 
-    last_day = call.township_deadline_on
-    days_left = (last_day - today).days
-    stage = stage_for(days_left)
-    if stage is None:
-        return
-    lists = {rlist.unit_id: rlist for rlist in RecommendationList.objects.filter(call=call)}
-    count = 0
-    for unit in lists_not_sent(call):
-        pending = Application.objects.filter(call=call, enterprise__organisation__parent=unit,
-                                             status=State.SUBMITTED).count()
-        rlist = lists.get(unit.pk)
-        state = rlist.get_status_display() if rlist else "尚未建立"
-        title = f"乡镇推荐截止还剩 {days_left} 天，推荐名单尚未报送"
-        body = (f"“{call.title}”推荐名单（附件5）须于 {date_zh(last_day)} 24:00（北京时间）前签发并报送市经信局，"
-                f"还剩 {days_left} 天。本单位推荐名单：{state}；待审核的申报 {pending} 份。")
-        created = deliver(township_officers(unit), kind="reminder.township_deadline", title=title, body=body,
-                          link=reverse("review:township_dashboard") + f"?call={call.code}",
-                          dedupe_key=f"reminder:{call.code}:township:{stage}d:unit-{unit.pk}")
-        count += len(created)
-    if count:
-        report.lines.append(f"{call.title}：乡镇推荐截止提醒（{stage} 天档）{count} 条")
-    report.sent += count
+Provider = Callable[[Call, dt.date, ReminderReport], None]
+_PROVIDERS: dict[str, tuple[int, Provider]] = {}
+
+
+def register_reminder(key: str, provider: Provider, *, order: int = 100) -> None:
+    """Add ``provider(call, today, report)``: it sends what is due on ``today`` for ``call`` (deduplicated) and
+    adds its lines and count to ``report``. ``order`` keeps the report's lines in a stable order."""
+    _PROVIDERS[key] = (order, provider)
+
+
+def providers() -> list[Provider]:
+    return [provider for _, provider in sorted(_PROVIDERS.values(), key=lambda item: item[0])]
+
+
+register_reminder("notifications.window_closes", _window_reminders, order=10)
 
 
 def send_deadline_reminders(today: dt.date) -> ReminderReport:
     """Send every reminder due on ``today`` (a date in 北京时间) that has not been sent before."""
     report = ReminderReport(today=today)
     for call in Call.objects.order_by("-year", "code"):
-        _window_reminders(call, today, report)
-        _township_reminders(call, today, report)
+        for provider in providers():
+            provider(call, today, report)
     return report
 

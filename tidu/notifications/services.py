@@ -1,4 +1,4 @@
-"""Notifying people: an in-app notice plus an e-mail, sent only once the surrounding transaction commits."""
+"""Notifying people: an in-app notice plus an e-mail, sent through the outbox once the caller's transaction commits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tidu.accounts.models import User
+from tidu.core.events import publish
 from tidu.notifications import selectors
+from tidu.notifications.events import NotificationRequested
 from tidu.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -24,25 +27,36 @@ def _absolute(link: str) -> str:
 
 def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link: str = "", email: bool = True,
             dedupe_key: str = "") -> list[Notification]:
-    """Create the notices (and send the e-mails) now; returns the notices created.
+    """Create the notices (then send the e-mails) now; returns the notices created.
 
-    A recipient who already has a notice with the same non-empty ``dedupe_key`` gets nothing (reminders).
+    A recipient who already has a notice with the same non-empty ``dedupe_key`` gets nothing (reminders, and a
+    retried delivery). Any other database error is raised, never swallowed: the caller (the outbox) logs it
+    and retries. E-mails go out only after every notice is written, so a retry does not mail anyone twice.
     """
     created = []
     for user in recipients:
         if user is None or not user.is_active:
             continue
+        if dedupe_key and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists():
+            continue  # already sent to this person
         try:
             with transaction.atomic():
                 notice = Notification.objects.create(recipient=user, kind=kind, title=title, body=body,
                                                      link=link, dedupe_key=dedupe_key)
         except IntegrityError:
-            continue  # this reminder was already sent to this person
+            if dedupe_key and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists():
+                continue  # a concurrent run sent it first
+            raise
         created.append(notice)
-        if email and user.email:
+    if email:
+        for notice in created:
+            user = notice.recipient
+            if not user.email:
+                continue
             try:
                 send_mail(f"【智能工厂申报】{title}", f"{body}\n\n{_absolute(link)}".strip(), None, [user.email])
                 Notification.objects.filter(pk=notice.pk).update(emailed=True)
+                notice.emailed = True
             except Exception:  # a mail outage must not undo the decision that was just taken
                 logger.exception("could not e-mail notification %s to %s", notice.pk, user.pk)
     return created
@@ -50,12 +64,25 @@ def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link
 
 def notify(recipients: Iterable, *, kind: str, title: str, body: str = "", link: str = "", email: bool = True,
            dedupe_key: str = "") -> None:
-    """Tell ``recipients`` (users) about an event. Safe inside a transaction: nothing is sent if it rolls back."""
-    recipients = [user for user in recipients if user is not None and user.is_active]
-    if not recipients:
+    """Tell ``recipients`` (users) about something, durably.
+
+    Publishes a ``NotificationRequested`` event inside the caller's transaction (the outbox): nothing is sent
+    if that rolls back; once it commits the notices are created and the e-mails sent. A failure to notify is
+    logged and retried by ``tidu deliver_events``; it never undoes the caller's action and is never lost.
+    """
+    ids = [user.pk for user in recipients if user is not None and user.is_active]
+    if not ids:
         return
-    transaction.on_commit(lambda: deliver(recipients, kind=kind, title=title, body=body, link=link, email=email,
-                                          dedupe_key=dedupe_key))
+    publish(NotificationRequested(recipient_ids=ids, kind=kind, title=title, body=body, link=link, email=email,
+                                  dedupe_key=dedupe_key))
+
+
+def on_notification_requested(event: NotificationRequested, event_id: int) -> None:
+    """The outbox subscriber: create the notices; idempotent on retry (the event id is the de-duplication key
+    when the caller gave none)."""
+    users = User.objects.in_bulk(event.recipient_ids)
+    deliver([users[pk] for pk in event.recipient_ids if pk in users], kind=event.kind, title=event.title,
+            body=event.body, link=event.link, email=event.email, dedupe_key=event.dedupe_key or f"event:{event_id}")
 
 
 def unread_count(user) -> int:

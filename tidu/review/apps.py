@@ -6,7 +6,9 @@ class ReviewConfig(AppConfig):
     verbose_name = "审核推荐与受理"
 
     def ready(self):
-        from tidu.applications.services import transition_requested
-        from tidu.review import receivers
+        from tidu.core.operations import add_rule
+        from tidu.notifications.reminders import register_reminder
+        from tidu.review import receivers, reminders
 
-        transition_requested.connect(receivers.guard_withdrawal, dispatch_uid="review.guard_withdrawal")
+        add_rule("application.township_withdraw_recommendation", receivers.guard_withdrawal)
+        register_reminder("review.township_deadline", reminders.township_deadline_reminders, order=20)

@@ -133,13 +133,14 @@ def test_scenario_evidence_topics_follow_the_selected_scenarios(client, users, a
     assert "SC24（已不在本部分中）" in page  # SC24 not (yet) among the saved scenarios: still listed, deletable
 
 
-def test_delete_removes_the_row_and_the_file(client, users, app_a):
+def test_delete_removes_the_row_and_the_file(client, users, app_a, django_capture_on_commit_callbacks):
     login(client, users["a"])
     upload(client, app_a, "maturity", "maturity_report", "a.pdf", minimal_pdf_bytes())
     evidence = Evidence.objects.get()
     name = evidence.file.name
     assert default_storage.exists(name)
-    response = client.post(reverse("applications:evidence_delete", args=[evidence.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the row's deletion commits
+        response = client.post(reverse("applications:evidence_delete", args=[evidence.pk]))
     assert response.status_code == 302
     assert not Evidence.objects.exists()
     assert not default_storage.exists(name)

@@ -1,0 +1,462 @@
+"""Every change to an application is one operation (see tidu.core.operations): check, lock, write, audit, announce.
+
+* One operation per row of ``workflow.TRANSITIONS`` the reviewers (and the enterprise's 撤回) perform, registered
+  as "application.<action>" — roles, sources and target come from the table, which stays data.
+* The enterprise's own work: ``StartApplication`` (the draft and its sections), ``Submit``/``Resubmit``
+  (receipt, idempotency key), ``SectionSave`` (with a kept revision), ``EvidenceUpload``/``EvidenceDelete``.
+
+``services`` keeps the functions other apps call (``application_transition``, ``application_submit`` …) as thin
+wrappers. Each operation writes exactly one AuditEntry; lifecycle moves publish ``ApplicationTransitioned``.
+Evidence files move with their rows: an upload's file is removed again if its transaction fails, a deleted
+row's file is removed only once the deletion has committed (``tidu.core.storage``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from tidu.applications import permissions
+from tidu.applications.errors import ApplicationError, EvidenceRejected, SectionConflict
+from tidu.applications.events import ApplicationTransitioned
+from tidu.applications.models import Application, ApplicationSection, Evidence, SectionRevision, Submission
+from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES
+from tidu.applications.services import (
+    _prefill_basic,
+    application_interchange,
+    application_verdict,
+    content_hash,
+    section_is_editable,
+    section_raw,
+    submission_blockers,
+)
+from tidu.applications.workflow import (
+    EDITABLE_STATES,
+    RETURN_TO,
+    TRANSITIONS,
+    TRANSITIONS_BY_ACTION,
+    State,
+    Transition,
+    state_label,
+)
+from tidu.core import clock
+from tidu.core.operations import (
+    ALLOWED,
+    AuditRecord,
+    Check,
+    Operation,
+    operation_class,
+    refused,
+    role_of,
+)
+from tidu.core.storage import compensated_writes, delete_on_commit, written
+from tidu.enterprises.models import Enterprise
+from tidu.policy.selectors import call_policy_for
+
+
+class ApplicationOperation(Operation):
+    """Shared by every operation on an application: its row is the one locked, its organisation the scope."""
+
+    object_type = "application"
+    model = Application
+    error_class = ApplicationError
+
+    def lock(self) -> Application:
+        return (Application.objects.select_for_update(of=("self",))
+                .select_related("enterprise__organisation", "call").get(pk=self.obj.pk))
+
+    def in_scope(self, user, obj) -> bool:
+        role = role_of(user)
+        if role == "enterprise":
+            return permissions.is_own_enterprise(user, obj)
+        if role == "township":
+            return permissions.is_unit_officer(user, obj)
+        return True
+
+
+def _transition_event(obj: Application, entry, user, section_reasons=None) -> ApplicationTransitioned:
+    return ApplicationTransitioned(
+        application_id=obj.pk, action=entry.action, from_status=entry.from_status, to_status=entry.to_status,
+        actor_id=getattr(user, "pk", None), audit_id=entry.pk, reason=entry.reason,
+        section_reasons=dict(section_reasons or {}))
+
+
+# --- the table's rows (reviewers, and the enterprise's 撤回) ----------------------------------------------
+
+class TransitionOperation(ApplicationOperation):
+    """One row of the lifecycle table. Parameters: ``reason``, ``section_reasons`` (退回补正 only)."""
+
+    transition: ClassVar[Transition]
+
+    def __init__(self, obj, **params):
+        params["reason"] = (params.get("reason") or "").strip()
+        params["section_reasons"] = {k: v.strip() for k, v in (params.get("section_reasons") or {}).items()
+                                     if v and v.strip()}
+        super().__init__(obj, **params)
+
+    def roles_for(self, obj) -> tuple[str, ...]:
+        return self.transition.roles
+
+    def state_check(self, obj) -> Check:
+        if obj.status not in self.transition.sources:
+            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能“{self.transition.label}”")
+        return ALLOWED
+
+    def validate(self, user, obj) -> None:
+        reason, section_reasons = self.params["reason"], self.params["section_reasons"]
+        if self.transition.is_return:
+            unknown = set(section_reasons) - set(SECTION_KEYS)
+            if unknown:
+                raise ApplicationError(f"没有这些部分：{'、'.join(sorted(unknown))}")
+            if not section_reasons:
+                raise ApplicationError("退回补正须至少指明一个需要修改的部分，并写明原因")
+        if self.transition.needs_reason and not (reason or section_reasons):
+            raise ApplicationError(f"“{self.transition.label}”须填写意见")
+
+    def perform(self, user, obj: Application) -> None:
+        came_from = obj.status
+        target = self.transition.target
+        if target == RETURN_TO:
+            target = obj.return_to or State.SUBMITTED
+        obj.status = target
+        fields = ["status", "updated_at"]
+        if self.transition.is_return:
+            obj.returned_sections = self.params["section_reasons"]
+            obj.returned_by = user
+            obj.return_to = came_from
+            fields += ["returned_sections", "returned_by", "return_to"]
+        obj.save(update_fields=fields)
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        section_reasons = self.params["section_reasons"] if self.transition.is_return else {}
+        return AuditRecord(object_type="application", object_id=obj.pk, application_id=obj.pk,
+                           action=self.transition.action, from_status=before, to_status=obj.status,
+                           reason=self.params["reason"],
+                           detail={"section_reasons": section_reasons} if section_reasons else {},
+                           content_sha256=content_hash(obj))
+
+    def events(self, user, obj, result, entry):
+        self.entry = entry  # services.application_transition returns the audit row
+        return [_transition_event(obj, entry, user, entry.section_reasons)]
+
+
+def _class_name(action: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"_+", action))
+
+
+# The enterprise's submit/resubmit are their own operations (receipt, attestation); every other row is generated.
+TABLE_OPERATIONS: dict[str, type[TransitionOperation]] = {}
+for _transition in TRANSITIONS:
+    if _transition.action in ("submit", "resubmit"):
+        continue
+    TABLE_OPERATIONS[_transition.action] = operation_class(type(
+        _class_name(_transition.action), (TransitionOperation,),
+        {"name": f"application.{_transition.action}", "label": _transition.label, "transition": _transition,
+         "__module__": __name__, "__doc__": f"{_transition.label}（table row “{_transition.action}”）."}))
+Withdraw = TABLE_OPERATIONS["withdraw"]
+
+
+# --- starting -------------------------------------------------------------------------------------------
+
+@operation_class
+class StartApplication(Operation):
+    """Open the draft of an enterprise for a call and tier, with its sections (the basic one prefilled).
+
+    The object is the enterprise (its row is locked so that two clicks open one draft); parameters ``call``
+    and ``tier``. An existing draft is returned as it is, without a second audit row.
+    """
+
+    name = "application.start"
+    label = "新建申报"
+    object_type = "application"
+    model = Enterprise
+    roles = ("enterprise",)
+    error_class = ApplicationError
+
+    def in_scope(self, user, obj) -> bool:
+        return permissions.can_start_application(user, obj)
+
+    def _tier(self):
+        call = self.params["call"]
+        policy = call_policy_for(call)
+        tier_def = policy.find_tier(self.params["tier"])
+        if tier_def is None or tier_def["id"] != policy.call_tier["id"]:
+            raise ApplicationError(f"本批次只受理{policy.call_tier['name']}申报，没有“{self.params['tier']}”等级")
+        return tier_def["id"]
+
+    def validate(self, user, obj) -> None:
+        self.params["tier_id"] = self._tier()
+
+    def execute(self, user):
+        with transaction.atomic():
+            enterprise = self.lock()
+            existing = Application.objects.filter(enterprise=enterprise, call=self.params["call"],
+                                                  tier=self._tier()).first()
+            if existing is not None:
+                verdict = self._check(user, enterprise)
+                if not verdict:
+                    raise PermissionDenied(verdict.reason)
+                return existing
+            return super().execute(user)
+
+    def state_of(self, obj) -> str:
+        return ""
+
+    def perform(self, user, obj: Enterprise) -> Application:
+        application = Application.objects.create(enterprise=obj, call=self.params["call"],
+                                                 tier=self.params["tier_id"])
+        ApplicationSection.objects.bulk_create(
+            ApplicationSection(application=application, key=key, data=_prefill_basic(obj) if key == "basic" else {})
+            for key in SECTION_KEYS)
+        return application
+
+    def audit(self, user, obj, result: Application, before: str) -> AuditRecord:
+        return AuditRecord(object_type="application", object_id=result.pk, application_id=result.pk,
+                           action="create", to_status=result.status)
+
+
+# --- submitting -------------------------------------------------------------------------------------------
+
+class _SubmitBase(ApplicationOperation):
+    """The enterprise submits: blockers checked, a receipt with the frozen content, the state moves on.
+
+    Parameters: ``idempotency_key`` (the same key always yields the same single receipt), ``now``.
+    """
+
+    roles = ("enterprise",)
+    action: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+
+    @property
+    def transition(self) -> Transition:
+        return TRANSITIONS_BY_ACTION[self.action]
+
+    def state_check(self, obj) -> Check:
+        if obj.status != self.source:
+            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能提交")
+        return ALLOWED
+
+    def execute(self, user):
+        key = self.params.get("idempotency_key", "")
+        with transaction.atomic():
+            # A retry that raced the first request finds the receipt once the lock is released.
+            Application.objects.select_for_update().filter(pk=self.obj.pk).first()
+            existing = Submission.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing
+            return super().execute(user)
+
+    def validate(self, user, obj) -> None:
+        self.now = self.params.get("now") or clock.now()
+        self.policy = call_policy_for(obj.call)
+        blockers = submission_blockers(obj, self.policy, self.now)
+        if blockers:
+            raise ApplicationError("暂不能提交：", blockers)
+
+    def perform(self, user, obj: Application) -> Submission:
+        now, policy, key = self.now, self.policy, self.params["idempotency_key"]
+        self.digest = digest = content_hash(obj)
+        attestation = obj.sections.get(key="attestation").data
+        verdict = application_verdict(obj, policy, submitted_at=now)
+        submission = Submission.objects.create(
+            application=obj, number=f"pending-{key}", idempotency_key=key,
+            submitted_at=now, submitted_by=user, content_sha256=digest,
+            snapshot={"sections": section_raw(obj),
+                      "interchange": application_interchange(obj, policy, now),
+                      "evidence": list(obj.evidence.values("id", "original_name", "sha256", "topic")),
+                      "policy_versions": policy.versions},
+            verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""))
+        submission.number = f"{policy.code.upper()}-{submission.pk:06d}"
+        submission.save(update_fields=["number"])
+        target = self.transition.target
+        if target == RETURN_TO:
+            target = obj.return_to or State.SUBMITTED
+        obj.status = target
+        obj.returned_sections = {}
+        obj.return_to = ""
+        obj.save(update_fields=["status", "returned_sections", "return_to", "updated_at"])
+        return submission
+
+    def audit(self, user, obj, result: Submission, before: str) -> AuditRecord:
+        return AuditRecord(object_type="application", object_id=obj.pk, application_id=obj.pk, action=self.action,
+                           from_status=before, to_status=obj.status, content_sha256=self.digest,
+                           detail={"receipt": result.number})
+
+    def events(self, user, obj, result, entry):
+        return [_transition_event(obj, entry, user)]
+
+
+@operation_class
+class Submit(_SubmitBase):
+    name = "application.submit"
+    label = "提交申报"
+    action = "submit"
+    source = State.DRAFT
+
+
+@operation_class
+class Resubmit(_SubmitBase):
+    name = "application.resubmit"
+    label = "补正后重新提交"
+    action = "resubmit"
+    source = State.RETURNED
+
+
+# --- editing a section ------------------------------------------------------------------------------------
+
+def changed_keys(old: dict, new: dict) -> list[str]:
+    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    return sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
+
+
+@operation_class
+class SectionSave(ApplicationOperation):
+    """Store what the enterprise typed in one section and keep the revision (who, when, which fields).
+
+    Parameters: ``key``, ``data``, ``base_revision``, ``editor_token``. Without ``key`` (a button asking
+    whether the enterprise may edit at all) the check is on the application's state alone.
+    """
+
+    name = "application.section_save"
+    label = "保存申报书"
+    object_type = "application_section"
+    roles = ("enterprise",)
+
+    def state_check(self, obj) -> Check:
+        key = self.params.get("key")
+        if key is None:
+            if obj.status not in EDITABLE_STATES:
+                return refused(f"申报当前状态为“{state_label(obj.status)}”，不能修改")
+            return ALLOWED
+        if not section_is_editable(obj, key):
+            if obj.status == State.RETURNED:
+                return refused(f"“{SECTIONS_BY_KEY[key].title}”不在退回补正范围内，不能修改")
+            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能修改")
+        return ALLOWED
+
+    def perform(self, user, obj: Application) -> ApplicationSection:
+        key, data = self.params["key"], self.params["data"]
+        editor_token = (self.params.get("editor_token") or "")[:64]
+        section = ApplicationSection.objects.select_for_update().get(application=obj, key=key)
+        own_newer_write = bool(editor_token) and section.editor_token == editor_token \
+            and section.updated_by_id == user.pk
+        if section.revision != self.params["base_revision"] and not own_newer_write:
+            raise SectionConflict(section)
+        if key == "attestation":
+            data = {**data}
+            if data.get("confirmed") == YES:
+                data["confirmed_by"] = user.username
+                data["confirmed_at"] = timezone.now().isoformat()
+        self.changed = changed_keys(section.data, data)
+        section.data = data
+        section.revision += 1
+        section.updated_by = user
+        section.editor_token = editor_token
+        section.save()
+        SectionRevision.objects.create(section=section, revision=section.revision, data=data, changed=self.changed,
+                                       application_status=obj.status, saved_by=user, saved_at=section.updated_at,
+                                       editor_token=editor_token)
+        Application.objects.filter(pk=obj.pk).update(updated_at=timezone.now())
+        return section
+
+    def audit(self, user, obj, result: ApplicationSection, before: str) -> AuditRecord:
+        return AuditRecord(object_type="application_section", object_id=result.pk, application_id=obj.pk,
+                           action=self.name, from_status=before, to_status=obj.status,
+                           detail={"key": result.key, "revision": result.revision, "changed": self.changed})
+
+
+# --- evidence -----------------------------------------------------------------------------------------------
+
+class _EvidenceOperation(ApplicationOperation):
+    object_type = "evidence"
+    roles = ("enterprise",)
+    error_class = EvidenceRejected
+
+    def section_key(self) -> str:
+        raise NotImplementedError
+
+    def state_check(self, obj) -> Check:
+        key = self.section_key()
+        if key is None:  # a button asking whether evidence may change at all
+            return ALLOWED if obj.status in EDITABLE_STATES else refused(
+                f"申报当前状态为“{state_label(obj.status)}”，不能修改佐证材料")
+        if key not in SECTIONS_BY_KEY:
+            return refused("佐证材料所属部分无效")
+        if not section_is_editable(obj, key):
+            return refused(f"“{SECTIONS_BY_KEY[key].title}”当前不能修改，{self.refusal}")
+        return ALLOWED
+
+    refusal: ClassVar[str] = ""
+
+
+@operation_class
+class EvidenceUpload(_EvidenceOperation):
+    """Attach a checked file. The application row is locked and its state re-checked before the file is kept:
+    an upload racing the submission either lands before the receipt (and is in it) or is refused. The file
+    is written inside the transaction and removed again if anything fails before commit.
+
+    Parameters: ``section``, ``topic``, ``upload`` and ``checked`` (name, content type, sha256 from
+    ``tidu.core.uploads.check_upload`` with ``evidence.EVIDENCE_RULES``).
+    """
+
+    name = "application.evidence_upload"
+    label = "上传佐证材料"
+    refusal = "不能上传佐证材料"
+
+    def section_key(self):
+        return self.params.get("section")
+
+    def execute(self, user):
+        with compensated_writes():
+            return super().execute(user)
+
+    def perform(self, user, obj: Application) -> Evidence:
+        upload, checked = self.params["upload"], self.params["checked"]
+        evidence = Evidence(application=obj, section=self.params["section"], topic=self.params.get("topic", "")[:50],
+                            original_name=checked.name[:255], content_type=checked.content_type, size=upload.size,
+                            sha256=checked.sha256, uploaded_by=user)
+        upload.seek(0)
+        evidence.file.save("upload", upload, save=False)
+        written(evidence.file.storage, evidence.file.name)
+        evidence.save()
+        return evidence
+
+    def audit(self, user, obj, result: Evidence, before: str) -> AuditRecord:
+        return AuditRecord(object_type="evidence", object_id=result.pk, application_id=obj.pk, action=self.name,
+                           from_status=before, to_status=obj.status, content_sha256=result.sha256,
+                           detail={"section": result.section, "topic": result.topic, "name": result.original_name,
+                                   "size": result.size})
+
+
+@operation_class
+class EvidenceDelete(_EvidenceOperation):
+    """Remove an evidence file. The object is the application; parameter ``evidence``. The row goes first; the
+    file is deleted only once that has committed, so a database error never leaves a row without its file."""
+
+    name = "application.evidence_delete"
+    label = "删除佐证材料"
+    refusal = "不能删除佐证材料"
+
+    def section_key(self):
+        evidence = self.params.get("evidence")
+        return evidence.section if evidence is not None else None
+
+    def perform(self, user, obj: Application) -> dict[str, Any]:
+        evidence = Evidence.objects.select_for_update().filter(pk=self.params["evidence"].pk, application=obj).first()
+        if evidence is None:
+            raise EvidenceRejected("该佐证材料已被删除")
+        self.gone = {"id": evidence.pk, "section": evidence.section, "topic": evidence.topic,
+                     "name": evidence.original_name, "sha256": evidence.sha256, "file": evidence.file.name}
+        storage = evidence.file.storage
+        evidence.delete()
+        delete_on_commit(storage, self.gone["file"])
+        return self.gone
+
+    def audit(self, user, obj, result: dict, before: str) -> AuditRecord:
+        return AuditRecord(object_type="evidence", object_id=result["id"], application_id=obj.pk, action=self.name,
+                           from_status=before, to_status=obj.status, content_sha256=result["sha256"],
+                           detail={k: result[k] for k in ("section", "topic", "name")})
