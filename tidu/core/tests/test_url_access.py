@@ -172,6 +172,8 @@ TABLE: dict[str, Entry] = {
     "applications:review": Entry("application", pk, app_visible, gate=TOWNSHIP_AND_CITY),
     "applications:verdict_json": Entry("application", pk, app_visible),
     "applications:section": Entry("application", lambda o: [o.pk, "basic"], app_visible),
+    "applications:section_history": Entry("application", lambda o: [o.pk, "basic"], app_visible, gate=CITY_ONLY),
+    "applications:withdraw": ActionEntry("application", pk, app_visible, post=True, action=_applicant_only_action),
     "applications:autosave": ActionEntry("application", lambda o: [o.pk, "basic"], app_visible, post=True,
                                          action=_applicant_only_action),
     "applications:evidence_upload": ActionEntry("application", lambda o: [o.pk, "maturity"], app_visible,
