@@ -32,6 +32,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
 
 from tidu.core.errors import TiduError
+from tidu.ops.models import WorkerHeartbeat
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -238,6 +239,8 @@ def restore_backup(folder: Path, *, replace: bool = False) -> dict:
         raise BackupError(_("目标数据库已有数据表，未做任何改动：请恢复到新建的空数据库；"
                             "确认要用备份覆盖当前数据时加 --replace"))
     load_database(folder, vendor)
+    # The heartbeats in the copy describe the workers of the machine that was backed up, not this one.
+    WorkerHeartbeat.objects.all().delete()
     media_root = folder / MEDIA_DIR
     for item in manifest["files"]:
         if not item["path"].startswith(f"{MEDIA_DIR}/"):

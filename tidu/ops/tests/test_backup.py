@@ -16,6 +16,8 @@ from django.db import connection
 
 from tidu.accounts.models import User
 from tidu.core.models import AuditEntry
+from tidu.ops.heartbeat import Heartbeat
+from tidu.ops.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +40,7 @@ def data():
 
 def test_round_trip_restores_rows_and_files(tmp_path, data):
     user, name = data
+    Heartbeat("worker-of-the-old-machine").beat()
     folder = backup(tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["database"]["vendor"] == connection.vendor
@@ -56,6 +59,8 @@ def test_round_trip_restores_rows_and_files(tmp_path, data):
     assert AuditEntry.objects.filter(action="probe", object_id=str(user.pk)).count() == 1
     with default_storage.open(name, "rb") as handle:
         assert handle.read() == b"%PDF-1.4 evidence bytes"
+    # The copy's worker heartbeats belong to the machine that was backed up: /healthz must not count them.
+    assert not WorkerHeartbeat.objects.exists()
 
 
 def test_a_changed_file_is_refused_before_anything_is_touched(tmp_path, data):
