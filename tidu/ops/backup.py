@@ -149,8 +149,12 @@ def _safe_media_name(relative: str) -> str:
 
 # --- backup ------------------------------------------------------------------------------------------------
 
-def create_backup(output_dir: Path) -> Path:
-    """Write a complete backup folder under ``output_dir`` and return its path."""
+def create_backup(output_dir: Path, *, media: bool = True) -> Path:
+    """Write a complete backup folder under ``output_dir`` and return its path.
+
+    ``media=False`` leaves the files out (for object storage with its own versioning and replication, where
+    copying terabytes every night is not practical); the manifest records that.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     final = output_dir / f"tidu-backup-{stamp}"
@@ -165,7 +169,7 @@ def create_backup(output_dir: Path) -> Path:
         dump_name = dump_database(partial)
         media_root = partial / MEDIA_DIR
         media_root.mkdir()
-        for name in _storage_files():
+        for name in _storage_files() if media else ():
             if name.startswith(SKIP_PREFIXES):
                 continue
             destination = media_root / _safe_media_name(name)
@@ -177,7 +181,7 @@ def create_backup(output_dir: Path) -> Path:
             files.append({"path": path.relative_to(partial).as_posix(), "size": path.stat().st_size,
                           "sha256": sha256_of(path)})
         manifest = {"format": FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "database": {"vendor": connection.vendor, "file": dump_name},
+                    "database": {"vendor": connection.vendor, "file": dump_name}, "media": media,
                     "migrations": _applied_migrations(), "files": files}
         text = json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
         (partial / MANIFEST).write_text(text, encoding="utf-8")

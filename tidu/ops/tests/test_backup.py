@@ -103,6 +103,18 @@ def test_a_database_with_tables_needs_replace_and_a_folder_needs_a_manifest(tmp_
         call_command("restore", str(tmp_path))
 
 
+def test_database_only_backup_has_no_media(tmp_path, data):
+    out = io.StringIO()
+    call_command("backup", "--database-only", "--output", str(tmp_path / "db-only"), stdout=out)
+    folder = Path(out.getvalue().strip().split("：", 1)[1])
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["media"] is False
+    assert [item["path"] for item in manifest["files"]] == [manifest["database"]["file"]]
+    out = io.StringIO()
+    call_command("restore", str(folder), "--replace", stdout=out)
+    assert "此备份不含上传文件" in out.getvalue()
+
+
 def test_an_interrupted_backup_leaves_no_folder_that_looks_complete(tmp_path, data, monkeypatch):
     from tidu.ops import backup as backup_module
 

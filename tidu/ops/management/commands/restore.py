@@ -25,5 +25,6 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from error
         media = sum(1 for item in manifest["files"] if item["path"].startswith("media/"))
-        self.stdout.write(f"恢复完成：数据库（{manifest['database']['vendor']}）与 {media} 个文件，"
+        files = f"{media} 个文件" if manifest.get("media", True) else "（此备份不含上传文件，文件须从对象存储的版本中恢复）"
+        self.stdout.write(f"恢复完成：数据库（{manifest['database']['vendor']}）与 {files}，"
                           f"备份时间 {manifest['created_at']}。如代码版本比备份新，请接着运行 tidu migrate。")
