@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: its `db_worker` command is extended there with a heartbeat (see tidu/ops).
+    "tidu.ops",
     "django_tasks",
     "django_tasks_db",
     "tidu.core",
@@ -94,7 +96,10 @@ if "DATABASE_URL" not in os.environ:
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tidu.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # Reusing connections saves a connect per request (4× on a trivial page, issue 15); the health
+        # check replaces a connection the server closed meanwhile instead of failing the request.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -145,9 +150,18 @@ if os.environ.get("STORAGE_BACKEND", "filesystem") == "s3":
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Production (DEBUG=0) serves hashed, compressed copies made by `tidu collectstatic`, cached forever by
+# browsers; development reads the apps' static folders directly.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+if STATIC_MANIFEST:
+    # Static files straight from the application servers (no CDN), from STATIC_ROOT; never media, which
+    # only the permission-checked views serve. (Development: runserver serves the apps' static folders.)
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -172,6 +186,13 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Health checks come from the load balancer over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a reverse proxy (nginx, deploy/nginx/tidu.conf) that terminates TLS. Only switch these on when
+# every request passes through that proxy: a client reaching gunicorn directly could forge the headers.
+if env_bool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 X_FRAME_OPTIONS = "DENY"
 
 # Where the policy packs live (versioned YAML files in the repository).
@@ -181,12 +202,23 @@ TIDU_NOW = os.environ.get("TIDU_NOW", "")
 # Explicit CJK font file for PDFs; found automatically when unset.
 TIDU_CJK_FONT = os.environ.get("TIDU_CJK_FONT", "")
 
+# LOG_FORMAT=json: one JSON object per line with the request id (tidu/core/logging.py), for log collectors.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "tidu.core.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "tidu.core.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             **({"formatter": "json"} if LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# The task worker (`tidu db_worker`) records a heartbeat this often; /healthz calls a worker alive when
+# its last heartbeat is younger than TIDU_WORKER_STALE_SECONDS.
+TIDU_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("TIDU_WORKER_HEARTBEAT_SECONDS", "10"))
+TIDU_WORKER_STALE_SECONDS = int(os.environ.get("TIDU_WORKER_STALE_SECONDS", "60"))
+# Where `tidu backup` writes (copy the folders off the machine too; see docs/deployment.md).
+TIDU_BACKUP_DIR = Path(os.environ.get("TIDU_BACKUP_DIR", VAR_DIR / "backups"))
 
 SITE_TITLE = _("智能工厂梯度培育申报评价平台")
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tidu.ops import views as ops_views
 from tidu.policy import views as policy_views
 
 urlpatterns = [
@@ -18,4 +19,5 @@ urlpatterns = [
     path("dashboards/", include("tidu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("healthz", ops_views.healthz, name="healthz"),
 ]
