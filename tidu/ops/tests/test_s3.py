@@ -65,7 +65,8 @@ def _keys(client) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_evidence_goes_to_the_bucket_and_back_only_through_the_checked_download(client, s3_storage, users, app_a):
+def test_evidence_goes_to_the_bucket_and_back_only_through_the_checked_download(client, s3_storage, users, app_a,
+                                                                               django_capture_on_commit_callbacks):
     content = minimal_pdf_bytes("营业执照")
     client.force_login(users["a"])
     response = client.post(reverse("applications:evidence_upload", args=[app_a.pk, "conditions"]),
@@ -84,7 +85,8 @@ def test_evidence_goes_to_the_bucket_and_back_only_through_the_checked_download(
     assert client.get(download).status_code == 404
 
     client.force_login(users["a"])
-    response = client.post(reverse("applications:evidence_delete", args=[evidence.pk]))
+    with django_capture_on_commit_callbacks(execute=True):  # the file goes once the row's deletion commits
+        response = client.post(reverse("applications:evidence_delete", args=[evidence.pk]))
     assert response.status_code == 302
     assert _keys(s3_storage) == []
 
