@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 
 from tidu.applications import services
 from tidu.applications.workflow import ENTERPRISE_ACTIONS, TRANSITIONS, State
+from tidu.review.testing import put_on_sent_list
 from tidu.review.tests.lifecycle import drive_to, submit
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,8 @@ def test_the_matrix_covers_every_transition_and_source():
 @pytest.mark.parametrize(("transition", "source"), CASES, ids=[f"{t.action}@{s}" for t, s in CASES])
 def test_transition_permissions(transition, source, app_a, users):
     application = drive_to(app_a, source)
+    if transition.action == "city_receive":
+        put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单 (tidu.review.rules)
     allowed = [(name, key) for name, key, role in ROLES if role is not None and role in transition.roles]
     assert len(allowed) == 1, "each transition is done by exactly one kind of person in its own scope"
     for name, key, _ in ROLES:
