@@ -31,13 +31,13 @@ from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 from tidu.review import operations, selectors, services
 from tidu.review.models import FormalReview, RecommendationList
+from tidu.review.workflow import LIST_ACTIONS
 
 Role = User.Role
 CITY_ROLES = (Role.CITY, Role.ADMIN)
 PAGE_SIZE = 25
-LIST_ACTION_LABELS = {"create": _("建立名单"), "add": _("列入"), "edit": _("修改顺序或意见"), "reorder": _("调整顺序"),
-                      "remove": _("移出"), "sign": _("签发"), "unsign": _("撤销签发"), "send": _("报送市经信局"),
-                      "reopen": _("退回修改")}
+# The history's labels come from the lifecycle table (msgids marked there with gettext_noop).
+LIST_ACTION_LABELS = {spec.action: _(spec.label) for spec in LIST_ACTIONS}
 REFUSALS = services.REFUSALS
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from tidu.applications import services as application_services
 from tidu.applications.workflow import State
@@ -22,7 +23,7 @@ from tidu.review import services
 from tidu.review.errors import ReviewError
 from tidu.review.models import BatchRun, FormalReview, RecommendationList
 from tidu.review.testing import put_on_sent_list
-from tidu.review.tests.conftest import IN_WINDOW, TOO_LATE
+from tidu.review.tests.conftest import IN_WINDOW, TOO_LATE, login
 from tidu.review.tests.lifecycle import drive_to
 
 pytestmark = pytest.mark.django_db
@@ -317,3 +318,41 @@ def test_withdrawing_a_recommendation_writes_one_row_per_object(now_fixed, call,
 @pytest.fixture
 def now_fixed(monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: IN_WINDOW + dt.timedelta(hours=1))
+
+
+# --- pages ask the operations -----------------------------------------------------------------------------------
+
+def test_list_page_buttons_follow_check(client, monkeypatch, signed, users):
+    monkeypatch.setattr(clock, "now", lambda: IN_WINDOW)
+    url = reverse("review:list_detail", args=[signed.pk])
+    login(client, users["x"])
+    page = client.get(url).content.decode()
+    assert reverse("review:list_send", args=[signed.pk]) in page and "退回修改须" not in page
+    assert 'name="reason"' not in page  # no reopen form for the township
+    login(client, users["city"])
+    page = client.get(url).content.decode()
+    assert reverse("review:list_reopen", args=[signed.pk]) in page
+    assert reverse("review:list_send", args=[signed.pk]) not in page
+    # after the deadline the township still sees why it cannot send, with the buttons disabled
+    monkeypatch.setattr(clock, "now", lambda: TOO_LATE)
+    login(client, users["x"])
+    page = client.get(url).content.decode()
+    assert "乡镇推荐截止时间（2026年3月1日 24:00，北京时间）已过" in page
+    assert page.count("disabled>") >= 2
+    # the history names the action (labels from the lifecycle table)
+    services.list_unsign(rlist=signed, user=users["x"], now=IN_WINDOW)
+    assert "撤销签发" in client.get(url).content.decode()
+
+
+def test_the_receive_button_is_shown_only_where_the_rule_allows(client, monkeypatch, call, orgs, users, app_a, app_a2):
+    monkeypatch.setattr(clock, "now", lambda: IN_WINDOW)
+    drive_to(app_a, State.TOWNSHIP_RECOMMENDED)
+    drive_to(app_a2, State.TOWNSHIP_RECOMMENDED)
+    put_on_sent_list(app_a)
+    login(client, users["city"])
+    page = client.get(reverse("review:intake")).content.decode()
+    assert reverse("review:receive", args=[app_a.pk]) in page
+    assert reverse("review:receive", args=[app_a2.pk]) not in page
+    login(client, users["admin"])  # may look, not act
+    page = client.get(reverse("review:intake")).content.decode()
+    assert reverse("review:receive", args=[app_a.pk]) not in page
