@@ -254,7 +254,7 @@ def formal_review_decide(*, application: Application, user, decision: str, check
                                     section_reasons=section_reasons, batch=batch, now=now).execute(user)
 
 
-# --- batch actions ------------------------------------------------------------------------------------
+# --- ordering the list (pure) ------------------------------------------------------------------------
 
 def order_from_positions(ids: list[int], positions: dict[int, int]) -> list[int]:
     """The new order when the user typed position numbers: an entry given number N lands at place N.
@@ -282,6 +282,8 @@ def move(ids: list[int], pk: int, delta: int) -> list[int]:
         ids[index], ids[target] = ids[target], ids[index]
     return ids
 
+
+# --- batch actions ------------------------------------------------------------------------------------
 
 # Batch actions offered at intake. The later steps (专家评审, 现场核查, 公示/认定) belong to their own domains with
 # their own rules, and 退回补正 needs reasons per section: those are done one by one on their own pages.
