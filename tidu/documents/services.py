@@ -351,3 +351,18 @@ class TemplateRejected(DocumentError):
     def __init__(self, errors: list[str]):
         self.errors = errors
         super().__init__("模板未通过检查：" + "；".join(errors))
+
+
+def render_recommendation_list(fmt: str, *, unit_name: str, date: dt.date | None, entries: Sequence,
+                               title: str) -> tuple[bytes, str]:
+    """A township's 推荐名单 (附件5) as "xlsx" or "pdf": (content, MIME type). The review app's one way in.
+
+    Raises DocumentError when the PDF engine cannot run, ValueError for another format.
+    """
+    from tidu.documents import pdf, xlsx
+
+    if fmt == "xlsx":
+        return xlsx.render_recommendation_list_xlsx(unit_name, date, entries, title=title), MIME["xlsx"]
+    if fmt == "pdf":
+        return pdf.render_recommendation_list_pdf(unit_name, date, entries, title=title), MIME["pdf"]
+    raise ValueError(f"unknown format {fmt!r}")

@@ -23,6 +23,7 @@ from tidu.enterprises.models import Enterprise
 from tidu.experts import services
 from tidu.experts.models import ExpertProfile
 from tidu.policy.models import Call
+from tidu.review.testing import put_on_sent_list
 
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=BEIJING)
 # Points for the default rubric's six criteria (maxima 20, 30, 20, 10, 10, 10).
@@ -86,6 +87,7 @@ def to_formal_passed(w, key="a"):
     application = submit(w, key)
     town = w["users"]["town_x" if key == "a" else "town_y"]
     application_services.application_transition(application=application, action="township_recommend", user=town)
+    put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
     for action in ("city_receive", "formal_pass"):
         application_services.application_transition(application=application, action=action, user=w["users"]["city"])
     application.refresh_from_db()

@@ -30,6 +30,7 @@ from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 from tidu.publicity import services
 from tidu.publicity.models import Publicity
+from tidu.review.testing import put_on_sent_list
 
 CALL_CODE = "tianmen-2026-basic"
 SUBMITTED_AT = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
@@ -69,6 +70,7 @@ def _verified_application(call, spec, city) -> Application:
                                             now=SUBMITTED_AT)
     officer = User.objects.get(username=spec[5])
     application_services.application_transition(application=application, action="township_recommend", user=officer)
+    put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
     for action in CITY_STEPS:
         application_services.application_transition(application=application, action=action, user=city)
     application.refresh_from_db()

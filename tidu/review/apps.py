@@ -8,7 +8,8 @@ class ReviewConfig(AppConfig):
     def ready(self):
         from tidu.core.operations import add_rule
         from tidu.notifications.reminders import register_reminder
-        from tidu.review import receivers, reminders
+        from tidu.review import receivers, reminders, rules
 
         add_rule("application.township_withdraw_recommendation", receivers.guard_withdrawal)
         register_reminder("review.township_deadline", reminders.township_deadline_reminders, order=20)
+        rules.register()  # 受理 only from a sent 推荐名单 (a rule on application.city_receive)

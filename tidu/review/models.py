@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application
+from tidu.core.models import AuditEntry
 from tidu.policy.models import Call
 
 
@@ -86,10 +87,12 @@ class RecommendationList(models.Model):
         return self.status in (self.Status.SIGNED, self.Status.SENT)
 
     @property
+    def is_sent(self) -> bool:
+        return self.status == self.Status.SENT
+
+    @property
     def events(self):
         """This list's history (every edit, sign-off, sending and reopening), oldest first."""
-        from tidu.core.models import AuditEntry
-
         return AuditEntry.objects.for_object("recommendation_list", self.pk)
 
 

@@ -21,7 +21,7 @@ from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprises_visible_to
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
-from tidu.review.models import BatchRun, FormalReview, Invitation, RecommendationList
+from tidu.review.models import BatchRun, FormalReview, Invitation, RecommendationEntry, RecommendationList
 
 Role = User.Role
 RESULT_KEYS = ("fail", "review", "missing")
@@ -321,3 +321,14 @@ def batch_runs_visible_to(user) -> QuerySet[BatchRun]:
     if is_city_user(user):
         return BatchRun.objects.select_related("actor")
     return BatchRun.objects.none()
+
+
+def receive_blocker(application: Application) -> str | None:
+    """Why the city cannot receive (受理) ``application`` from its unit: not on the unit's sent list; None if it can."""
+    entry = (RecommendationEntry.objects.select_related("recommendation_list")
+             .filter(application=application).first())
+    if entry is None:
+        return "未列入所属单位的推荐名单，不能受理"
+    if not entry.recommendation_list.is_sent:
+        return f"所属单位的推荐名单当前为“{entry.recommendation_list.get_status_display()}”，报送后才能受理"
+    return None

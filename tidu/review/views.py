@@ -22,25 +22,27 @@ from tidu.accounts.permissions import role_of, role_required, unit_of
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS
 from tidu.applications.selectors import applications_visible_to
-from tidu.applications.services import ApplicationError
 from tidu.applications.workflow import STATE_LABELS, State
 from tidu.core import clock
 from tidu.core.downloads import attachment
 from tidu.core.timezones import local_day
+from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
 from tidu.enterprises import industries
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
-from tidu.review import selectors, services
+from tidu.review import operations, selectors, services
 from tidu.review.models import FormalReview, RecommendationList
+from tidu.review.workflow import LIST_ACTIONS
 
 Role = User.Role
 CITY_ROLES = (Role.CITY,)  # 系统管理员 is not city (accounts.permissions)
 PAGE_SIZE = 25
-LIST_ACTION_LABELS = {"create": _("建立名单"), "add": _("列入"), "edit": _("修改顺序或意见"), "remove": _("移出"),
-                      "sign": _("签发"), "unsign": _("撤销签发"), "send": _("报送市经信局"), "reopen": _("退回修改")}
+# The history's labels come from the lifecycle table (msgids marked there with gettext_noop).
+LIST_ACTION_LABELS = {spec.action: _(spec.label) for spec in LIST_ACTIONS}
+REFUSALS = services.REFUSALS
 
 
-def _error_text(error: ApplicationError) -> str:
+def _error_text(error) -> str:
     return error.message + ("".join(f" {d}；" for d in error.details) if error.details else "")
 
 
@@ -59,6 +61,7 @@ def _dashboard_context(request, call, **extra):
             "list_blocker": services.township_blocker(rlist, now) if rlist else
             (None if call is None or not services.deadline_passed(call, now)
              else gettext("乡镇推荐截止时间已过，不能再建立推荐名单")),
+            "addable_ids": {row.application.pk for row in data["addable"]},
             "register_url": request.build_absolute_uri(reverse("enterprises:register")), **extra}
 
 
@@ -86,7 +89,7 @@ def invite(request):
     try:
         sent = services.invitations_send(unit=unit, call=call, emails_text=text, user=request.user,
                                          register_url=request.build_absolute_uri(reverse("enterprises:register")))
-    except ApplicationError as error:
+    except REFUSALS as error:
         return render(request, "review/township_dashboard.html",
                       _dashboard_context(request, call, invite_error=error, invite_text=text), status=400)
     failed = [i.email for i in sent if not i.sent_at]
@@ -111,7 +114,7 @@ def list_add(request):
     try:
         rlist = services.list_for(call=call, unit=unit, user=request.user)
         added = services.entries_add(rlist=rlist, applications=applications, user=request.user)
-    except ApplicationError as error:
+    except REFUSALS as error:
         messages.error(request, _error_text(error))
         return redirect(back)
     messages.success(request, gettext("已列入推荐名单：%(added)s") % {"added": "、".join(e.application.enterprise.name for e in added)})
@@ -127,8 +130,9 @@ def _get_list(request, pk) -> RecommendationList:
 def _list_context(request, rlist, **extra):
     now = clock.now()
     officer = services.is_officer_of(request.user, rlist.unit)
+    editable = bool(operations.EditEntries(rlist, now=now).check(request.user))
     blocker = services.township_blocker(rlist, now) if officer else None
-    send_blocker = services.township_blocker(rlist, now, editing=False) if officer else None
+    send_blocker = services.send_blocker(rlist, now) if officer else None
     events = []
     for event in rlist.events.select_related("actor"):
         events.append({"event": event, "label": LIST_ACTION_LABELS.get(event.action, event.action),
@@ -136,13 +140,16 @@ def _list_context(request, rlist, **extra):
                        "to_label": RecommendationList.Status(event.to_status).label
                        if event.to_status in RecommendationList.Status.values else event.to_status})
     addable = []
-    if officer and blocker is None:
+    if editable:
         addable = list(applications_visible_to(request.user).filter(
             call=rlist.call, status=State.TOWNSHIP_RECOMMENDED, recommendation_entry__isnull=True))
-    return {"rlist": rlist, "rows": selectors.list_rows(rlist), "officer": officer,
-            "city_officer": services.is_city_officer(request.user),
-            "editable": officer and blocker is None, "blocker": blocker, "send_blocker": send_blocker,
-            "sign_problems": services.sign_blockers(rlist) if officer and blocker is None else [],
+    rows = selectors.list_rows(rlist)
+    for row in rows:
+        # An application the city has received stays on the list (RemoveEntry refuses it): no 移出 button.
+        row["removable"] = editable and not services.received_by_city(row["application"])
+    return {"rlist": rlist, "rows": rows, "officer": officer,
+            "editable": editable, "blocker": blocker, "send_blocker": send_blocker,
+            "sign_problems": services.sign_blockers(rlist) if editable else [],
             "deadline": selectors.deadline_info(rlist.call.township_deadline_on, now),
             "reopen_pending": services.reopen_pending(rlist), "events": events, "addable": addable,
             "typed": {}, **extra}
@@ -198,7 +205,7 @@ def list_edit(request, pk):
             messages.success(request, gettext("已移出推荐名单"))
         elif changed:
             messages.success(request, gettext("已保存推荐顺序和推荐意见"))
-    except ApplicationError as error:
+    except REFUSALS as error:
         rlist.refresh_from_db()
         return render(request, "review/list_detail.html", _list_context(request, rlist, error=error, typed=typed),
                       status=400)
@@ -213,7 +220,7 @@ def _list_step(step, success: str, *, roles=(Role.TOWNSHIP,), with_reason=False)
         kwargs = {"reason": request.POST.get("reason", "")} if with_reason else {}
         try:
             step(rlist=rlist, user=request.user, **kwargs)
-        except ApplicationError as error:
+        except REFUSALS as error:
             rlist.refresh_from_db()
             return render(request, "review/list_detail.html",
                           _list_context(request, rlist, error=error, typed={"reason": kwargs.get("reason", "")}),
@@ -249,27 +256,18 @@ def _export_entries(rlist):
 @role_required(Role.TOWNSHIP, *CITY_ROLES)
 @require_GET
 def list_export(request, pk, fmt):
-    from tidu.documents.pdf import render_recommendation_list_pdf
-    from tidu.documents.services import recommendation_list_title
-    from tidu.documents.typst_engine import DocumentError
-    from tidu.documents.xlsx import render_recommendation_list_xlsx
-
+    if fmt not in ("xlsx", "pdf"):
+        raise Http404
     rlist = _get_list(request, pk)
     entries, day = _export_entries(rlist)
     title = recommendation_list_title(call_policy_for(rlist.call))
     filename = f"{rlist.unit.name}-{title}"
-    if fmt == "xlsx":
-        content = render_recommendation_list_xlsx(rlist.unit.name, day, entries, title=title)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    elif fmt == "pdf":
-        try:
-            content = render_recommendation_list_pdf(rlist.unit.name, day, entries, title=title)
-        except DocumentError as error:
-            return render(request, "review/error.html", {"message": error.message, "back": reverse(
-                "review:list_detail", args=[rlist.pk])}, status=503)
-        content_type = "application/pdf"
-    else:
-        raise Http404
+    try:
+        content, content_type = render_recommendation_list(fmt, unit_name=rlist.unit.name, date=day, entries=entries,
+                                                           title=title)
+    except DocumentError as error:
+        return render(request, "review/error.html", {"message": error.message, "back": reverse(
+            "review:list_detail", args=[rlist.pk])}, status=503)
     return attachment(content, f"{filename}.{fmt}", content_type)
 
 
@@ -293,14 +291,12 @@ def _intake_context(request, params, **extra):
         entry = getattr(application, "recommendation_entry", None)
         rows.append({"application": application, "counts": selectors.finding_counts(application.latest_verdict),
                      "outcome_label": (application.latest_verdict or {}).get("outcome_label", ""),
-                     "entry": entry,
-                     "receivable": application.status == State.TOWNSHIP_RECOMMENDED
-                     and services.receive_blocker(application) is None})
+                     "entry": entry, "formal_open": operations.formal_review_open(application)})
     tier_names = dict(selectors.tier_choices(filters.call))
     for row in rows:
         row["tier_name"] = tier_names.get(row["application"].tier, row["application"].tier)
     states = set(applications.order_by().values_list("status", flat=True).distinct())
-    officer = services.is_city_officer(request.user)
+    officer = any(services.may_batch(request.user, action) for action in services.BATCH_ACTIONS)
     query = urlencode(filters.as_params())
     return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
             "total": paginator.count, "status_counts": selectors.intake_status_counts(applications),
@@ -334,7 +330,7 @@ def batch(request):
         run = services.batch_run(applications=selectors.intake_applications(request.user, filters), action=action,
                                  user=request.user, reason=reason, filters=filters.as_params(),
                                  filters_text=filters.describe())
-    except ApplicationError as error:
+    except REFUSALS as error:
         return render(request, "review/intake.html",
                       _intake_context(request, request.POST, batch_error=error, typed_reason=reason,
                                       typed_action=action), status=400)
@@ -360,7 +356,7 @@ def receive(request, pk):
     application = _get_application(request, pk)
     try:
         services.city_receive(application=application, user=request.user)
-    except ApplicationError as error:
+    except REFUSALS as error:
         messages.error(request, f"{application.enterprise.name}：{_error_text(error)}")
     except PermissionDenied:
         messages.error(request, gettext("受理由市经信局经办人办理"))
@@ -373,15 +369,15 @@ def receive(request, pk):
 # --- 形式审查 -------------------------------------------------------------------------------------------
 
 def _formal_context(request, application, **extra):
-    officer = services.is_city_officer(request.user)
-    decidable = officer and application.status == State.RECEIVED
-    items = services.formal_checklist(application) if application.status == State.RECEIVED else []
+    decidable = bool(operations.FormalReviewDecision(application).check(request.user))
+    formal_open = operations.formal_review_open(application)
+    items = services.formal_checklist(application) if formal_open else []
     groups = []
     for group in (services.MATERIALS, services.CONDITIONS):
         members = [item for item in items if item.group == group]
         if members:
             groups.append({"name": group, "items": members})
-    return {"application": application, "groups": groups, "decidable": decidable, "officer": officer,
+    return {"application": application, "groups": groups, "decidable": decidable, "formal_open": formal_open,
             "reviews": application.formal_reviews.select_related("reviewer"),
             "decisions": FormalReview.Decision.choices, "section_list": SECTIONS,
             "typed": None, **extra}
@@ -394,7 +390,7 @@ def formal_review(request, pk):
         return render(request, "review/formal_review.html", _formal_context(request, application))
     if request.method != "POST":
         return HttpResponse(status=405)
-    if not services.is_city_officer(request.user):
+    if operations.FormalReviewDecision(application).check(request.user).forbidden:
         raise PermissionDenied(gettext("形式审查由市经信局经办人办理。"))
     decision = request.POST.get("decision", "")
     keys = request.POST.getlist("item")
@@ -407,7 +403,7 @@ def formal_review(request, pk):
         review = services.formal_review_decide(
             application=application, user=request.user, decision=decision, checked=checked,
             override_reasons=reasons, reason=request.POST.get("reason", ""), section_reasons=section_reasons)
-    except ApplicationError as error:
+    except REFUSALS as error:
         application.refresh_from_db()
         typed = {"decision": decision, "checked": checked or {}, "reasons": reasons,
                  "reason": request.POST.get("reason", ""),

@@ -8,6 +8,7 @@ from tidu.applications.workflow import State
 from tidu.experts import services, testing
 from tidu.experts.models import Assignment, ExpertRelation, Rubric
 from tidu.notifications.models import Notification
+from tidu.review.testing import put_on_sent_list
 
 
 def _rubric(application):
@@ -139,6 +140,7 @@ def test_assignment_only_from_formal_passed(w, city, experts, stage):
 
             application_services.application_transition(application=application, action="township_recommend",
                                                         user=w["users"]["town_x"])
+            put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
             application_services.application_transition(application=application, action="city_receive", user=city)
     before = Assignment.objects.count()
     with pytest.raises(services.ExpertsError, match="只有形式审查通过"):

@@ -17,6 +17,7 @@ from tidu.experts import selectors, services, testing
 from tidu.experts.models import Assignment, ExpertProfile, ExpertRelation
 from tidu.onsite import demo as onsite_demo
 from tidu.onsite.models import CheckItem, OnsiteCheck
+from tidu.review.testing import put_on_sent_list
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def _formal_pass(username, township):
     city = User.objects.get(username="city")
     application_services.application_transition(application=application, action="township_recommend",
                                                 user=User.objects.get(username=township))
+    put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
     for action in ("city_receive", "formal_pass"):
         application_services.application_transition(application=application, action=action, user=city)
     return application

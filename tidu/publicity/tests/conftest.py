@@ -22,6 +22,7 @@ from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 from tidu.publicity import services
 from tidu.publicity.models import Publicity
+from tidu.review.testing import put_on_sent_list
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
@@ -88,6 +89,7 @@ def verify(application, enterprise_user, township_user, city_user):
                                             idempotency_key=f"k-{application.pk}", now=IN_WINDOW)
     application_services.application_transition(application=application, action="township_recommend",
                                                 user=township_user)
+    put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
     for action in CITY_STEPS:
         application_services.application_transition(application=application, action=action, user=city_user)
     application.refresh_from_db()

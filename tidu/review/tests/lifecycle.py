@@ -2,7 +2,7 @@
 
 Every state is reachable through ``application_submit`` and ``application_transition`` (the table has a service
 for every step; the experts/onsite/publicity domains wrap theirs around the same call), so no status is ever
-set directly here. Actors are found in the database: the enterprise's own user, an officer of its unit and a
+set directly here. Before 受理 the application is put on its unit's sent 推荐名单, as the 受理 rule requires. Actors are found in the database: the enterprise's own user, an officer of its unit and a
 city officer.
 """
 
@@ -14,6 +14,7 @@ from tidu.accounts.models import User
 from tidu.applications import services
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
+from tidu.review.testing import put_on_sent_list
 from tidu.review.tests.conftest import IN_WINDOW
 
 # state → (the state before it, the action that leads there, who acts)
@@ -75,6 +76,8 @@ def drive_to(application, state: str):
     drive_to(application, before)
     if action == "submit":
         return submit(application)
+    if action == "city_receive":
+        put_on_sent_list(application)  # the city receives only from the unit's sent 推荐名单
     transition(application, action, who)
     assert application.status == state, (application.status, state)
     return application

@@ -14,7 +14,9 @@ from django.urls import reverse
 
 from tidu.applications import services
 from tidu.applications.workflow import State
+from tidu.core import clock
 from tidu.review import services as review_services
+from tidu.review.models import BatchRun
 from tidu.review.tests.conftest import IN_WINDOW, login
 from tidu.review.tests.lifecycle import drive_to
 
@@ -98,7 +100,7 @@ def test_withdrawing_while_the_list_is_signed_cannot_slip_through(app_a, users, 
     rlist.refresh_from_db()
     assert sum(ok for ok, _ in results) == 1
     loser = next(error for ok, error in results if not ok)
-    assert isinstance(loser, services.ApplicationError), loser  # a refusal, never a deadlock or a crash
+    assert isinstance(loser, review_services.REFUSALS), loser  # a refusal, never a deadlock or a crash
     if rlist.status == "signed":
         assert app_a.status == State.TOWNSHIP_RECOMMENDED and rlist.entries.count() == 1
     else:
@@ -121,8 +123,6 @@ def test_a_double_post_of_a_formal_review_decides_once(client, app_a, users):
 
 @pytest.mark.django_db
 def test_a_double_post_of_sending_a_list_sends_once(client, app_a, users, orgs, call, monkeypatch):
-    from tidu.core import clock
-
     monkeypatch.setattr(clock, "now", lambda: IN_WINDOW)
     drive_to(app_a, State.TOWNSHIP_RECOMMENDED)
     rlist = review_services.list_for(call=call, unit=orgs["x"], user=users["x"])
@@ -139,8 +139,6 @@ def test_a_double_post_of_sending_a_list_sends_once(client, app_a, users, orgs, 
 
 @pytest.mark.django_db
 def test_a_double_post_of_a_batch_acts_once_per_application(client, app_a, users, orgs, call, monkeypatch):
-    from tidu.core import clock
-
     monkeypatch.setattr(clock, "now", lambda: IN_WINDOW)
     drive_to(app_a, State.TOWNSHIP_RECOMMENDED)
     rlist = review_services.list_for(call=call, unit=orgs["x"], user=users["x"])
@@ -153,8 +151,6 @@ def test_a_double_post_of_a_batch_acts_once_per_application(client, app_a, users
     client.post(reverse("review:batch"), data)
     client.post(reverse("review:batch"), data)
     assert app_a.events.filter(action="city_receive").count() == 1
-    from tidu.review.models import BatchRun
-
     first, second = BatchRun.objects.order_by("pk")
     assert (first.succeeded, second.succeeded, second.failed) == (1, 0, 1)
     assert "不能“受理”" in second.results[0]["message"]

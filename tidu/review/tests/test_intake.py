@@ -11,6 +11,7 @@ from tidu.applications.workflow import State
 from tidu.core import clock
 from tidu.review import services, views
 from tidu.review.models import BatchRun
+from tidu.review.selectors import intake_applications, parse_intake_filters
 from tidu.review.tests.conftest import IN_WINDOW, enterprise_user, login, make_enterprise, start
 from tidu.review.tests.lifecycle import actor, drive_to, submit
 
@@ -136,14 +137,10 @@ def test_filters(client, call, orgs, users, enterprises, app_a, app_a2):
 
 
 def services_filters(params):
-    from tidu.review.selectors import parse_intake_filters
-
     return parse_intake_filters(params)
 
 
 def services_select(user, filters):
-    from tidu.review.selectors import intake_applications
-
     return intake_applications(user, filters)
 
 

@@ -14,8 +14,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from tidu.applications import services
+from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import ENTERPRISE_ACTIONS, TRANSITIONS, State
-from tidu.review.tests.lifecycle import drive_to, submit
+from tidu.review.testing import put_on_sent_list
+from tidu.review.tests.lifecycle import drive_to, submit, transition
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +50,8 @@ def test_the_matrix_covers_every_transition_and_source():
 @pytest.mark.parametrize(("transition", "source"), CASES, ids=[f"{t.action}@{s}" for t, s in CASES])
 def test_transition_permissions(transition, source, app_a, users):
     application = drive_to(app_a, source)
+    if transition.action == "city_receive":
+        put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单 (tidu.review.rules)
     allowed = [(name, key) for name, key, role in ROLES if role is not None and role in transition.roles]
     assert len(allowed) == 1, "each transition is done by exactly one kind of person in its own scope"
     for name, key, _ in ROLES:
@@ -95,8 +99,6 @@ def _refused_submit(application, users, state):
 
 
 def test_submit_only_by_the_enterprise_itself(app_a, users):
-    from tidu.applications.testing import fill_complete_application
-
     fill_complete_application(app_a, users["a"])
     _refused_submit(app_a, users, State.DRAFT)
     submit(app_a)
@@ -107,8 +109,6 @@ def test_submit_only_by_the_enterprise_itself(app_a, users):
 @pytest.mark.parametrize(("returned_by", "comes_back_to"), [
     ("township", State.SUBMITTED), ("city", State.RECEIVED)])
 def test_resubmit_only_by_the_enterprise_and_back_to_who_returned_it(returned_by, comes_back_to, app_a, users):
-    from tidu.review.tests.lifecycle import transition
-
     drive_to(app_a, comes_back_to)
     transition(app_a, f"{returned_by}_return", returned_by)
     assert app_a.status == State.RETURNED and app_a.return_to == comes_back_to

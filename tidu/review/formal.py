@@ -1,0 +1,69 @@
+"""形式审查's checklist: what the engine says about an application at the moment of review.
+
+The officer may change any item (saying why); the decision itself is ``operations.FormalReviewDecision``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tidu.applications import services as application_services
+from tidu.applications.models import Application
+from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.eligibility.findings import Result
+from tidu.eligibility.interchange import InterchangeError
+from tidu.policy.selectors import call_policy_for
+
+MATERIALS, CONDITIONS = "材料齐全", "条件符合"
+
+
+@dataclass
+class CheckItem:
+    key: str
+    group: str
+    label: str
+    engine_checked: bool
+    engine_result: str  # pass / fail / review / missing
+    engine_message: str
+    clause_text: str = ""
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "group": self.group, "label": self.label, "engine_checked": self.engine_checked,
+                "engine_result": self.engine_result, "engine_message": self.engine_message,
+                "clause_text": self.clause_text}
+
+
+def formal_checklist(application: Application) -> list[CheckItem]:
+    """The checklist as the engine sees the application right now: 材料齐全, then 条件符合 clause by clause."""
+    policy = call_policy_for(application.call)
+    items: list[CheckItem] = []
+    for progress in application_services.application_progress(application, policy):
+        complete = progress.clean.complete
+        parts = []
+        if progress.clean.missing:
+            parts.append(f"{len(progress.clean.missing)} 项未填")
+        if progress.clean.errors:
+            parts.append(f"{len(progress.clean.errors)} 项有误")
+        items.append(CheckItem(f"section:{progress.key}", MATERIALS, f"“{progress.title}”填写完整",
+                               complete, Result.PASS if complete else Result.MISSING,
+                               "已完整填写" if complete else "，".join(parts)))
+    topics = set(application.evidence.values_list("topic", flat=True))
+    uploaded = "maturity_report" in topics
+    items.append(CheckItem("evidence:maturity_report", MATERIALS, "成熟度自评估报告已上传", uploaded,
+                           Result.PASS if uploaded else Result.MISSING, "已上传" if uploaded else "未上传自评估报告"))
+    for topic, label in SECTIONS_BY_KEY["conditions"].evidence_topics:
+        present = topic in topics
+        items.append(CheckItem(f"evidence:{topic}", MATERIALS, f"{label}佐证材料已上传", present,
+                               Result.PASS if present else Result.MISSING,
+                               "已上传" if present else f"未上传{label}的佐证材料"))
+    try:
+        verdict = application_services.application_verdict(application, policy)
+    except InterchangeError as error:
+        message = "申报内容无法判定：" + "；".join(f"{field}：{text}" for field, text in error.problems)
+        items.append(CheckItem("clause:*", CONDITIONS, "系统判定", False, Result.REVIEW, message))
+        return items
+    for finding in verdict.findings:
+        passed = finding.result == Result.PASS
+        items.append(CheckItem(f"clause:{finding.clause}", CONDITIONS, finding.clause, passed, str(finding.result),
+                               finding.message, finding.clause_text))
+    return items
