@@ -57,7 +57,6 @@ from tidu.review.operations import (  # noqa: F401 - the rules the pages and tes
     township_officers,
 )
 from tidu.review.workflow import (  # noqa: F401 - as above
-    BEIJING,
     day_text,
     deadline_passed,
     local_day,
