@@ -19,6 +19,7 @@ from tidu.applications.tests.conftest import IN_WINDOW, login, submit_now
 from tidu.applications.workflow import TRANSITIONS, State
 from tidu.core.models import AuditEntry, OutboxEvent
 from tidu.core.operations import operation, registered
+from tidu.review.testing import put_on_sent_list
 from tidu.review.tests.lifecycle import drive_to, submit
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,8 @@ def test_every_table_row_is_a_registered_operation():
 @pytest.mark.parametrize("row", REVIEWER_ROWS, ids=lambda t: t.action)
 def test_table_operation_writes_one_audit_row_and_refuses_wrong_role_and_state(row, app_a, users):
     application = drive_to(app_a, row.sources[0])
+    if row.action == "city_receive":
+        put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单 (a rule the review domain adds)
     actor = users[ROLE_USERS[row.roles[0]]]
     op = operations.TABLE_OPERATIONS[row.action](application, reason="测试意见",
                                                  section_reasons={"basic": "请补充"} if row.is_return else None)

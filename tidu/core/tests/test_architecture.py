@@ -42,10 +42,6 @@ ALLOWED: dict[str, str] = {}
 KNOWN_VIOLATIONS: set[str] = {
     # (a) import cycles between apps (being removed by the domain branches: events instead of imports)
     # (c) cross-app imports hidden inside functions, in apps whose owners are reworking them
-    "function import: tidu/review/views.py list_export() → tidu.documents.pdf",
-    "function import: tidu/review/views.py list_export() → tidu.documents.services",
-    "function import: tidu/review/views.py list_export() → tidu.documents.typst_engine",
-    "function import: tidu/review/views.py list_export() → tidu.documents.xlsx",
 }
 
 

@@ -450,10 +450,11 @@ class UrlAccessMatrix(TestCase):
         # A 推荐名单 of unit X with one recommended application on it; a batch run of the city.
         recommended, recommended_user = application_in_x("onlist")
         drive_to(recommended, State.TOWNSHIP_RECOMMENDED)
-        rlist = RecommendationList.objects.create(call=w["call"], unit=x)
-        RecommendationEntry.objects.create(recommendation_list=rlist, application=recommended, priority=1,
-                                           added_by=users["town_x"])
-        objects["rlist"] = [Obj("draft", rlist, own(recommended_user))]
+        # (unit X's list already exists, sent: the applications above were received from it)
+        rlist, _ = RecommendationList.objects.get_or_create(call=w["call"], unit=x)
+        RecommendationEntry.objects.create(recommendation_list=rlist, application=recommended,
+                                           priority=rlist.entries.count() + 1, added_by=users["town_x"])
+        objects["rlist"] = [Obj(rlist.status, rlist, own(recommended_user))]
         run = BatchRun.objects.create(action="city_receive", action_label="受理", actor=city)
         objects["batch_run"] = [Obj("done", run, own(users["ent_a"]))]
 
