@@ -113,6 +113,14 @@ class DocumentJob(models.Model):
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
 
 class DocumentTemplate(models.Model):
     """A template uploaded by the city bureau for one call; the newest active one replaces the built-in."""
