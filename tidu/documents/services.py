@@ -22,7 +22,7 @@ from tidu.applications.models import Application
 from tidu.core.hashing import sha256_of_bytes
 from tidu.core.sizes import human_size
 from tidu.core.timezones import local_day
-from tidu.documents import selectors
+from tidu.documents import operations, selectors
 from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
 from tidu.documents.typst_engine import DocumentError
@@ -176,8 +176,8 @@ class JobRefused(DocumentError):
 def start_bound_dossier(application: Application, user) -> DocumentJob:
     if not selectors.can_view_dossier(user, application):
         raise JobRefused()
-    job = DocumentJob.objects.create(kind=DocumentJob.Kind.BOUND_DOSSIER, application=application,
-                                     call=application.call, created_by=user, message="排队中")
+    job = operations.JobStart(application, fields={"kind": DocumentJob.Kind.BOUND_DOSSIER, "application": application,
+                                                   "call": application.call}).execute(user)
     return _enqueue(job)
 
 
@@ -189,9 +189,8 @@ def start_summary_export(*, call, user, application_ids: Sequence[int], unit_nam
                   .values_list("pk", flat=True))
     if not selectors.may_export_summary(user) or any(pk not in allowed for pk in application_ids):
         raise JobRefused()
-    job = DocumentJob.objects.create(kind=DocumentJob.Kind.SUMMARY_EXPORT, call=call, created_by=user,
-                                     params={"application_ids": list(application_ids), "unit_name": unit_name,
-                                             "format": fmt}, message="排队中")
+    job = operations.JobStart(call, fields={"kind": DocumentJob.Kind.SUMMARY_EXPORT, "call": call, "params": {
+        "application_ids": list(application_ids), "unit_name": unit_name, "format": fmt}}).execute(user)
     return _enqueue(job)
 
 
@@ -331,20 +330,14 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
         raise
     except Exception as exc:
         raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
-    digest = sha256_of_bytes(data)
-    with transaction.atomic():
-        DocumentTemplate.objects.filter(call=call, kind=kind, is_active=True).update(is_active=False)
-        template = DocumentTemplate(call=call, kind=kind, original_name=(upload.name or "template")[:255],
-                                    sha256=digest, placeholders=check.used, uploaded_by=user)
-        extension = "docx" if kind == DocumentTemplate.Kind.APPLICATION_DOCX else "xlsx"
-        template.file.save(f"template.{extension}", ContentFile(data), save=False)
-        template.preview.save(preview_name, ContentFile(preview), save=False)
-        template.save()
-    return template
+    return operations.TemplateEnable(
+        call, kind=kind, data=data, preview=preview, preview_name=preview_name, sha256=sha256_of_bytes(data),
+        original_name=upload.name or "template", placeholders=check.used,
+        extension="docx" if kind == DocumentTemplate.Kind.APPLICATION_DOCX else "xlsx").execute(user)
 
 
-def deactivate_template(template: DocumentTemplate) -> None:
-    DocumentTemplate.objects.filter(pk=template.pk).update(is_active=False)
+def deactivate_template(template: DocumentTemplate, user) -> DocumentTemplate:
+    return operations.TemplateDisable(template).execute(user)
 
 
 class TemplateRejected(DocumentError):

@@ -230,8 +230,12 @@ def _templates_context(calls, errors):
 @require_POST
 def template_deactivate(request, pk: int):
     template = get_object_or_404(DocumentTemplate, pk=pk)
-    services.deactivate_template(template)
-    messages.success(request, _("已停用该模板，将使用内置模板。"))
+    try:
+        services.deactivate_template(template, request.user)
+    except DocumentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已停用该模板，将使用内置模板。"))
     return redirect("documents:templates")
 
 
