@@ -1,7 +1,7 @@
 """Files handed to the browser: CSV that Excel opens with Chinese intact, and a correct Content-Disposition.
 
 * ``csv_bytes``: UTF-8 with a byte-order mark (without it Excel on Windows reads GBK and shows mojibake)
-  and CRLF line ends.
+  and CRLF line ends; every field through ``tidu.core.cells.csv_field`` (never a live formula).
 * ``attachment``: the response for a download; the header comes from Django's own
   ``content_disposition_header`` (RFC 6266 / 5987: a Chinese file name goes in ``filename*``).
 """
@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
+from tidu.core.cells import csv_field
+
 CSV_BOM = "\ufeff"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -22,8 +24,8 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 def csv_bytes(headers: Sequence, rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([csv_field(value) for value in headers])
+    writer.writerows([csv_field(value) for value in row] for row in rows)
     return (CSV_BOM + buffer.getvalue()).encode("utf-8")
 
 

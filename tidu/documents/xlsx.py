@@ -23,6 +23,7 @@ from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from tidu.core.cells import append_row, clean_text, set_cell
 from tidu.core.dates import date_zh
 from tidu.documents.dossier import NUMERIC_SUMMARY_COLUMNS, SUMMARY_COLUMNS, SummaryRow
 from tidu.documents.placeholders import XLSX_HEADER_TO_ATTRIBUTE, XLSX_PLACEHOLDER, read_xlsx_layout
@@ -37,8 +38,16 @@ HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 # Characters XML 1.0 forbids (as openpyxl's ILLEGAL_CHARACTERS_RE).
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 SHEET_PATH = "xl/worksheets/sheet1.xml"
+
+
+def _put(cell, template_value: Any, filled: Any) -> None:
+    """A template cell filled from the application is data (never a formula); the bureau's own cells, formulas
+    included, stay as the bureau wrote them."""
+    if isinstance(template_value, str) and "{{" in template_value:
+        set_cell(cell, filled)
+    else:
+        cell.value = filled
 
 
 def _xlsx_bytes(workbook: Workbook) -> bytes:
@@ -54,7 +63,7 @@ def _cell_xml(ref: str, value: Any, style: str) -> str:
         return f'<c r="{ref}" s="{style}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}" s="{style}"><v>{value!r}</v></c>'
-    text = escape(_ILLEGAL.sub("", str(value)))
+    text = escape(clean_text(str(value)))  # always an inline string: never a formula
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -102,17 +111,17 @@ def render_summary_xlsx(rows: Sequence[SummaryRow], *, title: str, unit_name: st
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "推荐汇总表"
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font, sheet["A1"].alignment = TITLE_FONT, CENTER
     sheet.row_dimensions[1].height = 30
-    sheet.append([f"填报单位（盖章）：{unit_name}"] + [None] * (width - 4) + [f"填报日期：{date_zh(date)}"])
+    append_row(sheet, [f"填报单位（盖章）：{unit_name}"] + [None] * (width - 4) + [f"填报日期：{date_zh(date)}"])
     sheet.merge_cells(f"A2:{get_column_letter(width - 3)}2")
     sheet.merge_cells(f"{get_column_letter(width - 2)}2:{last}2")
     sheet["A2"].font = BODY_FONT
     sheet.cell(2, width - 2).font = BODY_FONT
     sheet.cell(2, width - 2).alignment = Alignment(horizontal="right")
-    sheet.append([header for _, header, _ in SUMMARY_COLUMNS])
+    append_row(sheet, [header for _, header, _ in SUMMARY_COLUMNS])
     for column, (_, _, chars) in enumerate(SUMMARY_COLUMNS, start=1):
         cell = sheet.cell(3, column)
         cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
@@ -127,7 +136,7 @@ def render_summary_xlsx(rows: Sequence[SummaryRow], *, title: str, unit_name: st
     numeric = {i for i, (attribute, _, _) in enumerate(SUMMARY_COLUMNS) if attribute in NUMERIC_SUMMARY_COLUMNS}
     if values:
         # The first data row through openpyxl: it defines the style every streamed row copies.
-        sheet.append(values[0])
+        append_row(sheet, values[0])
         for column in range(1, width + 1):
             cell = sheet.cell(4, column)
             cell.font, cell.border = BODY_FONT, BORDER
@@ -182,14 +191,14 @@ def render_summary_xlsx_from_template(template: bytes, rows: Sequence[SummaryRow
     for row in sheet.iter_rows(max_row=template_row - 1):
         for cell in row:
             if not isinstance(cell, MergedCell):
-                cell.value = fill(cell.value, None)
+                _put(cell, cell.value, fill(cell.value, None))
     for offset, summary in enumerate(rows):
         number = template_row + offset
         for column, (value, style) in row_cells.items():
             cell = sheet.cell(number, column)
             if isinstance(cell, MergedCell):
                 continue
-            cell.value = fill(value, summary)
+            _put(cell, value, fill(value, summary))
             cell._style = copy(style)
         if height:
             sheet.row_dimensions[number].height = height
@@ -203,7 +212,7 @@ def render_summary_xlsx_from_template(template: bytes, rows: Sequence[SummaryRow
             cell = sheet.cell(index, column)
             if isinstance(cell, MergedCell):
                 continue
-            cell.value = fill(value, None)
+            _put(cell, value, fill(value, None))
             cell._style = copy(style)
     for merged in below_merges:
         merged.shift(0, shift)
@@ -222,31 +231,31 @@ def render_recommendation_list_xlsx(unit_name: str, date: dt.date | None, entrie
     sheet.title = "推荐名单"
     widths = (7, 36, 22, 10, 30)
     last = get_column_letter(len(widths))
-    sheet.append(["附件5"])
+    append_row(sheet, ["附件5"])
     sheet["A1"].font = HEADER_FONT
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(f"A2:{last}2")
     sheet["A2"].font, sheet["A2"].alignment = TITLE_FONT, CENTER
     sheet.row_dimensions[2].height = 30
-    sheet.append([f"推荐单位（盖章）：{unit_name}", None, None, f"日期：{date_zh(date)}"])
+    append_row(sheet, [f"推荐单位（盖章）：{unit_name}", None, None, f"日期：{date_zh(date)}"])
     sheet.merge_cells("A3:C3")
     sheet.merge_cells(f"D3:{last}3")
     sheet["A3"].font = sheet["D3"].font = BODY_FONT
-    sheet.append([header for header, _ in RECOMMENDATION_COLUMNS])
+    append_row(sheet, [header for header, _ in RECOMMENDATION_COLUMNS])
     for column, chars in enumerate(widths, start=1):
         cell = sheet.cell(4, column)
         cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
         sheet.column_dimensions[get_column_letter(column)].width = chars
     for entry in normalised:
-        sheet.append([int(entry["order"])] + [entry[key] for _, key in RECOMMENDATION_COLUMNS[1:]])
+        append_row(sheet, [int(entry["order"])] + [entry[key] for _, key in RECOMMENDATION_COLUMNS[1:]])
         for column in range(1, len(widths) + 1):
             cell = sheet.cell(sheet.max_row, column)
             cell.font, cell.border = BODY_FONT, BORDER
             cell.alignment = CENTER if column in (1, 4) else WRAP
     sheet.freeze_panes = "A5"
-    sheet.append([])
+    append_row(sheet, [])
     for left, right in (("经办人（签字）：", "联系电话："), ("负责人（签字）：", "单位（盖章）："), ("", "日期：　　年　　月　　日")):
-        sheet.append([left, None, None, right])
+        append_row(sheet, [left, None, None, right])
         sheet.cell(sheet.max_row, 1).font = BODY_FONT
         sheet.cell(sheet.max_row, 4).font = BODY_FONT
         sheet.row_dimensions[sheet.max_row].height = 30
@@ -263,19 +272,19 @@ def builtin_summary_template() -> bytes:
     sheet.title = "推荐汇总表"
     width = len(SUMMARY_COLUMNS)
     last = get_column_letter(width)
-    sheet.append(["{{标题}}"])
+    append_row(sheet, ["{{标题}}"])
     sheet.merge_cells(f"A1:{last}1")
     sheet["A1"].font, sheet["A1"].alignment = TITLE_FONT, CENTER
-    sheet.append(["填报单位（盖章）：{{填报单位}}"] + [None] * (width - 4) + ["填报日期：{{填报日期}}"])
-    sheet.append([header for _, header, _ in SUMMARY_COLUMNS])
-    sheet.append(["{{" + header + "}}" for _, header, _ in SUMMARY_COLUMNS])
+    append_row(sheet, ["填报单位（盖章）：{{填报单位}}"] + [None] * (width - 4) + ["填报日期：{{填报日期}}"])
+    append_row(sheet, [header for _, header, _ in SUMMARY_COLUMNS])
+    append_row(sheet, ["{{" + header + "}}" for _, header, _ in SUMMARY_COLUMNS])
     for column, (_, _, chars) in enumerate(SUMMARY_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = chars + 2
         for row, font in ((3, HEADER_FONT), (4, BODY_FONT)):
             cell = sheet.cell(row, column)
             cell.font, cell.border, cell.alignment = font, BORDER, CENTER if row == 3 else WRAP
         sheet.cell(3, column).fill = HEADER_FILL
-    sheet.append([])
-    sheet.append(["注：按推荐优先顺序排列。"])
+    append_row(sheet, [])
+    append_row(sheet, ["注：按推荐优先顺序排列。"])
     sheet.freeze_panes = "A4"
     return _xlsx_bytes(workbook)

@@ -16,6 +16,7 @@ import zipfile
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from tidu.core.cells import append_row
 from tidu.core.downloads import csv_bytes
 
 
@@ -62,18 +63,18 @@ def final_xlsx(snapshot: dict) -> bytes:
     sheet = workbook.active
     sheet.title = "认定名单"
     width = len(headers)
-    sheet.append([snapshot["title"]])
+    append_row(sheet, [snapshot["title"]])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
     list_date = dt.date.fromisoformat(snapshot["list_date"])
-    sheet.append([f"{snapshot['issuer']}　公布日期：{list_date.year}年{list_date.month}月{list_date.day}日"])
+    append_row(sheet, [f"{snapshot['issuer']}　公布日期：{list_date.year}年{list_date.month}月{list_date.day}日"])
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for letter, size in zip("ABCDEF", (6, 36, 22, 36, 22, 10), strict=False):
         sheet.column_dimensions[letter].width = size
     sheet.freeze_panes = "A4"
