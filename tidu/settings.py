@@ -230,11 +230,14 @@ LOGOUT_REDIRECT_URL = "home"
 TIDU_EVIDENCE_MAX_BYTES = int(os.environ.get("TIDU_EVIDENCE_MAX_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Public 公示 objections: per-address daily limit, attachment size, and the header carrying the client
-# address when behind a reverse proxy (e.g. HTTP_X_FORWARDED_FOR); empty = REMOTE_ADDR.
+# Public 公示 objections: per-address daily limit and attachment size. The client's address: REMOTE_ADDR, or,
+# behind TIDU_TRUSTED_PROXIES reverse proxies that append to TIDU_CLIENT_IP_HEADER (default X-Forwarded-For),
+# the entry that many places from the right (tidu/core/client_ip.py).
 TIDU_OBJECTION_DAILY_LIMIT = int(os.environ.get("TIDU_OBJECTION_DAILY_LIMIT", "3"))
 TIDU_OBJECTION_MAX_BYTES = int(os.environ.get("TIDU_OBJECTION_MAX_BYTES", str(10 * 1024 * 1024)))
 TIDU_CLIENT_IP_HEADER = os.environ.get("TIDU_CLIENT_IP_HEADER", "")
+# An older configuration named only the header: that meant one proxy (nginx) in front.
+TIDU_TRUSTED_PROXIES = int(os.environ.get("TIDU_TRUSTED_PROXIES", "1" if TIDU_CLIENT_IP_HEADER else "0"))
 # Repeated failed logins lock an account for a while (counted per username).
 TIDU_LOGIN_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_MAX_FAILURES", "5"))
 TIDU_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("TIDU_LOGIN_LOCKOUT_MINUTES", "15"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from django import forms as django_forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
+from tidu.core.client_ip import client_address
 from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_list
@@ -32,14 +32,6 @@ city_required = role_required(User.Role.CITY)  # 系统管理员 is not city (ac
 def _error(request, error: services.PublicityError) -> None:
     text = error.message + ("".join(f"\n· {line}" for line in error.details) if error.details else "")
     messages.error(request, text)
-
-
-def client_address(request) -> str:
-    """The visitor's address: REMOTE_ADDR, or a header set by a trusted reverse proxy if configured."""
-    header = getattr(settings, "TIDU_CLIENT_IP_HEADER", "")
-    if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 # --- public ------------------------------------------------------------------------------------

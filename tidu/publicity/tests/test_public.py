@@ -207,3 +207,17 @@ def test_the_list_moves_a_closed_notice_to_the_past(client, published, settings)
     settings.TIDU_NOW = AFTER.isoformat()
     page = client.get(reverse("publicity:public_list")).content.decode()
     assert "目前没有正在公示的名单" in page and "公示期满，待认定" in page
+
+
+def test_a_spoofed_forwarded_for_cannot_raise_the_daily_limit(client, published, verified, during, settings):
+    """Behind nginx (one trusted proxy) the client's address is the rightmost X-Forwarded-For entry: whatever
+    the client writes to the left of it, all its objections count against the same address."""
+    settings.TIDU_OBJECTION_DAILY_LIMIT = 2
+    settings.TIDU_TRUSTED_PROXIES = 1
+    settings.TIDU_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    entry = entry_of(published, verified["a"])
+    url = reverse("publicity:public_detail", args=[published.pk])
+    statuses = [client.post(url, form_data(entry), REMOTE_ADDR="10.0.0.2",  # the proxy itself
+                            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.7").status_code for n in range(1, 5)]
+    assert statuses == [302, 302, 429, 429]
+    assert Objection.objects.count() == 2
