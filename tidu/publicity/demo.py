@@ -33,13 +33,16 @@ from tidu.publicity.models import Publicity
 from tidu.review.testing import put_on_sent_list
 
 CALL_CODE = "tianmen-2026-basic"
-SUBMITTED_AT = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
+# Submitted, recommended and added to 岳口镇's 推荐名单 (reopened by the city for it) before the township
+# deadline of 1 March; the 开发区 list stays a draft (楚康, 恒力: README's demo table).
+SUBMITTED_AT = dt.datetime(2026, 2, 25, 10, 0, tzinfo=BEIJING)
+LISTED_AT = dt.datetime(2026, 2, 28, 10, 0, tzinfo=BEIJING)
 DEMO_PHONE = "0728-0000000"
 # username, name, credit code, industry, unit, township officer, legal representative, contact, phone
 ENTERPRISES = [
     ("tianxin", "天门市天鑫金属制品有限公司", "91429006MA4K3T7N0B", "C3360", "岳口镇", "yuekou", "孙天鑫", "孙晓",
      "13907281011"),
-    ("chuxiang", "天门市楚乡食品有限公司", "91429006MA4E9R2H17", "C1391", "天门经济开发区", "kaifaqu", "罗楚", "罗佳",
+    ("chuxiang", "天门市楚乡食品有限公司", "91429006MA4E9R2H17", "C1391", "岳口镇", "yuekou", "罗楚", "罗佳",
      "13907281012"),
 ]
 CITY_STEPS = ("city_receive", "formal_pass", "expert_start", "expert_complete", "onsite_complete")
@@ -70,7 +73,8 @@ def _verified_application(call, spec, city) -> Application:
                                             now=SUBMITTED_AT)
     officer = User.objects.get(username=spec[5])
     application_services.application_transition(application=application, action="township_recommend", user=officer)
-    put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
+    # 受理 only from the unit's sent 推荐名单: the city reopens 岳口镇's list so that it can add this one.
+    put_on_sent_list(application, now=LISTED_AT, reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
     for action in CITY_STEPS:
         application_services.application_transition(application=application, action=action, user=city)
     application.refresh_from_db()

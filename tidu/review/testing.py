@@ -19,16 +19,17 @@ def _officer(application: Application) -> User:
                                organisation_id=application.enterprise.organisation.parent_id).first()
 
 
-def put_on_sent_list(*applications: Application, now: dt.datetime | None = None):
+def put_on_sent_list(*applications: Application, now: dt.datetime | None = None,
+                     reason: str = "补充列入（测试数据）"):
     """Put these 乡镇已推荐 applications (one unit) on the unit's list and send it; a frozen list is first reopened
-    by a city officer. Times default to the last minute before the township deadline."""
+    by a city officer with ``reason``. Times default to the last minute before the township deadline."""
     first = applications[0]
     officer = _officer(first)
     city = User.objects.filter(role=User.Role.CITY, is_active=True).first()
     now = now or first.call.township_deadline_before - dt.timedelta(minutes=1)
     rlist = services.list_for(call=first.call, unit=first.enterprise.unit, user=officer)
     if rlist.is_frozen:
-        services.list_reopen(rlist=rlist, user=city, reason="补充列入（测试数据）", now=now)
+        services.list_reopen(rlist=rlist, user=city, reason=reason, now=now)
     missing = [a for a in applications if not rlist.entries.filter(application=a).exists()]
     if missing:
         services.entries_add(rlist=rlist, applications=missing, user=officer, now=now)

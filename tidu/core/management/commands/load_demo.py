@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from tidu.core.events import deliver_pending
+
 DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo", "tidu.applications.demo",
                 "tidu.review.demo",
                 "tidu.experts.demo", "tidu.onsite.demo",
@@ -27,6 +29,10 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             for module_name in DEMO_MODULES:
                 logins.extend(import_module(module_name).load(self.stdout))
+                # Events are delivered on commit, and the whole demo is one transaction: deliver them now, so
+                # that a later domain finds what an earlier one's events made (e.g. the on-site check opened
+                # when an expert review completes).
+                deliver_pending()
         self.stdout.write("")
         self.stdout.write("演示账号（仅用于演示环境）：")
         for role, username, password in logins:
