@@ -352,6 +352,9 @@ class SectionSave(ApplicationOperation):
                 data["confirmed_by"] = user.username
                 data["confirmed_at"] = timezone.now().isoformat()
         self.changed = changed_keys(section.data, data)
+        if not self.changed and section.data == data:
+            self.unchanged = True  # e.g. the save button right after the tab's own autosave: no empty revision
+            return section
         section.data = data
         section.revision += 1
         section.updated_by = user

@@ -7,6 +7,7 @@ An operation answers two questions the same way everywhere:
   side-effect free: buttons and templates ask it (``{% allowed "application.city_receive" app as ok %}``).
 * ``execute(user)`` — in one transaction: lock the row, ask ``check`` again on the locked row, validate the
   parameters, write, add exactly one ``AuditEntry``, and publish the domain events (delivered on commit).
+  A ``perform`` that finds nothing to change sets ``self.unchanged``: no row, no event.
 
 Subclasses (in each domain's ``operations.py``) set ``name``/``label``/``object_type``/``model`` and override
 the small hooks below. Nothing else in a domain writes a state change: views, commands, jobs and the API
@@ -85,6 +86,9 @@ class Operation:
     def __init__(self, obj: models.Model, **params):
         self.obj = obj
         self.params = params
+        # Set by ``perform`` when the request changed nothing (e.g. saving what is already saved): then there
+        # is nothing to record and nothing to announce.
+        self.unchanged = False
 
     # --- hooks -----------------------------------------------------------------------------------
 
@@ -166,6 +170,8 @@ class Operation:
                 if rule.on_execute is not None:
                     rule.on_execute(user, obj, self.params)
             result = self.perform(user, obj)
+            if self.unchanged:
+                return result
             entry = write_audit(user, self.audit(user, obj, result, before))
             for event in self.events(user, obj, result, entry):
                 publish(event)

@@ -56,3 +56,20 @@ def test_only_the_city_and_never_a_draft(client, app_a, users):
     login(client, users["city"])
     page = client.get(reverse("applications:review", args=[app_a.pk]))
     assert page.status_code == 404
+
+
+def test_saving_what_is_already_saved_keeps_no_empty_revision_and_no_audit_row(app_a, users):
+    """The save button right after the tab's own autosave used to add a revision with no change (shown as —)."""
+    from tidu.applications import services
+    from tidu.applications.models import SectionRevision
+    from tidu.core.models import AuditEntry
+
+    section = app_a.sections.get(key="organisation")
+    data = {"description": "设立智能制造推进办公室", "talent_count": "12", "has_mechanism": "yes"}
+    saved = services.application_section_save(application=app_a, key="organisation", data=data,
+                                              base_revision=section.revision, user=users["a"], editor_token="tab-1")
+    revisions, rows = SectionRevision.objects.count(), AuditEntry.objects.count()
+    again = services.application_section_save(application=app_a, key="organisation", data=dict(data),
+                                              base_revision=section.revision, user=users["a"], editor_token="tab-1")
+    assert again.revision == saved.revision
+    assert (SectionRevision.objects.count(), AuditEntry.objects.count()) == (revisions, rows)
