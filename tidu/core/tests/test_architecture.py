@@ -2,7 +2,8 @@
 
 An *app* is a folder ``tidu/<app>/``. ``tidu/core`` is the base every app may use; ``tidu/settings``,
 ``tidu/urls``, ``tidu/wsgi`` and ``tidu/cli`` are the project's shell (they wire the apps together and
-may import any of them). Tests, migrations, ``conftest.py`` and ``tidu/e2e`` are left out.
+may import any of them). Tests, migrations, ``conftest.py``, ``tidu/e2e`` and the project's test-data builder
+``tidu/testing.py`` (test code that composes every domain) are left out.
 
 The rules:
 
@@ -34,6 +35,7 @@ BASE_APP = "core"
 SHELL_MODULES = {"settings", "urls", "wsgi", "asgi", "cli", "__init__"}
 EXCLUDED_PARTS = {"tests", "migrations", "e2e"}
 EXCLUDED_FILES = {"conftest.py"}
+EXCLUDED_TOP_LEVEL = {"testing.py"}  # tidu/testing.py: the test-data builder, test code like tests/
 
 # In-function cross-app imports that are there on purpose: "<file> <function>() → <module>": why.
 ALLOWED: dict[str, str] = {}
@@ -73,7 +75,8 @@ def is_domain(app: str) -> bool:
 def modules(root: Path):
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root)
-        if EXCLUDED_PARTS.intersection(rel.parts[:-1]) or path.name in EXCLUDED_FILES:
+        if EXCLUDED_PARTS.intersection(rel.parts[:-1]) or path.name in EXCLUDED_FILES \
+                or (len(rel.parts) == 1 and path.name in EXCLUDED_TOP_LEVEL):
             continue
         yield path, rel
 

@@ -2,7 +2,7 @@
 
 Applications are written directly (rows and event history), so that every figure can be counted by
 hand from the table below. The dashboards read what is stored; how it got there is the applications
-app's business and tested there.
+app's business and tested there. The call, units, users and enterprises come from ``tidu.testing``.
 
     app  unit            industry  status            maturity  scenarios (环节)                 KPIs
     1    竟陵街道办事处   C3484     recognised        2         SC27 设备管理, SC24 质量管控,     K01 46/50=92, K09 2.4→1.1=54.17
@@ -19,17 +19,15 @@ app's business and tested there.
 
 from __future__ import annotations
 
-import io
 import itertools
 
 import pytest
-from django.core.management import call_command
 
+from tidu import testing as build
 from tidu.accounts.models import Organisation, User
 from tidu.applications.models import Application, ApplicationSection
 from tidu.applications.workflow import State
 from tidu.core.operations import AuditRecord, write_audit
-from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
 S = State
@@ -40,34 +38,30 @@ _codes = itertools.count(1)
 
 @pytest.fixture
 def call(db) -> Call:
-    call_command("load_policy", verbosity=0, stdout=io.StringIO())
-    return Call.objects.get(code="tianmen-2026-basic")
+    return build.load_call()
 
 
 @pytest.fixture
 def units(db):
-    return {"x": Organisation.objects.create(name="竟陵街道办事处", kind=Organisation.Kind.SUBDISTRICT),
-            "y": Organisation.objects.create(name="岳口镇", kind=Organisation.Kind.TOWNSHIP),
-            "z": Organisation.objects.create(name="多宝镇", kind=Organisation.Kind.TOWNSHIP)}
+    return {"x": build.unit("竟陵街道办事处"),
+            "y": build.unit("岳口镇", Organisation.Kind.TOWNSHIP),
+            "z": build.unit("多宝镇", Organisation.Kind.TOWNSHIP)}
 
 
 @pytest.fixture
 def users(units):
-    bureau = Organisation.objects.create(name="天门市经济和信息化局", kind=Organisation.Kind.CITY_BUREAU)
-    make = User.objects.create_user
-    return {"city": make("city", password="x", role=User.Role.CITY, organisation=bureau),
-            "admin": make("root", password="x", role=User.Role.ADMIN),
-            "township": make("town", password="x", role=User.Role.TOWNSHIP, organisation=units["x"]),
-            "expert": make("expert", password="x", role=User.Role.EXPERT)}
+    bureau = build.city_bureau()
+    return {"city": build.user("city", User.Role.CITY, bureau, password="x"),
+            "admin": build.user("root", User.Role.ADMIN, password="x"),
+            "township": build.user("town", User.Role.TOWNSHIP, units["x"], password="x"),
+            "expert": build.user("expert", User.Role.EXPERT, password="x")}
 
 
 def make_application(call, unit, industry, status, *, path=(), maturity=None, scenarios=(), kpis=None, actor):
     number = next(_codes)
-    node = Organisation.objects.create(name=f"企业{number}", kind=Organisation.Kind.ENTERPRISE, parent=unit)
-    enterprise = Enterprise.objects.create(organisation=node, name=f"天门市测试企业{number}有限公司",
-                                           credit_code=f"91429006TEST{number:05d}X", industry_code=industry,
-                                           contact_name="联系人", contact_phone="13800000000",
-                                           status=Enterprise.Status.CONFIRMED)
+    enterprise = build.enterprise(unit, f"天门市测试企业{number}有限公司", industry=industry, contact_name="联系人",
+                                  contact_phone="13800000000", contact_email="", legal_representative="")
+    # The application row and its history are written directly, on purpose (see the module docstring).
     application = Application.objects.create(enterprise=enterprise, call=call, tier="basic", status=status)
     sections = {
         "maturity": {"level": str(maturity)} if maturity else {},

@@ -1,7 +1,7 @@
 """Fixtures for documents: an organisation tree, users of every role, the 2026 call, complete applications.
 
 Township X (竟陵街道办事处) has enterprise A; township Y (岳口镇) has enterprise B. Applications are
-filled with ``tidu.applications.testing.fill_complete_application`` and submitted inside the window.
+built with ``tidu.testing`` (filled completely) and submitted inside the window.
 Files go to a temporary MEDIA_ROOT; tasks run with the ImmediateBackend unless a test says otherwise.
 """
 
@@ -10,16 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from pypdf import PdfReader
 
+from tidu import testing as build
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as app_services
-from tidu.applications.testing import fill_complete_application
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
@@ -37,23 +35,17 @@ def _media_and_tasks(settings, tmp_path):
 
 @pytest.fixture
 def call(db) -> Call:
-    call_command("load_policy", verbosity=0, stdout=io.StringIO())
-    return Call.objects.get(code="tianmen-2026-basic")
+    return build.load_call()
 
 
 @pytest.fixture
 def orgs(db):
-    city = Organisation.objects.create(name="天门市经济和信息化局", kind=Organisation.Kind.CITY_BUREAU)
-    x = Organisation.objects.create(name="竟陵街道办事处", kind=Organisation.Kind.SUBDISTRICT)
-    y = Organisation.objects.create(name="岳口镇人民政府", kind=Organisation.Kind.TOWNSHIP)
-    return {"city": city, "x": x, "y": y}
+    return {"city": build.city_bureau(), "x": build.unit("竟陵街道办事处"),
+            "y": build.unit("岳口镇人民政府", Organisation.Kind.TOWNSHIP)}
 
 
 def make_enterprise(unit, name, code) -> Enterprise:
-    node = Organisation.objects.create(name=name, kind=Organisation.Kind.ENTERPRISE, parent=unit)
-    return Enterprise.objects.create(
-        organisation=node, name=name, credit_code=code, industry_code="C3484", contact_name="王立新",
-        contact_phone="13872800001", legal_representative="李强", status=Enterprise.Status.CONFIRMED)
+    return build.enterprise(unit, name, credit_code=code, contact_email="")
 
 
 @pytest.fixture
@@ -65,8 +57,7 @@ def enterprises(orgs):
 
 
 def make_user(username, role, organisation):
-    return User.objects.create_user(username=username, password="pw-not-used-123", role=role,
-                                    organisation=organisation)
+    return build.user(username, role, organisation)
 
 
 @pytest.fixture
@@ -82,18 +73,16 @@ def users(orgs, enterprises):
 
 
 def start(enterprise, call, user):
-    return app_services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
+    return build.application(enterprise, call=call, user=user)
 
 
 def submit(application, user, when=IN_WINDOW):
-    return app_services.application_submit(application=application, user=user, idempotency_key=uuid.uuid4().hex,
-                                           now=when)
+    return build.submitted(application, user=user, now=when, fill=False)
 
 
 @pytest.fixture
 def draft_a(call, enterprises, users):
-    application = start(enterprises["a"], call, users["a"])
-    return fill_complete_application(application, users["a"])
+    return build.application(enterprises["a"], call=call, user=users["a"], filled=True)
 
 
 @pytest.fixture
@@ -105,7 +94,7 @@ def submitted_a(draft_a, users):
 
 @pytest.fixture
 def submitted_b(call, enterprises, users):
-    application = fill_complete_application(start(enterprises["b"], call, users["b"]), users["b"])
+    application = build.application(enterprises["b"], call=call, user=users["b"], filled=True)
     submit(application, users["b"])
     application.refresh_from_db()
     return application

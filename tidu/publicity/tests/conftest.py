@@ -1,7 +1,8 @@
 """Fixtures for 公示: the 2026 call, two units, three enterprises whose applications passed on-site verification.
 
 Unit X (竟陵街道办事处) has enterprise A; unit Y (岳口镇) has B and C. Each application is filled,
-submitted inside the call window and driven to onsite_verified with the real transitions.
+submitted inside the call window and driven to onsite_verified with the real transitions
+(``tidu.testing``).
 The publicity used by most tests starts on Friday 2026-04-03 and runs 5 working days to Thursday
 2026-04-09; it is published on 2026-04-02.
 """
@@ -9,20 +10,16 @@ The publicity used by most tests starts on Friday 2026-04-03 and runs 5 working 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 
+from tidu import testing as build
 from tidu.accounts.models import Organisation, User
-from tidu.applications import services as application_services
-from tidu.applications.testing import fill_complete_application
-from tidu.enterprises.models import Enterprise
+from tidu.applications.workflow import State
 from tidu.policy.models import Call
 from tidu.publicity import services
 from tidu.publicity.models import Publicity
-from tidu.review.testing import put_on_sent_list
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=BEIJING)
@@ -32,7 +29,6 @@ BEFORE = dt.datetime(2026, 4, 2, 10, 0, tzinfo=BEIJING)
 DURING = dt.datetime(2026, 4, 6, 10, 0, tzinfo=BEIJING)
 LAST_EVENING = dt.datetime(2026, 4, 9, 23, 59, tzinfo=BEIJING)
 AFTER = dt.datetime(2026, 4, 10, 9, 0, tzinfo=BEIJING)
-CITY_STEPS = ("city_receive", "formal_pass", "expert_start", "expert_complete", "onsite_complete")
 
 
 def moment_setting(moment: dt.datetime) -> str:
@@ -48,29 +44,23 @@ def _fast_and_private(settings, tmp_path):
 
 @pytest.fixture
 def call(db) -> Call:
-    call_command("load_policy", verbosity=0, stdout=io.StringIO())
-    return Call.objects.get(code="tianmen-2026-basic")
+    return build.load_call()
 
 
 def _user(username, role, organisation=None, first_name=""):
-    return User.objects.create_user(username=username, password="pw-not-used-123", role=role,
-                                    organisation=organisation, first_name=first_name,
-                                    email=f"{username}@example.com")
+    return build.user(username, role, organisation, first_name, email=None)
 
 
 def _enterprise(unit, name, code, industry="C3484"):
-    node = Organisation.objects.create(name=name, kind=Organisation.Kind.ENTERPRISE, parent=unit)
-    return Enterprise.objects.create(
-        organisation=node, name=name, credit_code=code, industry_code=industry, contact_name="王立新",
-        contact_phone="13872800001", contact_email="secret-contact@example.com", legal_representative="李强",
-        status=Enterprise.Status.CONFIRMED)
+    return build.enterprise(unit, name, credit_code=code, industry=industry,
+                            contact_email="secret-contact@example.com")
 
 
 @pytest.fixture
 def world(call):
-    bureau = Organisation.objects.create(name="天门市经济和信息化局", kind=Organisation.Kind.CITY_BUREAU)
-    x = Organisation.objects.create(name="竟陵街道办事处", kind=Organisation.Kind.SUBDISTRICT)
-    y = Organisation.objects.create(name="岳口镇", kind=Organisation.Kind.TOWNSHIP)
+    bureau = build.city_bureau()
+    x = build.unit("竟陵街道办事处")
+    y = build.unit("岳口镇", Organisation.Kind.TOWNSHIP)
     enterprises = {
         "a": _enterprise(x, "天门市华楚精密机械有限公司", "91429006MA49ABCD1X"),
         "b": _enterprise(y, "天门市岳口纺织有限公司", "91429006MA49ABCD2Y", "C1711"),
@@ -84,15 +74,8 @@ def world(call):
 
 def verify(application, enterprise_user, township_user, city_user):
     """Fill, submit and drive ``application`` to onsite_verified with the real services."""
-    fill_complete_application(application, enterprise_user)
-    application_services.application_submit(application=application, user=enterprise_user,
-                                            idempotency_key=f"k-{application.pk}", now=IN_WINDOW)
-    application_services.application_transition(application=application, action="township_recommend",
-                                                user=township_user)
-    put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单
-    for action in CITY_STEPS:
-        application_services.application_transition(application=application, action=action, user=city_user)
-    application.refresh_from_db()
+    build.submitted(application, user=enterprise_user, key=f"k-{application.pk}", now=IN_WINDOW)
+    build.drive_to(application, State.ONSITE_VERIFIED)
     return application
 
 
@@ -102,8 +85,7 @@ def verified(world):
     users = world["users"]
     result = {}
     for key, township in (("a", "x"), ("b", "y"), ("c", "y")):
-        application = application_services.application_start(
-            enterprise=world["enterprises"][key], call=world["call"], tier="basic", user=users[key])
+        application = build.application(world["enterprises"][key], call=world["call"], user=users[key])
         result[key] = verify(application, users[key], users[township], users["city"])
     return result
 

@@ -2,20 +2,18 @@
 
 Unit X (竟陵街道办事处) has enterprises a and a2; unit Y (岳口镇) has b. Every enterprise is confirmed and has one
 user; every unit one officer. ``drive_to(application, state)`` (see lifecycle.py) moves an application to
-any state through the services.
+any state through the services. Built with ``tidu.testing``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 
+from tidu import testing as build
 from tidu.accounts.models import Organisation, User
-from tidu.applications import services
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
@@ -34,34 +32,21 @@ def _test_settings(settings, tmp_path):
 
 @pytest.fixture
 def call(db) -> Call:
-    call_command("load_policy", verbosity=0, stdout=io.StringIO())
-    return Call.objects.get(code="tianmen-2026-basic")
+    return build.load_call()
 
 
 @pytest.fixture
 def orgs(db):
-    bureau = Organisation.objects.create(name="天门市经信局", kind=Organisation.Kind.CITY_BUREAU)
-    office = Organisation.objects.create(name="中小企业科", kind=Organisation.Kind.CITY_OFFICE, parent=bureau)
-    x = Organisation.objects.create(name="竟陵街道办事处", kind=Organisation.Kind.SUBDISTRICT)
-    y = Organisation.objects.create(name="岳口镇", kind=Organisation.Kind.TOWNSHIP)
-    return {"city": office, "x": x, "y": y}
-
-
-_CODES = iter(f"91429006MA49R{n:04d}X" for n in range(10000))
+    return {"city": build.city_bureau("天门市经信局", office="中小企业科"), "x": build.unit("竟陵街道办事处"),
+            "y": build.unit("岳口镇", Organisation.Kind.TOWNSHIP)}
 
 
 def make_enterprise(unit, name, *, industry="C3484") -> Enterprise:
-    node = Organisation.objects.create(name=name, kind=Organisation.Kind.ENTERPRISE, parent=unit)
-    return Enterprise.objects.create(
-        organisation=node, name=name, credit_code=next(_CODES), industry_code=industry, contact_name="王立新",
-        contact_phone="13872800001", contact_email="contact@example.com", legal_representative="李强",
-        status=Enterprise.Status.CONFIRMED)
+    return build.enterprise(unit, name, industry=industry)
 
 
 def make_user(username, role, organisation, name="") -> User:
-    return User.objects.create_user(username=username, password="pw-not-used-123", role=role,
-                                    organisation=organisation, first_name=name or username,
-                                    email=f"{username}@example.com")
+    return build.user(username, role, organisation, name or username, email=None)
 
 
 def enterprise_user(enterprise, username) -> User:
@@ -93,7 +78,7 @@ def users(orgs, enterprises):
 
 
 def start(enterprise, user, call):
-    return services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
+    return build.application(enterprise, call=call, user=user)
 
 
 @pytest.fixture

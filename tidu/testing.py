@@ -1,0 +1,443 @@
+"""One test-data builder for every app's tests (and the demo data): small composable builders.
+
+Each builder makes one thing the way the project makes it, so a test world is a short composition::
+
+    call = load_call()                                  # the 2026 call, through ``load_policy``
+    x = unit("竟陵街道办事处")                             # a township-level unit
+    town = officer(x, "town_x")                          # its officer
+    city = city_officer()                                # a city officer (the bureau made once)
+    a = enterprise(x, "天门市华楚精密机械有限公司")         # confirmed, with a valid 统一社会信用代码
+    user = enterprise_user(a, "ent_a")
+    app = application(a, call=call, filled=True)         # application_start + every section + evidence
+    submitted(app)                                       # application_submit inside the call window
+    drive_to(app, State.PROPOSED)                        # every later step through the operations
+
+Changes of state go through the real services/operations (``application_start``, ``application_section_save``,
+``evidence_upload``, ``application_submit``, ``application_transition``, the 推荐名单 operations, the
+expert-review services), so audit rows, the 受理 list rule and domain events apply as in production. Rows that
+are set-up rather than a change of state (organisations, users, a confirmed enterprise) are created directly
+unless asked otherwise: ``enterprise(..., register=True)`` registers and confirms through the enterprise
+operations (audit rows, notification) for tests that want that history.
+
+Evidence is written to the default storage: tests should point ``settings.MEDIA_ROOT`` at a temporary directory.
+
+This module is test code (``tidu/core/tests/test_architecture.py`` leaves it out like ``tests/`` folders): it
+composes every domain, which no domain module may do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+import json
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from tidu.accounts.models import Organisation, User
+from tidu.applications import services as application_services
+from tidu.applications.evidence import evidence_upload
+from tidu.applications.models import Application
+from tidu.applications.sections import _PHONE
+from tidu.applications.workflow import State
+from tidu.core.events import deliver_pending
+from tidu.core.timezones import BEIJING
+from tidu.enterprises import credit_code as credit_codes
+from tidu.enterprises import services as enterprise_services
+from tidu.enterprises.models import Enterprise
+from tidu.experts import services as expert_services
+from tidu.experts.models import ExpertProfile
+from tidu.policy.models import Call
+from tidu.review import services as review_services
+
+EXAMPLE = Path(__file__).resolve().parent / "eligibility" / "examples" / "passing-basic.json"
+CALL_CODE = "tianmen-2026-basic"
+IN_WINDOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=BEIJING)  # inside the 2026 call window
+BEFORE_TOWNSHIP_DEADLINE = dt.datetime(2026, 2, 20, 10, 0, tzinfo=BEIJING)
+PASSWORD = "pw-not-used-123"
+
+
+# ---------------------------------------------------------------- identities
+
+_serials = itertools.count(1)
+
+
+def valid_credit_code(serial: int | None = None, *, prefix: str = "91429006MA49") -> str:
+    """A well-formed 统一社会信用代码 (GB 32100-2015 check character), different for every call unless
+    ``serial`` is given. ``prefix`` is the first 12 characters (天门市, 企业法人)."""
+    serial = next(_serials) if serial is None else serial
+    body = f"{prefix}{serial:05d}"
+    assert len(body) == credit_codes.LENGTH - 1, body
+    return body + credit_codes.check_character(body)
+
+
+def load_call(code: str = CALL_CODE) -> Call:
+    """Load the policy packs (``load_policy``) and return the call: the 2026 Tianmen basic call by default."""
+    call_command("load_policy", verbosity=0, stdout=io.StringIO())
+    return Call.objects.get(code=code)
+
+
+def organisation(name: str, kind: str, parent: Organisation | None = None) -> Organisation:
+    return Organisation.objects.create(name=name, kind=kind, parent=parent)
+
+
+def unit(name: str, kind: str = Organisation.Kind.SUBDISTRICT) -> Organisation:
+    """A township-level unit (乡镇、街道办事处、农场、开发区) that recommends enterprises."""
+    return organisation(name, kind)
+
+
+def city_bureau(name: str = "天门市经济和信息化局", office: str | None = None) -> Organisation:
+    """The city bureau (市经信局), or one of its offices (科室) under it when ``office`` is named."""
+    bureau = organisation(name, Organisation.Kind.CITY_BUREAU)
+    return organisation(office, Organisation.Kind.CITY_OFFICE, bureau) if office else bureau
+
+
+def user(username: str, role: str, organisation: Organisation | None = None, name: str = "", *,
+         email: str | None = "", password: str = PASSWORD, **extra) -> User:
+    """A login; ``email=None`` means ``<username>@example.com``."""
+    return User.objects.create_user(username=username, password=password, role=role, organisation=organisation,
+                                    first_name=name, email=f"{username}@example.com" if email is None else email,
+                                    **extra)
+
+
+def officer(unit: Organisation, username: str = "town", name: str = "", **kwargs) -> User:
+    """An officer of a township-level unit."""
+    return user(username, User.Role.TOWNSHIP, unit, name, **kwargs)
+
+
+def city_officer(username: str = "city", name: str = "", organisation: Organisation | None = None,
+                 **kwargs) -> User:
+    """A city officer, in ``organisation`` or in the bureau (made once, found afterwards)."""
+    if organisation is None:
+        organisation = (Organisation.objects.filter(kind=Organisation.Kind.CITY_BUREAU).first()
+                        or city_bureau())
+    return user(username, User.Role.CITY, organisation, name, **kwargs)
+
+
+def admin(username: str = "admin", name: str = "", **kwargs) -> User:
+    return user(username, User.Role.ADMIN, None, name, **kwargs)
+
+
+def expert(username: str = "expert", name: str = "", *, profile: bool = False, employer: str = "武汉某大学",
+           **kwargs) -> User:
+    """An expert login; ``profile=True`` also puts them in the pool (an ``ExpertProfile``)."""
+    account = user(username, User.Role.EXPERT, None, name, **kwargs)
+    if profile:
+        ExpertProfile.objects.create(user=account, title="高级工程师", expertise="智能制造", employer_name=employer)
+    return account
+
+
+def enterprise(unit: Organisation, name: str, *, credit_code: str | None = None, industry: str = "C3484",
+               confirmed: bool = True, register: bool = False, username: str | None = None,
+               **fields) -> Enterprise:
+    """An enterprise under ``unit``: its organisation node and the Enterprise row (已确认 unless
+    ``confirmed=False``). ``fields`` override the contact details. With ``register=True`` it goes through
+    ``enterprise_register`` (login ``username``) and the township's ``enterprise_confirm`` instead, so the audit
+    trail shows both — the unit must then have an officer."""
+    code = credit_code or valid_credit_code()
+    values = {"industry_code": industry, "contact_name": "王立新", "contact_phone": "13872800001",
+              "contact_email": "contact@example.com", "legal_representative": "李强"}
+    values.update(fields)
+    if register:
+        made, _account = enterprise_services.enterprise_register(
+            name=name, credit_code=code, legal_status=Enterprise.LegalStatus.values[0], unit=unit,
+            username=username or f"ent{next(_serials)}", password="Tidu-测试-2026!", **values)
+        if confirmed:
+            town = User.objects.filter(role=User.Role.TOWNSHIP, organisation=unit, is_active=True).first()
+            made = enterprise_services.enterprise_confirm(made, town)
+        return made
+    node = organisation(name, Organisation.Kind.ENTERPRISE, unit)
+    status = Enterprise.Status.CONFIRMED if confirmed else Enterprise.Status.PENDING
+    return Enterprise.objects.create(organisation=node, name=name, credit_code=code, status=status, **values)
+
+
+def enterprise_user(enterprise: Enterprise, username: str, name: str = "", **kwargs) -> User:
+    """The enterprise's own login (the one who fills and submits)."""
+    return user(username, User.Role.ENTERPRISE, enterprise.organisation, name, **kwargs)
+
+
+# ---------------------------------------------------------------- applications
+
+def _owner(application_or_enterprise) -> User:
+    enterprise = getattr(application_or_enterprise, "enterprise", application_or_enterprise)
+    return User.objects.filter(role=User.Role.ENTERPRISE, organisation=enterprise.organisation,
+                               is_active=True).order_by("pk").first()
+
+
+def application(enterprise: Enterprise, *, call: Call | None = None, user: User | None = None, tier: str = "basic",
+                filled: bool = False) -> Application:
+    """``application_start`` for the enterprise's user (the call defaults to the 2026 call, loaded if needed);
+    ``filled=True`` also fills every section and uploads the 自评估报告."""
+    call = call or Call.objects.filter(code=CALL_CODE).first() or load_call()
+    user = user or _owner(enterprise)
+    made = application_services.application_start(enterprise=enterprise, call=call, tier=tier, user=user)
+    return fill_complete_application(made, user) if filled else made
+
+
+def submitted(application: Application, *, user: User | None = None, now: dt.datetime = IN_WINDOW,
+              key: str | None = None, fill: bool = True):
+    """Fill ``application`` (unless it has evidence already or ``fill=False``) and submit it inside the call
+    window; returns the Submission (``application`` is refreshed)."""
+    user = user or _owner(application)
+    if fill and application.status == State.DRAFT and not application.evidence.exists():
+        fill_complete_application(application, user)
+    submission = application_services.application_submit(application=application, user=user,
+                                                         idempotency_key=key or uuid.uuid4().hex, now=now)
+    application.refresh_from_db()
+    return submission
+
+
+def put_on_sent_list(*applications: Application, now: dt.datetime | None = None,
+                     reason: str = "补充列入（测试数据）"):
+    """Put these 乡镇已推荐 applications (one unit) on the unit's 推荐名单 and send it; a frozen list is first
+    reopened by a city officer with ``reason``. Times default to the last minute before the township deadline."""
+    first = applications[0]
+    town = actor(first, "township")
+    city = User.objects.filter(role=User.Role.CITY, is_active=True).first()
+    now = now or first.call.township_deadline_before - dt.timedelta(minutes=1)
+    rlist = review_services.list_for(call=first.call, unit=first.enterprise.unit, user=town)
+    if rlist.is_frozen:
+        review_services.list_reopen(rlist=rlist, user=city, reason=reason, now=now)
+    missing = [a for a in applications if not rlist.entries.filter(application=a).exists()]
+    if missing:
+        review_services.entries_add(rlist=rlist, applications=missing, user=town, now=now)
+    entries = list(rlist.entries.all())
+    review_services.entries_update(rlist=rlist, order=[e.pk for e in entries],
+                                   opinions={e.pk: "同意推荐" for e in entries if not e.opinion}, user=town, now=now)
+    review_services.list_sign(rlist=rlist, user=town, now=now)
+    return review_services.list_send(rlist=rlist, user=town, now=now)
+
+
+def receive(application: Application, user: User | None = None, **kwargs):
+    """受理 the way the city does it: on the unit's sent list first."""
+    put_on_sent_list(application, **kwargs)
+    user = user or User.objects.filter(role=User.Role.CITY, is_active=True).first()
+    return application_services.application_transition(application=application, action="city_receive", user=user)
+
+
+# state → (the state before it, the action that leads there, who acts)
+PATH = {
+    State.SUBMITTED: (State.DRAFT, "submit", "enterprise"),
+    State.RETURNED: (State.SUBMITTED, "township_return", "township"),
+    State.TOWNSHIP_RECOMMENDED: (State.SUBMITTED, "township_recommend", "township"),
+    State.TOWNSHIP_NOT_RECOMMENDED: (State.SUBMITTED, "township_not_recommend", "township"),
+    State.WITHDRAWN: (State.SUBMITTED, "withdraw", "enterprise"),
+    State.RECEIVED: (State.TOWNSHIP_RECOMMENDED, "city_receive", "city"),
+    State.FORMAL_PASSED: (State.RECEIVED, "formal_pass", "city"),
+    State.FORMAL_FAILED: (State.RECEIVED, "formal_fail", "city"),
+    State.EXPERT_REVIEW: (State.FORMAL_PASSED, "expert_start", "city"),
+    State.EXPERT_REVIEWED: (State.EXPERT_REVIEW, "expert_complete", "city"),
+    State.ONSITE_VERIFIED: (State.EXPERT_REVIEWED, "onsite_complete", "city"),
+    State.PROPOSED: (State.ONSITE_VERIFIED, "propose", "city"),
+    State.RECOGNISED: (State.PROPOSED, "recognise", "city"),
+    State.NOT_RECOGNISED: (State.EXPERT_REVIEWED, "reject", "city"),
+}
+
+
+def actor(application: Application, who: str) -> User:
+    """Who acts for ``application``: "enterprise" (its own user), "township" (an officer of its unit), "city"."""
+    organisation = application.enterprise.organisation
+    if who == "enterprise":
+        return _owner(application)
+    if who == "township":
+        return User.objects.filter(role=User.Role.TOWNSHIP, is_active=True,
+                                   organisation_id=organisation.parent_id).first()
+    return User.objects.filter(role=User.Role.CITY, is_active=True).first()
+
+
+def transition(application: Application, action: str, who: str, **kwargs):
+    """``application_transition`` by the right actor, with a reason (and section reasons for a return)."""
+    if action in ("township_return", "city_return"):
+        kwargs.setdefault("section_reasons", {"basic": "请补充主要产品市场占有率"})
+    kwargs.setdefault("reason", "测试意见")
+    event = application_services.application_transition(application=application, action=action,
+                                                         user=actor(application, who), **kwargs)
+    application.refresh_from_db()
+    return event
+
+
+def drive_to(application: Application, state: str, *, submit_at: dt.datetime = BEFORE_TOWNSHIP_DEADLINE):
+    """Move ``application`` (a draft, or already on the way) to ``state`` along ``PATH``, every step through
+    the services: submission inside the window (filled first), the township's decision, the unit's sent
+    推荐名单 before 受理, then the city's steps. Returns it refreshed."""
+    application.refresh_from_db()
+    if application.status == state:
+        return application
+    if state == State.DRAFT:
+        raise ValueError("an application cannot go back to draft")
+    before, action, who = PATH[state]
+    drive_to(application, before, submit_at=submit_at)
+    if action == "submit":
+        submitted(application, user=actor(application, "enterprise"), now=submit_at)
+        return application
+    if action == "city_receive":
+        put_on_sent_list(application)  # the city receives only from the unit's sent 推荐名单
+    transition(application, action, who)
+    assert application.status == state, (application.status, state)
+    return application
+
+
+# ---------------------------------------------------------------- expert review
+
+# Points for the default rubric's six criteria (maxima 20, 30, 20, 10, 10, 10).
+GOOD = ["10", "24", "15", "8", "7", "8"]  # 72
+
+
+def scores(rubric, points=GOOD) -> dict:
+    return {c.pk: p for c, p in zip(rubric.criteria.all(), points, strict=True)}
+
+
+def submit_scores(assignment, points=GOOD, comments="意见"):
+    return expert_services.score_save(assignment=assignment, user=assignment.expert,
+                                      raw=scores(assignment.rubric, points), comments=comments, submit=True)
+
+
+def points_for_total(total: int) -> list[str]:
+    """Points for the default rubric that add up to ``total`` (0..100), filling criteria in order."""
+    maxima = [20, 30, 20, 10, 10, 10]
+    out, left = [], Decimal(total)
+    for m in maxima:
+        take = min(left, m)
+        out.append(str(take))
+        left -= take
+    return out
+
+
+def expert_reviewed(application: Application, experts, *, city: User | None = None, points=GOOD):
+    """From 形式审查通过: assign ``experts``, each submits ``points``, the city completes the review (the real
+    expert-review services); pending events are delivered so the on-site check opens."""
+    city = city or actor(application, "city")
+    drive_to(application, State.FORMAL_PASSED)
+    for assignment in expert_services.assign_experts(application=application, user=city, experts=list(experts)):
+        submit_scores(assignment, points)
+    expert_services.review_complete(application=application, user=city)
+    # Tests run inside one transaction that never commits: deliver the events now.
+    deliver_pending()
+    application.refresh_from_db()
+    return application
+
+
+# ---------------------------------------------------------------- a complete application
+
+def minimal_pdf_bytes(text: str = "tidu") -> bytes:
+    """A tiny but valid one-page PDF (made with pypdf), e.g. for an evidence upload."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _yn(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _num(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def complete_section_data(application: Application) -> dict[str, dict[str, Any]]:
+    """Raw input for every section, as a browser would post it, built from passing-basic.json."""
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    enterprise = application.enterprise
+    company, record, security = example["enterprise"], example["record"], example["security"]
+    organisation, maturity, cooperation = example["organisation"], example["maturity"], example["cooperation"]
+
+    def events(rows):
+        return [{"date": row["date"], "description": row.get("description", "")} for row in rows]
+
+    return {
+        "basic": {
+            "name": enterprise.name or company["name"],
+            "credit_code": enterprise.credit_code or company["credit_code"],
+            "registered_region": company["registered_region"],
+            "legal_status": company["legal_status"],
+            "industry_code": company["industry_code"],
+            "above_designated_size": _yn(company["above_designated_size"]),
+            "main_business_revenue_10k_yuan": _num(company["main_business_revenue_10k_yuan"]),
+            "employees": "260",
+            "competitiveness": company["competitiveness"],
+            "contact_name": enterprise.contact_name or "王立新",
+            "contact_phone": enterprise.contact_phone if _PHONE.match(enterprise.contact_phone or "") else "13872800001",
+        },
+        "conditions": {
+            "construction_completed": _yn(example["construction_completed"]),
+            "operations_and_finance_sound": _yn(record["operations_and_finance_sound"]),
+            "has_bad_credit_records": _yn(bool(record["bad_credit_records"])),
+            "bad_credit_records": events(record["bad_credit_records"]),
+            "has_accidents": _yn(bool(record["accidents"])),
+            "accidents": [{"date": row["date"], "category": row["category"], "severity": row["severity"],
+                           "fatalities": str(row["fatalities"]), "description": row.get("description", "")}
+                          for row in record["accidents"]],
+            "has_violations": _yn(bool(record["violations"])),
+            "violations": events(record["violations"]),
+            "secure_and_controllable": _yn(security["secure_and_controllable"]),
+            "cyber_and_data_risk_controllable": _yn(security["cyber_and_data_risk_controllable"]),
+            "onsite_verification": _yn(cooperation["onsite_verification"]),
+            "technology_promotion": _yn(cooperation["technology_promotion"]),
+            "case_exchange": _yn(cooperation["case_exchange"]),
+        },
+        "maturity": {
+            "level": str(maturity["level"]),
+            "score": _num(maturity["score"]),
+            "report_number": maturity["report_number"],
+            "report_date": maturity["report_date"],
+            "platform": maturity["platform"],
+        },
+        "scope": {
+            "scope": example["scope"],
+            "project_name": "机加车间智能化改造项目",
+            "start_date": "2024-03-01",
+            "end_date": "2025-10-31",
+            "total_investment_10k_yuan": "3260",
+            "integrators": "国内某软件公司（MES）；国内某自动化公司（产线集成）",
+            "summary": "围绕阀体机加车间，建设设备联网、在线视觉检测和高级排产，实现生产过程数据贯通。",
+        },
+        "scenarios": {
+            "scenarios": [{"id": row["id"], "description": row["description"], "equipment_software": "",
+                           "uses_ai": _yn(row.get("uses_ai", False))} for row in example["scenarios"]],
+        },
+        "equipment": {
+            "equipment": [{"name": row["name"], "category": row.get("category", ""), "model": row.get("model", ""),
+                           "vendor": row.get("vendor", ""), "origin": row.get("origin", ""),
+                           "secure_controllable": _yn(row["secure_controllable"])} for row in example["equipment"]],
+        },
+        "kpis": {kpi_id: {key: _num(value) for key, value in inputs.items()}
+                 for kpi_id, inputs in example["kpis"].items()},
+        "organisation": {
+            "has_mechanism": _yn(organisation["has_mechanism"]),
+            "description": organisation["description"],
+            "talent_count": str(organisation["talent_count"]),
+        },
+        "attestation": {
+            "signer_name": enterprise.legal_representative or enterprise.contact_name or "王立新",
+            "confirmed": "yes",
+        },
+    }
+
+
+def fill_complete_application(application: Application, user, *, with_evidence: bool = True,
+                              sections: list[str] | None = None) -> Application:
+    """Fill every section of ``application`` through ``application_section_save`` with the data of
+    ``eligibility/examples/passing-basic.json`` and upload the 自评估报告 through ``evidence_upload`` (details in
+    ``tidu/applications/testing.py``); returns it refreshed from the database."""
+    data = complete_section_data(application)
+    rows = {row.key: row for row in application.sections.all()}
+    for key in sections or list(data):
+        application_services.application_section_save(application=application, key=key, data=data[key],
+                                                      base_revision=rows[key].revision, user=user)
+    if with_evidence and (sections is None or "maturity" in sections) \
+            and not application.evidence.filter(topic="maturity_report").exists():
+        upload = SimpleUploadedFile("自评估报告.pdf", minimal_pdf_bytes("自评估报告"), content_type="application/pdf")
+        evidence_upload(application=application, section="maturity", topic="maturity_report", upload=upload,
+                        user=user)
+    application.refresh_from_db()
+    return application
