@@ -17,6 +17,10 @@ class TiduUserAdmin(UserAdmin):
     list_display = ("username", "email", "role", "organisation", "is_active")
     list_filter = ("role", "is_active")
 
+    def has_delete_permission(self, request, obj=None):
+        """Accounts are deactivated (an audited operation), never deleted: the record keeps who did what."""
+        return False
+
     def save_model(self, request, obj, form, change):
         """Role, organisation, activation and contact changes go through their operations (one audit row each);
         the rest of the form (username, password hash, dates) is saved as Django's admin does."""
@@ -41,6 +45,10 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "parent", "is_active")
     list_filter = ("kind",)
     search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        """Organisations are deactivated through their audited operation, never deleted."""
+        return False
 
     def save_model(self, request, obj, form, change):
         """Through the organisation operations, so that every change is audited."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from tidu.core.operations import AuditRecord, write_audit
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.loader import Pack, PackError, PackLibrary
 from tidu.policy.loader import version_key as _version_key
@@ -36,6 +37,7 @@ def _store_pack(pack: Pack, report: LoadReport) -> PolicyPack:
 def policy_load_library(library: PackLibrary) -> LoadReport:
     """Store every pack version of ``library`` and create or refresh the calls they describe."""
     report = LoadReport()
+    pins: dict[str, dict[str, str]] = {}
     stored = {pack.ref: _store_pack(pack, report) for pack in library}
     for call_pack in library.calls():
         if call_pack.version != library.latest(call_pack.id).version:
@@ -60,4 +62,10 @@ def policy_load_library(library: PackLibrary) -> LoadReport:
         )
         call.pinned_packs.set([stored[ref] for kind, ref in policy.versions.items() if kind != "call"])
         report.calls.append(policy.code)
+        pins[policy.code] = policy.versions
+    if report.created:
+        # Which policy was in force when is part of every decision's record: one row per load that changed it.
+        write_audit(None, AuditRecord(object_type="policy_library", object_id=",".join(report.calls) or "-",
+                                      action="policy.load", to_status="loaded",
+                                      detail={"created": report.created, "calls": pins}))
     return report

@@ -142,3 +142,19 @@ def test_an_account_added_in_the_admin_is_audited(client, admin_user):
     row = only_row(action="user.create")
     assert shape(row) == (admin_user, "admin", "user.create", "", User.Role.ENTERPRISE)
     assert row.object_id == str(user.pk) and user.check_password("Tianmen-Huachu-2026")
+
+
+def test_the_admin_cannot_delete_accounts_or_organisations(client):
+    """Deactivating is the audited way; a deleted account would leave the record without its actor."""
+    from django.urls import reverse
+
+    from tidu.accounts.models import Organisation, User
+
+    boss = User.objects.create_superuser("root-admin", "root@tidu.example", "x")
+    unit = Organisation.objects.create(name="多宝镇", kind=Organisation.Kind.TOWNSHIP)
+    officer = User.objects.create_user("duobao", role=User.Role.TOWNSHIP, organisation=unit)
+    client.force_login(boss)
+    for url in (reverse("admin:accounts_user_delete", args=[officer.pk]),
+                reverse("admin:accounts_organisation_delete", args=[unit.pk])):
+        assert client.post(url, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=officer.pk).exists() and Organisation.objects.filter(pk=unit.pk).exists()

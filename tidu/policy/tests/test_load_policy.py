@@ -338,3 +338,14 @@ def test_unknown_call_is_404(client):
 
 def test_call_page_before_loading_is_404(client):
     assert client.get(f"/calls/{CODE}/").status_code == 404
+
+
+def test_a_load_that_adds_pack_versions_is_recorded_once_and_a_repeat_is_not(packs_dir):
+    from tidu.core.models import AuditEntry
+
+    load()
+    entry, = AuditEntry.objects.filter(action="policy.load")
+    assert entry.actor is None and entry.object_id == CODE
+    assert set(entry.detail["created"]) == ALL_REFS and entry.detail["calls"][CODE]["call"] == CURRENT_CALL
+    load()
+    assert AuditEntry.objects.filter(action="policy.load").count() == 1
