@@ -15,7 +15,14 @@ from typing import ClassVar
 from tidu.accounts.errors import AccountsError
 from tidu.accounts.lifecycle import NEW, PUBLIC, SYSTEM, ActiveState, transition
 from tidu.accounts.models import Organisation, User
-from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused
+from tidu.core.operations import (
+    ALLOWED,
+    AuditRecord,
+    Check,
+    TableOperation,
+    operation_class,
+    refused,
+)
 
 # --- actors without an account ----------------------------------------------------------------------
 
@@ -54,7 +61,7 @@ def _active(obj) -> str:
     return ActiveState.ACTIVE if obj.is_active else ActiveState.INACTIVE
 
 
-class AccountOperation(Operation):
+class AccountOperation(TableOperation):
     error_class = AccountsError
     object_type = "user"
     model = User
@@ -63,13 +70,8 @@ class AccountOperation(Operation):
     def transition(self):
         return transition(self.name)
 
-    def roles_for(self, obj) -> tuple[str, ...]:
-        return self.transition.roles
-
-    def state_check(self, obj) -> Check:
-        if self.state_of(obj) in self.transition.sources:
-            return ALLOWED
-        return refused(f"当前状态不能“{self.transition.label}”")
+    def state_refusal(self, obj) -> str:
+        return f"当前状态不能“{self.transition.label}”"
 
     def changes(self, obj, fields) -> dict:
         """{field: [before, after]} for the parameters that differ from the row."""

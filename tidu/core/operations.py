@@ -178,6 +178,32 @@ class Operation:
         return result
 
 
+class TableOperation(Operation):
+    """An operation whose roles and source states come from one row of its domain's lifecycle table.
+
+    ``transition`` is that row (anything with ``roles``, ``sources`` and ``label``): a class attribute, or a
+    property looking the row up by the operation's name. No sources: any state.
+    """
+
+    transition: ClassVar[Any]
+
+    def roles_for(self, obj) -> tuple[str, ...]:
+        return tuple(self.transition.roles)
+
+    def state_check(self, obj) -> Check:
+        sources = self.transition.sources
+        if sources and self.state_of(obj) not in sources:
+            return refused(self.state_refusal(obj))
+        return ALLOWED
+
+    def state_refusal(self, obj) -> str:
+        return f"当前状态为“{self.state_label(obj)}”，不能“{self.transition.label}”"
+
+    def state_label(self, obj) -> str:
+        display = getattr(obj, "get_status_display", None)
+        return display() if display else self.state_of(obj)
+
+
 def write_audit(user, record: AuditRecord):
     """The one way an audit row is written (operations call it; nothing else should)."""
     from tidu.core.models import AuditEntry
@@ -243,5 +269,6 @@ def operation_class(cls: type[Operation]) -> type[Operation]:
     return cls
 
 
-__all__ = ["ALLOWED", "AuditRecord", "Check", "Operation", "Refused", "Rule", "TiduError", "add_rule", "allowed",
+__all__ = ["ALLOWED", "AuditRecord", "Check", "Operation", "Refused", "Rule", "TableOperation", "TiduError",
+           "add_rule", "allowed",
            "forbidden", "operation", "operation_class", "refused", "register", "registered", "role_of", "write_audit"]

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.operations import PUBLIC_ACTOR, acting
-from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused
+from tidu.core.operations import (
+    AuditRecord,
+    Check,
+    TableOperation,
+    operation_class,
+)
 from tidu.enterprises import validators
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.events import EnterpriseConfirmationDecided
@@ -24,7 +29,7 @@ DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
 DUPLICATE_NAME_IN_UNIT = _("该乡镇（办事处、农场、开发区）下已有同名企业登记")
 
 
-class EnterpriseOperation(Operation):
+class EnterpriseOperation(TableOperation):
     error_class = EnterpriseError
     object_type = "enterprise"
     model = Enterprise
@@ -32,14 +37,6 @@ class EnterpriseOperation(Operation):
     @property
     def transition(self):
         return transition(self.name)
-
-    def roles_for(self, obj) -> tuple[str, ...]:
-        return self.transition.roles
-
-    def state_check(self, obj) -> Check:
-        if self.state_of(obj) in self.transition.sources:
-            return ALLOWED
-        return refused(self.state_refusal(obj))
 
     def state_refusal(self, obj) -> str:
         return f"该企业当前为“{obj.get_status_display()}”，不能“{self.transition.label}”。"

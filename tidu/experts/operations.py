@@ -29,7 +29,7 @@ from tidu.core.operations import (
     ALLOWED,
     AuditRecord,
     Check,
-    Operation,
+    TableOperation,
     forbidden,
     operation_class,
     refused,
@@ -56,19 +56,11 @@ Status = Assignment.Status
 AssignmentState = workflow.AssignmentState
 
 
-class _TableOperation(Operation):
+class _TableOperation(TableOperation):
     """An operation whose roles and source states come from one row of a lifecycle table."""
 
     transition: ClassVar[Transition]
     error_class = ExpertsError
-
-    def roles_for(self, obj) -> tuple[str, ...]:
-        return self.transition.roles
-
-    def state_check(self, obj) -> Check:
-        if self.transition.sources and self.state_of(obj) not in self.transition.sources:
-            return refused(self.state_refusal(obj))
-        return ALLOWED
 
     def state_refusal(self, obj) -> str:
         return f"当前状态为“{self.state_of(obj)}”，不能“{self.transition.label}”"

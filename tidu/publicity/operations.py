@@ -29,7 +29,14 @@ from tidu.applications.services import ApplicationError, application_transition
 from tidu.applications.workflow import State, state_label
 from tidu.core.dates import beijing_text
 from tidu.core.hashing import sha256_of_json
-from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused
+from tidu.core.operations import (
+    ALLOWED,
+    AuditRecord,
+    Check,
+    TableOperation,
+    operation_class,
+    refused,
+)
 from tidu.notifications.services import notify
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -52,7 +59,7 @@ def _json(value: Any) -> Any:
 
 # --- the base ----------------------------------------------------------------------------------------
 
-class PublicityOperation(Operation):
+class PublicityOperation(TableOperation):
     """Roles and source states come from ``lifecycle.TRANSITIONS``; refusals are PublicityError (Chinese)."""
 
     error_class = PublicityError
@@ -62,21 +69,6 @@ class PublicityOperation(Operation):
     @property
     def transition(self):
         return transition(self.name)
-
-    def roles_for(self, obj) -> tuple[str, ...]:
-        return self.transition.roles
-
-    def state_check(self, obj) -> Check:
-        if self.state_of(obj) in self.transition.sources:
-            return ALLOWED
-        return refused(self.state_refusal(obj))
-
-    def state_refusal(self, obj) -> str:
-        return f"当前状态为“{self.state_label(obj)}”，不能“{self.transition.label}”"
-
-    def state_label(self, obj) -> str:
-        display = getattr(obj, "get_status_display", None)
-        return display() if display else self.state_of(obj)
 
     def detail(self, obj, result) -> dict:
         return {}
