@@ -54,6 +54,7 @@ from tidu.core.operations import (
     role_of,
 )
 from tidu.core.storage import compensated_writes, delete_on_commit, written
+from tidu.core.text import control_character_paths
 from tidu.enterprises.models import Enterprise
 from tidu.policy.selectors import call_policy_for
 
@@ -337,6 +338,22 @@ class SectionSave(ApplicationOperation):
                 return refused(f"“{SECTIONS_BY_KEY[key].title}”不在退回补正范围内，不能修改")
             return refused(f"申报当前状态为“{state_label(obj.status)}”，不能修改")
         return ALLOWED
+
+    def validate(self, user, obj) -> None:
+        spec = SECTIONS_BY_KEY[self.params["key"]]
+        places = []
+        for path in control_character_paths(self.params["data"]):
+            field = next((f for f in spec.fields if path and f.name == path[0]), None)
+            if field is None:
+                places.append(f"“{spec.title}”")
+            elif len(path) >= 3 and isinstance(path[1], int):
+                column = next((c for c in field.columns if c.name == path[2]), None)
+                places.append(f"“{field.label}”第 {path[1] + 1} 行的“{column.label if column else path[2]}”")
+            else:
+                places.append(f"“{field.label}”")
+        if places:
+            raise ApplicationError("以下内容含有不可见的控制字符（多来自复制粘贴），请删除后再保存；"
+                                   "已填写的内容仍保留在表单中：", list(dict.fromkeys(places)))
 
     def perform(self, user, obj: Application) -> ApplicationSection:
         key, data = self.params["key"], self.params["data"]

@@ -355,3 +355,33 @@ def test_home_follows_the_demo_clock(client, users, app_c, settings):
     login(client, users["a"])
     page = client.get(reverse("applications:home")).content.decode()
     assert "还剩 1 天" in page and "开始填写基础级申报书" in page
+
+
+@pytest.mark.parametrize(("key", "data", "place"), [
+    ("organisation", {"has_mechanism": "yes", "description": "设立智能制造\x00推进办公室", "talent_count": "12"},
+     "“组织机制说明”"),
+    ("equipment", {"equipment": [{"name": "五轴加工中心", "category": "装备"},
+                                 {"name": "MES\x0b系统", "category": "工业软件"}]},
+     "“清单”第 2 行的“名称”"),
+])
+def test_control_characters_are_refused_with_the_field_named_and_nothing_saved(app_a, users, key, data, place):
+    """A NUL could not be stored in PostgreSQL (the save answered 500); other controls break exports later."""
+    section = app_a.sections.get(key=key)
+    before = (section.revision, section.data)
+    with pytest.raises(services.ApplicationError) as refused:
+        services.application_section_save(application=app_a, key=key, data=data, base_revision=section.revision,
+                                          user=users["a"])
+    assert "不可见的控制字符" in refused.value.message and refused.value.details == [place]
+    section.refresh_from_db()
+    assert (section.revision, section.data) == before
+
+
+def test_the_wizard_page_names_the_field_and_keeps_what_was_typed(client, app_a, users):
+    login(client, users["a"])
+    section = app_a.sections.get(key="organisation")
+    response = client.post(reverse("applications:section", args=[app_a.pk, "organisation"]),
+                           {"has_mechanism": "yes", "description": "设立智能制造\x00推进办公室", "talent_count": "12",
+                            "base_revision": section.revision})
+    assert response.status_code in (200, 400)
+    page = response.content.decode()
+    assert "不可见的控制字符" in page and "组织机制说明" in page and "推进办公室" in page
