@@ -46,6 +46,7 @@ from tidu.applications.models import Application
 from tidu.applications.sections import _PHONE
 from tidu.applications.workflow import State
 from tidu.core.events import deliver_pending
+from tidu.core.models import AuditEntry
 from tidu.core.timezones import BEIJING
 from tidu.enterprises import credit_code as credit_codes
 from tidu.enterprises import services as enterprise_services
@@ -441,3 +442,27 @@ def fill_complete_application(application: Application, user, *, with_evidence: 
                         user=user)
     application.refresh_from_db()
     return application
+
+
+# --- reading the audit trail in tests -------------------------------------------------------------------
+
+class AuditSince:
+    """The audit rows written since it was made (``one(kind)`` asserts there is exactly one of that kind)."""
+
+    def __init__(self):
+        self.last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def rows(self, object_type=None):
+        rows = AuditEntry.objects.filter(id__gt=self.last).order_by("id")
+        return list(rows.filter(object_type=object_type) if object_type else rows)
+
+    def one(self, object_type):
+        rows = self.rows(object_type)
+        assert len(rows) == 1, [(r.object_type, r.action) for r in rows]
+        return rows[0]
+
+
+def audit_facts(row):
+    """Who did what, from which state to which: the facts an audit row must get right."""
+    return row.actor, row.action, row.from_status, row.to_status
+

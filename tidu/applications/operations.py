@@ -21,19 +21,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from tidu.applications import permissions
-from tidu.applications.errors import ApplicationError, EvidenceRejected, SectionConflict
-from tidu.applications.events import ApplicationTransitioned
-from tidu.applications.models import Application, ApplicationSection, Evidence, SectionRevision, Submission
-from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES
-from tidu.applications.services import (
-    _prefill_basic,
+from tidu.applications.content import (
     application_interchange,
     application_verdict,
     content_hash,
+    prefill_basic,
     section_is_editable,
     section_raw,
     submission_blockers,
 )
+from tidu.applications.errors import ApplicationError, EvidenceRejected, SectionConflict
+from tidu.applications.events import ApplicationTransitioned
+from tidu.applications.models import Application, ApplicationSection, Evidence, SectionRevision, Submission
+from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES
 from tidu.applications.workflow import (
     EDITABLE_STATES,
     RETURN_TO,
@@ -211,7 +211,7 @@ class StartApplication(Operation):
         application = Application.objects.create(enterprise=obj, call=self.params["call"],
                                                  tier=self.params["tier_id"])
         ApplicationSection.objects.bulk_create(
-            ApplicationSection(application=application, key=key, data=_prefill_basic(obj) if key == "basic" else {})
+            ApplicationSection(application=application, key=key, data=prefill_basic(obj) if key == "basic" else {})
             for key in SECTION_KEYS)
         return application
 

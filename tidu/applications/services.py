@@ -8,185 +8,39 @@ the functions here that change something are thin wrappers over them, keeping th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from tidu.applications import permissions
+from tidu.applications import operations, permissions
+from tidu.applications.content import (  # noqa: F401 - the reads other apps use, re-exported
+    SectionProgress,
+    application_interchange,
+    application_progress,
+    application_verdict,
+    content_hash,
+    section_is_editable,
+    section_raw,
+    submission_blockers,
+)
 from tidu.applications.errors import ApplicationError, SectionConflict
 from tidu.applications.models import Application, ApplicationSection, Evidence, Submission
-from tidu.applications.sections import (
-    SECTIONS,
-    SECTIONS_BY_KEY,
-    YES,
-    CleanResult,
-    clean_section,
-)
-from tidu.applications.workflow import (
-    EDITABLE_STATES,
-    ENTERPRISE_ACTIONS,
-    State,
-)
-from tidu.core import clock
-from tidu.core.dates import beijing_text, date_zh
-from tidu.core.hashing import sha256_of_json
+from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.applications.workflow import ENTERPRISE_ACTIONS, State
 from tidu.core.models import AuditEntry
-from tidu.eligibility.engine import evaluate
-from tidu.eligibility.findings import Verdict
-from tidu.eligibility.interchange import FORMAT
 from tidu.enterprises.models import Enterprise
-from tidu.policy.call_policy import CallPolicy
 from tidu.policy.models import Call
-from tidu.policy.selectors import call_policy_for
+from tidu.policy.selectors import call_policy_for  # noqa: F401 - callers read the policy through services
 
 __all__ = ["ApplicationError", "SectionConflict"]  # defined in errors.py; other apps import them from here
 
 
-# --- starting and reading ------------------------------------------------------------------------
-
-def _prefill_basic(enterprise: Enterprise) -> dict[str, Any]:
-    return {
-        "name": enterprise.name,
-        "credit_code": enterprise.credit_code,
-        "registered_region": enterprise.registered_region,
-        "legal_status": enterprise.legal_status,
-        "industry_code": enterprise.industry_code,
-        "contact_name": enterprise.contact_name,
-        "contact_phone": enterprise.contact_phone,
-    }
-
+# --- starting ------------------------------------------------------------------------------------
 
 def application_start(*, enterprise: Enterprise, call: Call, tier: str, user) -> Application:
     """Open (or return the existing) draft of ``enterprise`` for ``call`` and ``tier``."""
     return operations.StartApplication(enterprise, call=call, tier=tier).execute(user)
-
-
-def section_raw(application: Application) -> dict[str, dict[str, Any]]:
-    return {section.key: section.data for section in application.sections.all()}
-
-
-@dataclass
-class SectionProgress:
-    key: str
-    title: str
-    clean: CleanResult
-    revision: int
-    updated_at: dt.datetime | None
-    editable: bool
-    returned_reason: str | None
-    evidence_missing: list[str]
-
-    @property
-    def complete(self) -> bool:
-        return self.clean.complete and not self.evidence_missing
-
-
-def application_progress(application: Application, policy: CallPolicy | None = None,
-                         user=None) -> list[SectionProgress]:
-    policy = policy or call_policy_for(application.call)
-    rows = {section.key: section for section in application.sections.select_related("updated_by")}
-    evidence_topics = set(application.evidence.values_list("topic", flat=True))
-    progress = []
-    for spec in SECTIONS:
-        row = rows.get(spec.key)
-        clean = clean_section(spec, row.data if row else {}, policy)
-        evidence_missing = []
-        if spec.key == "maturity" and "maturity_report" not in evidence_topics:
-            evidence_missing.append("自评估报告")
-        progress.append(SectionProgress(
-            key=spec.key, title=spec.title, clean=clean, revision=row.revision if row else 0,
-            updated_at=row.updated_at if row else None,
-            editable=section_is_editable(application, spec.key) and (user is None or permissions.can_edit(user, application)),
-            returned_reason=application.returned_sections.get(spec.key), evidence_missing=evidence_missing))
-    return progress
-
-
-def section_is_editable(application: Application, key: str) -> bool:
-    if application.status == State.DRAFT:
-        return True
-    return application.status == State.RETURNED and key in application.returned_sections
-
-
-# --- the engine's view of an application ---------------------------------------------------------
-
-def _yes(value) -> bool | None:
-    return None if value is None else value == YES
-
-
-def application_interchange(application: Application, policy: CallPolicy | None = None,
-                            submitted_at: dt.datetime | None = None) -> dict[str, Any]:
-    """The application in the engine's interchange format, built only from cleanly answered fields."""
-    policy = policy or call_policy_for(application.call)
-    raw = section_raw(application)
-    clean = {spec.key: clean_section(spec, raw.get(spec.key), policy).values for spec in SECTIONS}
-    basic, conditions, maturity = clean["basic"], clean["conditions"], clean["maturity"]
-    organisation, scope = clean["organisation"], clean["scope"]
-
-    def pick(source: dict, mapping: dict[str, str], convert=None) -> dict[str, Any]:
-        out = {}
-        for target, name in mapping.items():
-            if name in source:
-                out[target] = convert(source[name]) if convert else source[name]
-        return out
-
-    document: dict[str, Any] = {"format": FORMAT, "call": policy.code, "tier": application.tier}
-    if submitted_at is not None:
-        document["submitted_at"] = submitted_at.isoformat()
-    document["enterprise"] = {
-        **pick(basic, {"name": "name", "credit_code": "credit_code", "registered_region": "registered_region",
-                       "legal_status": "legal_status", "industry_code": "industry_code",
-                       "main_business_revenue_10k_yuan": "main_business_revenue_10k_yuan",
-                       "competitiveness": "competitiveness"}),
-        **pick(basic, {"above_designated_size": "above_designated_size"}, _yes),
-    }
-    if "industry_code" in document["enterprise"]:
-        code = document["enterprise"]["industry_code"].upper()
-        document["enterprise"]["industry_code"] = code
-    record = pick(conditions, {"operations_and_finance_sound": "operations_and_finance_sound"}, _yes)
-    record.update(pick(conditions, {"bad_credit_records": "bad_credit_records", "accidents": "accidents",
-                                    "violations": "violations"}))
-    document["record"] = record
-    document["security"] = pick(conditions, {"secure_and_controllable": "secure_and_controllable",
-                                             "cyber_and_data_risk_controllable": "cyber_and_data_risk_controllable"},
-                                _yes)
-    document["cooperation"] = pick(conditions, {"onsite_verification": "onsite_verification",
-                                                "technology_promotion": "technology_promotion",
-                                                "case_exchange": "case_exchange"}, _yes)
-    if "construction_completed" in conditions:
-        document["construction_completed"] = conditions["construction_completed"] == YES
-    document["organisation"] = {**pick(organisation, {"description": "description", "talent_count": "talent_count"}),
-                                **pick(organisation, {"has_mechanism": "has_mechanism"}, _yes)}
-    document["maturity"] = {**pick(maturity, {"score": "score", "report_number": "report_number",
-                                              "report_date": "report_date", "platform": "platform"}),
-                            **pick(maturity, {"level": "level"}, int)}
-    if "scope" in scope:
-        document["scope"] = scope["scope"]
-    document["scenarios"] = [
-        {"id": row["id"], "description": row.get("description", ""), "uses_ai": row.get("uses_ai") == YES}
-        for row in clean["scenarios"].get("scenarios", [])]
-    if not document["scenarios"]:
-        del document["scenarios"]
-    document["equipment"] = [
-        {**{k: v for k, v in row.items() if k != "secure_controllable"},
-         "secure_controllable": row.get("secure_controllable") == YES}
-        for row in clean["equipment"].get("equipment", [])]
-    document["kpis"] = clean["kpis"]
-    return document
-
-
-def application_verdict(application: Application, policy: CallPolicy | None = None,
-                        submitted_at: dt.datetime | None = None) -> Verdict:
-    policy = policy or call_policy_for(application.call)
-    if submitted_at is None:
-        latest = application.latest_submission()
-        if application.status in EDITABLE_STATES or latest is None:
-            # A draft is judged as if submitted now, so the panel says whether submitting now is in time.
-            submitted_at = clock.now()
-        else:
-            submitted_at = latest.submitted_at
-    return evaluate(policy, application_interchange(application, policy, submitted_at))
 
 
 # --- saving ----------------------------------------------------------------------------------------
@@ -206,40 +60,6 @@ def application_section_save(*, application: Application, key: str, data: dict[s
 
 
 # --- submitting ----------------------------------------------------------------------------------
-
-def content_hash(application: Application) -> str:
-    """A fingerprint of everything submitted: all sections as typed and every evidence file's hash."""
-    payload = {
-        "sections": section_raw(application),
-        "evidence": sorted(application.evidence.values_list("sha256", flat=True)),
-        "tier": application.tier,
-        "call": application.call.code,
-    }
-    return sha256_of_json(payload)
-
-
-def submission_blockers(application: Application, policy: CallPolicy, now: dt.datetime) -> list[str]:
-    """Everything that stops a submission now, in Chinese; empty when it may go ahead."""
-    problems = []
-    if not policy.is_open_at(now):
-        local = beijing_text(now, "%Y-%m-%d %H:%M", policy)
-        problems.append(f"当前时间 {local}（北京时间）不在申报时间 {policy.call.content['window']['text']} 内"
-                        f"（截止到 {date_zh(policy.window_closes)} 24:00）")
-    if not application.enterprise.is_confirmed:
-        problems.append("企业尚未经所属乡镇（办事处、农场、开发区）确认")
-    for progress in application_progress(application, policy):
-        if progress.complete:
-            continue
-        parts = []
-        if progress.clean.missing:
-            parts.append(f"{len(progress.clean.missing)} 项未填")
-        if progress.clean.errors:
-            parts.append(f"{len(progress.clean.errors)} 项有误")
-        if progress.evidence_missing:
-            parts.append("未上传" + "、".join(progress.evidence_missing))
-        problems.append(f"“{progress.title}”尚未完成（{'，'.join(parts)}）")
-    return problems
-
 
 def application_submit(*, application: Application, user, idempotency_key: str,
                        now: dt.datetime | None = None) -> Submission:
@@ -291,7 +111,3 @@ def evidence_delete(*, evidence: Evidence, user) -> None:
     if not operation.check(user):
         raise PermissionDenied  # someone else's, or no longer editable (as before)
     operation.execute(user)
-
-
-# Operations build on the helpers above; imported last so that either module may be imported first.
-from tidu.applications import operations  # noqa: E402

@@ -14,26 +14,8 @@ from tidu.core.operations import operation, registered
 from tidu.experts import operations, services, testing
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
 from tidu.experts.workflow import ASSIGNMENT_TRANSITIONS_BY_ACTION, AssignmentState
-
-
-class Audit:
-    """The audit rows written since it was made."""
-
-    def __init__(self):
-        self.last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-    def rows(self, object_type=None):
-        rows = AuditEntry.objects.filter(id__gt=self.last).order_by("id")
-        return list(rows.filter(object_type=object_type) if object_type else rows)
-
-    def one(self, object_type):
-        rows = self.rows(object_type)
-        assert len(rows) == 1, [(r.object_type, r.action) for r in rows]
-        return rows[0]
-
-
-def facts(row):
-    return row.actor, row.action, row.from_status, row.to_status
+from tidu.testing import AuditSince as Audit
+from tidu.testing import audit_facts as facts
 
 
 @pytest.fixture

@@ -26,26 +26,12 @@ from tidu.onsite.models import CheckItem, CheckPhoto, OnsiteCheck
 from tidu.onsite.subscribers import open_check_on_expert_complete
 from tidu.onsite.tests.test_photos import image_bytes
 from tidu.onsite.workflow import CHECK_TRANSITIONS_BY_ACTION, CheckState
+from tidu.testing import AuditSince as Audit
+from tidu.testing import audit_facts as facts
 
 Result = CheckItem.Result
 
 
-class Audit:
-    def __init__(self):
-        self.last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-    def rows(self, object_type=None):
-        rows = AuditEntry.objects.filter(id__gt=self.last).order_by("id")
-        return list(rows.filter(object_type=object_type) if object_type else rows)
-
-    def one(self, object_type):
-        rows = self.rows(object_type)
-        assert len(rows) == 1, [(r.object_type, r.action) for r in rows]
-        return rows[0]
-
-
-def facts(row):
-    return row.actor, row.action, row.from_status, row.to_status
 
 
 def _all_scored(w):
