@@ -6,6 +6,9 @@
   back to what every expert gave.
 * A total is flagged as an outlier when it differs from the median of the *other* experts' totals by
   more than ``outlier_points``; the city then reconciles (asks the expert to reconsider or explains).
+  With three experts one extreme total also pulls the others' medians apart (80, 78, 50: the 80 is 16
+  from the median of 78 and 50), so only the total farthest from the others is flagged (all that tie for
+  farthest, when two are equally far). With two experts nothing tells which one deviates: both are flagged.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 TRIM_MINIMUM = 5
+THREE = 3  # with three totals, only the farthest is an outlier
 TWO_PLACES = Decimal("0.01")
 
 
@@ -59,14 +63,18 @@ def aggregate(totals: Mapping[Hashable, Decimal], criterion_points: Mapping[Hash
     dropped = _trimmed_keys(items) if trimmed else set()
     used = [value for key, value in items if key not in dropped]
     mean = round2(sum(used, Decimal("0")) / len(used)) if used else None
-    rows = []
-    for index, (key, value) in enumerate(items):
+    medians, deviations = [], []
+    for index, (_key, value) in enumerate(items):
         others = [other for i, (_, other) in enumerate(items) if i != index]
         median = Decimal(statistics.median(others)) if others else None
-        deviation = value - median if median is not None else None
-        rows.append(TotalRow(key=key, total=value, median_others=median, deviation=deviation,
-                             outlier=deviation is not None and abs(deviation) > outlier_points,
-                             dropped=key in dropped))
+        medians.append(median)
+        deviations.append(value - median if median is not None else None)
+    beyond = [d is not None and abs(d) > outlier_points for d in deviations]
+    if len(items) == THREE and any(beyond):
+        farthest = max(abs(d) for d in deviations if d is not None)
+        beyond = [flag and abs(d) == farthest for flag, d in zip(beyond, deviations, strict=True)]
+    rows = [TotalRow(key=key, total=value, median_others=medians[i], deviation=deviations[i], outlier=beyond[i],
+                     dropped=key in dropped) for i, (key, value) in enumerate(items)]
     means = {criterion: round2(sum(points, Decimal("0")) / len(points))
              for criterion, points in (criterion_points or {}).items() if points}
     return Aggregate(count=len(items), mean=mean, trimmed=trimmed, rows=tuple(rows), criterion_means=means)

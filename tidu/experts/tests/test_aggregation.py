@@ -16,17 +16,43 @@ def test_mean_of_three_totals_and_no_outlier():
     assert result.outliers == []
 
 
-def test_outliers_against_the_median_of_the_others():
-    # 80: others 78, 50 → median 64 → +16 (> 15: flagged)
+def test_with_three_experts_one_extreme_score_flags_only_that_expert():
+    # 80: others 78, 50 → median 64 → +16 (beyond 15, but not the farthest: not flagged)
     # 78: others 80, 50 → median 65 → +13 (not flagged)
-    # 50: others 80, 78 → median 79 → −29 (flagged)
+    # 50: others 80, 78 → median 79 → −29 (the farthest: flagged)
     result = aggregate({1: D("80"), 2: D("78"), 3: D("50")}, outlier_points=D("15"))
     assert result.mean == D("69.33")
     rows = {r.key: r for r in result.rows}
-    assert (rows[1].median_others, rows[1].deviation, rows[1].outlier) == (D("64"), D("16"), True)
+    assert (rows[1].median_others, rows[1].deviation, rows[1].outlier) == (D("64"), D("16"), False)
     assert (rows[2].median_others, rows[2].deviation, rows[2].outlier) == (D("65"), D("13"), False)
     assert (rows[3].median_others, rows[3].deviation, rows[3].outlier) == (D("79"), D("-29"), True)
+    assert [r.key for r in result.outliers] == [3]
+
+
+def test_with_three_experts_a_high_extreme_is_flagged_alone_too():
+    result = aggregate({1: D("70"), 2: D("95"), 3: D("72")}, outlier_points=D("15"))
+    assert [r.key for r in result.outliers] == [2]
+
+
+def test_with_three_experts_equally_far_apart_both_ends_are_flagged():
+    # 50 → median(75, 100) = 87.5 → −37.5; 100 → median(50, 75) = 62.5 → +37.5: nothing tells which deviates
+    result = aggregate({1: D("50"), 2: D("75"), 3: D("100")}, outlier_points=D("15"))
     assert [r.key for r in result.outliers] == [1, 3]
+
+
+def test_with_three_close_experts_nobody_is_flagged():
+    assert aggregate({1: D("70"), 2: D("80"), 3: D("84")}, outlier_points=D("15")).outliers == []
+
+
+def test_with_five_experts_one_extreme_score_flags_only_that_expert():
+    # 100: others 70, 72, 74, 76 → median 73 → +27; 70: others 72, 74, 76, 100 → median 75 → −5
+    result = aggregate({1: D("70"), 2: D("72"), 3: D("74"), 4: D("76"), 5: D("100")}, outlier_points=D("15"))
+    rows = {r.key: r for r in result.rows}
+    assert rows[5].deviation == D("27") and [r.key for r in result.outliers] == [5]
+
+
+def test_with_two_experts_far_apart_both_are_flagged():
+    assert [r.key for r in aggregate({1: D("50"), 2: D("80")}, outlier_points=D("15")).outliers] == [1, 2]
 
 
 def test_deviation_equal_to_the_threshold_is_not_an_outlier():
