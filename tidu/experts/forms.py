@@ -118,3 +118,7 @@ class CriterionForm(forms.Form):
     max_points = forms.DecimalField(label=_("满分"), max_digits=5, decimal_places=1, min_value=Decimal("0.5"),
                                     max_value=Decimal("1000"))
     guidance = forms.CharField(label=_("评分要点"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    allowed_points = forms.CharField(label=_("允许的分值"), max_length=200, required=False,
+                                     help_text=_("按等级给分的评分项填写各档分值，用逗号分隔，如 0,5,10,20；留空则不限"))
+    step = forms.DecimalField(label=_("分值步长"), max_digits=5, decimal_places=1, required=False,
+                              min_value=Decimal("0.1"), help_text=_("只能按此步长给分（如 5：0、5、10……）；留空则不限"))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application
 from tidu.enterprises.models import Enterprise
+from tidu.experts.scoring import fmt_points, fmt_scale, parse_scale
 from tidu.policy.models import Call
 
 
@@ -87,7 +88,10 @@ class Rubric(models.Model):
     title = models.CharField(_("名称"), max_length=200)
     source = models.CharField(_("来源"), max_length=300, blank=True)
     note = models.TextField(_("说明"), blank=True)
-    experts_per_application = models.PositiveSmallIntegerField(_("每份申报评审专家人数"), default=3)
+    # The panel size is also the quorum: completing a review with fewer submitted scores needs a recorded reason.
+    experts_per_application = models.PositiveSmallIntegerField(
+        _("每份申报评审专家人数"), default=3,
+        help_text=_("也是完成专家评审的法定人数：已提交评分的专家少于此数时，须写明理由方可完成（市经信局设定）"))
     trim_extremes = models.BooleanField(_("去掉一个最高分和一个最低分（5 位及以上专家时）"), default=False)
     outlier_points = models.DecimalField(_("偏离提示阈值（分）"), max_digits=5, decimal_places=1, default=Decimal("15"),
                                          help_text=_("某位专家的总分与其他专家总分中位数相差超过此值时提示核对"))
@@ -125,6 +129,12 @@ class Criterion(models.Model):
     name = models.CharField(_("评分项"), max_length=100)
     max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1)
     guidance = models.TextField(_("评分要点"), blank=True)
+    # The criterion's scale (e.g. 智能制造成熟度: 一级 0 分，二级 5 分，三级 10 分，四级 20 分 → "0,5,10,20"):
+    # only these values may be given. Or a step (every multiple of it). Empty: any value 0..max, one decimal.
+    allowed_points = models.CharField(_("允许的分值"), max_length=200, blank=True,
+                                      help_text=_("按等级给分的评分项填写各档分值，用逗号分隔，如 0,5,10,20；留空则不限"))
+    step = models.DecimalField(_("分值步长"), max_digits=5, decimal_places=1, null=True, blank=True,
+                               help_text=_("只能按此步长给分（如 5：0、5、10……）；留空则不限"))
 
     class Meta:
         verbose_name = _("评分项")
@@ -133,6 +143,20 @@ class Criterion(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.max_points:g} 分）"
+
+    @property
+    def allowed_values(self) -> list[Decimal]:
+        values, _error = parse_scale(self.allowed_points, self.max_points)
+        return values or []
+
+    @property
+    def scale_text(self) -> str:
+        """"0、5、10、20" (allowed values), "0、5、10……" (a step), or "" (any value up to the maximum)."""
+        if self.allowed_values:
+            return fmt_scale(self.allowed_values)
+        if self.step:
+            return f"0、{fmt_points(self.step)}、{fmt_points(self.step * 2)}……"
+        return ""
 
 
 class Assignment(models.Model):
@@ -162,6 +186,7 @@ class Assignment(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     reopen_reason = models.TextField(_("退回复核原因"), blank=True)
     withdrawn_reason = models.TextField(_("回避原因"), blank=True)
+    is_leader = models.BooleanField(_("专家组组长"), default=False)
 
     class Meta:
         verbose_name = _("评审任务")
@@ -228,6 +253,10 @@ class ExpertReviewResult(models.Model):
     # {"criteria": [{"id", "name", "max", "mean"}], "totals": [{"assignment", "total", "outlier", "median_others"}]}
     detail = models.JSONField(_("明细"), default=dict)
     note = models.TextField(_("处理说明"), blank=True)
+    # The panel size required (the rubric's, at completion) and, when fewer experts scored, why the city went on.
+    quorum = models.PositiveSmallIntegerField(_("法定人数"), default=0)
+    quorum_override_reason = models.TextField(_("少于法定人数完成的理由"), blank=True)
+    panel_opinion = models.TextField(_("专家组意见"), blank=True)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField(_("完成时间"), auto_now_add=True)
 
@@ -238,3 +267,23 @@ class ExpertReviewResult(models.Model):
 
     def __str__(self):
         return f"{self.application} · {self.mean_total}"
+
+
+class PanelOpinion(models.Model):
+    """The panel's opinion (专家组意见) on one application: written by the panel leader or a city officer once
+    the scores are unsealed, editable until the expert review is completed (then copied into the result)."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="panel_opinion",
+                                       verbose_name=_("申报"))
+    text = models.TextField(_("专家组意见"))
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("填写人"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("专家组意见")
+        verbose_name_plural = _("专家组意见")
+
+    def __str__(self):
+        return f"{self.application} · {self.text[:20]}"

@@ -44,9 +44,10 @@ from tidu.experts.models import (
     ExpertProfile,
     ExpertRelation,
     ExpertReviewResult,
+    PanelOpinion,
     Rubric,
 )
-from tidu.experts.scoring import fmt_points, parse_points
+from tidu.experts.scoring import fmt_points, parse_points, parse_scale, scale_error
 from tidu.notifications.services import notify
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -178,18 +179,28 @@ def _notify_if_all_in(application: Application) -> None:
 
 @operation_class
 class AssignmentWithdraw(_AssignmentOperation):
-    """The expert declares a conflict (回避): the task is withdrawn, the relation recorded, the city told."""
+    """回避: the expert declares a conflict while scoring, or the city withdraws an expert found to have one
+    (also after submission, until the review is completed). The task is withdrawn, the relation recorded (so
+    the expert stays excluded from this enterprise), and the other side told; the city then replaces the
+    expert from the eligible pool (the assign page offers the next ones while the panel is below quorum).
+    """
 
     name = "assignment.withdraw"
-    label = "声明回避"
+    label = "回避"
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["withdraw"]
     audit_action = "withdrawn"
+
+    def _check(self, user, obj) -> Check:
+        verdict = super()._check(user, obj)
+        if verdict and role_of(user) == "expert" and obj.status == Status.SUBMITTED:
+            return refused("评分已提交；如需回避，请联系市经信局退回复核后再声明")
+        return verdict
 
     def state_check(self, obj) -> Check:
         if obj.status == Status.WITHDRAWN:
             return refused("本任务已撤回")
-        if obj.status == Status.SUBMITTED:
-            return refused("评分已提交；如需回避，请联系市经信局退回复核后再声明")
+        if obj.application.status not in workflow.ASSIGNABLE_APPLICATION_STATES:
+            return refused(f"申报当前状态为“{obj.application.status_label}”，专家组不能再变动")
         return super().state_check(obj)
 
     def validate(self, user, obj) -> None:
@@ -199,21 +210,62 @@ class AssignmentWithdraw(_AssignmentOperation):
 
     def perform(self, user, obj) -> Assignment:
         reason = self.params["reason"]
+        by_expert = role_of(user) == "expert"
         obj.status = Status.WITHDRAWN
         obj.withdrawn_reason = reason
-        obj.save(update_fields=["status", "withdrawn_reason"])
-        CriterionScore.objects.filter(assignment=obj).delete()
-        profile = ExpertProfile.objects.filter(user=user).first()
+        obj.is_leader = False
+        obj.save(update_fields=["status", "withdrawn_reason", "is_leader"])
+        if by_expert:
+            CriterionScore.objects.filter(assignment=obj).delete()  # a draft: nothing was submitted
+        profile = ExpertProfile.objects.filter(user=obj.expert).first()
         if profile is not None:
             # The relation is a change of the pool of its own, recorded by its own operation.
             RelationDeclare(profile, enterprise=obj.application.enterprise, kind=ExpertRelation.Kind.CONFLICT,
                             note=reason).execute(user)
         application = obj.application
-        notify(selectors.city_users(), kind="experts.conflict", title="专家声明回避",
-               body=(f"{user.display_name} 就“{application.enterprise.name}”的申报声明回避，评审任务已撤回。"
-                     f"\n说明：{reason}\n请另行选派专家。"),
-               link=reverse("experts:review", args=[application.pk]))
+        if by_expert:
+            notify(selectors.city_users(), kind="experts.conflict", title="专家声明回避",
+                   body=(f"{user.display_name} 就“{application.enterprise.name}”的申报声明回避，评审任务已撤回。"
+                         f"\n说明：{reason}\n请另行选派专家。"),
+                   link=reverse("experts:assign", args=[application.pk]))
+        else:
+            notify([obj.expert], kind="experts.withdrawn", title="评审任务已撤回",
+                   body=(f"因利益冲突，市经信局已撤回您对“{application.enterprise.name}”的评审任务。"
+                         f"\n说明：{reason}"),
+                   link=reverse("experts:my_assignments"))
         return obj
+
+
+@operation_class
+class AssignmentSetLeader(_AssignmentOperation):
+    """The city names one assigned expert the panel leader (专家组组长); any earlier leader steps down."""
+
+    name = "assignment.set_leader"
+    label = "指定专家组组长"
+    transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["set_leader"]
+    audit_action = "leader_set"
+
+    def state_check(self, obj) -> Check:
+        if obj.application.status not in workflow.ASSIGNABLE_APPLICATION_STATES:
+            return refused(f"申报当前状态为“{obj.application.status_label}”，专家组不能再变动")
+        if obj.status == Status.WITHDRAWN:
+            return refused("该专家已回避")
+        if obj.is_leader:
+            return refused("该专家已是专家组组长")
+        return super().state_check(obj)
+
+    def perform(self, user, obj) -> Assignment:
+        self.before = list(Assignment.objects.filter(application_id=obj.application_id, is_leader=True)
+                           .exclude(pk=obj.pk).values_list("expert__username", flat=True))
+        Assignment.objects.filter(application_id=obj.application_id, is_leader=True).update(is_leader=False)
+        obj.is_leader = True
+        obj.save(update_fields=["is_leader"])
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"leader": obj.expert.username, "previous": self.before}
+        return record
 
 
 @operation_class
@@ -339,6 +391,19 @@ class ExpertReviewComplete(_OnApplication):
             raise ExpertsError("尚未选派专家")
         if not self.state.all_in:
             raise ExpertsError("还有专家未提交评分：", [a.expert.display_name for a in self.state.pending])
+        if self.state.conflicted:
+            raise ExpertsError("以下专家与申报企业存在利益冲突，请先撤回其评审任务（回避）并另行选派：",
+                               [f"{a.expert.display_name}：{'；'.join(self.state.conflicts[a.pk])}"
+                                for a in self.state.conflicted])
+        self.quorum_reason = ""
+        quorum, counted = self.state.quorum, self.state.submitted_count
+        if counted < quorum:
+            self.quorum_reason = (self.params.get("quorum_override_reason") or "").strip()
+            if not self.quorum_reason:
+                withdrawn = f"（另有 {len(self.state.withdrawn)} 位已回避）" if self.state.withdrawn else ""
+                raise ExpertsError(f"专家人数不足：评分表要求每份申报由 {quorum} 位专家评审，已提交评分的只有 "
+                                   f"{counted} 位{withdrawn}。请先增派专家；确需以现有专家完成的，"
+                                   "请写明少于法定人数完成的理由（将记入评审结果和操作日志）")
         self.result = selectors.aggregate_state(self.state)
         if self.result.outliers and not self.params["reason"]:
             raise ExpertsError(f"有 {len(self.result.outliers)} 份评分与其他专家偏离超过 "
@@ -356,10 +421,17 @@ class ExpertReviewComplete(_OnApplication):
                         "median_others": str(rows[a.pk].median_others) if rows[a.pk].median_others is not None
                         else None} for a in state.assignments],
             "outlier_points": str(state.rubric.outlier_points),
+            "comments": [{"assignment": a.pk, "expert": a.expert.username, "comments": a.comments}
+                         for a in state.assignments],
+            "leader": state.leader.expert.username if state.leader else None,
         }
+        opinion = PanelOpinion.objects.filter(application=obj).first()
+        # The panel opinion is frozen from here on: the result keeps the text as it stood at completion.
         record = ExpertReviewResult.objects.create(
             application=obj, rubric=state.rubric, expert_count=result.count, mean_total=result.mean,
-            trimmed=result.trimmed, detail=detail, note=self.params["reason"], completed_by=user)
+            trimmed=result.trimmed, detail=detail, note=self.params["reason"], completed_by=user,
+            quorum=state.quorum, quorum_override_reason=self.quorum_reason,
+            panel_opinion=opinion.text if opinion else "")
         # The application's own transition (and its own audit row and event): the scores are not sent to the
         # enterprise, so no reason goes with it.
         application_services.application_transition(application=obj, action="expert_complete", user=user)
@@ -370,7 +442,68 @@ class ExpertReviewComplete(_OnApplication):
         return AuditRecord(object_type="expert_review", object_id=result.pk, application_id=obj.pk,
                            action=self.name, from_status=before, to_status=obj.status, reason=result.note,
                            detail={"mean_total": str(result.mean_total), "expert_count": result.expert_count,
-                                   "trimmed": result.trimmed})
+                                   "trimmed": result.trimmed, "quorum": result.quorum,
+                                   "below_quorum": result.expert_count < result.quorum,
+                                   "quorum_override_reason": result.quorum_override_reason,
+                                   "panel_opinion": result.panel_opinion})
+
+
+@operation_class
+class PanelOpinionRecord(_OnApplication):
+    """Write or change the panel's opinion (专家组意见, params ``text``): the panel leader (an assigned expert the
+    city named 组长) or a city officer, once the scores are unsealed, until the review is completed."""
+
+    name = "panel_opinion.record"
+    label = "填写专家组意见"
+    object_type = "panel_opinion"
+    transition = workflow.PANEL_OPINION
+
+    def in_scope(self, user, obj) -> bool:
+        if role_of(user) != "expert":
+            return True
+        return obj.expert_assignments.filter(expert=user, is_leader=True,
+                                             status__in=Assignment.ACTIVE_STATUSES).exists()
+
+    def state_check(self, obj) -> Check:
+        if obj.status != workflow.SCORING_APPLICATION_STATE:
+            if PanelOpinion.objects.filter(application=obj).exists() or obj.expert_results.exists():
+                return refused("专家评审已完成，专家组意见不能再修改")
+            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能填写专家组意见")
+        return ALLOWED
+
+    def rules_check(self, user, obj) -> Check:
+        state = selectors.review_state(obj)
+        if not selectors.scores_visible(user, state):
+            return refused("全部专家提交评分（评分解封）后才能填写专家组意见")
+        return ALLOWED
+
+    def validate(self, user, obj) -> None:
+        self.text = (self.params.get("text") or "").strip()
+        if not self.text:
+            raise ExpertsError("请填写专家组意见")
+        if len(self.text) > COMMENTS_MAX:
+            raise ExpertsError(f"专家组意见不能超过 {COMMENTS_MAX} 字（现有 {len(self.text)} 字）")
+
+    def perform(self, user, obj) -> PanelOpinion:
+        opinion = PanelOpinion.objects.select_for_update().filter(application=obj).first()
+        self.before = opinion.text if opinion else None
+        if opinion is None:
+            return PanelOpinion.objects.create(application=obj, text=self.text, written_by=user)
+        if opinion.text == self.text:
+            self.unchanged = True
+            return opinion
+        opinion.text = self.text
+        opinion.written_by = user
+        opinion.save(update_fields=["text", "written_by", "updated_at"])
+        return opinion
+
+    def state_of(self, obj) -> str:
+        return ""
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        return AuditRecord(object_type="panel_opinion", object_id=result.pk, application_id=obj.pk, action=self.name,
+                           from_status="" if self.before is None else "recorded", to_status="recorded",
+                           detail={"text": result.text, "before": self.before})
 
 
 # --- the pool ----------------------------------------------------------------------------------------
@@ -580,7 +713,8 @@ class RubricCreate(_PoolOperation):
             "created_by": user if getattr(user, "pk", None) else None})
         if created:
             Criterion.objects.bulk_create(
-                Criterion(rubric=rubric, order=(n + 1) * 10, name=name, max_points=Decimal(points), guidance=guidance)
+                Criterion(rubric=rubric, order=(n + 1) * 10, name=name, max_points=Decimal(points), guidance=guidance,
+                          allowed_points=rubrics.DEFAULT_SCALES.get(name, ""))
                 for n, (name, points, guidance) in enumerate(rubrics.DEFAULT_CRITERIA))
         return rubric
 
@@ -661,6 +795,24 @@ class _CriterionOperation(_PoolOperation):
     def criterion(self, obj) -> Criterion:
         return Criterion.objects.select_for_update().get(pk=self.params["criterion"].pk, rubric=obj)
 
+    def validate_scale(self) -> None:
+        """The criterion's scale (params ``allowed_points`` text, ``step``): on 0..满分, one kind at most."""
+        max_points = self.params["max_points"]
+        values, error = parse_scale(self.params.get("allowed_points"), max_points)
+        if error:
+            raise ExpertsError(f"“允许的分值”{error}")
+        step = self.params.get("step")
+        if step is not None and not Decimal("0") < step <= max_points:
+            raise ExpertsError(f"“分值步长”应大于 0 且不超过满分 {fmt_points(max_points)} 分（填写了 {fmt_points(step)}）")
+        if values and step is not None:
+            raise ExpertsError("“允许的分值”和“分值步长”只能填写一项")
+        self.allowed_points = ",".join(fmt_points(v) for v in values or [])
+        self.step = step
+
+    def scale_detail(self, criterion: Criterion) -> dict:
+        return {"allowed_points": criterion.allowed_points, "step": None if criterion.step is None
+                else str(criterion.step)}
+
     def audit(self, user, obj, result, before: str) -> AuditRecord:
         record = super().audit(user, obj, result, before)
         record.detail = self.detail
@@ -672,12 +824,17 @@ class CriterionAdd(_CriterionOperation):
     name = "rubric.criterion_add"
     label = "添加评分项"
 
+    def validate(self, user, obj) -> None:
+        self.validate_scale()
+
     def perform(self, user, obj) -> Criterion:
         last = obj.criteria.aggregate(m=Max("order"))["m"] or 0
         criterion = Criterion.objects.create(rubric=obj, order=last + 10, name=self.params["name"].strip(),
                                              max_points=self.params["max_points"],
-                                             guidance=(self.params.get("guidance") or "").strip())
-        self.detail = {"criterion": criterion.pk, "name": criterion.name, "max_points": str(criterion.max_points)}
+                                             guidance=(self.params.get("guidance") or "").strip(),
+                                             allowed_points=self.allowed_points, step=self.step)
+        self.detail = {"criterion": criterion.pk, "name": criterion.name, "max_points": str(criterion.max_points),
+                       **self.scale_detail(criterion)}
         return criterion
 
 
@@ -686,18 +843,28 @@ class CriterionUpdate(_CriterionOperation):
     name = "rubric.criterion_update"
     label = "修改评分项"
 
+    def validate(self, user, obj) -> None:
+        self.validate_scale()
+
     def perform(self, user, obj) -> Criterion:
         criterion = self.criterion(obj)
-        before = {"name": criterion.name, "max_points": str(criterion.max_points), "guidance": criterion.guidance}
+        before = {"name": criterion.name, "max_points": str(criterion.max_points), "guidance": criterion.guidance,
+                  **self.scale_detail(criterion)}
         criterion.name = self.params["name"].strip()
         criterion.max_points = self.params["max_points"]
         criterion.guidance = (self.params.get("guidance") or "").strip()
+        criterion.allowed_points = self.allowed_points
+        criterion.step = self.step
         criterion.save()
-        # A draft score above the new maximum is no longer valid: clear it so the expert re-enters it.
-        cleared = CriterionScore.objects.filter(criterion=criterion, points__gt=criterion.max_points).update(points=None)
+        # A draft score above the new maximum or off the new scale is no longer valid: clear it so the expert
+        # re-enters it.
+        stale = [score.pk for score in CriterionScore.objects.filter(criterion=criterion, points__isnull=False)
+                 if score.points > criterion.max_points
+                 or scale_error(score.points, allowed=criterion.allowed_values, step=criterion.step)]
+        cleared = CriterionScore.objects.filter(pk__in=stale).update(points=None)
         self.detail = {"criterion": criterion.pk, "before": before, "cleared_drafts": cleared,
                        "after": {"name": criterion.name, "max_points": str(criterion.max_points),
-                                 "guidance": criterion.guidance}}
+                                 "guidance": criterion.guidance, **self.scale_detail(criterion)}}
         return criterion
 
 
@@ -746,7 +913,12 @@ def validate_scores(criteria: list[Criterion], raw: Mapping, comments: str, *, f
                     ) -> tuple[dict[int, Decimal | None], dict]:
     values, errors = {}, {}
     for criterion in criteria:
-        value, error = parse_points(raw.get(criterion.pk, raw.get(str(criterion.pk))), criterion.max_points)
+        typed = raw.get(criterion.pk, raw.get(str(criterion.pk)))
+        value, error = parse_points(typed, criterion.max_points)
+        if error is None and value is not None:
+            error = scale_error(value, allowed=criterion.allowed_values, step=criterion.step, typed=typed or "")
+            if error:
+                error = f"“{criterion.name}”{error}"
         if error:
             errors[criterion.pk] = error
         elif value is None and final:

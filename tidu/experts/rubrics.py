@@ -30,6 +30,10 @@ DEFAULT_CRITERIA: tuple[tuple[str, int, str], ...] = (
     ("后续实施计划", 10, "目标与计划的合理性；成长性；可复制性。"),
 )
 
+# Criteria scored by level: the allowed values, read from the same source's 评分要点 above (智能制造成熟度:
+# 一级 0 分，二级 5 分，三级 10 分，四级 20 分). Experts may give only these values.
+DEFAULT_SCALES: dict[str, str] = {"智能制造成熟度": "0,5,10,20"}
+
 ADVANCED_TIER = "advanced"
 
 

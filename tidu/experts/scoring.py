@@ -36,3 +36,41 @@ def parse_points(text: str | None, max_points: Decimal) -> tuple[Decimal | None,
     if value != value.quantize(Decimal("0.1")):
         return None, f"最多保留一位小数（填写了 {raw}）"
     return value.quantize(Decimal("0.1")), None
+
+
+_SCALE_SEPARATORS = re.compile(r"[,，、;；/\s]+")
+
+
+def parse_scale(text: str | None, max_points: Decimal) -> tuple[list[Decimal] | None, str | None]:
+    """A criterion's allowed values, typed as "0,5,10,20" (Chinese commas and 、 too): (sorted values, error).
+
+    Empty text gives (None, None): any value may be given.
+    """
+    raw = unicodedata.normalize("NFKC", text or "").strip()
+    if not raw:
+        return None, None
+    values = set()
+    for part in _SCALE_SEPARATORS.split(raw):
+        if not part:
+            continue
+        value, error = parse_points(part, max_points)
+        if error:
+            return None, f"允许的分值中“{part}”有误：{error}"
+        values.add(value)
+    if not values:
+        return None, None
+    return sorted(values), None
+
+
+def fmt_scale(values) -> str:
+    return "、".join(fmt_points(v) for v in values)
+
+
+def scale_error(value: Decimal, *, allowed: list[Decimal] | None, step: Decimal | None, typed: str = "") -> str | None:
+    """Why ``value`` is not on the criterion's scale (allowed values, or multiples of ``step``), or None."""
+    shown = typed.strip() or fmt_points(value)
+    if allowed and value not in allowed:
+        return f"本项按档给分，只能填 {fmt_scale(allowed)} 分（填写了 {shown}）"
+    if step and value % step != 0:
+        return f"本项按 {fmt_points(step)} 分一档给分（0、{fmt_points(step)}、{fmt_points(step * 2)}……），填写了 {shown}"
+    return None

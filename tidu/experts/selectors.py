@@ -15,7 +15,14 @@ from tidu.applications.models import Application, Evidence
 from tidu.applications.workflow import State
 from tidu.experts import coi, permissions
 from tidu.experts.aggregation import Aggregate, aggregate
-from tidu.experts.models import Assignment, CriterionScore, ExpertProfile, ExpertRelation, Rubric
+from tidu.experts.models import (
+    Assignment,
+    CriterionScore,
+    ExpertProfile,
+    ExpertRelation,
+    PanelOpinion,
+    Rubric,
+)
 
 REVIEW_STATES = (State.FORMAL_PASSED, State.EXPERT_REVIEW, State.EXPERT_REVIEWED)
 Status = Assignment.Status
@@ -94,10 +101,44 @@ class ReviewState:
     rubric: Rubric | None
     assignments: list[Assignment]  # active ones (not withdrawn), in assignment order
     withdrawn: list[Assignment]
+    # Active assignments whose expert has a conflict of interest found after assignment: id → reasons.
+    conflicts: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return len(self.assignments)
+
+    @property
+    def quorum(self) -> int:
+        """The panel size the rubric asks for (市经信局设定, default 3): fewer submitted scores is below quorum."""
+        return self.rubric.experts_per_application if self.rubric else 0
+
+    @property
+    def conflicted(self) -> list[Assignment]:
+        return [a for a in self.assignments if a.pk in self.conflicts]
+
+    @property
+    def effective(self) -> list[Assignment]:
+        """Assigned experts who count towards the panel: active and without a conflict of interest."""
+        return [a for a in self.assignments if a.pk not in self.conflicts]
+
+    @property
+    def needed(self) -> int:
+        """How many more experts the panel needs to reach its quorum (0 when it is full)."""
+        return max(self.quorum - len(self.effective), 0)
+
+    @property
+    def below_quorum(self) -> bool:
+        return self.needed > 0
+
+    @property
+    def needs_replacement(self) -> bool:
+        """A panel once formed has fallen below quorum (a withdrawal, a conflict found after assignment)."""
+        return self.below_quorum and bool(self.assignments or self.withdrawn)
+
+    @property
+    def leader(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.is_leader), None)
 
     @property
     def submitted(self) -> list[Assignment]:
@@ -122,9 +163,30 @@ def review_state(application: Application) -> ReviewState:
                 .prefetch_related(Prefetch("scores", CriterionScore.objects.select_related("criterion")))
                 .order_by("assigned_at", "id"))
     rubric = rows[0].rubric if rows else Rubric.objects.filter(call_id=application.call_id, tier=application.tier).first()
-    return ReviewState(application=application, rubric=rubric,
-                       assignments=[a for a in rows if a.status != Status.WITHDRAWN],
-                       withdrawn=[a for a in rows if a.status == Status.WITHDRAWN])
+    active = [a for a in rows if a.status != Status.WITHDRAWN]
+    return ReviewState(application=application, rubric=rubric, assignments=active,
+                       withdrawn=[a for a in rows if a.status == Status.WITHDRAWN],
+                       conflicts=_conflicts(application, rubric, active))
+
+
+def _conflicts(application: Application, rubric: Rubric | None, active: list[Assignment]) -> dict[int, list[str]]:
+    """Conflicts of interest of the assigned experts as they stand now (a relation declared after assignment)."""
+    if not active:
+        return {}
+    profiles = {p.user_id: p for p in ExpertProfile.objects.filter(user_id__in=[a.expert_id for a in active])
+                .select_related("unit").prefetch_related("relations")}
+    names = applicant_names(application)
+    enterprise = application.enterprise
+    found = {}
+    for assignment in active:
+        profile = profiles.get(assignment.expert_id)
+        if profile is None:
+            continue
+        reasons = coi.conflict_reasons(profile, enterprise, exclude_same_unit=rubric.exclude_same_unit if rubric
+                                       else True, applicant_names=names)
+        if reasons:
+            found[assignment.pk] = reasons
+    return found
 
 
 def scores_visible(user, state: ReviewState) -> bool:
@@ -209,3 +271,81 @@ def application_for_city(user, pk: int) -> Application | None:
     if not accounts.is_city_user(user):
         return None
     return application_selectors.applications_visible_to(user).exclude(status=State.DRAFT).filter(pk=pk).first()
+
+
+# --- the panel side by side (for the city, once the seal is off) --------------------------------------
+
+@dataclass(frozen=True)
+class SpreadRow:
+    """One criterion (or the total): every expert's points in panel order, with min, max, range and mean."""
+
+    name: str
+    max_points: Decimal | None
+    cells: tuple[Decimal | None, ...]
+    mean: Decimal | None
+
+    @property
+    def given(self) -> list[Decimal]:
+        return [c for c in self.cells if c is not None]
+
+    @property
+    def low(self) -> Decimal | None:
+        return min(self.given) if self.given else None
+
+    @property
+    def high(self) -> Decimal | None:
+        return max(self.given) if self.given else None
+
+    @property
+    def spread(self) -> Decimal | None:
+        return self.high - self.low if self.given else None
+
+
+@dataclass
+class PanelView:
+    """What the city sees of a panel: scores criterion by criterion, written opinions, the panel opinion."""
+
+    state: ReviewState
+    sealed: bool
+    experts: list[Assignment] = field(default_factory=list)  # submitted, in assignment order
+    rows: list[SpreadRow] = field(default_factory=list)
+    total: SpreadRow | None = None
+    aggregate: Aggregate | None = None
+    opinion: PanelOpinion | None = None
+
+    @property
+    def application(self) -> Application:
+        return self.state.application
+
+
+def panel_for(user, application: Application) -> PanelView | None:
+    """The panel side by side for the city (None for anyone else); ``sealed`` while scores may not be seen."""
+    if not accounts.is_city_user(user):
+        return None
+    state = review_state(application)
+    if not state.assignments and not state.withdrawn:
+        return None
+    view = PanelView(state=state, sealed=not scores_visible(user, state),
+                     opinion=PanelOpinion.objects.filter(application=application).select_related("written_by").first())
+    if view.sealed or not state.submitted:
+        return view
+    aggregate_ = aggregate_state(state)
+    rows = {row.key: row for row in aggregate_.rows}
+    view.experts = state.submitted
+    view.aggregate = aggregate_
+    points = {a.pk: {s.criterion_id: s.points for s in a.scores.all()} for a in view.experts}
+    view.rows = [SpreadRow(name=c.name, max_points=c.max_points,
+                           cells=tuple(points[a.pk].get(c.pk) for a in view.experts),
+                           mean=aggregate_.criterion_means.get(c.pk)) for c in state.rubric.criteria.all()]
+    view.total = SpreadRow(name="总分", max_points=state.rubric.max_total,
+                           cells=tuple(rows[a.pk].total for a in view.experts), mean=aggregate_.mean)
+    return view
+
+
+def panel_opinion_for(user, application: Application) -> PanelOpinion | None:
+    """The panel opinion: the city, and the panel's own experts once every score is in (sealed until then)."""
+    if not (accounts.is_city_user(user) or accounts.is_expert(user)):
+        return None
+    if accounts.is_expert(user) and not scores_visible(user, review_state(application)):
+        return None
+    return PanelOpinion.objects.filter(application=application).select_related("written_by").first()

@@ -25,6 +25,7 @@ from tidu.experts.models import (
     ExpertProfile,
     ExpertRelation,
     ExpertReviewResult,
+    PanelOpinion,
     Rubric,
 )
 from tidu.experts.operations import (
@@ -36,8 +37,8 @@ from tidu.experts.operations import (
 )
 
 __all__ = ["COMMENTS_MAX", "PROFILE_FIELDS", "SETTING_FIELDS", "ExpertsError", "ScoreInvalid", "assign_experts",
-           "assignment_reopen", "conflict_declare", "criterion_add", "criterion_delete", "criterion_move",
-           "criterion_update", "expert_account_create", "find_enterprise", "latest_result", "profile_create",
+           "assignment_reopen", "assignment_withdraw", "conflict_declare", "criterion_add", "criterion_delete", "criterion_move",
+           "criterion_update", "expert_account_create", "find_enterprise", "latest_result", "leader_set", "panel_opinion_record", "profile_create",
            "profile_update", "relation_declare", "relation_remove", "review_complete", "rubric_ensure",
            "rubric_settings_update", "score_save", "validate_scores"]
 Status = Assignment.Status
@@ -91,13 +92,17 @@ def rubric_settings_update(*, user, rubric: Rubric, data: Mapping, reason: str =
     return operations.RubricUpdate(rubric, data=data, reason=reason).execute(user)
 
 
-def criterion_add(*, user, rubric: Rubric, name: str, max_points: Decimal, guidance: str = "") -> Criterion:
-    return operations.CriterionAdd(rubric, name=name, max_points=max_points, guidance=guidance).execute(user)
+def criterion_add(*, user, rubric: Rubric, name: str, max_points: Decimal, guidance: str = "",
+                  allowed_points: str = "", step: Decimal | None = None) -> Criterion:
+    """Add a criterion; ``allowed_points`` ("0,5,10,20") or ``step`` restrict the values experts may give."""
+    return operations.CriterionAdd(rubric, name=name, max_points=max_points, guidance=guidance,
+                                   allowed_points=allowed_points, step=step).execute(user)
 
 
-def criterion_update(*, user, criterion: Criterion, name: str, max_points: Decimal, guidance: str = "") -> Criterion:
+def criterion_update(*, user, criterion: Criterion, name: str, max_points: Decimal, guidance: str = "",
+                     allowed_points: str = "", step: Decimal | None = None) -> Criterion:
     return operations.CriterionUpdate(criterion.rubric, criterion=criterion, name=name, max_points=max_points,
-                                      guidance=guidance).execute(user)
+                                      guidance=guidance, allowed_points=allowed_points, step=step).execute(user)
 
 
 def criterion_delete(*, user, criterion: Criterion) -> None:
@@ -174,14 +179,35 @@ def conflict_declare(*, assignment: Assignment, user, reason: str) -> Assignment
     return operations.AssignmentWithdraw(assignment, reason=reason).execute(user)
 
 
+def assignment_withdraw(*, assignment: Assignment, user, reason: str) -> Assignment:
+    """The city withdraws an expert found to have a conflict of interest (回避); replace them on the assign page."""
+    return operations.AssignmentWithdraw(assignment, reason=reason).execute(user)
+
+
+def leader_set(*, assignment: Assignment, user) -> Assignment:
+    """The city names the panel leader (专家组组长), who may write the panel opinion."""
+    return operations.AssignmentSetLeader(assignment).execute(user)
+
+
+def panel_opinion_record(*, application: Application, user, text: str) -> PanelOpinion:
+    """The panel opinion (专家组意见), by the panel leader or the city, after unsealing and before completion."""
+    return operations.PanelOpinionRecord(application, text=text).execute(user)
+
+
 def assignment_reopen(*, assignment: Assignment, user, reason: str) -> Assignment:
     """The city asks one expert to reconsider a submitted score (退回复核), before completing the review."""
     return operations.AssignmentReopen(assignment, reason=reason).execute(user)
 
 
-def review_complete(*, application: Application, user, note: str = "") -> ExpertReviewResult:
-    """Record the aggregate and perform ``expert_complete`` (the on-site domain then opens its check)."""
-    return operations.ExpertReviewComplete(application, note=note).execute(user)
+def review_complete(*, application: Application, user, note: str = "",
+                    quorum_override_reason: str = "") -> ExpertReviewResult:
+    """Record the aggregate and perform ``expert_complete`` (the on-site domain then opens its check).
+
+    Fewer submitted scores than the rubric's panel size (the quorum) is refused unless
+    ``quorum_override_reason`` says why the city goes on; the reason is kept on the result.
+    """
+    return operations.ExpertReviewComplete(application, note=note,
+                                           quorum_override_reason=quorum_override_reason).execute(user)
 
 
 def latest_result(application: Application) -> ExpertReviewResult | None:

@@ -16,11 +16,15 @@ urlpatterns = [
     path("applications/<int:pk>/assign/", views.assign, name="assign"),
     path("applications/<int:pk>/", views.review, name="review"),
     path("applications/<int:pk>/complete/", views.complete, name="complete"),
+    path("applications/<int:pk>/panel-opinion/", views.panel_opinion, name="panel_opinion"),
     path("assignments/<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("assignments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("assignments/<int:pk>/leader/", views.leader, name="leader"),
     # the expert (评审专家)
     path("mine/", views.my_assignments, name="my_assignments"),
     path("mine/profile/", views.my_profile, name="my_profile"),
     path("mine/<int:pk>/", views.score, name="score"),
     path("mine/<int:pk>/conflict/", views.declare_conflict, name="declare_conflict"),
+    path("mine/<int:pk>/panel-opinion/", views.leader_opinion, name="leader_opinion"),
     path("mine/<int:pk>/evidence/<int:evidence_pk>/", views.evidence, name="evidence"),
 ]

@@ -152,6 +152,9 @@ def rubric_detail(request, pk):
             context["settings_form"] = form
         elif action in ("add", "update"):
             form = forms.CriterionForm(request.POST)
+            # Kept on the page whatever happens, so a refused scale does not lose what was typed.
+            context["add_form" if action == "add" else "edit_form"] = form
+            context["edit_id"] = request.POST.get("criterion")
             if form.is_valid():
                 if action == "add":
                     services.criterion_add(user=request.user, rubric=rubric, **form.cleaned_data)
@@ -160,8 +163,6 @@ def rubric_detail(request, pk):
                     services.criterion_update(user=request.user, criterion=criterion, **form.cleaned_data)
                 messages.success(request, gettext("已保存评分项"))
                 return redirect("experts:rubric", pk=rubric.pk)
-            context["add_form" if action == "add" else "edit_form"] = form
-            context["edit_id"] = request.POST.get("criterion")
         elif action in ("up", "down", "delete"):
             criterion = get_object_or_404(Criterion, pk=request.POST.get("criterion"), rubric=rubric)
             if action == "delete":
@@ -207,11 +208,12 @@ def assign(request, pk):
     application.refresh_from_db()
     eligible, excluded = selectors.candidates(application, rubric)
     state = selectors.review_state(application)
+    # What the panel still needs to reach the rubric's size (its quorum): withdrawn experts and those with a
+    # conflict found after assignment do not count. The next eligible ones are offered (pre-selected).
     return render(request, "experts/assign.html", {
         "application": application, "rubric": rubric, "eligible": eligible, "excluded": excluded, "state": state,
-        "suggested": {c.user.pk for c in selectors.auto_pick(
-            eligible, max(rubric.experts_per_application - state.total, 0))},
-        "default_count": max(rubric.experts_per_application - state.total, 1), "error": error,
+        "suggested": {c.user.pk for c in selectors.auto_pick(eligible, state.needed)},
+        "default_count": state.needed or 1, "error": error,
         "chosen": {int(v) for v in request.POST.getlist("experts") if v.isdigit()}},
         status=400 if error else 200)
 
@@ -220,17 +222,16 @@ def _review_context(request, application, **extra):
     state = selectors.review_state(application)
     visible = selectors.scores_visible(request.user, state)
     context = {"application": application, "state": state, "rubric": state.rubric, "visible": visible,
-               "result": services.latest_result(application), "outlier_note": rubrics.OUTLIER_NOTE, **extra}
+               "result": services.latest_result(application), "outlier_note": rubrics.OUTLIER_NOTE,
+               "panel_opinion": selectors.panel_opinion_for(request.user, application), "opinion_text": None,
+               "quorum_override_reason": "", **extra}
     rows = {}
     if visible and state.submitted:
         aggregate = selectors.aggregate_state(state)
         context["aggregate"] = aggregate
         rows = {row.key: row for row in aggregate.rows}
-        points = {a.pk: {s.criterion_id: s.points for s in a.scores.all()} for a in state.submitted}
-        context["criteria"] = [{"criterion": c, "mean": aggregate.criterion_means.get(c.pk),
-                                "cells": [points[a.pk].get(c.pk) for a in state.submitted]}
-                               for c in state.rubric.criteria.all()]
-    context["lines"] = [{"a": a, "row": rows.get(a.pk)} for a in state.assignments]
+    context["lines"] = [{"a": a, "row": rows.get(a.pk), "conflict": state.conflicts.get(a.pk)}
+                        for a in state.assignments]
     return context
 
 
@@ -261,13 +262,62 @@ def reopen(request, pk):
 def complete(request, pk):
     application = _city_application(request, pk)
     note = request.POST.get("note", "")
+    override = request.POST.get("quorum_override_reason", "")
     try:
-        result = services.review_complete(application=application, user=request.user, note=note)
+        result = services.review_complete(application=application, user=request.user, note=note,
+                                          quorum_override_reason=override)
     except services.ExpertsError as error:
         application.refresh_from_db()
         return render(request, "experts/review.html", _review_context(
-            request, application, complete_error=error, note=note), status=400)
+            request, application, complete_error=error, note=note, quorum_override_reason=override), status=400)
     messages.success(request, gettext("专家评审已完成：平均分 %(mean_total)s；已生成现场核查清单") % {"mean_total": result.mean_total})
+    return redirect("experts:review", pk=application.pk)
+
+
+@city_only
+@require_POST
+def withdraw(request, pk):
+    """The city withdraws an expert found to have a conflict of interest; the assign page then offers others."""
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user), pk=pk)
+    application = _city_application(request, assignment.application_id)
+    try:
+        services.assignment_withdraw(assignment=assignment, user=request.user, reason=request.POST.get("reason", ""))
+    except services.ExpertsError as error:
+        return render(request, "experts/review.html", _review_context(
+            request, application, withdraw_error=error.message, withdraw_id=assignment.pk,
+            withdraw_reason=request.POST.get("reason", "")), status=400)
+    messages.success(request, gettext("已撤回 %(display_name)s 的评审任务；请选派其他专家补足专家组") % {
+        "display_name": assignment.expert.display_name})
+    return redirect("experts:assign", pk=application.pk)
+
+
+@city_only
+@require_POST
+def leader(request, pk):
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user), pk=pk)
+    application = _city_application(request, assignment.application_id)
+    try:
+        services.leader_set(assignment=assignment, user=request.user)
+    except services.ExpertsError as error:
+        return render(request, "experts/review.html", _review_context(request, application,
+                                                                      reopen_error=error.message), status=400)
+    messages.success(request, gettext("已指定 %(display_name)s 为专家组组长") % {
+        "display_name": assignment.expert.display_name})
+    return redirect("experts:review", pk=application.pk)
+
+
+@city_only
+@require_POST
+def panel_opinion(request, pk):
+    """The city records the panel opinion (专家组意见)."""
+    application = _city_application(request, pk)
+    text = request.POST.get("text", "")
+    try:
+        services.panel_opinion_record(application=application, user=request.user, text=text)
+    except services.ExpertsError as error:
+        return render(request, "experts/review.html", _review_context(
+            request, application, opinion_error=error.message, opinion_text=text), status=400)
+    messages.success(request, gettext("已保存专家组意见"))
     return redirect("experts:review", pk=application.pk)
 
 
@@ -309,6 +359,9 @@ def _score_context(request, assignment, *, typed=None, errors=None, comments=Non
         "visible": visible,
         "max_total": fmt_points(sum(c.max_points for c in assignment.rubric.criteria.all())),
         "total": fmt_points(assignment.total),
+        # The panel opinion, for the panel's own experts once the scores are unsealed (the leader may edit it).
+        "panel_opinion": selectors.panel_opinion_for(request.user, application) if visible else None,
+        "opinion_text": None,
         **application_content(application), **extra}
     if visible:
         aggregate = selectors.aggregate_state(state)
@@ -359,6 +412,21 @@ def declare_conflict(request, pk):
             status=400)
     messages.success(request, gettext("已声明回避，评审任务已撤回，市经信局已收到通知"))
     return redirect("experts:my_assignments")
+
+
+@expert_only
+@require_POST
+def leader_opinion(request, pk):
+    """The panel leader records the panel opinion (专家组意见) from their own scoring page."""
+    assignment = _own_assignment(request, pk)
+    text = request.POST.get("text", "")
+    try:
+        services.panel_opinion_record(application=assignment.application, user=request.user, text=text)
+    except services.ExpertsError as error:
+        return render(request, "experts/score.html", _score_context(
+            request, assignment, opinion_error=error.message, opinion_text=text), status=400)
+    messages.success(request, gettext("已保存专家组意见"))
+    return redirect("experts:score", pk=assignment.pk)
 
 
 @expert_only

@@ -35,7 +35,12 @@ ASSIGNMENT_TRANSITIONS: tuple[Transition, ...] = (
     # The expert (评审专家)
     Transition("save", gettext_noop("保存评分草稿"), OPEN, SAME, ("expert",)),
     Transition("submit", gettext_noop("提交评分"), OPEN, AssignmentState.SUBMITTED, ("expert",)),
-    Transition("withdraw", gettext_noop("声明回避"), OPEN, AssignmentState.WITHDRAWN, ("expert",), needs_reason=True),
+    # The expert declares a conflict while scoring; the city withdraws an expert found to have one (also after
+    # submission, until the review is completed), and then replaces them from the eligible pool.
+    Transition("withdraw", gettext_noop("回避"), (*OPEN, AssignmentState.SUBMITTED), AssignmentState.WITHDRAWN,
+               ("expert", "city"), needs_reason=True),
+    # The city names one assigned expert the panel leader (专家组组长), who writes the panel opinion.
+    Transition("set_leader", gettext_noop("指定专家组组长"), (*OPEN, AssignmentState.SUBMITTED), SAME, ("city",)),
     # The city asks one expert to reconsider (退回复核) before completing the review.
     Transition("reopen", gettext_noop("退回复核"), (AssignmentState.SUBMITTED,), AssignmentState.REOPENED, ("city",),
                needs_reason=True),
@@ -46,6 +51,12 @@ ASSIGNMENT_TRANSITIONS_BY_ACTION = {t.action: t for t in ASSIGNMENT_TRANSITIONS}
 # application's own ``expert_complete``.
 REVIEW_COMPLETE = Transition("complete", gettext_noop("专家评审完成"), (ApplicationState.EXPERT_REVIEW,),
                              ApplicationState.EXPERT_REVIEWED, ("city",))
+
+
+# The panel's opinion (专家组意见): by the panel leader or the city, once the scores are unsealed, while the review
+# runs; frozen when the review is completed.
+PANEL_OPINION = Transition("panel_opinion", gettext_noop("填写专家组意见"), (ApplicationState.EXPERT_REVIEW,), SAME,
+                           ("city", "expert"))
 
 
 class ProfileState:
