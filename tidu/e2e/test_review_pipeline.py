@@ -58,8 +58,9 @@ NEW_SC24 = ("阀体 6 项关键尺寸（含密封面平面度）在线视觉检�
             "不合格品由机械手自动剔除至隔离料箱并记录追溯码。")
 OPINION = "企业为规上通用设备制造企业，机加车间已建成设备联网、在线视觉检测与高级排产，已按意见补正，同意推荐。"
 # Points per criterion (the default rubric: 20, 30, 20, 10, 10, 10), one list per expert.
-SCORES = {"expert1": ["15", "24.5", "16", "8", "8", "8"], "expert2": ["15", "22", "15", "7", "8", "7"]}
-TOTALS = {"expert1": "79.5", "expert2": "74"}
+# 智能制造成熟度 is scored by level (0/5/10/20 only).
+SCORES = {"expert1": ["10", "24.5", "16", "8", "8", "8"], "expert2": ["20", "22", "15", "7", "8", "7"]}
+TOTALS = {"expert1": "74.5", "expert2": "79"}
 CONTACT_PHONE = "0728-5221234"
 
 
@@ -343,6 +344,7 @@ def test_review_pipeline_from_submission_to_recognition(page, browser, live_serv
     page.goto(f"/experts/applications/{pk}/")
     assert "专家评分（已提交 2/2）" in main_text(page)
     page.fill("#note", "两位专家评分接近，无需复核。")
+    page.fill("#quorum_override_reason", "第三位在库专家因利益冲突回避，库内无其他可选派专家。")  # 2 of 3
     click_and_wait(page, page.get_by_role("button", name="专家评审完成，转入现场核查"))
     assert "专家评审已完成：平均分 76.75" in main_text(page)
     application.refresh_from_db()
@@ -483,7 +485,7 @@ def _to_open_onsite_check(application):
                                                                  strict=True)}
         expert_services.score_save(assignment=assignment, user=assignment.expert, raw=raw, comments="同意。",
                                    submit=True)
-    expert_services.review_complete(application=application, user=city)
+    expert_services.review_complete(application=application, user=city, quorum_override_reason="库内无其他可选派专家")
     check = OnsiteCheck.objects.get(application=application, status=OnsiteCheck.Status.OPEN)
     onsite_services.inspectors_set(check=check, user=city, inspectors=[experts[0]])
     return check

@@ -215,11 +215,16 @@ TABLE: dict[str, Entry] = {
     "experts:review": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "experts:complete": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     "experts:reopen": Entry("assignment", pk, gate=CITY_ONLY, post=True),
+    "experts:withdraw": Entry("assignment", pk, gate=CITY_ONLY, post=True),
+    "experts:leader": Entry("assignment", pk, gate=CITY_ONLY, post=True),
+    "experts:panel_opinion": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     # experts: the expert's own assignment (评分表) and the evidence it shows; nothing after 回避
     "experts:score": Entry("assignment", pk, lambda role, state: role == EXPERT_ASSIGNED and state != "withdrawn",
                            gate=EXPERTS_ONLY),
     "experts:declare_conflict": Entry("assignment", pk, lambda role, state: role == EXPERT_ASSIGNED
                                       and state != "withdrawn", gate=EXPERTS_ONLY, post=True),
+    "experts:leader_opinion": Entry("assignment", pk, lambda role, state: role == EXPERT_ASSIGNED
+                                    and state != "withdrawn", gate=EXPERTS_ONLY, post=True),
     "experts:evidence": Entry("assignment", lambda o: [o.pk, o.evidence_pk],
                               lambda role, state: role == EXPERT_ASSIGNED and state != "withdrawn",
                               gate=EXPERTS_ONLY),

@@ -68,7 +68,8 @@ def test_expert_complete_opens_the_check_once_even_if_delivered_twice(w, django_
     city = w["users"]["city"]
     audit = Audit()
     with django_capture_on_commit_callbacks(execute=True):
-        expert_services.review_complete(application=application, user=city)
+        expert_services.review_complete(application=application, user=city,
+                                        quorum_override_reason="测试：少于三位专家")
     check = OnsiteCheck.objects.get(application=application)
     assert check.status == OnsiteCheck.Status.OPEN and check.items.count() == 12
     row = audit.one("onsite_check")
@@ -86,7 +87,8 @@ def test_expert_complete_opens_the_check_once_even_if_delivered_twice(w, django_
 def test_the_handler_with_a_constructed_event(w):
     application = _all_scored(w)
     city = w["users"]["city"]
-    expert_services.review_complete(application=application, user=city)  # never committed: not delivered
+    expert_services.review_complete(application=application, user=city,
+                                        quorum_override_reason="测试：少于三位专家")  # never committed: not delivered
     assert not OnsiteCheck.objects.filter(application=application).exists()
     audit_row = AuditEntry.objects.filter(application_id=application.pk, action="expert_complete").get()
     other = ApplicationTransitioned(application_id=application.pk, action="formal_pass", from_status="received",
