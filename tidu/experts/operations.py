@@ -800,7 +800,7 @@ class _CriterionOperation(_PoolOperation):
         max_points = self.params["max_points"]
         values, error = parse_scale(self.params.get("allowed_points"), max_points)
         if error:
-            raise ExpertsError(f"“允许的分值”{error}")
+            raise ExpertsError(f"“允许的分值”中{error}")
         step = self.params.get("step")
         if step is not None and not Decimal("0") < step <= max_points:
             raise ExpertsError(f"“分值步长”应大于 0 且不超过满分 {fmt_points(max_points)} 分（填写了 {fmt_points(step)}）")

@@ -55,7 +55,7 @@ def parse_scale(text: str | None, max_points: Decimal) -> tuple[list[Decimal] | 
             continue
         value, error = parse_points(part, max_points)
         if error:
-            return None, f"允许的分值中“{part}”有误：{error}"
+            return None, f"“{part}”有误：{error}"
         values.add(value)
     if not values:
         return None, None
