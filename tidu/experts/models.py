@@ -150,6 +150,11 @@ class Criterion(models.Model):
         return values or []
 
     @property
+    def allowed_csv(self) -> str:
+        """The allowed values as "0,5,10,20" (for the page's live check)."""
+        return ",".join(fmt_points(v) for v in self.allowed_values)
+
+    @property
     def scale_text(self) -> str:
         """"0、5、10、20" (allowed values), "0、5、10……" (a step), or "" (any value up to the maximum)."""
         if self.allowed_values:

@@ -1,5 +1,5 @@
 // Live total on the scoring page: sums the score boxes as the expert types and flags boxes the server
-// would refuse (not a number, negative, above the maximum, more than one decimal). The server recomputes
+// would refuse (not a number, negative, above the maximum, more than one decimal, off the criterion's scale). The server recomputes
 // the total on every save; this is only a convenience.
 (function () {
   "use strict";
@@ -19,6 +19,18 @@
     if (value > max) { return { value: null, error: "不能超过该项满分 " + input.dataset.maxLabel + " 分" }; }
     if (Math.abs(Math.round(value * 10) - value * 10) > 1e-9) {
       return { value: null, error: "最多保留一位小数" };
+    }
+    // The criterion's scale (allowed values, or a step), as the server enforces it.
+    if (input.dataset.allowed) {
+      var allowed = input.dataset.allowed.split(",").map(parseFloat);
+      if (allowed.every(function (a) { return Math.abs(a - value) > 1e-9; })) {
+        return { value: null, error: "本项按档给分，只能填 " + input.dataset.scaleLabel + " 分" };
+      }
+    } else if (input.dataset.step) {
+      var steps = value / parseFloat(input.dataset.step);
+      if (Math.abs(Math.round(steps) - steps) > 1e-9) {
+        return { value: null, error: "本项按档给分，只能填 " + input.dataset.scaleLabel + " 分" };
+      }
     }
     return { value: value, error: "" };
   }
