@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tidu.review",
     "tidu.experts",
     "tidu.onsite",
+    "tidu.decisions",
     "tidu.publicity",
     "tidu.dashboards",
 ]

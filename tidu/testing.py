@@ -48,6 +48,7 @@ from tidu.applications.workflow import State
 from tidu.core.events import deliver_pending
 from tidu.core.models import AuditEntry
 from tidu.core.timezones import BEIJING
+from tidu.decisions import services as decision_services
 from tidu.enterprises import credit_code as credit_codes
 from tidu.enterprises import services as enterprise_services
 from tidu.enterprises.models import Enterprise
@@ -280,7 +281,17 @@ def drive_to(application: Application, state: str, *, submit_at: dt.datetime = B
         put_on_sent_list(application)  # the city receives only from the unit's sent 推荐名单
     transition(application, action, who)
     assert application.status == state, (application.status, state)
+    if state == State.ONSITE_VERIFIED:
+        # The city's 评审结论 after 现场核查: only a 通过 may go on a 公示 (tidu.decisions.rules).
+        conclude(application)
     return application
+
+
+def conclude(application: Application, outcome: str = "pass", reasons: str = "专家评审和现场核查均符合要求",
+             user: User | None = None):
+    """The city records its 评审结论 on ``application`` (expert_reviewed or onsite_verified)."""
+    return decision_services.conclusion_record(application=application, user=user or actor(application, "city"),
+                                               outcome=outcome, reasons=reasons)
 
 
 # ---------------------------------------------------------------- expert review

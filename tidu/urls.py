@@ -15,6 +15,7 @@ urlpatterns = [
     path("review/", include("tidu.review.urls")),
     path("experts/", include("tidu.experts.urls")),
     path("onsite/", include("tidu.onsite.urls")),
+    path("decisions/", include("tidu.decisions.urls")),
     path("publicity/", include("tidu.publicity.urls")),
     path("dashboards/", include("tidu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

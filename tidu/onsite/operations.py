@@ -415,6 +415,10 @@ class InspectorReport(_CheckOperation):
             raise OnsiteError(f"还有 {len(missing)} 项未填写核查结果：", [f"{i.key} {i.title}" for i in missing])
 
     def perform(self, user, obj) -> OnsiteCheck:
+        # Pressed again with nothing decided since the last report: the city already knows (no row, no notice).
+        if obj.reported_at is not None and not obj.items.filter(decided_at__gt=obj.reported_at).exists():
+            self.unchanged = True
+            return obj
         obj.reported_at = timezone.now()
         obj.save(update_fields=["reported_at"])
         notify(city_users(), kind="onsite.reported", title="现场核查已填报完毕",

@@ -23,6 +23,7 @@ from tidu.applications import selectors as application_selectors
 from tidu.applications import services as application_services
 from tidu.applications.sections import SECTION_KEYS, SECTIONS
 from tidu.applications.workflow import State
+from tidu.core.dates import beijing_text
 from tidu.core.operations import operation
 from tidu.core.sizes import megabytes
 from tidu.onsite import selectors, services
@@ -198,10 +199,15 @@ def photo_delete(request, pk):
 @require_POST
 def report(request, pk):
     found = _check_or_404(request, pk)
+    before = found.reported_at
     try:
-        services.inspector_report(check=found, user=request.user)
+        reported = services.inspector_report(check=found, user=request.user)
     except services.OnsiteError as error:
         return _render_check(request, found, status=400, error=error)
+    if before is not None and reported.reported_at == before:
+        messages.info(request, gettext("已于 %(time)s 通知过市经信局，此后没有新的核查结果，未重复通知。") % {
+            "time": beijing_text(before, "%Y-%m-%d %H:%M")})
+        return redirect("onsite:check", pk=found.pk)
     messages.success(request, gettext("已通知市经信局：现场核查填报完毕"))
     return redirect("onsite:check", pk=found.pk)
 

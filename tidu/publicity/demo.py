@@ -25,6 +25,7 @@ from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core import clock
 from tidu.core.timezones import BEIJING
+from tidu.decisions import services as decision_services
 from tidu.enterprises import credit_code, industries
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
@@ -77,6 +78,9 @@ def _verified_application(call, spec, city) -> Application:
     put_on_sent_list(application, now=LISTED_AT, reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
     for action in CITY_STEPS:
         application_services.application_transition(application=application, action=action, user=city)
+    # The city's 评审结论 after 现场核查: only a 通过 may go on a 公示.
+    decision_services.conclusion_record(application=application, user=city, outcome="pass",
+                                        reasons="专家评审和现场核查均符合基础级智能工厂要求")
     application.refresh_from_db()
     return application
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tidu.core.sizes import human_size
 from tidu.publicity import services
 from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
-from tidu.publicity.workdays import MAX_WORKING_DAYS
+from tidu.publicity.workdays import MAX_WORKING_DAYS, PRACTICE_WORKING_DAYS
 
 REQUIRED = _("请填写此项")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
@@ -32,15 +32,20 @@ class DateInput(forms.DateInput):
 class PublicityForm(forms.ModelForm):
     class Meta:
         model = Publicity
-        fields = ["title", "start_date", "working_days", "intro", "contact_office", "contact_phone",
-                  "contact_email", "contact_address"]
-        widgets = {"start_date": DateInput(), "intro": forms.Textarea(attrs={"rows": 3})}
+        fields = ["title", "start_date", "working_days", "short_period_reason", "intro", "contact_office",
+                  "contact_phone", "contact_email", "contact_address"]
+        widgets = {"start_date": DateInput(), "intro": forms.Textarea(attrs={"rows": 3}),
+                   "short_period_reason": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "start_date": _("公示期从这一天起算（当天为工作日时计为第 1 个工作日），北京时间。"),
             "working_days": format_lazy(_("一般为 5 个工作日，最多 {days} 个。截止日期按周一至周五计算，"
                                           "并扣除“节假日与调休”中录入的日期。"), days=MAX_WORKING_DAYS),
             "contact_phone": _("公示页面上公布的受理异议电话。"),
+            "short_period_reason": _("公示期少于 5 个工作日时必填，并勾选下方确认。"),
         }
+
+    short_period_confirmed = forms.BooleanField(
+        label=_("我确认公示期少于 5 个工作日，理由如上"), required=False)
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +69,20 @@ class PublicityForm(forms.ModelForm):
         if not PHONE.match(value.replace(" ", "")):
             raise forms.ValidationError(gettext("请填写有效的电话号码，如 0728-5221234"))
         return value
+
+    def clean(self):
+        data = super().clean()
+        days = data.get("working_days")
+        if isinstance(days, int) and days < PRACTICE_WORKING_DAYS:
+            if not (data.get("short_period_reason") or "").strip():
+                self.add_error("short_period_reason", gettext(
+                    "公示期 %(days)s 个工作日，少于通常的 %(practice)s 个工作日，请填写理由") % {
+                    "days": days, "practice": PRACTICE_WORKING_DAYS})
+            elif not data.get("short_period_confirmed"):
+                self.add_error("short_period_confirmed", gettext("请勾选确认公示期少于 %(practice)s 个工作日") % {
+                    "practice": PRACTICE_WORKING_DAYS})
+        data.pop("short_period_confirmed", None)
+        return data
 
 
 class CalendarDayForm(forms.ModelForm):

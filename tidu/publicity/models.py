@@ -53,6 +53,8 @@ class Publicity(models.Model):
     working_days = models.PositiveSmallIntegerField(
         _("公示期（工作日）"), default=5, validators=[MinValueValidator(1), MaxValueValidator(MAX_WORKING_DAYS)])
     end_date = models.DateField(_("公示截止日期"), help_text=_("按工作日自动计算"))
+    # A period shorter than practice (workdays.PRACTICE_WORKING_DAYS) needs the city's confirmed reason.
+    short_period_reason = models.TextField(_("公示期少于 5 个工作日的理由"), blank=True)
     # The calendar days that moved the end date, frozen when the notice is published:
     # {"holidays": ["2026-04-06", ...], "workdays": [...]} (ISO dates inside the period).
     calendar_applied = models.JSONField(_("计算时采用的节假日与调休"), default=dict, blank=True)

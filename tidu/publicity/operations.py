@@ -102,6 +102,7 @@ class PublicityCreate(PublicityOperation):
         fields = {key: value for key, value in self.params.items() if key in rules.EDITABLE_FIELDS}
         fields.setdefault("working_days", 5)
         rules.check_fields(fields)
+        rules.short_period(fields)
         self.fields = fields
         self.period = rules.compute_period(fields["start_date"], fields["working_days"])
 
@@ -115,7 +116,9 @@ class PublicityCreate(PublicityOperation):
                            to_status=result.status,
                            detail={"call": obj.code, "title": result.title,
                                    "start_date": result.start_date.isoformat(),
-                                   "end_date": result.end_date.isoformat(), "working_days": result.working_days})
+                                   "end_date": result.end_date.isoformat(), "working_days": result.working_days,
+                                   **({"short_period_reason": result.short_period_reason}
+                                      if result.short_period_reason else {})})
 
 
 @operation_class
@@ -131,6 +134,11 @@ class PublicityUpdate(PublicityOperation):
                         if key in rules.EDITABLE_FIELDS and getattr(obj, key) != value}
         merged = {key: self.changes.get(key, getattr(obj, key)) for key in rules.EDITABLE_FIELDS}
         rules.check_fields(merged)
+        reason = rules.short_period(dict(merged))["short_period_reason"]
+        if reason != obj.short_period_reason:
+            self.changes["short_period_reason"] = reason
+        else:
+            self.changes.pop("short_period_reason", None)
         self.period = rules.compute_period(merged["start_date"], merged["working_days"])
 
     def perform(self, user, obj) -> Publicity:

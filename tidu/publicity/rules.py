@@ -31,6 +31,7 @@ from tidu.publicity.errors import AttachmentRejected, PublicityError
 from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
 from tidu.publicity.workdays import (
     MAX_WORKING_DAYS,
+    PRACTICE_WORKING_DAYS,
     CalendarError,
     counted_weekend_days,
     period_end,
@@ -95,8 +96,8 @@ def default_contact_office(call: Call) -> str:
     return f"{content['issuer']}（{content['receiving_office'].removeprefix('市经信局')}）"
 
 
-EDITABLE_FIELDS = ("title", "intro", "start_date", "working_days", "contact_office", "contact_phone",
-                    "contact_email", "contact_address")
+EDITABLE_FIELDS = ("title", "intro", "start_date", "working_days", "short_period_reason", "contact_office",
+                   "contact_phone", "contact_email", "contact_address")
 
 
 def check_fields(fields: dict) -> None:
@@ -105,6 +106,19 @@ def check_fields(fields: dict) -> None:
     working_days = fields.get("working_days")
     if not isinstance(working_days, int) or not 1 <= working_days <= MAX_WORKING_DAYS:
         raise PublicityError(f"公示期应为 1 至 {MAX_WORKING_DAYS} 个工作日")
+    if working_days < PRACTICE_WORKING_DAYS and not (fields.get("short_period_reason") or "").strip():
+        raise PublicityError(f"公示期 {working_days} 个工作日，少于通常的 {PRACTICE_WORKING_DAYS} 个工作日："
+                             "请填写缩短公示期的理由并确认")
+
+
+def short_period(fields: dict) -> dict:
+    """The reason is kept only for a period shorter than practice (a later change to 5 days clears it)."""
+    working_days = fields.get("working_days")
+    if isinstance(working_days, int) and working_days >= PRACTICE_WORKING_DAYS:
+        fields["short_period_reason"] = ""
+    elif "short_period_reason" in fields:
+        fields["short_period_reason"] = (fields["short_period_reason"] or "").strip()
+    return fields
 
 
 

@@ -20,6 +20,9 @@ from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.core.client_ip import client_address
 from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
+from tidu.core.errors import TiduError
+from tidu.core.operations import operation
+from tidu.decisions import selectors as decision_selectors
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_list
 from tidu.publicity import exports, forms, selectors, services
@@ -29,7 +32,7 @@ logger = logging.getLogger(__name__)
 city_required = role_required(User.Role.CITY)  # 系统管理员 is not city (accounts.permissions)
 
 
-def _error(request, error: services.PublicityError) -> None:
+def _error(request, error: TiduError) -> None:
     text = error.message + ("".join(f"\n· {line}" for line in error.details) if error.details else "")
     messages.error(request, text)
 
@@ -194,11 +197,18 @@ def manage_detail(request, pk: int):
     entries = selectors.publicity_entries(publicity)
     draft = publicity.status == Publicity.Status.DRAFT
     rows = services.entry_display(entries, publicity.call) if draft else [{"entry": e} for e in entries]
-    candidates = list(services.publicity_candidates(publicity.call)) if draft else []
+    candidates = decision_selectors.candidate_facts(services.publicity_candidates(publicity.call)) if draft else []
+    if draft:  # what the city must notice before publishing: score, conclusion, open 现场核查 discrepancies
+        facts = {f.application.pk: f for f in decision_selectors.candidate_facts([r["entry"].application for r in rows])}
+        for row in rows:
+            row["facts"] = facts[row["entry"].application_id]
+    publish_check = operation("publicity.publish", publicity).check(request.user) if draft else None
     objections = selectors.publicity_objections(publicity)
     return render(request, "publicity/manage_detail.html", {
         "publicity": publicity, "phase": publicity.phase(today), "phase_label": PHASE_LABELS[publicity.phase(today)],
         "rows": rows, "candidates": candidates, "objections": objections, "draft": draft,
+        "candidate_warnings": [c for c in candidates if c.warnings],
+        "publish_refusal": publish_check.reason if publish_check is not None and not publish_check else "",
         "finalise_blockers": services.finalise_blockers(publicity) if not draft else [],
         "pending_count": sum(1 for o in objections if not o.is_handled),
         "upheld_kept": [o for o in objections if o.outcome == Objection.Outcome.UPHELD
@@ -216,7 +226,7 @@ def add_entries(request, pk: int):
     ids = [int(value) for value in request.POST.getlist("application") if value.isdigit()]
     try:
         added = services.publicity_add_entries(publicity=publicity, application_ids=ids, user=request.user)
-    except services.PublicityError as error:
+    except TiduError as error:  # the 公示's own refusals, and the rules other domains add (tidu.decisions.rules)
         _error(request, error)
     else:
         messages.success(request, gettext("已列入 %(added)s 份申报。") % {"added": len(added)})

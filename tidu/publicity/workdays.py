@@ -17,6 +17,10 @@ from collections.abc import Collection
 from tidu.core.errors import TiduError
 
 MAX_WORKING_DAYS = 30
+# Practice: a 公示 runs 5 working days (Shenzhen 先进级 2025, Heilongjiang — /work/shared/reference/
+# practice-2026.md, "公示: 5 working days"). The seed notice states no period; a shorter one is allowed only
+# with a reason the city confirms (recorded on the 公示 and in its audit row).
+PRACTICE_WORKING_DAYS = 5
 # No real calendar has a run of non-working days this long; reaching it means the calendar is wrong.
 _SEARCH_LIMIT_DAYS = 370
 

@@ -181,6 +181,10 @@ TABLE: dict[str, Entry] = {
     "applications:evidence_download": Entry("evidence", pk, app_visible),
     "applications:evidence_delete": ActionEntry("evidence", pk, _evidence_delete, post=True,
                                                 action=_applicant_only_action),
+    # decisions: the city's 评审结论 and 不予认定 of an application, a call's 集体决策 and pass mark
+    "decisions:application": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
+    "decisions:reject": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
+    "decisions:call": Entry("call", pk, gate=CITY_ONLY),
     # documents: the dossier of an application
     "documents:dossier": Entry("application", pk, app_visible),
     "documents:application_pdf": Entry("application", pk, app_visible),
@@ -587,7 +591,7 @@ class UrlAccessMatrix(TestCase):
         self.check_names(self.names_in("experts", "onsite"))
 
     def test_publicity_notifications_policy_accounts(self):
-        self.check_names(self.names_in("publicity", "notifications", "policy", "accounts"))
+        self.check_names(self.names_in("publicity", "notifications", "policy", "accounts", "decisions"))
 
     def test_each_kind_answers_the_same_for_one_object_and_for_a_list(self):
         """``can_view_<kind>(user, obj)`` and ``<kinds>_visible_to(user)`` never disagree, for any role or state."""

@@ -338,3 +338,28 @@ def test_uploads_racing_completion_leave_no_late_photo_and_no_orphan_file(w, che
     refused = [message for i, message in outcomes if i and message != "ok"]
     assert all("不能再修改" in message for message in refused)
     assert len(photos) + len(refused) == 5
+
+
+# --- 全部核查完毕 pressed twice ----------------------------------------------------------------------------
+
+def test_reporting_twice_tells_the_city_once(w, check):
+    """全部核查完毕 pressed twice: the city is told once (the notice is an outbox event); the second press is a
+    no-op — no audit row, no event — until a result changes."""
+    inspector = w["experts"]["e4"]  # assigned by the fixture
+    for item in check.items.all():
+        services.item_decide(item=item, user=inspector, result=Result.CONFIRMED)
+    before = OutboxEvent.objects.count()
+    services.inspector_report(check=check, user=inspector)
+    after_first = OutboxEvent.objects.count()
+    assert after_first > before  # the city's notice
+    audit = Audit()
+    check.refresh_from_db()
+    services.inspector_report(check=check, user=inspector)  # the second press: nothing new to tell
+    assert audit.rows() == []
+    assert OutboxEvent.objects.count() == after_first
+    # A result changed after the report: reporting again is news for the city.
+    item = check.items.first()
+    services.item_decide(item=item, user=inspector, result=Result.MISMATCH, note="复核发现设备未安装")
+    audit = Audit()
+    services.inspector_report(check=check, user=inspector)
+    assert facts(audit.one("onsite_check")) == (inspector, "onsite_check.report", "open", "open")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tidu.decisions import views
+
+app_name = "decisions"
+urlpatterns = [
+    path("applications/<int:pk>/", views.application, name="application"),
+    path("applications/<int:pk>/reject/", views.reject, name="reject"),
+    path("calls/<int:pk>/", views.call, name="call"),
+]
