@@ -21,7 +21,7 @@ from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of, role_required, unit_of
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS
-from tidu.applications.selectors import applications_visible_to
+from tidu.applications.selectors import VerdictSummary, applications_visible_to
 from tidu.applications.workflow import STATE_LABELS, State
 from tidu.core import clock
 from tidu.core.downloads import attachment
@@ -289,8 +289,9 @@ def _intake_context(request, params, **extra):
     rows = []
     for application in page.object_list:
         entry = getattr(application, "recommendation_entry", None)
-        rows.append({"application": application, "counts": selectors.finding_counts(application.latest_verdict),
-                     "outcome_label": (application.latest_verdict or {}).get("outcome_label", ""),
+        summary = VerdictSummary.annotated(application)  # judged at submission, stored with the receipt
+        rows.append({"application": application, "verdict": summary, "counts": summary.counts if summary else {},
+                     "outcome_label": summary.outcome_label if summary else "",
                      "entry": entry, "formal_open": operations.formal_review_open(application)})
     tier_names = dict(selectors.tier_choices(filters.call))
     for row in rows:
