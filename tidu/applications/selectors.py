@@ -158,5 +158,14 @@ def with_latest_submission(applications: QuerySet[Application]) -> QuerySet[Appl
         latest_number=_latest("number", CharField()), latest_submitted_at=_latest("submitted_at", DateTimeField()),
         latest_outcome=_latest("outcome", CharField()), latest_failing=_latest("failing_clauses", JSONField()),
         latest_review=_latest("review_clauses", JSONField()), latest_missing=_latest("missing_clauses", JSONField()),
-        list_sent=Case(When(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS, then=Value(True)),
-                       default=Value(False), output_field=BooleanField()))
+        list_sent=LIST_SENT_EXPRESSION)
+
+
+# Is the application on its unit's 推荐名单 sent to the city? (read by ``Application.status_label``)
+LIST_SENT_EXPRESSION = Case(When(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS, then=Value(True)),
+                            default=Value(False), output_field=BooleanField())
+
+
+def with_list_state(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``list_sent`` so that status labels need no query per application."""
+    return applications.annotate(list_sent=LIST_SENT_EXPRESSION)

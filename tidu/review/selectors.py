@@ -120,6 +120,7 @@ def list_rows(rlist: RecommendationList) -> list[dict[str, Any]]:
     for entry in rlist.entries.select_related("application__enterprise", "application__call").prefetch_related(
             "application__submissions"):
         application = entry.application
+        application.list_sent = rlist.is_sent  # its status label says so (Application.status_label)
         latest = application.latest_submission()
         summary = VerdictSummary.of(latest)
         rows.append({"entry": entry, "application": application, "submission": latest, "verdict": summary,
