@@ -195,9 +195,10 @@ def submitted(application: Application, *, user: User | None = None, now: dt.dat
 
 
 def put_on_sent_list(*applications: Application, now: dt.datetime | None = None,
-                     reason: str = "补充列入（测试数据）"):
+                     reason: str = "补充列入（测试数据）", opinions: dict[int, str] | None = None):
     """Put these 乡镇已推荐 applications (one unit) on the unit's 推荐名单 and send it; a frozen list is first
-    reopened by a city officer with ``reason``. Times default to the last minute before the township deadline."""
+    reopened by a city officer with ``reason``. Times default to the last minute before the township deadline.
+    ``opinions`` ({application pk: 推荐意见}) sets the township's words; others keep theirs or read "同意推荐"."""
     first = applications[0]
     town = actor(first, "township")
     city = User.objects.filter(role=User.Role.CITY, is_active=True).first()
@@ -209,8 +210,10 @@ def put_on_sent_list(*applications: Application, now: dt.datetime | None = None,
     if missing:
         review_services.entries_add(rlist=rlist, applications=missing, user=town, now=now)
     entries = list(rlist.entries.all())
+    opinions = opinions or {}
     review_services.entries_update(rlist=rlist, order=[e.pk for e in entries],
-                                   opinions={e.pk: "同意推荐" for e in entries if not e.opinion}, user=town, now=now)
+                                   opinions={e.pk: opinions.get(e.application_id) or e.opinion or "同意推荐"
+                                             for e in entries}, user=town, now=now)
     review_services.list_sign(rlist=rlist, user=town, now=now)
     return review_services.list_send(rlist=rlist, user=town, now=now)
 

@@ -19,7 +19,7 @@ from tidu.core import clock
 from tidu.core.dates import beijing_text, date_zh
 from tidu.core.hashing import sha256_of_json
 from tidu.eligibility.engine import evaluate
-from tidu.eligibility.findings import Verdict
+from tidu.eligibility.findings import Check, Finding, Outcome, Result, Verdict
 from tidu.eligibility.interchange import FORMAT
 from tidu.enterprises.models import Enterprise
 from tidu.policy.call_policy import CallPolicy
@@ -162,6 +162,35 @@ def application_verdict(application: Application, policy: CallPolicy | None = No
         else:
             submitted_at = latest.submitted_at
     return evaluate(policy, application_interchange(application, policy, submitted_at))
+
+
+def stored_verdict(submission) -> Verdict | None:
+    """The verdict judged when ``submission`` was made, as stored with it (None if it holds none)."""
+    data = submission.verdict if submission is not None else None
+    if not data or data.get("outcome") not in Outcome._value2member_map_:
+        return None
+    findings = tuple(
+        Finding(clause=f.get("clause", ""), result=Result(f.get("result", "review")), message=f.get("message", ""),
+                clause_text=f.get("clause_text", ""), source=f.get("source", ""),
+                checks=tuple(Check(Result(c.get("result", "review")), c.get("message", "")) for c in f.get("checks", [])))
+        for f in data.get("findings", []))
+    return Verdict(eligible=data.get("eligible", False), tier_met=data.get("tier_met", False),
+                   outcome=Outcome(data["outcome"]), tier=data.get("tier", ""), tier_name=data.get("tier_name", ""),
+                   call=data.get("call", ""), policy_versions=data.get("policy_versions", {}), findings=findings,
+                   kpis=data.get("kpis", {}), coverage=data.get("coverage", {}))
+
+
+def verdict_summary(verdict: Verdict | dict[str, Any], judged_at: dt.datetime) -> dict[str, Any]:
+    """The Submission fields summarising a verdict judged at ``judged_at`` (outcome, clause ids, pack versions)."""
+    data = verdict.as_dict() if isinstance(verdict, Verdict) else verdict
+    by_result: dict[str, list[str]] = {"fail": [], "review": [], "missing": []}
+    for finding in data.get("findings", []):
+        if finding.get("result") in by_result:
+            by_result[finding["result"]].append(finding.get("clause", ""))
+    versions = data.get("policy_versions") or {}
+    return {"outcome": data.get("outcome", ""), "failing_clauses": by_result["fail"],
+            "review_clauses": by_result["review"], "missing_clauses": by_result["missing"], "judged_at": judged_at,
+            "policy_version": "；".join(versions[kind] for kind in sorted(versions))[:300]}
 
 
 def content_hash(application: Application) -> str:

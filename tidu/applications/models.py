@@ -4,9 +4,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tidu.applications.workflow import STATE_LABELS, State
+from tidu.applications.workflow import STATE_LABELS, State, display_state, state_label
+from tidu.eligibility.findings import Outcome
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
+
+# The status of a 推荐名单 sent (报送) to the city (review.RecommendationList.Status.SENT): an application on such
+# a list is shown as waiting for the city (workflow.LIST_SENT).
+SENT_LIST_STATUS = "sent"
 
 
 class Application(models.Model):
@@ -37,9 +42,27 @@ class Application(models.Model):
         return f"{self.enterprise.name} · {self.call.title}"
 
     @property
+    def on_sent_list(self) -> bool:
+        """Is this application (still 乡镇已推荐) on its unit's 推荐名单 that was sent (报送) to the city?
+
+        Reads the ``list_sent`` annotation when a list query added one (``selectors.with_list_state``); otherwise
+        the entry and its list (one query, and only for a recommended application).
+        """
+        if self.status != State.TOWNSHIP_RECOMMENDED:
+            return False
+        if hasattr(self, "list_sent"):
+            return bool(self.list_sent)
+        entry = getattr(self, "recommendation_entry", None)
+        return entry is not None and entry.recommendation_list.status == SENT_LIST_STATUS
+
+    @property
+    def display_state(self) -> str:
+        return display_state(self.status, list_sent=self.on_sent_list)
+
+    @property
     def status_label(self) -> str:
-        """The status in the reader's language (STATE_LABELS holds the Chinese, marked for translation)."""
-        return gettext(STATE_LABELS[self.status]) if self.status in STATE_LABELS else self.status
+        """The status in the reader's language: the one label (``workflow.state_label``), list state included."""
+        return gettext(state_label(self.status, list_sent=self.on_sent_list))
 
     @property
     def events(self):
@@ -146,11 +169,31 @@ class Submission(models.Model):
     snapshot = models.JSONField(_("提交内容"))
     verdict = models.JSONField(_("提交时的判定"))
     attested_by_name = models.CharField(_("承诺人"), max_length=50)
+    # The verdict judged at submission, summarised for lists, filters and dashboards (written once, with
+    # ``verdict``, by the submit operation; see ``applications.content.verdict_summary``). Every page that
+    # shows 系统判定 reads these, never a re-judgement.
+    outcome = models.CharField(_("提交时判定结论"), max_length=20, blank=True, db_index=True)
+    failing_clauses = models.JSONField(_("不符合的条款"), default=list, blank=True)
+    review_clauses = models.JSONField(_("需人工复核的条款"), default=list, blank=True)
+    missing_clauses = models.JSONField(_("待填写的条款"), default=list, blank=True)
+    judged_at = models.DateTimeField(_("判定时间"), null=True, blank=True, db_index=True)
+    policy_version = models.CharField(_("判定依据版本"), max_length=300, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("提交回执")
         verbose_name_plural = _("提交回执")
         ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["application", "-submitted_at", "-id"], name="submission_latest_idx")]
 
     def __str__(self):
         return self.number
+
+    @property
+    def outcome_label(self) -> str:
+        return gettext(Outcome(self.outcome).label) if self.outcome in Outcome._value2member_map_ else ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """{"fail": n, "review": n, "missing": n}: how many clauses had each result at submission."""
+        return {"fail": len(self.failing_clauses or []), "review": len(self.review_clauses or []),
+                "missing": len(self.missing_clauses or [])}

@@ -29,6 +29,7 @@ from tidu.applications.content import (
     section_is_editable,
     section_raw,
     submission_blockers,
+    verdict_summary,
 )
 from tidu.applications.errors import ApplicationError, EvidenceRejected, SectionConflict
 from tidu.applications.events import ApplicationTransitioned
@@ -270,7 +271,8 @@ class _SubmitBase(ApplicationOperation):
                       "interchange": application_interchange(obj, policy, now),
                       "evidence": list(obj.evidence.values("id", "original_name", "sha256", "topic")),
                       "policy_versions": policy.versions},
-            verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""))
+            verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""),
+            **verdict_summary(verdict, now))
         submission.number = f"{policy.code.upper()}-{submission.pk:06d}"
         submission.save(update_fields=["number"])
         target = self.transition.target

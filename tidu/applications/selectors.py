@@ -12,12 +12,29 @@ enterprise's own business and never leave it (pages, downloads, documents, jobs 
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import gettext
 
 from tidu.accounts import permissions
 from tidu.accounts.models import User
-from tidu.applications.models import Application, Evidence, Submission
+from tidu.applications.models import SENT_LIST_STATUS, Application, Evidence, Submission
 from tidu.applications.workflow import State
+from tidu.eligibility.findings import Outcome
 from tidu.enterprises.selectors import enterprises_visible_to
 
 Role = User.Role
@@ -90,3 +107,65 @@ def evidence_visible_to(user) -> QuerySet[Evidence]:
 
 def can_view_evidence(user, evidence: Evidence) -> bool:
     return can_view_application(user, evidence.application)
+
+
+# --- the verdict judged at submission, and the list state, for lists -------------------------------------
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    """系统判定 as every page shows it: the verdict judged when the latest submission was made (stored with it)."""
+
+    outcome: str = ""
+    failing: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, submission: Submission | None) -> VerdictSummary | None:
+        if submission is None or not submission.outcome:
+            return None
+        return cls(submission.outcome, list(submission.failing_clauses or []), list(submission.review_clauses or []),
+                   list(submission.missing_clauses or []))
+
+    @classmethod
+    def annotated(cls, application: Application) -> VerdictSummary | None:
+        """From the ``latest_*`` annotations of ``with_latest_submission``."""
+        if not getattr(application, "latest_outcome", ""):
+            return None
+        return cls(application.latest_outcome, list(application.latest_failing or []),
+                   list(application.latest_review or []), list(application.latest_missing or []))
+
+    @property
+    def outcome_label(self) -> str:
+        return gettext(Outcome(self.outcome).label) if self.outcome in Outcome._value2member_map_ else ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"fail": len(self.failing), "review": len(self.review), "missing": len(self.missing)}
+
+
+def _latest(field_name: str, output_field):
+    return Subquery(Submission.objects.filter(application=OuterRef("pk")).order_by("-submitted_at", "-pk")
+                    .values(field_name)[:1], output_field=output_field)
+
+
+def with_latest_submission(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate each application with its latest receipt's number, time and stored verdict, and its list state.
+
+    One query for any number of applications (read with ``VerdictSummary.annotated`` and ``status_label``).
+    """
+    return applications.annotate(
+        latest_number=_latest("number", CharField()), latest_submitted_at=_latest("submitted_at", DateTimeField()),
+        latest_outcome=_latest("outcome", CharField()), latest_failing=_latest("failing_clauses", JSONField()),
+        latest_review=_latest("review_clauses", JSONField()), latest_missing=_latest("missing_clauses", JSONField()),
+        list_sent=LIST_SENT_EXPRESSION)
+
+
+# Is the application on its unit's 推荐名单 sent to the city? (read by ``Application.status_label``)
+LIST_SENT_EXPRESSION = Case(When(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS, then=Value(True)),
+                            default=Value(False), output_field=BooleanField())
+
+
+def with_list_state(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """Annotate ``list_sent`` so that status labels need no query per application."""
+    return applications.annotate(list_sent=LIST_SENT_EXPRESSION)

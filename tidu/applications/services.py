@@ -22,7 +22,9 @@ from tidu.applications.content import (  # noqa: F401 - the reads other apps use
     content_hash,
     section_is_editable,
     section_raw,
+    stored_verdict,
     submission_blockers,
+    verdict_summary,
 )
 from tidu.applications.errors import ApplicationError, SectionConflict
 from tidu.applications.models import Application, ApplicationSection, Evidence, Submission

@@ -33,6 +33,7 @@ from tidu.applications.workflow import (
     EDITABLE_STATES,
     ENTERPRISE_ACTIONS,
     FINAL_STATES,
+    LIST_SENT,
     TRANSITIONS,
     TRANSITIONS_BY_ACTION,
     State,
@@ -51,7 +52,8 @@ CITY_ROLES = (Role.CITY,)  # 系统管理员 is not city (accounts.permissions)
 # What the enterprise is told to expect next, once its part is done.
 WAITING_FOR = {
     State.SUBMITTED: gettext_lazy("等待所属乡镇（办事处、农场、开发区）审核推荐"),
-    State.TOWNSHIP_RECOMMENDED: gettext_lazy("乡镇已推荐，等待市经信局受理"),
+    State.TOWNSHIP_RECOMMENDED: gettext_lazy("乡镇已推荐，等待乡镇报送推荐名单"),
+    LIST_SENT: gettext_lazy("乡镇已报送推荐名单，等待市经信局受理"),
     State.RECEIVED: gettext_lazy("市经信局已受理，等待形式审查"),
     State.FORMAL_PASSED: gettext_lazy("形式审查已通过，等待专家评审"),
     State.EXPERT_REVIEW: gettext_lazy("专家评审中，请保持联系人电话畅通"),
@@ -126,7 +128,20 @@ def _hms(moment: dt.datetime) -> str:
 
 
 def _verdict(application: Application, policy):
-    """The engine's verdict for the stored data, or (None, problems) when the data cannot be judged."""
+    """系统判定 for a page, or (None, problems) when the data cannot be judged.
+
+    Once submitted (and not open for 补正), the verdict judged at submission and stored with the receipt; a draft
+    or an application under 补正 is judged live (the panel says whether submitting now would be in time).
+    """
+    if application.status not in EDITABLE_STATES:
+        stored = services.stored_verdict(application.latest_submission())
+        if stored is not None:
+            return stored, None
+    return _live_verdict(application, policy)
+
+
+def _live_verdict(application: Application, policy):
+    """The engine's verdict for the content as stored now (a draft is judged as if submitted now)."""
     try:
         return services.application_verdict(application, policy), None
     except InterchangeError as error:
@@ -245,10 +260,11 @@ def _list_rows(applications):
     rows = []
     for application in applications.prefetch_related("submissions"):
         latest = application.latest_submission()
+        summary = selectors.VerdictSummary.of(latest)  # judged at submission, stored with the receipt
         rows.append({"application": application, "submission": latest,
-                     "awaits_unit": application.status == State.SUBMITTED,
-                     "outcome": latest.verdict.get("outcome") if latest else None,
-                     "outcome_label": latest.verdict.get("outcome_label") if latest else None})
+                     "awaits_unit": application.status == State.SUBMITTED, "verdict": summary,
+                     "outcome": summary.outcome if summary else None,
+                     "outcome_label": summary.outcome_label if summary else None})
     return rows
 
 
@@ -646,8 +662,8 @@ def _next_steps(request, application, progress, policy) -> list[dict]:
         steps.append({"text": _("%(waiting)s（乡镇推荐截止 %(day)s 24:00）") % {"waiting": WAITING_FOR[State.SUBMITTED],
                                                                           "day": deadline},
                       "url": None})
-    elif application.status in WAITING_FOR:
-        steps.append({"text": str(WAITING_FOR[application.status]), "url": None})
+    elif application.display_state in WAITING_FOR:
+        steps.append({"text": str(WAITING_FOR[application.display_state]), "url": None})
     elif application.status in FINAL_STATES:
         last = application.events.order_by("-created_at", "-id").first()
         reason = _("（意见：%(reason)s）") % {"reason": last.reason} if last and last.reason else ""
@@ -757,14 +773,19 @@ def _review_context(request, application, policy, **extra) -> dict:
         else:
             entry["fields"] = forms.bind_section(spec, raw.get(spec.key), item.clean, policy, blank_rows=0)
         sections.append(entry)
-    verdict, verdict_problems = _verdict(application, policy)
+    latest = application.latest_submission()
+    stored = services.stored_verdict(latest)
+    verdict, verdict_problems, rejudged = stored, None, None
+    if stored is None or application.status in EDITABLE_STATES:
+        # Under 补正 the content may have changed since the receipt: judged again, today, and labelled so.
+        rejudged, verdict_problems = _live_verdict(application, policy)
     # The township decides on this page (the city's own steps have their own pages): only the actions whose
     # operation's check() passes for this user now (the template asks {% allowed %} for each button too).
     actions = [t for t in TRANSITIONS if Role.TOWNSHIP in t.roles and t.action not in ENTERPRISE_ACTIONS
                and operation(t.operation_name, application).check(request.user)] \
         if _role(request.user) == Role.TOWNSHIP else []
     return {"application": application, "policy": policy, "sections": sections, "verdict": verdict,
-            "show_history": _role(request.user) in CITY_ROLES,
+            "rejudged": rejudged, "latest_submission": latest, "show_history": _role(request.user) in CITY_ROLES,
             "verdict_problems": verdict_problems, "tier_name": _tier_name(policy, application.tier),
             "actions": actions, "events": _event_rows(application),
             "submissions": application.submissions.select_related("submitted_by"),

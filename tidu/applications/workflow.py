@@ -107,8 +107,25 @@ TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
 ENTERPRISE_ACTIONS = ("submit", "resubmit")  # performed through application_submit (receipt, attestation)
 
 
-def state_label(state: str) -> str:
-    return STATE_LABELS.get(state, state)
+# A state shown, never stored: a recommended application on its unit's 推荐名单 once the list is sent (报送) to the
+# city. The application stays 乡镇已推荐 until the city receives it; what it waits for is the city, not the list.
+LIST_SENT = "township_list_sent"
+DISPLAY_LABELS: dict[str, str] = {**STATE_LABELS, LIST_SENT: gettext_noop("已报送推荐名单，待市经信局受理")}
+
+
+def display_state(state: str, *, list_sent: bool = False) -> str:
+    """The state a reader is shown: the stored one, or LIST_SENT for a recommended application on a sent list."""
+    return LIST_SENT if state == State.TOWNSHIP_RECOMMENDED and list_sent else state
+
+
+def state_label(state: str, *, list_sent: bool = False) -> str:
+    """The one label of an application's status (Chinese msgid; translate when shown).
+
+    Every page, dashboard and export labels an application's status through here (``Application.status_label``
+    passes whether its 推荐名单 has been sent), so they cannot disagree.
+    """
+    shown = display_state(state, list_sent=list_sent)
+    return DISPLAY_LABELS.get(shown, shown)
 
 
 def transitions_from(state: str, role: str) -> list[Transition]:

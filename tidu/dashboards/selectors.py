@@ -24,7 +24,8 @@ from django.utils.safestring import SafeString
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application, ApplicationSection
 from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
-from tidu.applications.workflow import STATE_LABELS, State
+from tidu.applications.selectors import with_list_state
+from tidu.applications.workflow import LIST_SENT, State, state_label
 from tidu.core.models import AuditEntry
 from tidu.dashboards import svg
 from tidu.eligibility.kpi import compute_kpi
@@ -96,7 +97,7 @@ def _division(code: str) -> tuple[str, str, str]:
 
 def overview(call: Call) -> Overview:
     policy = call_policy_for(call)
-    applications = list(Application.objects.filter(call=call)
+    applications = list(with_list_state(Application.objects.filter(call=call))
                         .select_related("enterprise__organisation__parent"))
     sections: dict[int, dict[str, dict]] = defaultdict(dict)
     for application_id, key, data in (ApplicationSection.objects.filter(application__call=call, key__in=SECTION_KEYS)
@@ -144,7 +145,7 @@ def _funnel(applications, reached_states) -> Chart:
     index = {state: position for position, state in enumerate(MAIN_PIPELINE)}
     furthest = Counter()
     side_reached = Counter()
-    current = Counter(a.status for a in applications)
+    current = Counter(a.display_state for a in applications)  # a sent 推荐名单's entries: LIST_SENT
     for application in applications:
         states = reached_states.get(application.pk, set()) | {application.status}
         furthest[max(index.get(state, 0) for state in states)] += 1
@@ -153,7 +154,11 @@ def _funnel(applications, reached_states) -> Chart:
                 side_reached[state] += 1
     reached = {state: sum(n for position, n in furthest.items() if position >= index[state]) for state in MAIN_PIPELINE}
     reached.update(side_reached)
-    rows = [[STATE_LABELS[state], current.get(state, 0), reached.get(state, 0)] for state in MAIN_PIPELINE + SIDE_STATES]
+    # On a sent 推荐名单 now, or received since (the city receives only from a sent list).
+    reached[LIST_SENT] = current.get(LIST_SENT, 0) + reached[State.RECEIVED]
+    shown = (*MAIN_PIPELINE[:MAIN_PIPELINE.index(State.TOWNSHIP_RECOMMENDED) + 1], LIST_SENT,
+             *MAIN_PIPELINE[MAIN_PIPELINE.index(State.TOWNSHIP_RECOMMENDED) + 1:], *SIDE_STATES)
+    rows = [[state_label(state), current.get(state, 0), reached.get(state, 0)] for state in shown]
     table = Table("funnel", "申报状态漏斗", ["状态", "当前数量", "累计到达"], rows, num_from=1,
                   note="当前数量：现处于该状态的申报数；累计到达：曾到达该状态（主流程中含已越过该阶段）的申报数。")
     stages = [(STAGE_SHORT[state], reached[state]) for state in MAIN_PIPELINE]

@@ -31,7 +31,7 @@ from tidu.policy.call_policy import CallPolicy
 from tidu.policy.selectors import call_policy_for
 
 # Bump when a renderer's output changes for the same dossier: it is part of every cache key.
-RENDERER_VERSION = "2026.1-r1"
+RENDERER_VERSION = "2026.1-r2"
 
 NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 SECTION_TITLES = (
@@ -227,6 +227,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("contact_name", "联系人", 9),
     ("contact_phone", "联系电话", 15),
     ("recommendation", "推荐意见", 24),
+    ("receipt_number", "申报编号", 22),  # the receipt number the enterprise was given (回执编号)
 )
 NUMERIC_SUMMARY_COLUMNS = ("order", "maturity_score", "scenario_count", "ai_scenario_count")
 
@@ -380,6 +381,15 @@ class DossierInputs:
     verification_code: str = ""
     recommendation: str = ""
     industry_text: str = ""
+    # The registered enterprise (企业登记), which the 汇总表 row names instead of what the form says.
+    registered: RegisteredFacts | None = None
+
+
+@dataclass(frozen=True)
+class RegisteredFacts:
+    name: str
+    credit_code: str
+    industry_text: str
 
 
 def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
@@ -463,10 +473,13 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
     evidence = _evidence_index(inputs.evidence)
 
     level = maturity.get("level")
+    registered = inputs.registered
     summary_row = SummaryRow(
-        county=policy.call.content["region"]["city"], unit_name=inputs.unit_name, enterprise_name=enterprise_name,
-        credit_code=basic.get("credit_code", ""), factory_name=project_name,
-        industry=inputs.industry_text or basic.get("industry_code", ""), tier_name=tier_name,
+        county=policy.call.content["region"]["city"], unit_name=inputs.unit_name,
+        enterprise_name=registered.name if registered else enterprise_name,
+        credit_code=registered.credit_code if registered else basic.get("credit_code", ""), factory_name=project_name,
+        industry=registered.industry_text if registered else inputs.industry_text or basic.get("industry_code", ""),
+        tier_name=tier_name,
         maturity_level=_display("maturity", "level", level) if level else "",
         maturity_score=maturity.get("score"), covered_links=covered, scenario_count=len(scenario_items),
         ai_scenario_count=ai_count, contact_name=basic.get("contact_name", ""),
@@ -600,7 +613,10 @@ def _evidence_index(evidence: list[EvidenceFacts]) -> tuple[EvidenceEntry, ...]:
 # --- from the database ----------------------------------------------------------------------------
 
 def recommendation_text(application) -> str:
-    """The township's 推荐意见 from the latest recommendation decision, if there is one."""
+    """The township's 推荐意见: its words on the 推荐名单 when the application is on one, else the decision's reason."""
+    entry = getattr(application, "recommendation_entry", None)
+    if entry is not None and entry.opinion.strip():
+        return entry.opinion
     event = (application.events.filter(action__in=("township_recommend", "township_not_recommend"))
              .order_by("-created_at", "-id").first())
     if event is None:
@@ -637,14 +653,43 @@ def build_dossier(application, policy: CallPolicy | None = None, *, inspect_file
                       else EvidenceInspection.uninspected(e.content_type))
         for e in application.evidence.all()]
     industry_code = (raw.get("basic") or {}).get("industry_code") or application.enterprise.industry_code
-    try:
-        industry_text = industries.describe(industry_code) if industry_code else ""
-    except Exception:
-        industry_text = industry_code or ""
+    industry_text = _industry_text(industry_code)
     unit = application.enterprise.organisation.parent
     inputs = DossierInputs(
         application_id=application.pk, tier=application.tier, raw_sections=raw,
         unit_name=unit.name if unit else "", content_sha256=current, verdict=verdict, evidence=evidence,
         submission=submission, verification_code=code, recommendation=recommendation_text(application),
-        industry_text=industry_text)
+        industry_text=industry_text, registered=registered_facts(application.enterprise))
     return assemble_dossier(policy, inputs)
+
+
+def _industry_text(code: str) -> str:
+    try:
+        return industries.describe(code) if code else ""
+    except Exception:
+        return code or ""
+
+
+def registered_facts(enterprise) -> RegisteredFacts:
+    """Name, credit code and industry as registered (企业登记), the ones intake and dashboards show."""
+    return RegisteredFacts(name=enterprise.name, credit_code=enterprise.credit_code,
+                           industry_text=_industry_text(enterprise.industry_code))
+
+
+def record_summary_row(application, submission, entry: dict[str, Any], policy: CallPolicy) -> SummaryRow:
+    """One 汇总表 row from the record: the frozen ``submission`` (its sections as submitted and its receipt number),
+    the signed 推荐名单 ``entry`` (its 推荐意见 words and its priority as the row's order) and the registered
+    enterprise. Nothing is read from the application's current, possibly edited, sections.
+    """
+    sections = (submission.snapshot or {}).get("sections", {})
+    unit = application.enterprise.organisation.parent
+    inputs = DossierInputs(
+        application_id=application.pk, tier=application.tier, raw_sections=sections,
+        unit_name=unit.name if unit else "", content_sha256=submission.content_sha256, verdict=submission.verdict,
+        evidence=[], submission=SubmissionFacts(number=submission.number, submitted_at=submission.submitted_at,
+                                                content_sha256=submission.content_sha256,
+                                                attested_by_name=submission.attested_by_name),
+        recommendation=entry.get("recommendation", ""), registered=registered_facts(application.enterprise))
+    row = assemble_dossier(policy, inputs).summary_row
+    return dataclasses.replace(row, recommendation=entry.get("recommendation", ""), receipt_number=submission.number,
+                               order=entry.get("priority"))

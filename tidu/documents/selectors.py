@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from tidu.accounts import permissions
 from tidu.applications import selectors as application_selectors
-from tidu.applications.models import Application
+from tidu.applications.models import SENT_LIST_STATUS, Application
 from tidu.documents.models import DocumentJob, DossierDocument, VerificationCode
 
 
@@ -34,10 +34,15 @@ def may_export_summary(user) -> bool:
 
 
 def summary_applications(user, call) -> QuerySet[Application]:
-    """What ``user`` may put in a 汇总表 export of ``call``."""
+    """What ``user`` may put in a 汇总表 export of ``call``: applications it may see that are on a 推荐名单 sent
+    (报送) to the city. The 汇总表 accompanies the list; anything not on a sent list (returned for 补正, not
+    recommended, awaiting the township) is not in it. Ordered by unit, then the list's priority."""
     if not may_export_summary(user):
         return Application.objects.none()
-    return application_selectors.applications_visible_to(user).filter(call=call)
+    return (application_selectors.applications_visible_to(user).filter(call=call)
+            .filter(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS)
+            .select_related("recommendation_entry__recommendation_list")
+            .order_by("enterprise__organisation__parent__name", "recommendation_entry__priority", "pk"))
 
 
 def job_applications_visible(user, job: DocumentJob) -> bool:

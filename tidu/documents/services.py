@@ -18,12 +18,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tidu.applications.models import Application
+from tidu.applications.models import SENT_LIST_STATUS, Application
 from tidu.core.hashing import sha256_of_bytes
 from tidu.core.sizes import human_size
 from tidu.core.timezones import local_day
 from tidu.documents import operations, selectors
-from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier
+from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier, record_summary_row
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
 from tidu.documents.typst_engine import DocumentError
 from tidu.policy.call_policy import CallPolicy
@@ -252,17 +252,38 @@ def _run_bound(job: DocumentJob, progress) -> tuple[bytes, str]:
     return content, download_name(dossier, Kind.BOUND_PDF)
 
 
+def list_entry_of(application: Application) -> dict | None:
+    """The application's row in its unit's signed 推荐名单 (the frozen snapshot), or None when not on a sent list."""
+    entry = getattr(application, "recommendation_entry", None)
+    if entry is None or entry.recommendation_list.status != SENT_LIST_STATUS:
+        return None
+    return next((row for row in entry.recommendation_list.snapshot.get("entries", [])
+                 if row.get("application") == application.pk), None)
+
+
+def recommended_submission(application: Application, entry: dict):
+    """The receipt the signed list names (the content the township recommended); the latest if it names none."""
+    submissions = list(application.submissions.all())
+    named = [s for s in submissions if s.number and s.number == entry.get("submission_number")]
+    return named[0] if named else (submissions[0] if submissions else None)
+
+
 def summary_rows(applications: Sequence[Application], progress=None) -> list[SummaryRow]:
+    """The 汇总表 rows from the record (``dossier.record_summary_row``): only applications on a sent 推荐名单."""
     rows = []
     total = max(len(applications), 1)
     policies: dict[int, CallPolicy] = {}
-    for index, application in enumerate(applications, start=1):
+    index = 0
+    for position, application in enumerate(applications, start=1):
         policy = policies.get(application.call_id) or policies.setdefault(application.call_id,
                                                                           call_policy_for(application.call))
-        dossier = build_dossier(application, policy, inspect_files=False)
-        rows.append(dossier.summary_row.numbered(index))
-        if progress and (index == total or index % 5 == 0):
-            progress(5 + 80 * index // total, f"已汇总 {index}/{len(applications)} 家企业")
+        entry = list_entry_of(application)
+        submission = recommended_submission(application, entry) if entry is not None else None
+        if submission is not None:
+            index += 1
+            rows.append(record_summary_row(application, submission, entry, policy).numbered(index))
+        if progress and (position == total or position % 5 == 0):
+            progress(5 + 80 * position // total, f"已汇总 {position}/{len(applications)} 家企业")
     return rows
 
 
@@ -271,7 +292,7 @@ def _run_summary(job: DocumentJob, progress) -> tuple[bytes, str]:
 
     ids = [int(i) for i in job.params.get("application_ids", [])]
     found = {a.pk: a for a in selectors.summary_applications(job.created_by, job.call).filter(pk__in=ids)
-             .select_related("enterprise__organisation__parent", "call")}
+             .select_related("enterprise__organisation__parent", "call").prefetch_related("submissions")}
     applications = [found[i] for i in ids if i in found]
     rows = summary_rows(applications, progress)
     policy = call_policy_for(job.call)

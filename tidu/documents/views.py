@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -96,11 +95,16 @@ def bound_start(request, pk: int):
 
 # --- 汇总表 export (township / city) -------------------------------------------------------------------
 
-def _export_scope(request, call: Call):
-    """Applications of ``call`` this user may export, in the default priority order (earliest submission first)."""
-    visible = selectors.summary_applications(request.user, call)
-    return sorted(visible.prefetch_related("submissions"),
-                  key=lambda a: (min((s.submitted_at for s in a.submissions.all()), default=timezone.now()), a.pk))
+def _export_scope(request, call: Call) -> list[dict]:
+    """What this user's 汇总表 of ``call`` holds, in its order: each application on a sent 推荐名单 (by unit, then
+    the list's priority) with the list's row (its 推荐意见, priority) and the receipt it names (申报编号)."""
+    rows = []
+    for application in selectors.summary_applications(request.user, call).prefetch_related("submissions"):
+        entry = services.list_entry_of(application)
+        submission = services.recommended_submission(application, entry) if entry is not None else None
+        if submission is not None:
+            rows.append({"application": application, "entry": entry, "submission": submission})
+    return rows
 
 
 @login_required
@@ -109,25 +113,22 @@ def summary_export(request, call_pk: int):
     if not selectors.may_export_summary(user):
         raise Http404
     call = get_object_or_404(Call, pk=call_pk)
-    applications = _export_scope(request, call)
+    rows = _export_scope(request, call)
     policy = call_policy_for(call)
     unit = account_permissions.unit_of(user)
     unit_name = unit.name if unit is not None else policy.call.content.get("issuer", "")
     if request.method == "POST":
-        allowed = {a.pk for a in applications}
-        order = [int(x) for x in request.POST.get("order", "").replace("，", ",").split(",") if x.strip().isdigit()]
-        chosen = [pk for pk in order if pk in allowed] or [a.pk for a in applications]
         try:
-            job = services.start_summary_export(call=call, user=user, application_ids=chosen, unit_name=unit_name,
-                                                fmt=request.POST.get("format", "zip"))
+            job = services.start_summary_export(call=call, user=user,
+                                                application_ids=[row["application"].pk for row in rows],
+                                                unit_name=unit_name, fmt=request.POST.get("format", "zip"))
         except services.JobRefused:
             raise Http404 from None
         except DocumentError as exc:
             return _error_page(request, exc.message, status=400)
         return redirect("documents:job", pk=job.pk)
     return render(request, "documents/summary_export.html", {
-        "call": call, "applications": applications, "unit_name": unit_name,
-        "title": services.summary_title(policy)})
+        "call": call, "rows": rows, "unit_name": unit_name, "title": services.summary_title(policy)})
 
 
 # --- jobs --------------------------------------------------------------------------------------------

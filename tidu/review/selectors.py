@@ -8,16 +8,28 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_city_user, role_of, unit_of
-from tidu.applications import services as application_services
-from tidu.applications.models import Application, Submission
-from tidu.applications.selectors import applications_visible_to, can_view_application, drafts_started_in
-from tidu.applications.workflow import STATE_LABELS, State
+from tidu.applications.models import Application
+from tidu.applications.selectors import (
+    VerdictSummary,
+    applications_visible_to,
+    can_view_application,
+    drafts_started_in,
+    with_latest_submission,
+)
+from tidu.applications.workflow import (
+    DISPLAY_LABELS,
+    LIST_SENT,
+    STATE_LABELS,
+    State,
+    display_state,
+    state_label,
+)
 from tidu.core.timezones import local_day
-from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprises_visible_to
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -41,15 +53,16 @@ def finding_counts(verdict: dict | None) -> dict[str, int]:
     return {key: counts.get(key, 0) for key in RESULT_KEYS}
 
 
-def matches_findings(verdict: dict | None, wanted: str) -> bool:
+def matches_findings(summary: VerdictSummary | None, wanted: str) -> bool:
+    """Does the verdict stored at submission match a 系统判定 filter?"""
     if not wanted:
         return True
-    if verdict is None:
+    if summary is None:
         return False
-    counts = finding_counts(verdict)
+    counts = summary.counts
     return {"has_fail": counts["fail"] > 0, "has_review": counts["review"] > 0,
-            "has_missing": counts["missing"] > 0, "eligible": verdict.get("outcome") == "eligible",
-            "not_eligible": verdict.get("outcome") != "eligible"}.get(wanted, True)
+            "has_missing": counts["missing"] > 0, "eligible": summary.outcome == "eligible",
+            "not_eligible": summary.outcome != "eligible"}.get(wanted, True)
 
 
 def default_call() -> Call | None:
@@ -107,10 +120,12 @@ def list_rows(rlist: RecommendationList) -> list[dict[str, Any]]:
     for entry in rlist.entries.select_related("application__enterprise", "application__call").prefetch_related(
             "application__submissions"):
         application = entry.application
+        application.list_sent = rlist.is_sent  # its status label says so (Application.status_label)
         latest = application.latest_submission()
-        rows.append({"entry": entry, "application": application, "submission": latest,
-                     "counts": finding_counts(latest.verdict if latest else None),
-                     "outcome_label": (latest.verdict or {}).get("outcome_label") if latest else ""})
+        summary = VerdictSummary.of(latest)
+        rows.append({"entry": entry, "application": application, "submission": latest, "verdict": summary,
+                     "counts": summary.counts if summary else {},
+                     "outcome_label": summary.outcome_label if summary else ""})
     return rows
 
 
@@ -120,9 +135,9 @@ def list_rows(rlist: RecommendationList) -> list[dict[str, Any]]:
 class DashboardRow:
     enterprise: Any
     application: Application | None = None
-    verdict: dict | None = None
-    verdict_problem: str = ""
+    verdict: VerdictSummary | None = None  # judged at submission (stored with the latest receipt)
     counts: dict[str, int] = field(default_factory=dict)
+    receipt_number: str = ""
     submitted_at: dt.datetime | None = None
     on_list: bool = False
     priority: int | None = None
@@ -141,10 +156,9 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
     applications = {}
     drafts = set(drafts_started_in(user, call)) if call is not None else set()
     if call is not None:
-        for application in (applications_visible_to(user).filter(call=call)
-                            .select_related("recommendation_entry").prefetch_related("submissions")):
+        for application in with_latest_submission(applications_visible_to(user).filter(call=call)
+                                                  .select_related("recommendation_entry")):
             applications[application.enterprise_id] = application
-    policy = call_policy_for(call) if call is not None else None
     rows, states = [], Counter()
     for enterprise in enterprises:
         application = applications.get(enterprise.pk)
@@ -153,20 +167,17 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
         if row.is_draft:
             states[State.DRAFT] += 1
         if application is not None:
-            states[application.status] += 1
+            states[application.display_state] += 1
             entry = getattr(application, "recommendation_entry", None)
             row.on_list, row.priority = entry is not None, entry.priority if entry else None
             if application.status != State.DRAFT:
-                latest = application.latest_submission()
-                row.submitted_at = latest.submitted_at if latest else None
-                try:
-                    row.verdict = application_services.application_verdict(application, policy).as_dict()
-                except InterchangeError as error:
-                    row.verdict_problem = "；".join(f"{f}：{m}" for f, m in error.problems)
-                row.counts = finding_counts(row.verdict)
+                # The verdict judged at submission, as stored: one query for the whole unit, never re-judged.
+                row.submitted_at, row.receipt_number = application.latest_submitted_at, application.latest_number or ""
+                row.verdict = VerdictSummary.annotated(application)
+                row.counts = row.verdict.counts if row.verdict else {}
         rows.append(row)
     rlist = RecommendationList.objects.filter(call=call, unit=unit).first() if call and unit else None
-    counts = [(state, label, states.get(state, 0)) for state, label in STATE_LABELS.items() if states.get(state)]
+    counts = display_state_counts(states)
     return {"unit": unit, "rows": rows, "state_counts": counts, "rlist": rlist,
             "addable": [row for row in rows if row.application is not None
                         and row.application.status == State.TOWNSHIP_RECOMMENDED and not row.on_list],
@@ -203,7 +214,7 @@ class IntakeFilters:
         if self.tier:
             parts.append(f"等级：{self.tier}")
         if self.status:
-            parts.append(f"状态：{STATE_LABELS.get(self.status, self.status)}")
+            parts.append(f"状态：{state_label(self.status)}")
         if self.findings:
             parts.append(f"系统判定：{dict(FINDINGS_FILTERS).get(self.findings, self.findings)}")
         return "；".join(parts) or "全部"
@@ -246,24 +257,14 @@ def parse_intake_filters(params) -> tuple[IntakeFilters, list[str]]:
     return filters, problems
 
 
-def _latest_submission(field_name: str):
-    return Subquery(Submission.objects.filter(application=OuterRef("pk")).order_by("-submitted_at", "-pk")
-                    .values(field_name)[:1])
-
-
 def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
     """Everything the city has received (all applications except drafts), filtered; in a stable order.
 
     The findings filter reads the verdict stored with each application's latest submission (the engine's
     result when it was submitted, against the call's pinned policy).
     """
-    applications = (applications_visible_to(user).exclude(status=State.DRAFT)
-                    .annotate(latest_verdict=Subquery(
-                        Submission.objects.filter(application=OuterRef("pk")).order_by("-submitted_at", "-pk")
-                        .values("verdict")[:1], output_field=JSONField()),
-                              latest_submitted_at=_latest_submission("submitted_at"),
-                              latest_number=_latest_submission("number"),
-                              has_formal_review=Exists(FormalReview.objects.filter(application=OuterRef("pk"))))
+    applications = (with_latest_submission(applications_visible_to(user).exclude(status=State.DRAFT))
+                    .annotate(has_formal_review=Exists(FormalReview.objects.filter(application=OuterRef("pk"))))
                     .select_related("enterprise__organisation__parent", "call",
                                     "recommendation_entry__recommendation_list"))
     if filters.call is not None:
@@ -277,16 +278,28 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
     if filters.status:
         applications = applications.filter(status=filters.status)
     if filters.findings:
-        wanted = [pk for pk, verdict in applications.values_list("pk", "latest_verdict")
-                  if matches_findings(verdict, filters.findings)]
+        wanted = [pk for pk, outcome, failing, review, missing in applications.values_list(
+                      "pk", "latest_outcome", "latest_failing", "latest_review", "latest_missing")
+                  if matches_findings(VerdictSummary(outcome, failing or [], review or [], missing or [])
+                                      if outcome else None, filters.findings)]
         applications = applications.filter(pk__in=wanted)
     return applications.order_by("enterprise__organisation__parent__name", "recommendation_entry__priority",
                                  "enterprise__name", "pk")
 
 
+def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:
+    """(display state, its one label, count) in lifecycle order; 已报送推荐名单 right after 乡镇已推荐."""
+    order = [*STATE_LABELS][:list(STATE_LABELS).index(State.TOWNSHIP_RECOMMENDED) + 1]
+    order += [LIST_SENT, *[s for s in STATE_LABELS if s not in order]]
+    return [(state, gettext(state_label(state)) if state != LIST_SENT else gettext(DISPLAY_LABELS[LIST_SENT]),
+             counts[state]) for state in order if counts.get(state)]
+
+
 def intake_status_counts(applications: QuerySet[Application]) -> list[tuple[str, str, int]]:
-    counts = Counter(applications.order_by().values_list("status", flat=True))
-    return [(state, label, counts[state]) for state, label in STATE_LABELS.items() if counts.get(state)]
+    counts = Counter()
+    for status, list_sent in with_latest_submission(applications.order_by()).values_list("status", "list_sent"):
+        counts[display_state(status, list_sent=list_sent)] += 1
+    return display_state_counts(counts)
 
 
 def intake_lists(call: Call | None) -> list[dict[str, Any]]:

@@ -21,8 +21,8 @@ from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of, role_required, unit_of
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS
-from tidu.applications.selectors import applications_visible_to
-from tidu.applications.workflow import STATE_LABELS, State
+from tidu.applications.selectors import VerdictSummary, applications_visible_to
+from tidu.applications.workflow import STATE_LABELS, State, state_label
 from tidu.core import clock
 from tidu.core.downloads import attachment
 from tidu.core.timezones import local_day
@@ -289,8 +289,9 @@ def _intake_context(request, params, **extra):
     rows = []
     for application in page.object_list:
         entry = getattr(application, "recommendation_entry", None)
-        rows.append({"application": application, "counts": selectors.finding_counts(application.latest_verdict),
-                     "outcome_label": (application.latest_verdict or {}).get("outcome_label", ""),
+        summary = VerdictSummary.annotated(application)  # judged at submission, stored with the receipt
+        rows.append({"application": application, "verdict": summary, "counts": summary.counts if summary else {},
+                     "outcome_label": summary.outcome_label if summary else "",
                      "entry": entry, "formal_open": operations.formal_review_open(application)})
     tier_names = dict(selectors.tier_choices(filters.call))
     for row in rows:
@@ -304,7 +305,7 @@ def _intake_context(request, params, **extra):
             "officer": officer, "params": filters.as_params(), "query": query,
             "calls": Call.objects.order_by("-year", "code"), "units": selectors.unit_choices(),
             "industries": _industry_choices(), "tiers": selectors.tier_choices(filters.call),
-            "statuses": [(s, label) for s, label in STATE_LABELS.items() if s != State.DRAFT],
+            "statuses": [(s, gettext(state_label(s))) for s in STATE_LABELS if s != State.DRAFT],
             "findings_choices": selectors.FINDINGS_FILTERS, "lists": selectors.intake_lists(filters.call),
             "recent_runs": selectors.batch_runs_visible_to(request.user)[:5], **extra}
 
@@ -343,7 +344,7 @@ def batch_result(request, pk):
     run = get_object_or_404(selectors.batch_runs_visible_to(request.user), pk=pk)
     return render(request, "review/batch_result.html", {
         "run": run, "ok_rows": [r for r in run.results if r["ok"]], "failed_rows": [r for r in run.results if not r["ok"]],
-        "state_labels": STATE_LABELS, "back": reverse("review:intake") + "?" + urlencode(run.filters)})
+        "state_labels": {s: gettext(state_label(s)) for s in STATE_LABELS}, "back": reverse("review:intake") + "?" + urlencode(run.filters)})
 
 
 def _get_application(request, pk) -> Application:

@@ -476,15 +476,16 @@ class UrlAccessMatrix(TestCase):
                                             call=w["call"], created_by=users["town_x"], status=DocumentJob.Status.DONE,
                                             result_name="申报材料（装订版）.pdf")
         legacy.result.save("legacy.pdf", ContentFile(minimal_pdf_bytes("草稿")), save=True)
+        received_app, received_user = apps["received"]  # a 汇总表 holds applications on a sent 推荐名单
         summary_job = document_services.start_summary_export(call=w["call"], user=city,
-                                                             application_ids=[submitted_app.pk], unit_name="", fmt="xlsx")
+                                                             application_ids=[received_app.pk], unit_name="", fmt="xlsx")
         for job in (own_job, township_job, summary_job):
             job.refresh_from_db()
             assert job.status == DocumentJob.Status.DONE, (job.kind, job.message)
         objects["job"] = [Obj("bound-draft-by-owner", own_job, own(draft_user)),
                           Obj("bound-submitted-by-township", township_job, own(submitted_user)),
                           Obj("legacy-draft-by-township", legacy, own(draft_user)),
-                          Obj("summary-by-city", summary_job, own(submitted_user))]
+                          Obj("summary-by-city", summary_job, own(received_user))]
         document_services.application_document(submitted_app, "application_pdf")
         code = VerificationCode.objects.filter(application=submitted_app).first()
         assert code is not None

@@ -100,6 +100,24 @@ def submitted_b(call, enterprises, users):
     return application
 
 
+def listed(application, opinion: str):
+    """Recommended by its township and on the unit's 推荐名单, signed and sent with ``opinion``."""
+    build.transition(application, "township_recommend", "township")
+    build.put_on_sent_list(application, opinions={application.pk: opinion})
+    application.refresh_from_db()
+    return application
+
+
+@pytest.fixture
+def listed_a(submitted_a, users):
+    return listed(submitted_a, "该企业数字化改造成效明显，同意推荐。")
+
+
+@pytest.fixture
+def listed_b(submitted_b, users):
+    return listed(submitted_b, "岳口镇同意推荐该企业。")
+
+
 def save_section(application, key, data, user):
     section = application.sections.get(key=key)
     return app_services.application_section_save(application=application, key=key, data=data,

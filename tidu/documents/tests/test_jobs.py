@@ -66,12 +66,12 @@ def test_a_document_error_fails_the_job_with_its_message(submitted_a, users, mon
     assert job.status == DocumentJob.Status.FAILED and job.message == "无法生成 PDF：测试"
 
 
-def test_township_exports_its_own_summary_table(client, submitted_a, submitted_b, users, call):
+def test_township_exports_its_own_summary_table(client, listed_a, listed_b, users, call):
     client.force_login(users["x"])
     page = client.get(reverse("documents:summary_export", args=[call.pk])).content.decode()
     assert "天门市华楚精密机械有限公司" in page and "天门市岳口纺织有限公司" not in page
-    response = client.post(reverse("documents:summary_export", args=[call.pk]),
-                           {"format": "xlsx", "order": f"{submitted_b.pk},{submitted_a.pk}"})
+    assert listed_a.latest_submission().number in page
+    response = client.post(reverse("documents:summary_export", args=[call.pk]), {"format": "xlsx"})
     job = DocumentJob.objects.get()
     assert response.status_code == 302 and job.status == DocumentJob.Status.DONE
     sheet = load_workbook(io.BytesIO(download(client, job))).worksheets[0]
@@ -79,20 +79,27 @@ def test_township_exports_its_own_summary_table(client, submitted_a, submitted_b
     assert [sheet.cell(r, 4).value for r in range(4, sheet.max_row + 1)] == ["天门市华楚精密机械有限公司"]
 
 
-def test_city_exports_in_the_priority_order_given_as_xlsx_and_pdf(client, submitted_a, submitted_b, users, call):
+def test_city_exports_every_sent_list_as_xlsx_and_pdf(client, listed_a, listed_b, users, call):
     client.force_login(users["city"])
-    client.post(reverse("documents:summary_export", args=[call.pk]),
-                {"format": "zip", "order": f"{submitted_b.pk},{submitted_a.pk}"})
+    client.post(reverse("documents:summary_export", args=[call.pk]), {"format": "zip"})
     job = DocumentJob.objects.get()
     archive = zipfile.ZipFile(io.BytesIO(download(client, job)))
     names = archive.namelist()
     xlsx_name = next(n for n in names if n.endswith("（可编辑版）.xlsx"))
     pdf_name = next(n for n in names if n.endswith("（PDF版）.pdf"))
     sheet = load_workbook(io.BytesIO(archive.read(xlsx_name))).worksheets[0]
-    assert [sheet.cell(r, 4).value for r in (4, 5)] == ["天门市岳口纺织有限公司", "天门市华楚精密机械有限公司"]
+    assert {sheet.cell(r, 4).value for r in (4, 5)} == {"天门市岳口纺织有限公司", "天门市华楚精密机械有限公司"}
     assert [sheet.cell(r, 1).value for r in (4, 5)] == [1, 2]
     text = "".join(pdf_text(archive.read(pdf_name)))
-    assert text.index("天门市岳口纺织有限公司") < text.index("天门市华楚精密机械有限公司")
+    assert "天门市岳口纺织有限公司" in text and "天门市华楚精密机械有限公司" in text
+
+
+def test_an_application_not_on_a_sent_list_is_not_in_the_summary(client, listed_a, submitted_b, users, call):
+    client.force_login(users["city"])
+    page = client.get(reverse("documents:summary_export", args=[call.pk])).content.decode()
+    assert listed_a.enterprise.name in page and submitted_b.enterprise.name not in page
+    with pytest.raises(services.JobRefused):
+        services.start_summary_export(call=call, user=users["city"], application_ids=[submitted_b.pk], unit_name="")
 
 
 def test_enterprise_and_expert_cannot_export(client, users, call):
