@@ -9,6 +9,7 @@ from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.eligibility.interchange import InterchangeError
+from tidu.experts import rubrics
 from tidu.policy.selectors import call_policy_for, kpi_catalogue
 
 
@@ -36,3 +37,18 @@ def application_content(application: Application) -> dict:
     tier = policy.find_tier(application.tier)
     return {"sections": sections, "verdict": verdict, "verdict_problems": verdict_problems,
             "tier_name": tier["name"] if tier else application.tier}
+
+
+def declared_levels(application: Application) -> dict[str, str]:
+    """By criterion name: what the application declares for a level-scored criterion ("二级（规范级）"), e.g. the
+    self-assessed maturity level beside 智能制造成熟度 (``rubrics.DECLARED_FIELDS``); criteria without one are left out."""
+    raw = application_services.section_raw(application)
+    found = {}
+    for criterion_name, (section_key, field_name) in rubrics.DECLARED_FIELDS.items():
+        value = (raw.get(section_key) or {}).get(field_name)
+        if value in (None, ""):
+            continue
+        spec = next((f for f in SECTIONS_BY_KEY[section_key].fields if f.name == field_name), None)
+        labels = dict(spec.choices) if spec is not None else {}
+        found[criterion_name] = f"{spec.label if spec else field_name}：{labels.get(str(value), value)}"
+    return found

@@ -56,7 +56,8 @@ def load(out) -> list[tuple[str, str, str]]:
         experts = [c.user for c in eligible][:rubric.experts_per_application]
         if not experts:
             continue
-        services.assign_experts(application=application, user=city, experts=experts)
+        made_assignments = services.assign_experts(application=application, user=city, experts=experts)
+        services.leader_set(assignment=made_assignments[0], user=city)  # 专家组组长 writes the 专家组意见
         assigned += 1
         criteria = list(rubric.criteria.all())
         # Two scores in when three experts were assigned (one when only two could be): scores stay sealed.

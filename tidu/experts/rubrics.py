@@ -34,6 +34,11 @@ DEFAULT_CRITERIA: tuple[tuple[str, int, str], ...] = (
 # 一级 0 分，二级 5 分，三级 10 分，四级 20 分). Experts may give only these values.
 DEFAULT_SCALES: dict[str, str] = {"智能制造成熟度": "0,5,10,20"}
 
+# What the application itself declares for a level-scored criterion (section key, field name), shown beside
+# the score box and in the city's side-by-side table: the expert judges the level from the assessment report,
+# and a score far from the declared level is then visible at once.
+DECLARED_FIELDS: dict[str, tuple[str, str]] = {"智能制造成熟度": ("maturity", "level")}
+
 ADVANCED_TIER = "advanced"
 
 

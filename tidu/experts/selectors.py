@@ -15,6 +15,7 @@ from tidu.applications.models import Application, Evidence
 from tidu.applications.workflow import State
 from tidu.experts import coi, permissions
 from tidu.experts.aggregation import Aggregate, aggregate
+from tidu.experts.content import declared_levels
 from tidu.experts.models import (
     Assignment,
     CriterionScore,
@@ -283,6 +284,7 @@ class SpreadRow:
     max_points: Decimal | None
     cells: tuple[Decimal | None, ...]
     mean: Decimal | None
+    declared: str = ""  # what the application declares for a level-scored criterion (自评估等级：二级…)
 
     @property
     def given(self) -> list[Decimal]:
@@ -334,9 +336,11 @@ def panel_for(user, application: Application) -> PanelView | None:
     view.experts = state.submitted
     view.aggregate = aggregate_
     points = {a.pk: {s.criterion_id: s.points for s in a.scores.all()} for a in view.experts}
+    declared = declared_levels(application)
     view.rows = [SpreadRow(name=c.name, max_points=c.max_points,
                            cells=tuple(points[a.pk].get(c.pk) for a in view.experts),
-                           mean=aggregate_.criterion_means.get(c.pk)) for c in state.rubric.criteria.all()]
+                           mean=aggregate_.criterion_means.get(c.pk), declared=declared.get(c.name, ""))
+                 for c in state.rubric.criteria.all()]
     view.total = SpreadRow(name="总分", max_points=state.rubric.max_total,
                            cells=tuple(rows[a.pk].total for a in view.experts), mean=aggregate_.mean)
     return view

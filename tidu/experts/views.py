@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.experts import forms, operations, rubrics, selectors, services
-from tidu.experts.content import application_content
+from tidu.experts.content import application_content, declared_levels
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
 from tidu.experts.scoring import fmt_points
 from tidu.policy.models import Call
@@ -346,11 +346,12 @@ def _score_context(request, assignment, *, typed=None, errors=None, comments=Non
     state = selectors.review_state(application)
     visible = selectors.scores_visible(request.user, state)
     stored = {s.criterion_id: s.points for s in assignment.scores.all()}
+    declared = declared_levels(application)
     criteria = []
     for criterion in assignment.rubric.criteria.all():
         value = typed.get(criterion.pk, "") if typed is not None else fmt_points(stored.get(criterion.pk))
         criteria.append({"criterion": criterion, "value": value, "error": (errors or {}).get(criterion.pk),
-                         "max": fmt_points(criterion.max_points)})
+                         "max": fmt_points(criterion.max_points), "declared": declared.get(criterion.name, "")})
     context = {
         "assignment": assignment, "application": application, "rubric": assignment.rubric, "criteria": criteria,
         "comments": assignment.comments if comments is None else comments,

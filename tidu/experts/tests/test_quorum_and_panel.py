@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.workflow import State
 from tidu.core.events import deliver_pending
 from tidu.experts import services, testing
@@ -149,6 +150,7 @@ def test_the_city_sees_every_score_and_opinion_side_by_side_once_the_seal_is_off
         assert words in panel
     # 智能制造成熟度: 10, 20, 5 → min 5, max 20, range 15; totals 72, 86, 62 → range 24
     maturity = panel.split("智能制造成熟度")[1].split("</tr>")[0]
+    assert "申报书填报 自评估等级：" in maturity
     cells = [cell.split(">", 1)[1].split("<")[0] for cell in maturity.split("<td")[1:]]
     assert cells == ["20", "10", "20", "5", "5", "20", "15", "11.67"]  # max, 3 experts, min, max, range, mean
     total = panel.split('class="total-row"')[1].split("</tr>")[0]
@@ -237,6 +239,9 @@ def test_the_maturity_item_is_scored_by_level(client, assigned, experts):
     client.force_login(experts["e1"])
     page = client.get(reverse("experts:score", args=[assigned["e1"].pk])).content.decode()
     assert "按档给分：只能填 0、5、10、20 分" in page
+    # beside it, the level the application itself declares (the expert judges it from the assessment report)
+    level = assigned["e1"].application.sections.get(key="maturity").data["level"]
+    assert f"申报书填报 自评估等级：{dict(SECTIONS_BY_KEY['maturity'].field('level').choices)[level]}" in page
     url = reverse("experts:score", args=[assigned["e1"].pk])
     response = client.post(url, {f"c-{maturity.pk}": "15", "comments": "", "action": "save"})
     assert response.status_code == 400
