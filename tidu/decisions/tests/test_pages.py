@@ -176,3 +176,9 @@ def test_publishing_is_refused_when_a_listed_conclusion_turns_not_passed(client,
     assert "名单中有申报的评审结论不是“通过”" in page
     with pytest.raises(Exception, match="评审结论不是"):
         publicity_services.publicity_publish(publicity=publicity, user=city)
+
+
+def test_the_completed_onsite_check_leads_to_the_conclusion(client, candidates, city):
+    check = candidates["a"].onsite_checks.get()
+    page = _login(client, city).get(reverse("onsite:check", args=[check.pk])).content.decode()
+    assert "记录现场核查后的评审结论" in page and reverse("decisions:application", args=[candidates["a"].pk]) in page
