@@ -391,6 +391,14 @@ def test_review_pipeline_from_submission_to_recognition(page, browser, live_serv
     assert check.status == OnsiteCheck.Status.COMPLETED
     assert application.status == State.ONSITE_VERIFIED
 
+    # 6b. 评审结论: the city records 通过 with its reasons (only a 通过 may go on a 公示).
+    page.goto(f"/decisions/applications/{pk}/")
+    assert "76.75" in main_text(page)
+    page.locator('input[name="outcome"][value="pass"]').check()
+    page.fill('textarea[name="reasons"]', "专家评审平均分 76.75，现场核查各项属实。")
+    click_and_wait(page, page.get_by_role("button", name="记录评审结论"))
+    assert "评审结论已记录：通过" in main_text(page)
+
     # 7. 公示: created on the demo clock's date, the application added, published; anyone can read it.
     page.goto("/publicity/manage/new/")
     today = dt.datetime.fromisoformat(CITY_TIME).date()

@@ -77,6 +77,14 @@ def test_the_application_page_offers_not_recognised_in_every_state_the_table_all
     verified = build.drive_to(testing.submit(w, "b"), State.ONSITE_VERIFIED)
     page = client.get(reverse("applications:review", args=[verified.pk])).content.decode()
     assert "不予认定理由（必填，将告知企业）" in page and "通过" in page
+    build.drive_to(verified, State.PROPOSED)  # 拟认定 (on a 公示): still allowed by the table
+    page = client.get(reverse("applications:review", args=[verified.pk])).content.decode()
+    assert "不予认定理由（必填，将告知企业）" in page
+    client.post(reverse("decisions:reject", args=[verified.pk]), {"reason": "公示期间查实申报数据不实"})
+    verified.refresh_from_db()
+    assert verified.status == State.NOT_RECOGNISED
+    page = client.get(reverse("applications:review", args=[verified.pk])).content.decode()
+    assert "不予认定理由（必填，将告知企业）" not in page  # final: nothing more to decide
 
 
 def test_not_recognised_is_not_offered_before_expert_review(client, w, passed, city):
@@ -168,3 +176,9 @@ def test_publishing_is_refused_when_a_listed_conclusion_turns_not_passed(client,
     assert "名单中有申报的评审结论不是“通过”" in page
     with pytest.raises(Exception, match="评审结论不是"):
         publicity_services.publicity_publish(publicity=publicity, user=city)
+
+
+def test_the_completed_onsite_check_leads_to_the_conclusion(client, candidates, city):
+    check = candidates["a"].onsite_checks.get()
+    page = _login(client, city).get(reverse("onsite:check", args=[check.pk])).content.decode()
+    assert "记录现场核查后的评审结论" in page and reverse("decisions:application", args=[candidates["a"].pk]) in page
