@@ -6,10 +6,12 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext, ngettext
 
+from tidu.applications import revision
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.core.dates import beijing_text
 from tidu.core.sizes import megabytes
 from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
+from tidu.policy.selectors import call_policy_for
 
 register = template.Library()
 register.filter("beijing", beijing_text)  # the one 北京时间 filter (tidu.core), for pages loading only this library
@@ -63,3 +65,18 @@ def days_left(item) -> str:
     if days == 0:
         return gettext("今天截止")
     return ngettext("还剩 %(days)d 天", "还剩 %(days)d 天", days) % {"days": days}
+
+
+@register.simple_tag
+def revision_due_form(application) -> dict:
+    """The return form's 补正期限: {"default": date or None, "note": where it comes from, "today": date}."""
+    return revision.form_default(application)
+
+
+@register.simple_tag
+def revision_state(application) -> dict | None:
+    """A returned application's 补正期限 as pages show it: {"due": date, "lapsed": bool}; None without one."""
+    if not revision.pending(application):
+        return None
+    policy = call_policy_for(application.call)
+    return {"due": application.revision_due, "lapsed": revision.has_lapsed(application, policy)}
