@@ -25,6 +25,7 @@ from tidu.applications.content import (
     application_interchange,
     application_verdict,
     content_hash,
+    first_submission,
     prefill_basic,
     section_is_editable,
     section_raw,
@@ -295,12 +296,16 @@ class _SubmitBase(ApplicationOperation):
         now, policy, key = self.now, self.policy, self.params["idempotency_key"]
         self.digest = digest = content_hash(obj)
         attestation = obj.sections.get(key="attestation").data
-        verdict = application_verdict(obj, policy, submitted_at=now)
+        # 申报时间 is judged at the 申报's first submission: a resubmission after 退回补正 (perhaps after the window,
+        # within its 补正期限) continues it. The receipt keeps its own moment.
+        first = first_submission(obj) if self.action == "resubmit" else None
+        judged_at = first.submitted_at if first is not None else now
+        verdict = application_verdict(obj, policy, submitted_at=judged_at)
         submission = Submission.objects.create(
             application=obj, number=f"pending-{key}", idempotency_key=key,
             submitted_at=now, submitted_by=user, content_sha256=digest,
             snapshot={"sections": section_raw(obj),
-                      "interchange": application_interchange(obj, policy, now),
+                      "interchange": application_interchange(obj, policy, judged_at),
                       "evidence": list(obj.evidence.values("id", "original_name", "sha256", "topic")),
                       "policy_versions": policy.versions},
             verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""))

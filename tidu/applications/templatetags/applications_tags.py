@@ -8,10 +8,10 @@ from django.utils.translation import gettext, ngettext
 
 from tidu.applications import revision
 from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.core import clock
 from tidu.core.dates import beijing_text
 from tidu.core.sizes import megabytes
 from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
-from tidu.policy.selectors import call_policy_for
 
 register = template.Library()
 register.filter("beijing", beijing_text)  # the one 北京时间 filter (tidu.core), for pages loading only this library
@@ -78,5 +78,6 @@ def revision_state(application) -> dict | None:
     """A returned application's 补正期限 as pages show it: {"due": date, "lapsed": bool}; None without one."""
     if not revision.pending(application):
         return None
-    policy = call_policy_for(application.call)
-    return {"due": application.revision_due, "lapsed": revision.has_lapsed(application, policy)}
+    # The due date ends at 24:00 北京时间 (every call's zone): lapsed from the next business day on. No policy
+    # is loaded, so that lists can ask for every row.
+    return {"due": application.revision_due, "lapsed": application.revision_due < clock.business_today()}
