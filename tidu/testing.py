@@ -61,6 +61,7 @@ EXAMPLE = Path(__file__).resolve().parent / "eligibility" / "examples" / "passin
 CALL_CODE = "tianmen-2026-basic"
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=BEIJING)  # inside the 2026 call window
 BEFORE_TOWNSHIP_DEADLINE = dt.datetime(2026, 2, 20, 10, 0, tzinfo=BEIJING)
+TEST_REVISION_DAYS = 10  # the call's 补正期限 setting (市经信局设定) in tests: a test's choice, not a policy
 PASSWORD = "pw-not-used-123"
 
 
@@ -81,7 +82,11 @@ def valid_credit_code(serial: int | None = None, *, prefix: str = "91429006MA49"
 def load_call(code: str = CALL_CODE) -> Call:
     """Load the policy packs (``load_policy``) and return the call: the 2026 Tianmen basic call by default."""
     call_command("load_policy", verbosity=0, stdout=io.StringIO())
-    return Call.objects.get(code=code)
+    call = Call.objects.get(code=code)
+    if call.revision_working_days is None:  # the bureau's setting a test call carries (see TEST_REVISION_DAYS)
+        call.revision_working_days = TEST_REVISION_DAYS
+        call.save(update_fields=["revision_working_days"])
+    return call
 
 
 def organisation(name: str, kind: str, parent: Organisation | None = None) -> Organisation:

@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from tidu.applications import permissions
+from tidu.applications import permissions, revision
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS, YES, CleanResult, clean_section
-from tidu.applications.workflow import EDITABLE_STATES, State
+from tidu.applications.workflow import State
 from tidu.core import clock
 from tidu.core.dates import beijing_text, date_zh
 from tidu.core.hashing import sha256_of_json
@@ -151,16 +151,22 @@ def application_interchange(application: Application, policy: CallPolicy | None 
     return document
 
 
+def first_submission(application: Application):
+    """The application's first receipt: the moment its 申报 was made (resubmissions after 退回补正 continue it)."""
+    return application.submissions.order_by("submitted_at", "id").first()
+
+
 def application_verdict(application: Application, policy: CallPolicy | None = None,
                         submitted_at: dt.datetime | None = None) -> Verdict:
     policy = policy or call_policy_for(application.call)
     if submitted_at is None:
-        latest = application.latest_submission()
-        if application.status in EDITABLE_STATES or latest is None:
+        first = first_submission(application)
+        if application.status == State.DRAFT or first is None:
             # A draft is judged as if submitted now, so the panel says whether submitting now is in time.
             submitted_at = clock.now()
         else:
-            submitted_at = latest.submitted_at
+            # 申报时间 is met by the first submission: a resubmission after 退回补正 continues that 申报.
+            submitted_at = first.submitted_at
     return evaluate(policy, application_interchange(application, policy, submitted_at))
 
 
@@ -207,7 +213,12 @@ def content_hash(application: Application) -> str:
 def submission_blockers(application: Application, policy: CallPolicy, now: dt.datetime) -> list[str]:
     """Everything that stops a submission now, in Chinese; empty when it may go ahead."""
     problems = []
-    if not policy.is_open_at(now):
+    if revision.pending(application):
+        # A return's 补正期限 replaces the window: resubmission is open until the due date's end, even after the
+        # window closed, and refused after it, even while the window is still open.
+        if not revision.is_open(application, policy, now):
+            problems.append(revision.lapsed_text(application))
+    elif not policy.is_open_at(now):
         local = beijing_text(now, "%Y-%m-%d %H:%M", policy)
         problems.append(f"当前时间 {local}（北京时间）不在申报时间 {policy.call.content['window']['text']} 内"
                         f"（截止到 {date_zh(policy.window_closes)} 24:00）")

@@ -9,6 +9,7 @@ from tidu.accounts.models import User
 from tidu.applications import services
 from tidu.applications.models import Application
 from tidu.applications.testing import complete_section_data, fill_complete_application
+from tidu.core import clock
 from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
@@ -20,7 +21,9 @@ SUBMITTED = {"huachu": 10, "chukang": 6, "hengli": 11, "chulv": 12}
 DRAFTS = {"mianfang": ["basic", "conditions"], "xinyuan": ["basic", "conditions", "maturity"]}
 
 
-# Submitted, then returned for revision by the township with a reason per section.
+# Submitted, then returned for revision by the township with a reason per section, and a 补正期限 the officer
+# entered (the 2026 call sets no default): DEMO_REVISION_DAYS days after the day the demo is loaded.
+DEMO_REVISION_DAYS = 14
 RETURNED = {"chulv": ("kaifaqu", {"scenarios": "请补充 SC27 设备运行监控的数据采集范围与覆盖设备台数。",
                                   "kpis": "关键设备数控化率的分母请按全部关键设备口径填写。"})}
 
@@ -46,8 +49,10 @@ def load(out) -> list[tuple[str, str, str]]:
         _, enterprise = _user_and_enterprise(username)
         application = Application.objects.get(enterprise=enterprise, call=call)
         if application.status == "submitted":
+            due = clock.business_today() + dt.timedelta(days=DEMO_REVISION_DAYS)
             services.application_transition(application=application, action="township_return",
-                                            user=User.objects.get(username=officer), section_reasons=reasons)
+                                            user=User.objects.get(username=officer), section_reasons=reasons,
+                                            due_date=due)
     for username, sections in DRAFTS.items():
         user, enterprise = _user_and_enterprise(username)
         if Application.objects.filter(enterprise=enterprise, call=call).exists():

@@ -28,6 +28,9 @@ class Application(models.Model):
                                     related_name="+", verbose_name=_("退回人"))
     # The state a returned application goes back to when resubmitted: the reviewer who returned it.
     return_to = models.CharField(_("补正后回到"), max_length=40, blank=True)
+    # 补正期限: the last day (inclusive, to 24:00 北京时间) on which the enterprise may resubmit, even after
+    # the call's window closed. Set by the return, changed only by application.revision_due_change.
+    revision_due = models.DateField(_("补正期限"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -20,11 +20,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from tidu.applications import permissions
+from tidu.applications import permissions, revision
 from tidu.applications.content import (
     application_interchange,
     application_verdict,
     content_hash,
+    first_submission,
     prefill_basic,
     section_is_editable,
     section_raw,
@@ -45,6 +46,7 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
+from tidu.core.dates import date_zh
 from tidu.core.operations import (
     ALLOWED,
     AuditRecord,
@@ -90,7 +92,9 @@ def _transition_event(obj: Application, entry, user, section_reasons=None) -> Ap
 # --- the table's rows (reviewers, and the enterprise's 撤回) ----------------------------------------------
 
 class TransitionOperation(ApplicationOperation):
-    """One row of the lifecycle table. Parameters: ``reason``, ``section_reasons`` (退回补正 only)."""
+    """One row of the lifecycle table. Parameters: ``reason``, ``section_reasons`` (退回补正 only), and for a
+    return its 补正期限: ``due_date`` (a date; empty: the call's default) and ``due_reason`` (why it differs
+    from the default), ``today`` (tests and demos)."""
 
     transition: ClassVar[Transition]
 
@@ -98,6 +102,7 @@ class TransitionOperation(ApplicationOperation):
         params["reason"] = (params.get("reason") or "").strip()
         params["section_reasons"] = {k: v.strip() for k, v in (params.get("section_reasons") or {}).items()
                                      if v and v.strip()}
+        params["due_reason"] = (params.get("due_reason") or "").strip()
         super().__init__(obj, **params)
 
     def roles_for(self, obj) -> tuple[str, ...]:
@@ -106,7 +111,27 @@ class TransitionOperation(ApplicationOperation):
     def state_check(self, obj) -> Check:
         if obj.status not in self.transition.sources:
             return refused(f"申报当前状态为“{state_label(obj.status)}”，不能“{self.transition.label}”")
+        if obj.status == State.RETURNED and self.transition.lapsed_returns:
+            # Closing a returned application is the returning reviewer's decision, once its 补正期限 has passed.
+            if obj.return_to not in self.transition.lapsed_returns:
+                return refused(f"该申报由其他审核环节退回补正，不能“{self.transition.label}”")
+            if obj.revision_due is None or not revision.has_lapsed(obj, call_policy_for(obj.call)):
+                due = f"（{date_zh(obj.revision_due)}）" if obj.revision_due else ""
+                return refused(f"申报正在补正，补正期限{due}届满前不能“{self.transition.label}”")
         return ALLOWED
+
+    def _validate_due(self, obj) -> None:
+        policy = call_policy_for(obj.call)
+        today = self.params.get("today") or clock.business_today(policy=policy)
+        default = revision.default_due(obj.call, policy, today)
+        due = self.params.get("due_date") or default
+        if due is None:
+            raise ApplicationError("本批次未规定默认补正期限，请填写补正期限（企业须在该日北京时间24:00前重新提交）")
+        if due < today:
+            raise ApplicationError(f"补正期限不能早于今天（{date_zh(today)}），填写了{date_zh(due)}")
+        if default is not None and due != default and not self.params["due_reason"]:
+            raise ApplicationError(f"补正期限与默认的{date_zh(default)}不同，请说明调整理由")
+        self.due, self.due_default = due, default
 
     def validate(self, user, obj) -> None:
         reason, section_reasons = self.params["reason"], self.params["section_reasons"]
@@ -118,6 +143,8 @@ class TransitionOperation(ApplicationOperation):
                 raise ApplicationError("退回补正须至少指明一个需要修改的部分，并写明原因")
         if self.transition.needs_reason and not (reason or section_reasons):
             raise ApplicationError(f"“{self.transition.label}”须填写意见")
+        if self.transition.is_return:
+            self._validate_due(obj)
 
     def perform(self, user, obj: Application) -> None:
         came_from = obj.status
@@ -130,16 +157,23 @@ class TransitionOperation(ApplicationOperation):
             obj.returned_sections = self.params["section_reasons"]
             obj.returned_by = user
             obj.return_to = came_from
-            fields += ["returned_sections", "returned_by", "return_to"]
+            obj.revision_due = self.due
+            fields += ["returned_sections", "returned_by", "return_to", "revision_due"]
+        elif came_from == State.RETURNED:  # closed after its 补正期限 passed
+            obj.returned_sections, obj.return_to, obj.revision_due = {}, "", None
+            fields += ["returned_sections", "return_to", "revision_due"]
         obj.save(update_fields=fields)
 
     def audit(self, user, obj, result, before: str) -> AuditRecord:
-        section_reasons = self.params["section_reasons"] if self.transition.is_return else {}
+        detail = {}
+        if self.transition.is_return:
+            detail = {"section_reasons": self.params["section_reasons"], "revision_due": self.due.isoformat(),
+                      "revision_due_default": self.due_default.isoformat() if self.due_default else ""}
+            if self.params["due_reason"]:
+                detail["revision_due_reason"] = self.params["due_reason"]
         return AuditRecord(object_type="application", object_id=obj.pk, application_id=obj.pk,
                            action=self.transition.action, from_status=before, to_status=obj.status,
-                           reason=self.params["reason"],
-                           detail={"section_reasons": section_reasons} if section_reasons else {},
-                           content_sha256=content_hash(obj))
+                           reason=self.params["reason"], detail=detail, content_sha256=content_hash(obj))
 
     def events(self, user, obj, result, entry):
         self.entry = entry  # services.application_transition returns the audit row
@@ -263,12 +297,16 @@ class _SubmitBase(ApplicationOperation):
         now, policy, key = self.now, self.policy, self.params["idempotency_key"]
         self.digest = digest = content_hash(obj)
         attestation = obj.sections.get(key="attestation").data
-        verdict = application_verdict(obj, policy, submitted_at=now)
+        # 申报时间 is judged at the 申报's first submission: a resubmission after 退回补正 (perhaps after the window,
+        # within its 补正期限) continues it. The receipt keeps its own moment.
+        first = first_submission(obj) if self.action == "resubmit" else None
+        judged_at = first.submitted_at if first is not None else now
+        verdict = application_verdict(obj, policy, submitted_at=judged_at)
         submission = Submission.objects.create(
             application=obj, number=f"pending-{key}", idempotency_key=key,
             submitted_at=now, submitted_by=user, content_sha256=digest,
             snapshot={"sections": section_raw(obj),
-                      "interchange": application_interchange(obj, policy, now),
+                      "interchange": application_interchange(obj, policy, judged_at),
                       "evidence": list(obj.evidence.values("id", "original_name", "sha256", "topic")),
                       "policy_versions": policy.versions},
             verdict=verdict.as_dict(), attested_by_name=attestation.get("signer_name", ""),
@@ -281,7 +319,8 @@ class _SubmitBase(ApplicationOperation):
         obj.status = target
         obj.returned_sections = {}
         obj.return_to = ""
-        obj.save(update_fields=["status", "returned_sections", "return_to", "updated_at"])
+        obj.revision_due = None
+        obj.save(update_fields=["status", "returned_sections", "return_to", "revision_due", "updated_at"])
         return submission
 
     def audit(self, user, obj, result: Submission, before: str) -> AuditRecord:
@@ -307,6 +346,58 @@ class Resubmit(_SubmitBase):
     label = "补正后重新提交"
     action = "resubmit"
     source = State.RETURNED
+
+
+# --- the 补正期限 of a returned application -----------------------------------------------------------------
+
+@operation_class
+class RevisionDueChange(ApplicationOperation):
+    """Change the 补正期限 of a returned application (extend it, or correct it), with a reason.
+
+    The reviewing side that returned it decides: the township for a return from 待乡镇审核, the city for its own
+    returns. Parameters: ``due_date`` (a date, not before today), ``reason``, ``today`` (tests and demos).
+    """
+
+    name = "application.revision_due_change"
+    label = "调整补正期限"
+    roles = ("township", "city")
+
+    def roles_for(self, obj) -> tuple[str, ...]:
+        if obj.status == State.RETURNED and obj.return_to:
+            return TRANSITIONS_BY_ACTION["township_return" if obj.return_to == State.SUBMITTED
+                                         else "city_return"].roles
+        return self.roles
+
+    def state_check(self, obj) -> Check:
+        if obj.status != State.RETURNED:
+            return refused(f"申报当前状态为“{state_label(obj.status)}”，没有补正期限可调整")
+        return ALLOWED
+
+    def validate(self, user, obj) -> None:
+        policy = call_policy_for(obj.call)
+        today = self.params.get("today") or clock.business_today(policy=policy)
+        due = self.params.get("due_date")
+        self.params["reason"] = (self.params.get("reason") or "").strip()
+        if due is None:
+            raise ApplicationError("请填写新的补正期限")
+        if due < today:
+            raise ApplicationError(f"补正期限不能早于今天（{date_zh(today)}），填写了{date_zh(due)}")
+        if due == obj.revision_due:
+            raise ApplicationError(f"补正期限已是{date_zh(due)}，没有变化")
+        if not self.params["reason"]:
+            raise ApplicationError("调整补正期限须说明理由")
+        self.before_due = obj.revision_due
+
+    def perform(self, user, obj: Application) -> None:
+        obj.revision_due = self.params["due_date"]
+        obj.save(update_fields=["revision_due", "updated_at"])
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        return AuditRecord(object_type="application", object_id=obj.pk, application_id=obj.pk,
+                           action="revision_due_change", from_status=before, to_status=obj.status,
+                           reason=self.params["reason"],
+                           detail={"revision_due_from": self.before_due.isoformat() if self.before_due else "",
+                                   "revision_due": obj.revision_due.isoformat()})
 
 
 # --- editing a section ------------------------------------------------------------------------------------

@@ -92,17 +92,25 @@ def application_submit(*, application: Application, user, idempotency_key: str,
 # --- transitions ---------------------------------------------------------------------------------
 
 def application_transition(*, application: Application, action: str, user, reason: str = "",
-                           section_reasons: dict[str, str] | None = None) -> AuditEntry:
+                           section_reasons: dict[str, str] | None = None, due_date: dt.date | None = None,
+                           due_reason: str = "") -> AuditEntry:
     """Perform one reviewer action from the workflow table (locks the row; a repeat is refused, not redone).
 
-    A thin wrapper over the table's operation ("application.<action>"); returns its audit row.
+    A thin wrapper over the table's operation ("application.<action>"); returns its audit row. A return for
+    revision takes its 补正期限 (``due_date``; None: the call's default) and ``due_reason`` when it differs.
     """
     operation_type = operations.TABLE_OPERATIONS.get(action)
     if operation_type is None or action in ENTERPRISE_ACTIONS:
         raise ApplicationError(f"未知的操作“{action}”")
-    operation = operation_type(application, reason=reason, section_reasons=section_reasons)
+    operation = operation_type(application, reason=reason, section_reasons=section_reasons, due_date=due_date,
+                               due_reason=due_reason)
     operation.execute(user)
     return operation.entry
+
+
+def revision_due_change(*, application: Application, user, due_date: dt.date | None, reason: str) -> None:
+    """Change a returned application's 补正期限, with a reason (operations.RevisionDueChange)."""
+    operations.RevisionDueChange(application, due_date=due_date, reason=reason).execute(user)
 
 
 # --- evidence --------------------------------------------------------------------------------------

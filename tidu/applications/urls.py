@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/receipts/<str:number>/", views.receipt, name="receipt"),
     path("<int:pk>/review/", views.review, name="review"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/revision-due/", views.revision_due, name="revision_due"),
     path("<int:pk>/verdict.json", views.verdict_json, name="verdict_json"),
     path("<int:pk>/<slug:key>/", views.section, name="section"),
     path("<int:pk>/<slug:key>/history/", views.section_history, name="section_history"),

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of
-from tidu.applications import forms, permissions, selectors, services
+from tidu.applications import forms, permissions, revision, selectors, services
 from tidu.applications.evidence import EvidenceRejected, evidence_upload
 from tidu.applications.models import Application, Evidence, Submission
 from tidu.applications.sections import SECTION_KEYS, SECTIONS, SECTIONS_BY_KEY, clean_section
@@ -40,6 +40,7 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
+from tidu.core.dates import date_zh
 from tidu.core.operations import operation
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.interchange import InterchangeError
@@ -810,9 +811,13 @@ def review(request, pk):
         reason = request.POST.get("reason", "")
         section_reasons = {key: request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS} \
             if transition.is_return else None
+        due, due_reason, due_error = revision.parse_due(request.POST)
         try:
+            if transition.is_return and due_error:
+                raise services.ApplicationError(due_error)
             services.application_transition(application=application, action=action, user=request.user,
-                                            reason=reason, section_reasons=section_reasons)
+                                            reason=reason, section_reasons=section_reasons,
+                                            due_date=due, due_reason=due_reason)
         except services.ApplicationError as refused:
             error = refused
         else:
@@ -821,6 +826,29 @@ def review(request, pk):
             return redirect("applications:review", pk=application.pk)
     application.refresh_from_db()
     typed = {"action": action, "reason": request.POST.get("reason", ""),
+             "revision_due": request.POST.get("revision_due", ""),
+             "revision_due_reason": request.POST.get("revision_due_reason", ""),
              **{f"reason-{key}": request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS}}
     return render(request, "applications/review.html",
                   _review_context(request, application, policy, error=error, form=typed), status=400)
+
+
+@login_required
+@require_POST
+def revision_due(request, pk):
+    """Change a returned application's 补正期限 (application.revision_due_change): a new date and a reason."""
+    _require_role(request, Role.TOWNSHIP, *CITY_ROLES)
+    application = _get_application(request, pk)
+    due, _reason, error_text = revision.parse_due(request.POST)
+    try:
+        if error_text:
+            raise services.ApplicationError(error_text)
+        services.revision_due_change(application=application, user=request.user, due_date=due,
+                                     reason=request.POST.get("reason", ""))
+    except services.ApplicationError as error:
+        application.refresh_from_db()
+        policy = call_policy_for(application.call)
+        return render(request, "applications/review.html",
+                      _review_context(request, application, policy, due_error=error.message), status=400)
+    messages.success(request, _("补正期限已调整为%(date)s") % {"date": date_zh(application.revision_due)})
+    return redirect("applications:review", pk=application.pk)

@@ -3,7 +3,9 @@
 Every change of state is an operation (``operations.py``: one per row, "application.<action>"), which reads
 this table; ``services.application_transition`` / ``application_submit`` are thin wrappers over them. No view
 or template decides on its own who may do what (templates ask ``{% allowed %}``). The pipeline follows the call: 乡镇审核推荐 → 市经信局受理 → 形式审查 → 专家评审 →
-现场核查 → 公示 → 认定, with 退回补正 possible at every review step.
+现场核查 → 公示 → 认定, with 退回补正 possible at every review step. A return carries a 补正期限 (due date):
+until its end the enterprise may resubmit even after the window closed; once it has passed unanswered, the
+reviewer who returned it may close the application (the rows with ``lapsed_returns``) or extend the date.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ class Transition:
     needs_reason: bool = False
     # A return for revision (退回补正): reasons per section, and the application comes back to its source state.
     is_return: bool = False
+    # A reviewer's decision on an application whose 补正期限 has passed unanswered: the row's sources include
+    # RETURNED, allowed only once the due date has passed and only if it was returned from one of these states
+    # (the reviewer who returned it decides; see operations.TransitionOperation.state_check).
+    lapsed_returns: tuple[str, ...] = ()
 
     @property
     def operation_name(self) -> str:
@@ -84,8 +90,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("township_return", gettext_noop("退回补正"), (State.SUBMITTED,), State.RETURNED, ("township",),
                needs_reason=True, is_return=True),
     Transition("township_recommend", gettext_noop("同意推荐"), (State.SUBMITTED,), State.TOWNSHIP_RECOMMENDED, ("township",)),
-    Transition("township_not_recommend", gettext_noop("不予推荐"), (State.SUBMITTED,), State.TOWNSHIP_NOT_RECOMMENDED,
-               ("township",), needs_reason=True),
+    Transition("township_not_recommend", gettext_noop("不予推荐"), (State.SUBMITTED, State.RETURNED),
+               State.TOWNSHIP_NOT_RECOMMENDED, ("township",), needs_reason=True, lapsed_returns=(State.SUBMITTED,)),
     Transition("township_withdraw_recommendation", gettext_noop("撤回推荐"), (State.TOWNSHIP_RECOMMENDED,), State.SUBMITTED,
                ("township",), needs_reason=True),
     # The city bureau (市经信局中小企业科)
@@ -94,14 +100,17 @@ TRANSITIONS: tuple[Transition, ...] = (
                                           State.ONSITE_VERIFIED), State.RETURNED, ("city",),
                needs_reason=True, is_return=True),
     Transition("formal_pass", gettext_noop("形式审查通过"), (State.RECEIVED,), State.FORMAL_PASSED, ("city",)),
-    Transition("formal_fail", gettext_noop("形式审查不通过"), (State.RECEIVED,), State.FORMAL_FAILED, ("city",), needs_reason=True),
+    Transition("formal_fail", gettext_noop("形式审查不通过"), (State.RECEIVED, State.RETURNED), State.FORMAL_FAILED, ("city",),
+               needs_reason=True, lapsed_returns=(State.RECEIVED, State.FORMAL_PASSED)),
     Transition("expert_start", gettext_noop("提交专家评审"), (State.FORMAL_PASSED,), State.EXPERT_REVIEW, ("city",)),
     Transition("expert_complete", gettext_noop("专家评审完成"), (State.EXPERT_REVIEW,), State.EXPERT_REVIEWED, ("city",)),
     Transition("onsite_complete", gettext_noop("现场核查完成"), (State.EXPERT_REVIEWED,), State.ONSITE_VERIFIED, ("city",)),
     Transition("propose", gettext_noop("拟认定并公示"), (State.ONSITE_VERIFIED,), State.PROPOSED, ("city",)),
     Transition("recognise", gettext_noop("认定"), (State.PROPOSED,), State.RECOGNISED, ("city",)),
-    Transition("reject", gettext_noop("不予认定"), (State.EXPERT_REVIEWED, State.ONSITE_VERIFIED, State.PROPOSED),
-               State.NOT_RECOGNISED, ("city",), needs_reason=True),
+    Transition("reject", gettext_noop("不予认定"), (State.EXPERT_REVIEWED, State.ONSITE_VERIFIED, State.PROPOSED,
+                                          State.RETURNED),
+               State.NOT_RECOGNISED, ("city",), needs_reason=True,
+               lapsed_returns=(State.EXPERT_REVIEWED, State.ONSITE_VERIFIED)),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
 ENTERPRISE_ACTIONS = ("submit", "resubmit")  # performed through application_submit (receipt, attestation)

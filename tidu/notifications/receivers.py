@@ -16,6 +16,7 @@ from tidu.applications.events import ApplicationTransitioned
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.workflow import TRANSITIONS_BY_ACTION, State
+from tidu.core.dates import date_zh
 from tidu.notifications.services import notify
 
 ENTERPRISE_OWN = ("submit", "resubmit")
@@ -37,6 +38,8 @@ def _notify_enterprise(application, event: ApplicationTransitioned) -> None:
         lines.append(f"意见：{event.reason}")
     lines.extend(f"· {SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key}：{text}"
                  for key, text in (event.section_reasons or {}).items())
+    if transition.is_return and application.revision_due:
+        lines.append(f"请于{date_zh(application.revision_due)}前完成补正并重新提交（含当日，北京时间24:00止）。")
     users = application.enterprise.organisation.users.filter(is_active=True)
     notify(users, kind=f"application.{event.action}", title=f"申报{transition.label}", body="\n".join(lines),
            link=f"/applications/{application.pk}/status/")

@@ -52,7 +52,9 @@ def _window_reminders(call: Call, today: dt.date, report: ReminderReport) -> Non
     stage = stage_for(days_left)
     if stage is None:
         return
+    # A return with a 补正期限 is reminded of that date instead (tidu.review.reminders.revision_due_reminders).
     applications = (Application.objects.filter(call=call, status__in=(State.DRAFT, State.RETURNED))
+                    .exclude(status=State.RETURNED, revision_due__isnull=False)
                     .select_related("enterprise__organisation"))
     count = 0
     for application in applications:

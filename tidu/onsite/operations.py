@@ -487,7 +487,9 @@ class CheckReturn(_CheckOperation):
         reason = self.params.get("reason", "") or ""
         section_reasons: Mapping[str, str] = self.params.get("section_reasons") or {}
         application_services.application_transition(application=obj.application, action="city_return", user=user,
-                                                    reason=reason, section_reasons=dict(section_reasons))
+                                                    reason=reason, section_reasons=dict(section_reasons),
+                                                    due_date=self.params.get("due_date"),
+                                                    due_reason=self.params.get("due_reason", ""))
         obj.status = OnsiteCheck.Status.RETURNED
         obj.summary = summary_of(items) if all(i.is_decided for i in items) else (reason or "退回补正")
         obj.completed_by, obj.completed_at = user, timezone.now()

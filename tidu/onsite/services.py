@@ -87,9 +87,11 @@ def check_complete(*, check: OnsiteCheck, user) -> OnsiteCheck:
     return operations.CheckComplete(check).execute(user)
 
 
-def check_return(*, check: OnsiteCheck, user, section_reasons: Mapping[str, str], reason: str = "") -> OnsiteCheck:
+def check_return(*, check: OnsiteCheck, user, section_reasons: Mapping[str, str], reason: str = "",
+                 due_date=None, due_reason: str = "") -> OnsiteCheck:
     """Instead of completing: return the application for revision (退回补正) with reasons per section."""
-    return operations.CheckReturn(check, section_reasons=dict(section_reasons), reason=reason).execute(user)
+    return operations.CheckReturn(check, section_reasons=dict(section_reasons), reason=reason, due_date=due_date,
+                                  due_reason=due_reason).execute(user)
 
 
 def item_resolve(*, item: CheckItem, user, resolution: str) -> CheckItem:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tidu.accounts import permissions as accounts
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
+from tidu.applications import revision
 from tidu.applications import selectors as application_selectors
 from tidu.applications import services as application_services
 from tidu.applications.sections import SECTION_KEYS, SECTIONS
@@ -258,10 +259,16 @@ def return_for_revision(request, pk):
     found = _city_check(request, pk)
     section_reasons = {key: request.POST.get(f"reason-{key}", "") for key in SECTION_KEYS}
     reason = request.POST.get("reason", "")
+    due, due_reason, due_error = revision.parse_due(request.POST)
     try:
-        services.check_return(check=found, user=request.user, section_reasons=section_reasons, reason=reason)
+        if due_error:
+            raise application_services.ApplicationError(due_error)
+        services.check_return(check=found, user=request.user, section_reasons=section_reasons, reason=reason,
+                              due_date=due, due_reason=due_reason)
     except Errors as error:
-        typed = {"reason": reason, **{f"reason-{k}": v for k, v in section_reasons.items()}}
+        typed = {"reason": reason, "revision_due": request.POST.get("revision_due", ""),
+                 "revision_due_reason": request.POST.get("revision_due_reason", ""),
+                 **{f"reason-{k}": v for k, v in section_reasons.items()}}
         return _render_check(request, found, status=400, return_error=error, form=typed)
     messages.success(request, gettext("已退回企业补正"))
     return redirect("onsite:check", pk=found.pk)

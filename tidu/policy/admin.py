@@ -11,4 +11,4 @@ class PolicyPackAdmin(admin.ModelAdmin):
 
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
-    list_display = ("title", "year", "region", "tier", "opens_at", "closes_before")
+    list_display = ("title", "year", "region", "tier", "opens_at", "closes_before", "revision_working_days")

@@ -81,6 +81,12 @@ class CallPolicy:
     def township_deadline(self) -> dt.date:
         return dt.date.fromisoformat(self.call.content["township_deadline"]["date"])
 
+    @property
+    def revision_working_days(self) -> int | None:
+        """The default 补正期限 (working days after a 退回补正) if the call pack states one; None: none stated,
+        the official enters the date (no source for the 2026 call gives a number)."""
+        return (self.call.content.get("revision") or {}).get("working_days")
+
     def start_of_day(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time.min, tzinfo=self.timezone)
 

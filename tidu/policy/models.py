@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,12 @@ class Call(models.Model):
     call_pack = models.ForeignKey(PolicyPack, on_delete=models.PROTECT, related_name="calls", verbose_name=_("批次策略包"))
     pinned_packs = models.ManyToManyField(PolicyPack, related_name="pinned_by", verbose_name=_("引用的策略包"))
     policy_sha256 = models.CharField(_("政策摘要"), max_length=64)
+    # 补正期限 default when the call pack states none (no source for 2026 does): the bureau's own choice.
+    revision_working_days = models.PositiveSmallIntegerField(
+        _("补正期限（工作日，市经信局设定）"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("退回补正后企业重新提交的默认期限，自退回次日起算，扣除节假日。批次策略包规定了天数时以策略包为准；"
+                    "留空则每次退回时由经办人填写日期。"))
 
     class Meta:
         verbose_name = _("申报批次")

@@ -10,9 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tidu.core.sizes import human_size
+from tidu.core.workdays import MAX_WORKING_DAYS, PRACTICE_WORKING_DAYS
 from tidu.publicity import services
 from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
-from tidu.publicity.workdays import MAX_WORKING_DAYS, PRACTICE_WORKING_DAYS
 
 REQUIRED = _("请填写此项")
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")

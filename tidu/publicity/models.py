@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tidu.applications.models import Application
+from tidu.core.workdays import MAX_WORKING_DAYS
 from tidu.policy.models import Call
-from tidu.publicity.workdays import MAX_WORKING_DAYS
 
 
 class CalendarDay(models.Model):

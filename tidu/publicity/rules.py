@@ -25,11 +25,7 @@ from tidu.core.hashing import canonical_json  # noqa: F401 - re-exported by serv
 from tidu.core.sizes import human_size
 from tidu.core.timezones import BEIJING, start_of_day  # noqa: F401 - BEIJING re-exported by services
 from tidu.core.uploads import UploadRules, check_upload
-from tidu.policy.models import Call
-from tidu.policy.selectors import call_policy_for
-from tidu.publicity.errors import AttachmentRejected, PublicityError
-from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
-from tidu.publicity.workdays import (
+from tidu.core.workdays import (
     MAX_WORKING_DAYS,
     PRACTICE_WORKING_DAYS,
     CalendarError,
@@ -37,6 +33,10 @@ from tidu.publicity.workdays import (
     period_end,
     skipped_days,
 )
+from tidu.policy.models import Call
+from tidu.policy.selectors import call_policy_for
+from tidu.publicity.errors import AttachmentRejected, PublicityError
+from tidu.publicity.models import CalendarDay, Objection, Publicity, PublicityEntry
 
 # Applications that may be put on a 公示: on-site verification done, or already proposed (e.g. by hand)
 # but on no 公示 yet.
@@ -65,12 +65,18 @@ date_text = date_zh_weekday  # 2026年4月3日（星期五）: the notice's form
 size_text = human_size
 
 
+def calendar_days(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]]:
+    """The holidays and make-up working days the city entered inside [first, last] (``tidu.core.workdays``
+    counts every app's working days with this, see PublicityConfig.ready)."""
+    rows = list(CalendarDay.objects.filter(date__gte=first, date__lte=last).values_list("date", "kind"))
+    return ({day for day, kind in rows if kind == CalendarDay.Kind.HOLIDAY},
+            {day for day, kind in rows if kind == CalendarDay.Kind.WORKDAY})
+
+
 def compute_period(start: dt.date, working_days: int) -> tuple[dt.date, dict[str, list[str]]]:
     """End date of a period and the calendar days (holidays, make-up working days) that shaped it."""
     horizon = start + dt.timedelta(days=MAX_WORKING_DAYS * 3 + 60)
-    rows = list(CalendarDay.objects.filter(date__gte=start, date__lte=horizon).values_list("date", "kind"))
-    holidays = {day for day, kind in rows if kind == CalendarDay.Kind.HOLIDAY}
-    workdays = {day for day, kind in rows if kind == CalendarDay.Kind.WORKDAY}
+    holidays, workdays = calendar_days(start, horizon)
     try:
         end = period_end(start, working_days, holidays, workdays)
     except CalendarError as error:

@@ -12,4 +12,5 @@ class ReviewConfig(AppConfig):
 
         add_rule("application.township_withdraw_recommendation", receivers.guard_withdrawal)
         register_reminder("review.township_deadline", reminders.township_deadline_reminders, order=20)
+        register_reminder("review.revision_due", reminders.revision_due_reminders, order=30)
         rules.register()  # 受理 only from a sent 推荐名单 (a rule on application.city_receive)

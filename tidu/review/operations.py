@@ -518,7 +518,8 @@ class FormalReviewDecision(Operation):
     base would write a second row.)
 
     Parameters: ``decision`` (a FormalReview.Decision, default 通过), ``checked`` (item key → tick; None takes the
-    engine's pre-fill), ``override_reasons``, ``reason``, ``section_reasons``, ``batch``, ``now``.
+    engine's pre-fill), ``override_reasons``, ``reason``, ``section_reasons``, ``batch``, ``now``, and for 退回补正
+    its 补正期限 ``due_date`` / ``due_reason``.
     """
 
     name = "formal_review.decide"
@@ -569,7 +570,8 @@ class FormalReviewDecision(Operation):
             items = self.items(application)
             entry = application_services.application_transition(
                 application=application, action=self.decision, user=user, reason=self.params.get("reason", ""),
-                section_reasons=self.params.get("section_reasons"))
+                section_reasons=self.params.get("section_reasons"), due_date=self.params.get("due_date"),
+                due_reason=self.params.get("due_reason", ""))
             return FormalReview.objects.create(
                 application=application, items=items, reviewer=user, decided_at=self.params.get("now") or clock.now(),
                 decision=self.decision, reason=entry.reason, section_reasons=entry.section_reasons,

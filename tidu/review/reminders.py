@@ -1,6 +1,7 @@
 """The review domain's deadline reminder (registered with notifications in ReviewConfig.ready).
 
 乡镇推荐截止 → the township officers of every unit whose 推荐名单 has not been sent yet, 7, 3 and 1 days before.
+补正期限 → the enterprise, 3 working days and 1 day before; after it, the reviewers who returned the application.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ import datetime as dt
 
 from django.urls import reverse
 
+from tidu.accounts.models import User
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
 from tidu.core.dates import date_zh
+from tidu.core.workdays import working_days_left
 from tidu.notifications.reminders import ReminderReport, stage_for
 from tidu.notifications.services import deliver
 from tidu.policy.models import Call
@@ -42,3 +45,46 @@ def township_deadline_reminders(call: Call, today: dt.date, report: ReminderRepo
     if count:
         report.lines.append(f"{call.title}：乡镇推荐截止提醒（{stage} 天档）{count} 条")
     report.sent += count
+
+
+def revision_due_reminders(call: Call, today: dt.date, report: ReminderReport) -> None:
+    """补正期限: the enterprise 3 working days and 1 day before its due date; once it has passed unanswered, the
+    reviewers who returned it (the township unit, or the city), who may extend it or decide.
+
+    Each notice's dedupe key names the application and its due date: a changed due date re-arms its reminders.
+    """
+    returned = (Application.objects.filter(call=call, status=State.RETURNED, revision_due__isnull=False)
+                .select_related("enterprise__organisation"))
+    reminded = told = 0
+    for application in returned:
+        due, name = application.revision_due, application.enterprise.name
+        key = f"reminder:{call.code}:revision:application-{application.pk}:{due.isoformat()}"
+        if due < today:
+            if application.return_to == State.SUBMITTED:
+                recipients = township_officers(application.enterprise.organisation.parent)
+            else:
+                recipients = User.objects.filter(role=User.Role.CITY, is_active=True)
+            created = deliver(recipients, kind="reminder.revision_lapsed", title=f"补正期限已过：{name}",
+                              body=(f"{name}的申报于退回补正后未在补正期限 {date_zh(due)} 前重新提交。"
+                                    "请决定：延长补正期限，或作出不予推荐、形式审查不通过、不予认定等决定。"),
+                              link=reverse("applications:review", args=[application.pk]), dedupe_key=f"{key}:lapsed")
+            told += len(created)
+            continue
+        if (due - today).days <= 1:
+            stage, left = "1d", f"还剩 {(due - today).days + 1} 天（含当日）"
+        elif working_days_left(today, due) <= 3:
+            stage, left = "3wd", f"还剩 {working_days_left(today, due)} 个工作日"
+        else:
+            continue
+        users = User.objects.filter(organisation=application.enterprise.organisation, role=User.Role.ENTERPRISE,
+                                    is_active=True)
+        created = deliver(users, kind="reminder.revision_due", title=f"请于{date_zh(due)}前完成补正并重新提交",
+                          body=(f"您的申报“{call.title}”被退回补正，请于{date_zh(due)}前（北京时间24:00止）按意见修改"
+                                f"并重新提交，{left}；逾期不能再重新提交。"),
+                          link=reverse("applications:status", args=[application.pk]), dedupe_key=f"{key}:{stage}")
+        reminded += len(created)
+    if reminded:
+        report.lines.append(f"{call.title}：补正期限提醒 {reminded} 条")
+    if told:
+        report.lines.append(f"{call.title}：补正期限已过通知 {told} 条")
+    report.sent += reminded + told

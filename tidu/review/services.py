@@ -240,7 +240,8 @@ def city_receive(*, application: Application, user):
 def formal_review_decide(*, application: Application, user, decision: str, checked: dict[str, bool] | None = None,
                          override_reasons: dict[str, str] | None = None, reason: str = "",
                          section_reasons: dict[str, str] | None = None, batch: bool = False,
-                         now: dt.datetime | None = None) -> FormalReview:
+                         now: dt.datetime | None = None, due_date: dt.date | None = None,
+                         due_reason: str = "") -> FormalReview:
     """Record a 形式审查 and take its decision (形式审查通过 / 不通过 / 退回补正): ``operations.FormalReviewDecision``.
 
     ``checked`` maps item keys to the officer's ticks (None: take the engine's pre-fill as it is). An item that
@@ -250,7 +251,8 @@ def formal_review_decide(*, application: Application, user, decision: str, check
         raise ReviewError(f"未知的审查结论“{decision}”")
     return ops.FormalReviewDecision(application, decision=decision, checked=checked,
                                     override_reasons=override_reasons, reason=reason,
-                                    section_reasons=section_reasons, batch=batch, now=now).execute(user)
+                                    section_reasons=section_reasons, batch=batch, now=now, due_date=due_date,
+                                    due_reason=due_reason).execute(user)
 
 
 # --- ordering the list (pure) ------------------------------------------------------------------------

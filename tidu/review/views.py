@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of, role_required, unit_of
+from tidu.applications import revision
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS
 from tidu.applications.selectors import VerdictSummary, applications_visible_to
@@ -400,14 +401,20 @@ def formal_review(request, pk):
     reasons = {key: request.POST.get(f"why-{key}", "") for key in keys}
     section_reasons = {section.key: request.POST.get(f"reason-{section.key}", "") for section in SECTIONS} \
         if decision == FormalReview.Decision.RETURN else None
+    due, due_reason, due_error = revision.parse_due(request.POST)
     try:
+        if decision == FormalReview.Decision.RETURN and due_error:
+            raise services.ReviewError(due_error)
         review = services.formal_review_decide(
             application=application, user=request.user, decision=decision, checked=checked,
-            override_reasons=reasons, reason=request.POST.get("reason", ""), section_reasons=section_reasons)
+            override_reasons=reasons, reason=request.POST.get("reason", ""), section_reasons=section_reasons,
+            due_date=due, due_reason=due_reason)
     except REFUSALS as error:
         application.refresh_from_db()
         typed = {"decision": decision, "checked": checked or {}, "reasons": reasons,
                  "reason": request.POST.get("reason", ""),
+                 "revision_due": request.POST.get("revision_due", ""),
+                 "revision_due_reason": request.POST.get("revision_due_reason", ""),
                  "section_reasons": {s.key: request.POST.get(f"reason-{s.key}", "") for s in SECTIONS}}
         return render(request, "review/formal_review.html",
                       _formal_context(request, application, error=error, typed=typed), status=400)

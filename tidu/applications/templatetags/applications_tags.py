@@ -6,7 +6,9 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext, ngettext
 
+from tidu.applications import revision
 from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.core import clock
 from tidu.core.dates import beijing_text
 from tidu.core.sizes import megabytes
 from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
@@ -63,3 +65,19 @@ def days_left(item) -> str:
     if days == 0:
         return gettext("今天截止")
     return ngettext("还剩 %(days)d 天", "还剩 %(days)d 天", days) % {"days": days}
+
+
+@register.simple_tag
+def revision_due_form(application) -> dict:
+    """The return form's 补正期限: {"default": date or None, "note": where it comes from, "today": date}."""
+    return revision.form_default(application)
+
+
+@register.simple_tag
+def revision_state(application) -> dict | None:
+    """A returned application's 补正期限 as pages show it: {"due": date, "lapsed": bool}; None without one."""
+    if not revision.pending(application):
+        return None
+    # The due date ends at 24:00 北京时间 (every call's zone): lapsed from the next business day on. No policy
+    # is loaded, so that lists can ask for every row.
+    return {"due": application.revision_due, "lapsed": application.revision_due < clock.business_today()}

@@ -150,6 +150,11 @@ def _applicant_only_action(role: str, state: str) -> str:
     return "ok" if role == ENT_OWN else "403"
 
 
+def _revision_due_action(role: str, state: str) -> str:
+    # Only the reviewer who returned it (the township, in this world) may change a 补正期限; elsewhere a refusal.
+    return "403" if role == CITY and state == "returned" else "ok"
+
+
 # A POST whose outcome for a visible object depends on the role (the reviewer may see but not act).
 @dataclass(frozen=True)
 class ActionEntry(Entry):
@@ -173,6 +178,8 @@ TABLE: dict[str, Entry] = {
     "applications:verdict_json": Entry("application", pk, app_visible),
     "applications:section": Entry("application", lambda o: [o.pk, "basic"], app_visible),
     "applications:section_history": Entry("application", lambda o: [o.pk, "basic"], app_visible, gate=CITY_ONLY),
+    "applications:revision_due": ActionEntry("application", pk, app_visible, gate=TOWNSHIP_AND_CITY, post=True,
+                                             action=_revision_due_action),
     "applications:withdraw": ActionEntry("application", pk, app_visible, post=True, action=_applicant_only_action),
     "applications:autosave": ActionEntry("application", lambda o: [o.pk, "basic"], app_visible, post=True,
                                          action=_applicant_only_action),

@@ -26,7 +26,8 @@ def test_stages():
 
 @pytest.fixture
 def situation(call, orgs, users, app_a, app_a2, app_b):
-    """a: a draft; a2: returned for revision; b: submitted. Unit Y has sent its list, unit X has not."""
+    """a: a draft; a2: returned for revision (with its own 补正期限); b: submitted. Unit Y has sent its list,
+    unit X has not."""
     drive_to(app_a2, State.RETURNED)
     drive_to(app_b, State.TOWNSHIP_RECOMMENDED)
     rlist = review_services.list_for(call=call, unit=orgs["y"], user=users["y"])
@@ -53,14 +54,15 @@ def test_window_reminders_at_7_3_and_1_days(situation, users):
         before = window_notices().count()
         send_deadline_reminders(D(2026, 3, day))
         sent_on[day] = window_notices().count() - before
-    assert {day: n for day, n in sent_on.items() if n} == {8: 2, 12: 2, 14: 2}
+    assert {day: n for day, n in sent_on.items() if n} == {8: 1, 12: 1, 14: 1}
     recipients = set(window_notices().values_list("recipient__username", flat=True))
-    assert recipients == {"ent_a", "ent_a2"}  # the draft and the returned one; not the submitted one
+    # the draft; not the submitted one, nor the returned one (reminded of its 补正期限 instead, see
+    # tidu/applications/tests/test_revision_due.py)
+    assert recipients == {"ent_a"}
     draft = window_notices().filter(recipient=users["a"]).order_by("created_at")
     assert [n.title for n in draft] == ["申报截止还剩 7 天，您的申报尚未提交", "申报截止还剩 3 天，您的申报尚未提交",
                                         "申报截止还剩 1 天，您的申报尚未提交"]
     assert "2026年3月15日 24:00" in draft[0].body
-    assert "补正" in window_notices().filter(recipient=users["a2"]).first().title
 
 
 def test_township_reminders_go_to_units_that_have_not_sent(situation, users):
@@ -77,24 +79,24 @@ def test_township_reminders_go_to_units_that_have_not_sent(situation, users):
 def test_running_twice_a_day_sends_nothing_twice(situation):
     first = send_deadline_reminders(D(2026, 3, 8))
     second = send_deadline_reminders(D(2026, 3, 8))
-    assert first.sent == 2 and second.sent == 0
-    assert window_notices().count() == 2
+    assert first.sent == 1 and second.sent == 0
+    assert window_notices().count() == 1
 
 
 def test_a_missed_day_is_caught_up_but_never_repeated(situation):
-    assert send_deadline_reminders(D(2026, 3, 10)).sent == 2  # 5 days left: the 7-day reminder had not gone out
+    assert send_deadline_reminders(D(2026, 3, 10)).sent == 1  # 5 days left: the 7-day reminder had not gone out
     assert send_deadline_reminders(D(2026, 3, 11)).sent == 0
-    assert send_deadline_reminders(D(2026, 3, 13)).sent == 2  # 2 days left: the 3-day one
-    assert send_deadline_reminders(D(2026, 3, 14)).sent == 2
+    assert send_deadline_reminders(D(2026, 3, 13)).sent == 1  # 2 days left: the 3-day one
+    assert send_deadline_reminders(D(2026, 3, 14)).sent == 1
 
 
 def test_the_command_and_the_task(situation):
     out = io.StringIO()
     call_command("send_reminders", "--date", "2026-03-08", stdout=out)
-    assert "共发送提醒 2 条" in out.getvalue() and "企业申报截止提醒（7 天档）2 条" in out.getvalue()
+    assert "共发送提醒 1 条" in out.getvalue() and "企业申报截止提醒（7 天档）1 条" in out.getvalue()
     out = io.StringIO()
     call_command("send_reminders", "--date", "2026-03-08", stdout=out)
     assert "共发送提醒 0 条" in out.getvalue()
-    assert send_reminders_task.call("2026-03-12")["sent"] == 2
+    assert send_reminders_task.call("2026-03-12")["sent"] == 1
     with pytest.raises(Exception, match="日期"):
         call_command("send_reminders", "--date", "3月8日", stdout=io.StringIO())

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from tidu.core.workdays import CalendarError, is_working_day, period_end, skipped_days
 from tidu.publicity import services
 from tidu.publicity.models import CalendarDay, Publicity
 from tidu.publicity.tests.conftest import BEFORE, START, make_publicity
-from tidu.publicity.workdays import CalendarError, is_working_day, period_end, skipped_days
 
 FRIDAY = dt.date(2026, 4, 3)
 EASTER_MONDAY_LIKE = dt.date(2026, 4, 6)  # any weekday inside the period, entered as a holiday
