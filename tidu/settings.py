@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     # Before django_tasks_db: its `db_worker` command is extended there with a heartbeat (see tidu/ops).
     "tidu.ops",
     "django_tasks",
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a locked-out login with tidu.accounts.throttle.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tidu.urls"
@@ -115,6 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# AxesBackend first: it refuses a locked-out (username, address) before the password is even checked
+# (tidu/accounts/throttle.py); ModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -238,6 +244,26 @@ TIDU_OBJECTION_MAX_BYTES = int(os.environ.get("TIDU_OBJECTION_MAX_BYTES", str(10
 TIDU_CLIENT_IP_HEADER = os.environ.get("TIDU_CLIENT_IP_HEADER", "")
 # An older configuration named only the header: that meant one proxy (nginx) in front.
 TIDU_TRUSTED_PROXIES = int(os.environ.get("TIDU_TRUSTED_PROXIES", "1" if TIDU_CLIENT_IP_HEADER else "0"))
-# Repeated failed logins lock an account for a while (counted per username).
+# Failed logins (django-axes, tidu/accounts/throttle.py): TIDU_LOGIN_MAX_FAILURES wrong passwords for one
+# username from one address lock that username from that address (only) for TIDU_LOGIN_LOCKOUT_MINUTES;
+# TIDU_LOGIN_IP_MAX_FAILURES failures from one address over all usernames lock the address. The user can
+# unlock at once with an e-mailed link valid TIDU_UNLOCK_LINK_MINUTES, or by resetting the password.
 TIDU_LOGIN_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_MAX_FAILURES", "5"))
 TIDU_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("TIDU_LOGIN_LOCKOUT_MINUTES", "15"))
+TIDU_LOGIN_IP_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_IP_MAX_FAILURES", "30"))
+TIDU_UNLOCK_LINK_MINUTES = int(os.environ.get("TIDU_UNLOCK_LINK_MINUTES", "60"))
+AXES_HANDLER = "tidu.accounts.throttle.ThrottleHandler"
+AXES_FAILURE_LIMIT = "tidu.accounts.throttle.failure_limit"
+AXES_COOLOFF_TIME = "tidu.accounts.throttle.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tidu.core.client_ip.client_address"
+AXES_USERNAME_CALLABLE = "tidu.accounts.throttle.username_of"
+AXES_LOCKOUT_CALLABLE = "tidu.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# Password-reset requests per address and per account, unlock e-mails per address, and enterprise
+# registrations per address, each within one hour (0 = no limit).
+TIDU_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ADDRESS", "10"))
+TIDU_PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ACCOUNT", "3"))
+TIDU_REGISTRATION_PER_ADDRESS = int(os.environ.get("TIDU_REGISTRATION_PER_ADDRESS", "10"))

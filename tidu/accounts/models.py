@@ -64,24 +64,3 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
-
-class LoginThrottle(models.Model):
-    """Failed-login counter for one username (normalised), and the lock it leads to.
-
-    Kept per username, whether or not such a user exists, so that the login page answers every
-    username alike. A successful login deletes the row; see tidu.accounts.services.
-    """
-
-    username = models.CharField(_("用户名"), max_length=150, unique=True)
-    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
-    window_started_at = models.DateTimeField(_("本轮首次失败时间"), null=True, blank=True)
-    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
-        ordering = ["-last_failure_at"]
-
-    def __str__(self):
-        return self.username

@@ -1,21 +1,70 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
 
-from tidu.accounts import services
-from tidu.accounts.forms import LockoutAuthenticationForm
+from tidu.accounts import services, throttle
+from tidu.accounts.forms import ThrottledAuthenticationForm, UnlockRequestForm
+from tidu.accounts.models import User
+from tidu.core import ratelimit
+from tidu.core.client_ip import client_address
+
+HOUR = timedelta(hours=1)
+
+
+def _too_many(request, form, template):
+    form.add_error(None, _("来自您当前网络地址的请求过于频繁，请一小时后再试。"))
+    return render(request, template, {"form": form}, status=429)
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
-    authentication_form = LockoutAuthenticationForm
+    authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(max_failures=settings.TIDU_LOGIN_MAX_FAILURES,
                                         lockout_minutes=settings.TIDU_LOGIN_LOCKOUT_MINUTES, **kwargs)
+
+
+def unlock_request(request):
+    """The user asks for an unlock link by e-mail (sent only to an account's own address; same answer always)."""
+    form = UnlockRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow("unlock_address", client_address(request),
+                               limit=settings.TIDU_PASSWORD_RESET_PER_ADDRESS, window=HOUR):
+            return _too_many(request, form, "accounts/unlock_request.html")
+        email = form.cleaned_data["email"]
+        if ratelimit.allow("unlock_account", email.casefold(),
+                           limit=settings.TIDU_PASSWORD_RESET_PER_ACCOUNT, window=HOUR):
+            for user in User.objects.filter(email__iexact=email, is_active=True):
+                link = request.build_absolute_uri(
+                    reverse("accounts:unlock", args=[throttle.unlock_token(user)]))
+                body = render_to_string("accounts/unlock_email.txt", {"user": user, "link": link,
+                                        "minutes": settings.TIDU_UNLOCK_LINK_MINUTES})
+                send_mail(_("解除登录锁定"), body, None, [user.email])
+        return render(request, "accounts/unlock_sent.html")
+    return render(request, "accounts/unlock_request.html", {"form": form})
+
+
+def unlock(request, token):
+    """The e-mailed link: GET shows a button (mail scanners follow links), POST lifts the lock."""
+    user = throttle.user_from_unlock_token(token, User.objects.all())
+    if user is None:
+        return render(request, "accounts/unlock_invalid.html", status=400)
+    if request.method == "POST":
+        throttle.unlock_username(user.get_username())
+        messages.success(request, _("已解除账号“%(username)s”的登录锁定，请重新登录。") % {
+            "username": user.get_username()})
+        return redirect("accounts:login")
+    return render(request, "accounts/unlock_confirm.html", {"unlock_user": user})
 
 
 class LogoutView(auth_views.LogoutView):
@@ -28,6 +77,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def form_valid(self, form):
+        """Limited per address (an answer saying so) and per account (silently: the page looks the same, so
+        it tells nothing about which e-mail addresses have accounts, and no inbox is flooded)."""
+        if not ratelimit.allow("password_reset_address", client_address(self.request),
+                               limit=settings.TIDU_PASSWORD_RESET_PER_ADDRESS, window=HOUR):
+            return _too_many(self.request, form, self.template_name)
+        if not ratelimit.allow("password_reset_account", form.cleaned_data["email"].casefold(),
+                               limit=settings.TIDU_PASSWORD_RESET_PER_ACCOUNT, window=HOUR):
+            return redirect(self.success_url)
+        return super().form_valid(form)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
@@ -39,7 +99,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.reset_login_failures(form.user.get_username())  # a new password lifts any lock
+        throttle.unlock_username(form.user.get_username())  # a new password lifts any lock
         return response
 
 
