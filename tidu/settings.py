@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Before django_tasks_db: its `db_worker` command is extended there with a heartbeat (see tidu/ops).
     "tidu.ops",
     "django_tasks",
@@ -68,6 +71,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor and idle timeout (tidu/accounts/second_factor.py), after messages (they leave one).
+    "django_otp.middleware.OTPMiddleware",
+    "tidu.accounts.second_factor.IdleTimeoutMiddleware",
+    "tidu.accounts.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: answers a locked-out login with tidu.accounts.throttle.lockout_response.
     "axes.middleware.AxesMiddleware",
@@ -124,9 +131,15 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.bac
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("TIDU_PASSWORD_MIN_LENGTH", "8"))}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # tidu/accounts/password_policy.py: complexity, and none of the last N passwords again.
+    {"NAME": "tidu.accounts.password_policy.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": int(os.environ.get("TIDU_PASSWORD_MIN_CLASSES", "3"))}},
+    {"NAME": "tidu.accounts.password_policy.PasswordHistoryValidator",
+     "OPTIONS": {"count": int(os.environ.get("TIDU_PASSWORD_HISTORY", "5"))}},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -262,6 +275,14 @@ AXES_LOCKOUT_CALLABLE = "tidu.accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
+# Roles that must log in with a TOTP second factor (django-otp; tidu/accounts/second_factor.py); other roles
+# may enrol themselves. Wrong codes allowed per account per hour. Idle sessions end after
+# TIDU_IDLE_TIMEOUT_MINUTES (officers and administrators) or TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES (enterprises).
+TIDU_OTP_REQUIRED_ROLES = env_list("TIDU_OTP_REQUIRED_ROLES", "city,expert,admin,security_admin,auditor")
+TIDU_OTP_ATTEMPTS_PER_HOUR = int(os.environ.get("TIDU_OTP_ATTEMPTS_PER_HOUR", "10"))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "tidu")
+TIDU_IDLE_TIMEOUT_MINUTES = int(os.environ.get("TIDU_IDLE_TIMEOUT_MINUTES", "30"))
+TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES = int(os.environ.get("TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES", "120"))
 # Password-reset requests per address and per account, unlock e-mails per address, and enterprise
 # registrations per address, each within one hour (0 = no limit).
 TIDU_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ADDRESS", "10"))

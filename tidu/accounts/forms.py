@@ -26,3 +26,23 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 class UnlockRequestForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("电子邮箱"), max_length=254,
                              help_text=gettext_lazy("账号登记的电子邮箱，解锁链接将发送到这里。"))
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(label=gettext_lazy("验证码"), max_length=16,
+                            help_text=gettext_lazy("身份验证器应用中显示的 6 位数字；手机不在身边时可填写一个备用码。"),
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
+
+    def clean_token(self):
+        return "".join(self.cleaned_data["token"].split())
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
+    action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=60)
+    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=40)
+    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))

@@ -50,6 +50,8 @@ class User(AbstractUser):
         CITY = "city", _("市经信局经办人")
         EXPERT = "expert", _("评审专家")
         ADMIN = "admin", _("系统管理员")
+        SECURITY = "security_admin", _("安全管理员")
+        AUDITOR = "auditor", _("审计管理员")
 
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.ENTERPRISE)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
@@ -64,3 +66,20 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
+
+
+class PasswordHistory(models.Model):
+    """The hash of a password an account used (tidu.accounts.password_policy.PasswordHistoryValidator)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history",
+                             verbose_name=_("用户"))
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

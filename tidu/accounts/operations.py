@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
+from tidu.accounts import permissions
 from tidu.accounts.errors import AccountsError
 from tidu.accounts.lifecycle import NEW, PUBLIC, SYSTEM, ActiveState, transition
 from tidu.accounts.models import Organisation, User
@@ -127,6 +128,14 @@ class UserChangeRole(AccountOperation):
             raise AccountsError("角色和所属组织没有变化")
         if obj.pk == getattr(user, "pk", None) and {"role", "is_superuser"} & changed.keys():
             raise AccountsError("不能变更自己的角色，请由另一位系统管理员办理")
+        guarded = "role" in changed and bool(set(changed["role"]) & set(permissions.GUARDED_ROLES))
+        actor_role = permissions.role_of(user)
+        if guarded and actor_role != User.Role.SECURITY:
+            raise AccountsError("安全管理员、审计管理员角色只能由安全管理员授予或收回")
+        if not guarded and actor_role == User.Role.SECURITY:
+            raise AccountsError("安全管理员只能授予或收回安全管理员、审计管理员角色，其他角色变更请由系统管理员办理")
+        if "is_superuser" in changed and actor_role != User.Role.ADMIN:
+            raise AccountsError("只有系统管理员可以变更超级用户标记")
 
     def perform(self, user, obj) -> User:
         self.detail = {"changed": self.changes(obj, ACCESS_FIELDS)}

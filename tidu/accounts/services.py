@@ -24,6 +24,8 @@ def dashboard_url_for(user: User) -> str:
         return reverse("review:intake")
     if role == User.Role.ADMIN:  # accounts and policy only: no application content (accounts.permissions)
         return reverse("admin:index")
+    if role == User.Role.AUDITOR:
+        return reverse("accounts:audit_log")
     if role == User.Role.EXPERT:
         return reverse("experts:my_assignments")
     return reverse("accounts:profile")

@@ -5,16 +5,22 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp import match_token
 
-from tidu.accounts import services, throttle
-from tidu.accounts.forms import ThrottledAuthenticationForm, UnlockRequestForm
+from tidu.accounts import second_factor, services, throttle
+from tidu.accounts.forms import AuditFilterForm, OtpTokenForm, ThrottledAuthenticationForm, UnlockRequestForm
 from tidu.accounts.models import User
+from tidu.accounts.permissions import role_required
 from tidu.core import ratelimit
 from tidu.core.client_ip import client_address
+from tidu.core.models import AuditEntry
 
 HOUR = timedelta(hours=1)
 
@@ -124,3 +130,73 @@ def dashboard(request):
 @login_required
 def profile(request):
     return render(request, "accounts/profile.html", {"profile_user": request.user})
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("accounts:dashboard")
+
+
+@login_required
+def otp_setup(request):
+    """Enrol a TOTP authenticator: scan the QR code (or type the key), confirm with one code, keep backup codes."""
+    if second_factor.has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('accounts:otp_verify')}?next={request.GET.get('next', '')}")
+    device = second_factor.pending_totp_device(request.user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = second_factor.new_backup_codes(request.user)
+            otp_login(request, device)
+            return render(request, "accounts/otp_backup_codes.html", {"codes": codes, "next": _next_url(request)})
+        form.add_error("token", _("验证码不正确。请确认手机时间准确，并填写应用中当前显示的 6 位数字。"))
+    return render(request, "accounts/otp_setup.html", {
+        "form": form, "qr_svg": second_factor.qr_svg(device.config_url), "secret": second_factor.secret_text(device),
+        "required": second_factor.required_for(request.user), "next": request.GET.get("next", "")})
+
+
+@login_required
+def otp_verify(request):
+    """The second step after the password: a TOTP code or one backup code."""
+    if not second_factor.has_device(request.user):
+        return redirect(f"{reverse('accounts:otp_setup')}?next={request.GET.get('next', '')}")
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow("otp_verify_user", str(request.user.pk), limit=settings.TIDU_OTP_ATTEMPTS_PER_HOUR,
+                               window=HOUR):
+            form.add_error("token", _("验证码错误次数过多，请一小时后再试，或联系安全管理员。"))
+        else:
+            device = match_token(request.user, form.cleaned_data["token"])
+            if device is not None:
+                otp_login(request, device)
+                return redirect(_next_url(request))
+            form.add_error("token", _("验证码不正确。请填写应用中当前显示的 6 位数字，或一个未用过的备用码。"))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@role_required(User.Role.AUDITOR)
+def audit_log(request):
+    """The audit trail for the 审计管理员: read only (there is no way here, or anywhere, to change a row)."""
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.select_related("actor").order_by("-created_at", "-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["actor"]:
+            entries = entries.filter(actor__username__icontains=data["actor"])
+        if data["action"]:
+            entries = entries.filter(action__icontains=data["action"])
+        if data["object_type"]:
+            entries = entries.filter(object_type=data["object_type"])
+        if data["date_from"]:
+            entries = entries.filter(created_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            entries = entries.filter(created_at__date__lte=data["date_to"])
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "accounts/audit_log.html", {"filters": form, "page": page, "query": query.urlencode()})
