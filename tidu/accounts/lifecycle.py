@@ -44,6 +44,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("user.deactivate", gettext_noop("停用账号"), (A.ACTIVE,), A.INACTIVE, ADMIN_ROLES),
     Transition("user.activate", gettext_noop("启用账号"), (A.INACTIVE,), A.ACTIVE, ADMIN_ROLES),
     Transition("user.update_contact", gettext_noop("修改联系方式"), (A.ACTIVE, A.INACTIVE), "", ADMIN_ROLES),
+    # security of one's own account: the user himself (second factor); a visitor holding the e-mailed link (unlock)
+    Transition("user.enable_second_factor", gettext_noop("启用双因素认证"), (), "", EVERY_ROLE),
+    Transition("user.unlock_login", gettext_noop("解除登录锁定"), (), "", (PUBLIC,)),
     Transition("organisation.create", gettext_noop("新建组织"), (NEW,), A.ACTIVE, ADMIN_ROLES),
     Transition("organisation.update", gettext_noop("修改组织"), (A.ACTIVE, A.INACTIVE), "", ADMIN_ROLES),
 )

@@ -207,6 +207,46 @@ class UserUpdateContact(AccountOperation):
 
 
 @operation_class
+class UserEnableSecondFactor(AccountOperation):
+    """The user confirms his TOTP authenticator (params: ``device``, the unconfirmed TOTPDevice) and receives new
+    backup codes (the result; the old ones stop working). Only for oneself."""
+
+    name = "user.enable_second_factor"
+    label = "启用双因素认证"
+
+    def rules_check(self, user, obj) -> Check:
+        return ALLOWED if obj.pk == getattr(user, "pk", None) else refused("只能为自己的账号启用双因素认证")
+
+    def validate(self, user, obj) -> None:
+        device = self.params["device"]
+        if device.user_id != obj.pk:
+            raise AccountsError("身份验证器不属于该账号")
+
+    def perform(self, user, obj) -> list[str]:
+        from tidu.accounts import second_factor
+
+        device = self.params["device"]
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        self.detail = {"device_id": device.pk, "backup_codes": second_factor.BACKUP_CODE_COUNT}
+        return second_factor.new_backup_codes(obj)
+
+
+@operation_class
+class UserUnlockLogin(AccountOperation):
+    """Forget the failed logins counted against the user's username (the e-mailed, signed unlock link)."""
+
+    name = "user.unlock_login"
+    label = "解除登录锁定"
+
+    def perform(self, user, obj) -> User:
+        from tidu.accounts import throttle
+
+        throttle.unlock_username(obj.get_username())
+        return obj
+
+
+@operation_class
 class OrganisationCreate(AccountOperation):
     name = "organisation.create"
     label = "新建组织"
@@ -251,7 +291,7 @@ class OrganisationUpdate(AccountOperation):
 
 OPERATIONS: dict[str, type[AccountOperation]] = {
     cls.name: cls for cls in (UserCreate, UserChangeRole, UserDeactivate, UserActivate, UserUpdateContact,
-                              OrganisationCreate, OrganisationUpdate)}
+                              UserEnableSecondFactor, UserUnlockLogin, OrganisationCreate, OrganisationUpdate)}
 
 
 def run(operation_name: str, obj, user, /, **params):

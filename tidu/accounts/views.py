@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import match_token
 
-from tidu.accounts import second_factor, services, throttle
+from tidu.accounts import operations, second_factor, services, throttle
 from tidu.accounts.forms import AuditFilterForm, OtpTokenForm, ThrottledAuthenticationForm, UnlockRequestForm
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
@@ -66,7 +66,7 @@ def unlock(request, token):
     if user is None:
         return render(request, "accounts/unlock_invalid.html", status=400)
     if request.method == "POST":
-        throttle.unlock_username(user.get_username())
+        operations.run("user.unlock_login", user, operations.PUBLIC_ACTOR)
         messages.success(request, _("已解除账号“%(username)s”的登录锁定，请重新登录。") % {
             "username": user.get_username()})
         return redirect("accounts:login")
@@ -149,9 +149,7 @@ def otp_setup(request):
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            codes = second_factor.new_backup_codes(request.user)
+            codes = operations.run("user.enable_second_factor", request.user, request.user, device=device)
             otp_login(request, device)
             return render(request, "accounts/otp_backup_codes.html", {"codes": codes, "next": _next_url(request)})
         form.add_error("token", _("验证码不正确。请确认手机时间准确，并填写应用中当前显示的 6 位数字。"))

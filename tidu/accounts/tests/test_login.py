@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tidu.accounts.models import User
 from tidu.accounts.tests.factories import PASSWORD, make_unit, make_user
+from tidu.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 LOGIN = reverse("accounts:login")
@@ -178,6 +179,8 @@ def test_unlock_by_emailed_link(client, officer):
     assert "解除锁定" in client.get(link).content.decode()
     assert attempt(client, "yuekou", PASSWORD).status_code == 429  # a GET (a mail scanner) unlocks nothing
     assert client.post(link)["Location"] == LOGIN
+    row = AuditEntry.objects.get(action="user.unlock_login")
+    assert row.actor is None and row.actor_role == "public" and row.object_id == str(officer.pk)
     assert attempt(client, "yuekou", PASSWORD).status_code == 302
 
 

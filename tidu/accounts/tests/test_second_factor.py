@@ -63,6 +63,8 @@ def test_city_officer_must_enrol_before_any_page(client, city):
     assert "验证码不正确" in client.post(SETUP, {"token": "000000"}).content.decode()  # asked again
     device, codes = enrol(client)
     assert device.confirmed and len(codes) == second_factor.BACKUP_CODE_COUNT
+    row = AuditEntry.objects.get(action="user.enable_second_factor")
+    assert row.actor == city and row.object_id == str(city.pk) and codes[0] not in str(row.detail)
     assert client.get(reverse("accounts:profile")).status_code == 200
 
 
