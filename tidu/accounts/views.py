@@ -167,7 +167,7 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         if not ratelimit.allow("otp_verify_user", str(request.user.pk), limit=settings.TIDU_OTP_ATTEMPTS_PER_HOUR,
                                window=HOUR):
-            form.add_error("token", _("验证码错误次数过多，请一小时后再试，或联系安全管理员。"))
+            form.add_error("token", _("验证码错误次数过多，请一小时后再试，或联系平台管理员。"))
         else:
             device = match_token(request.user, form.cleaned_data["token"])
             if device is not None:
