@@ -26,3 +26,10 @@ def passing_application():
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.5 s per password; tests check behaviour, not the hasher's strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor_outside_its_tests(settings):
+    """Tests of other areas sign officers in with force_login and no authenticator; the second factor's own
+    tests (tidu/accounts/tests/test_second_factor.py, the e2e test) switch TIDU_OTP_REQUIRED_ROLES back on."""
+    settings.TIDU_OTP_REQUIRED_ROLES = []

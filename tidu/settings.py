@@ -39,6 +39,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Before django_tasks_db: its `db_worker` command is extended there with a heartbeat (see tidu/ops).
     "tidu.ops",
     "django_tasks",
@@ -62,13 +67,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "tidu.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor and idle timeout (tidu/accounts/second_factor.py), after messages (they leave one).
+    "django_otp.middleware.OTPMiddleware",
+    "tidu.accounts.second_factor.IdleTimeoutMiddleware",
+    "tidu.accounts.second_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a locked-out login with tidu.accounts.throttle.lockout_response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tidu.urls"
@@ -116,12 +128,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# AxesBackend first: it refuses a locked-out (username, address) before the password is even checked
+# (tidu/accounts/throttle.py); ModelBackend then checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("TIDU_PASSWORD_MIN_LENGTH", "8"))}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # tidu/accounts/password_policy.py: complexity, and none of the last N passwords again.
+    {"NAME": "tidu.accounts.password_policy.CharacterClassesValidator",
+     "OPTIONS": {"min_classes": int(os.environ.get("TIDU_PASSWORD_MIN_CLASSES", "3"))}},
+    {"NAME": "tidu.accounts.password_policy.PasswordHistoryValidator",
+     "OPTIONS": {"count": int(os.environ.get("TIDU_PASSWORD_HISTORY", "5"))}},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -183,18 +204,44 @@ TASKS = {
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+# HSTS is on in production (DEBUG=0) for a year unless SECURE_HSTS_SECONDS says otherwise; off in development.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Health checks come from the load balancer over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind a reverse proxy (nginx, deploy/nginx/tidu.conf) that terminates TLS. Only switch these on when
 # every request passes through that proxy: a client reaching gunicorn directly could forge the headers.
-if env_bool("BEHIND_PROXY", False):
+# SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https" (header as a META key, then the value meaning HTTPS);
+# BEHIND_PROXY=1 is short for exactly that.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "")
+if _proxy_ssl_header:
+    _header, _comma, _value = _proxy_ssl_header.partition(",")
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+elif env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own static files — no inline <script>, no inline
+# event handlers, no eval — and nothing from any other origin (no CDN). Inline style *attributes* are still
+# allowed (style-src-attr: they cannot run script); <style> elements are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Where the policy packs live (versioned YAML files in the repository).
 TIDU_POLICY_DIR = Path(os.environ.get("TIDU_POLICY_DIR", BASE_DIR / "tidu" / "policy" / "packs"))
@@ -239,6 +286,34 @@ TIDU_OBJECTION_MAX_BYTES = int(os.environ.get("TIDU_OBJECTION_MAX_BYTES", str(10
 TIDU_CLIENT_IP_HEADER = os.environ.get("TIDU_CLIENT_IP_HEADER", "")
 # An older configuration named only the header: that meant one proxy (nginx) in front.
 TIDU_TRUSTED_PROXIES = int(os.environ.get("TIDU_TRUSTED_PROXIES", "1" if TIDU_CLIENT_IP_HEADER else "0"))
-# Repeated failed logins lock an account for a while (counted per username).
+# Failed logins (django-axes, tidu/accounts/throttle.py): TIDU_LOGIN_MAX_FAILURES wrong passwords for one
+# username from one address lock that username from that address (only) for TIDU_LOGIN_LOCKOUT_MINUTES;
+# TIDU_LOGIN_IP_MAX_FAILURES failures from one address over all usernames lock the address. The user can
+# unlock at once with an e-mailed link valid TIDU_UNLOCK_LINK_MINUTES, or by resetting the password.
 TIDU_LOGIN_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_MAX_FAILURES", "5"))
 TIDU_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("TIDU_LOGIN_LOCKOUT_MINUTES", "15"))
+TIDU_LOGIN_IP_MAX_FAILURES = int(os.environ.get("TIDU_LOGIN_IP_MAX_FAILURES", "30"))
+TIDU_UNLOCK_LINK_MINUTES = int(os.environ.get("TIDU_UNLOCK_LINK_MINUTES", "60"))
+AXES_HANDLER = "tidu.accounts.throttle.ThrottleHandler"
+AXES_FAILURE_LIMIT = "tidu.accounts.throttle.failure_limit"
+AXES_COOLOFF_TIME = "tidu.accounts.throttle.cool_off"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tidu.core.client_ip.client_address"
+AXES_USERNAME_CALLABLE = "tidu.accounts.throttle.username_of"
+AXES_LOCKOUT_CALLABLE = "tidu.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# Roles that must log in with a TOTP second factor (django-otp; tidu/accounts/second_factor.py); other roles
+# may enrol themselves. Wrong codes allowed per account per hour. Idle sessions end after
+# TIDU_IDLE_TIMEOUT_MINUTES (officers and administrators) or TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES (enterprises).
+TIDU_OTP_REQUIRED_ROLES = env_list("TIDU_OTP_REQUIRED_ROLES", "city,expert,admin,security_admin,auditor")
+TIDU_OTP_ATTEMPTS_PER_HOUR = int(os.environ.get("TIDU_OTP_ATTEMPTS_PER_HOUR", "10"))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "tidu")
+TIDU_IDLE_TIMEOUT_MINUTES = int(os.environ.get("TIDU_IDLE_TIMEOUT_MINUTES", "30"))
+TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES = int(os.environ.get("TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES", "120"))
+# Password-reset requests per address and per account, unlock e-mails per address, and enterprise
+# registrations per address, each within one hour (0 = no limit).
+TIDU_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ADDRESS", "10"))
+TIDU_PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ACCOUNT", "3"))
+TIDU_REGISTRATION_PER_ADDRESS = int(os.environ.get("TIDU_REGISTRATION_PER_ADDRESS", "10"))

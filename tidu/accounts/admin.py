@@ -1,14 +1,13 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
 from tidu.accounts import operations
-from tidu.accounts.forms import LockoutAdminAuthenticationForm
-from tidu.accounts.models import LoginThrottle, Organisation, User
+from tidu.accounts.models import Organisation, User
 from tidu.core.errors import TiduError
 
-# The admin login page obeys the same lockout as the site's login page.
-admin.site.login_form = LockoutAdminAuthenticationForm
+# The admin login page obeys the same throttle as the site's login page: both authenticate through
+# axes.backends.AxesBackend (tidu/accounts/throttle.py).
 
 
 @admin.register(User)
@@ -77,19 +76,3 @@ def _changed_through_operations(by_user, obj, saved, wanted) -> None:
     if wanted["is_active"] != saved.is_active:
         operations.run("user.activate" if wanted["is_active"] else "user.deactivate", obj, by_user)
 
-
-@admin.register(LoginThrottle)
-class LoginThrottleAdmin(admin.ModelAdmin):
-    list_display = ("username", "failures", "window_started_at", "last_failure_at", "locked_until")
-    search_fields = ("username",)
-    readonly_fields = ("username", "failures", "window_started_at", "last_failure_at", "locked_until")
-    actions = ["unlock"]
-
-    @admin.action(description="解除锁定并清零失败次数")
-    def unlock(self, request, queryset):
-        count = queryset.count()
-        queryset.delete()
-        self.message_user(request, f"已解除 {count} 个用户名的锁定。", messages.SUCCESS)
-
-    def has_add_permission(self, request):
-        return False

@@ -1,36 +1,48 @@
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import authenticate
+from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
-from tidu.accounts import services
-
-
-class LockoutMixin:
-    """AuthenticationForm.clean with the lockout rules of tidu.accounts.services in front of it."""
-
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if username is None or not password:
-            return self.cleaned_data
-        status = services.login_lock_status(username)
-        if status.locked:
-            raise ValidationError(services.lockout_message(status), code="locked")
-        self.user_cache = authenticate(self.request, username=username, password=password)
-        if self.user_cache is None:
-            status = services.record_login_failure(username)
-            if status.locked:
-                raise ValidationError(services.lockout_message(status), code="locked")
-            raise ValidationError(services.failure_message(status), code="invalid_login")
-        self.confirm_login_allowed(self.user_cache)
-        services.record_login_success(username)
-        return self.cleaned_data
+from tidu.accounts import throttle
 
 
-class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
-    pass
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's login form; a wrong password also says how many tries are left before the lock.
+
+    The lock itself is django-axes' (tidu/accounts/throttle.py): ``authenticate`` refuses a locked
+    (username, address) and the axes middleware answers with the lockout page.
+    """
+
+    def get_invalid_login_error(self):
+        text = gettext("用户名或密码不正确。请注意：用户名和密码均区分大小写。")
+        remaining = throttle.remaining_attempts(self.request) if self.request is not None else None
+        if remaining:
+            text += gettext("从当前网络地址再连续失败 %(remaining)s 次，将暂停该账号从此地址登录 %(minutes)s 分钟。") % {
+                "remaining": remaining, "minutes": settings.TIDU_LOGIN_LOCKOUT_MINUTES}
+        return ValidationError(text, code="invalid_login")
 
 
-class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
-    """The admin login obeys the same lockout (installed on admin.site in accounts/admin.py)."""
+class UnlockRequestForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("电子邮箱"), max_length=254,
+                             help_text=gettext_lazy("账号登记的电子邮箱，解锁链接将发送到这里。"))
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(label=gettext_lazy("验证码"), max_length=16,
+                            help_text=gettext_lazy("身份验证器应用中显示的 6 位数字；手机不在身边时可填写一个备用码。"),
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
+
+    def clean_token(self):
+        return "".join(self.cleaned_data["token"].split())
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
+    action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=60)
+    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=40)
+    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))

@@ -16,7 +16,9 @@ NEW = ""
 PUBLIC = "public"
 SYSTEM = "system"
 ADMIN_ROLES = ("admin",)
-EVERY_ROLE = ("enterprise", "township", "city", "expert", "admin")
+EVERY_ROLE = ("enterprise", "township", "city", "expert", "admin", "security_admin", "auditor")
+# A role change may be made by the 系统管理员 or, for the guarded roles only, the 安全管理员 (operations.py).
+ROLE_CHANGERS = ("admin", "security_admin")
 ANY_ROLE = "@role"  # a role change: from the current role to the one given
 
 
@@ -38,10 +40,13 @@ A = ActiveState
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("user.create", gettext_noop("新建账号"), (NEW,), ANY_ROLE, ADMIN_ROLES),
     # role and organisation together: what the account may see and do
-    Transition("user.change_role", gettext_noop("变更角色或所属组织"), EVERY_ROLE, ANY_ROLE, ADMIN_ROLES),
+    Transition("user.change_role", gettext_noop("变更角色或所属组织"), EVERY_ROLE, ANY_ROLE, ROLE_CHANGERS),
     Transition("user.deactivate", gettext_noop("停用账号"), (A.ACTIVE,), A.INACTIVE, ADMIN_ROLES),
     Transition("user.activate", gettext_noop("启用账号"), (A.INACTIVE,), A.ACTIVE, ADMIN_ROLES),
     Transition("user.update_contact", gettext_noop("修改联系方式"), (A.ACTIVE, A.INACTIVE), "", ADMIN_ROLES),
+    # security of one's own account: the user himself (second factor); a visitor holding the e-mailed link (unlock)
+    Transition("user.enable_second_factor", gettext_noop("启用双因素认证"), (), "", EVERY_ROLE),
+    Transition("user.unlock_login", gettext_noop("解除登录锁定"), (), "", (PUBLIC,)),
     Transition("organisation.create", gettext_noop("新建组织"), (NEW,), A.ACTIVE, ADMIN_ROLES),
     Transition("organisation.update", gettext_noop("修改组织"), (A.ACTIVE, A.INACTIVE), "", ADMIN_ROLES),
 )

@@ -50,6 +50,8 @@ class User(AbstractUser):
         CITY = "city", _("市经信局经办人")
         EXPERT = "expert", _("评审专家")
         ADMIN = "admin", _("系统管理员")
+        SECURITY = "security_admin", _("安全管理员")
+        AUDITOR = "auditor", _("审计管理员")
 
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.ENTERPRISE)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
@@ -65,23 +67,19 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class LoginThrottle(models.Model):
-    """Failed-login counter for one username (normalised), and the lock it leads to.
 
-    Kept per username, whether or not such a user exists, so that the login page answers every
-    username alike. A successful login deletes the row; see tidu.accounts.services.
-    """
+class PasswordHistory(models.Model):
+    """The hash of a password an account used (tidu.accounts.password_policy.PasswordHistoryValidator)."""
 
-    username = models.CharField(_("用户名"), max_length=150, unique=True)
-    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
-    window_started_at = models.DateTimeField(_("本轮首次失败时间"), null=True, blank=True)
-    last_failure_at = models.DateTimeField(_("最近失败时间"), null=True, blank=True)
-    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history",
+                             verbose_name=_("用户"))
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
-        ordering = ["-last_failure_at"]
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return self.username
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
+from tidu.accounts import permissions
 from tidu.accounts.errors import AccountsError
 from tidu.accounts.lifecycle import NEW, PUBLIC, SYSTEM, ActiveState, transition
 from tidu.accounts.models import Organisation, User
@@ -127,6 +128,14 @@ class UserChangeRole(AccountOperation):
             raise AccountsError("角色和所属组织没有变化")
         if obj.pk == getattr(user, "pk", None) and {"role", "is_superuser"} & changed.keys():
             raise AccountsError("不能变更自己的角色，请由另一位系统管理员办理")
+        guarded = "role" in changed and bool(set(changed["role"]) & set(permissions.GUARDED_ROLES))
+        actor_role = permissions.role_of(user)
+        if guarded and actor_role != User.Role.SECURITY:
+            raise AccountsError("安全管理员、审计管理员角色只能由安全管理员授予或收回")
+        if not guarded and actor_role == User.Role.SECURITY:
+            raise AccountsError("安全管理员只能授予或收回安全管理员、审计管理员角色，其他角色变更请由系统管理员办理")
+        if "is_superuser" in changed and actor_role != User.Role.ADMIN:
+            raise AccountsError("只有系统管理员可以变更超级用户标记")
 
     def perform(self, user, obj) -> User:
         self.detail = {"changed": self.changes(obj, ACCESS_FIELDS)}
@@ -198,6 +207,46 @@ class UserUpdateContact(AccountOperation):
 
 
 @operation_class
+class UserEnableSecondFactor(AccountOperation):
+    """The user confirms his TOTP authenticator (params: ``device``, the unconfirmed TOTPDevice) and receives new
+    backup codes (the result; the old ones stop working). Only for oneself."""
+
+    name = "user.enable_second_factor"
+    label = "启用双因素认证"
+
+    def rules_check(self, user, obj) -> Check:
+        return ALLOWED if obj.pk == getattr(user, "pk", None) else refused("只能为自己的账号启用双因素认证")
+
+    def validate(self, user, obj) -> None:
+        device = self.params["device"]
+        if device.user_id != obj.pk:
+            raise AccountsError("身份验证器不属于该账号")
+
+    def perform(self, user, obj) -> list[str]:
+        from tidu.accounts import second_factor
+
+        device = self.params["device"]
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        self.detail = {"device_id": device.pk, "backup_codes": second_factor.BACKUP_CODE_COUNT}
+        return second_factor.new_backup_codes(obj)
+
+
+@operation_class
+class UserUnlockLogin(AccountOperation):
+    """Forget the failed logins counted against the user's username (the e-mailed, signed unlock link)."""
+
+    name = "user.unlock_login"
+    label = "解除登录锁定"
+
+    def perform(self, user, obj) -> User:
+        from tidu.accounts import throttle
+
+        throttle.unlock_username(obj.get_username())
+        return obj
+
+
+@operation_class
 class OrganisationCreate(AccountOperation):
     name = "organisation.create"
     label = "新建组织"
@@ -242,7 +291,7 @@ class OrganisationUpdate(AccountOperation):
 
 OPERATIONS: dict[str, type[AccountOperation]] = {
     cls.name: cls for cls in (UserCreate, UserChangeRole, UserDeactivate, UserActivate, UserUpdateContact,
-                              OrganisationCreate, OrganisationUpdate)}
+                              UserEnableSecondFactor, UserUnlockLogin, OrganisationCreate, OrganisationUpdate)}
 
 
 def run(operation_name: str, obj, user, /, **params):

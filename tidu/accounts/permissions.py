@@ -6,6 +6,11 @@
 - 评审专家 (expert): ``role == "expert"``; sees only what is assigned to them.
 - 系统管理员 (admin): ``role == "admin"``, or any superuser whatever role is stored on it.
 
+- 安全管理员 (security_admin): gives and takes the 安全管理员 and 审计管理员 roles (``user.change_role``); a
+  系统管理员 cannot, so he cannot make himself (or a friend) the one who audits him.
+- 审计管理员 (auditor): reads the audit log (``accounts:audit_log``), which nobody can edit or delete
+  (``AuditEntry`` is append-only, with a database trigger on PostgreSQL).
+
 Decision (separation of duties, 等保三权分立): 系统管理员 is NOT a business role. The admin manages accounts,
 organisations and policy in ``/admin/`` (and the document templates), but sees no application content and
 performs no review action: it is not "city", and every selector gives it nothing of an application, an
@@ -53,6 +58,18 @@ def is_admin(user) -> bool:
 
 def is_expert(user) -> bool:
     return role_of(user) == Role.EXPERT
+
+
+def is_security_admin(user) -> bool:
+    return role_of(user) == Role.SECURITY
+
+
+def is_auditor(user) -> bool:
+    return role_of(user) == Role.AUDITOR
+
+
+# Roles only a 安全管理员 may give or take (三权分立: the 系统管理员 cannot grant himself audit or security).
+GUARDED_ROLES = (Role.SECURITY, Role.AUDITOR)
 
 
 def unit_of(user) -> Organisation | None:

@@ -13,6 +13,11 @@ urlpatterns = [
     path("password/reset/complete/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("unlock/", views.unlock_request, name="unlock_request"),
+    path("unlock/<str:token>/", views.unlock, name="unlock"),
+    path("two-factor/setup/", views.otp_setup, name="otp_setup"),
+    path("two-factor/verify/", views.otp_verify, name="otp_verify"),
+    path("audit-log/", views.audit_log, name="audit_log"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
 ]

@@ -103,3 +103,19 @@ class OutboxEvent(models.Model):
 
     def __str__(self):
         return f"{self.name}#{self.pk}"
+
+
+class RateLimitHit(models.Model):
+    """One use of a rate-limited action (tidu/core/ratelimit.py); rows older than the window are removed."""
+
+    scope = models.CharField(_("限制类别"), max_length=40)
+    key = models.CharField(_("限制对象"), max_length=200)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("频率限制记录")
+        verbose_name_plural = _("频率限制记录")
+        indexes = [models.Index(fields=["scope", "key", "created_at"], name="ratelimit_scope_key_idx")]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key}"

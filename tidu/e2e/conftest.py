@@ -42,8 +42,14 @@ def page(browser, live_server):
                                   base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Every browser test also checks that nothing broke the Content-Security-Policy (settings.py): Chromium
+    # reports each refused script, style or handler on the console.
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

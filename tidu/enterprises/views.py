@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,6 +15,8 @@ from tidu.accounts import permissions
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.accounts.services import dashboard_url_for
+from tidu.core import ratelimit
+from tidu.core.client_ip import client_address
 from tidu.enterprises import selectors, services
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.forms import ContactsForm, EnterpriseFilterForm, RegistrationForm, RejectForm
@@ -26,12 +31,16 @@ def register(request):
         return redirect("accounts:dashboard")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow("registration_address", client_address(request),
+                               limit=settings.TIDU_REGISTRATION_PER_ADDRESS, window=timedelta(hours=1)):
+            form.add_error(None, _("来自您当前网络地址的登记过于频繁，请一小时后再试。已填写的内容仍保留在下面。"))
+            return render(request, "enterprises/register.html", {"form": form}, status=429)
         try:
             enterprise, user = services.enterprise_register(**form.registration_data())
         except ValidationError as error:
             form.add_service_error(error)
         else:
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("“%(name)s”登记成功，等待%(unit)s确认。")
                              % {"name": enterprise.name, "unit": enterprise.unit.name})
             return redirect("enterprises:my_enterprise")

@@ -5,7 +5,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
 
-from tidu.accounts.models import LoginThrottle, User
+from tidu.accounts.models import User
 from tidu.accounts.tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +45,11 @@ def test_reset_sends_a_chinese_email_whose_link_works(client, user):
 def test_reset_clears_a_lockout(client, user):
     for _ in range(5):
         client.post(reverse("accounts:login"), {"username": "huachu", "password": "wrong"})
-    assert LoginThrottle.objects.filter(username="huachu", locked_until__isnull=False).exists()
+    assert client.post(reverse("accounts:login"), {"username": "huachu", "password": PASSWORD}).status_code == 429
     client.post(reverse("accounts:password_reset"), {"email": "huachu@example.com"})
     link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
     set_url = client.get(link)["Location"]
     client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert not LoginThrottle.objects.filter(username="huachu").exists()
     response = client.post(reverse("accounts:login"), {"username": "huachu", "password": NEW_PASSWORD})
     assert response.status_code == 302
 
@@ -85,3 +84,23 @@ def test_password_change(client, user):
 def test_password_change_needs_login(client):
     response = client.get(reverse("accounts:password_change"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_reset_is_limited_per_account_silently(client, user, settings):
+    settings.TIDU_PASSWORD_RESET_PER_ACCOUNT = 2
+    for _ in range(4):
+        response = client.post(reverse("accounts:password_reset"), {"email": "huachu@example.com"})
+        assert response.status_code == 302  # the same answer: nothing told about the account
+    assert len(mail.outbox) == 2
+
+
+def test_reset_is_limited_per_address(client, user, settings):
+    settings.TIDU_PASSWORD_RESET_PER_ADDRESS = 3
+    for number in range(3):
+        assert client.post(reverse("accounts:password_reset"), {"email": f"x{number}@example.com"}).status_code == 302
+    response = client.post(reverse("accounts:password_reset"), {"email": "huachu@example.com"})
+    assert response.status_code == 429 and "请求过于频繁" in response.content.decode()
+    assert mail.outbox == []
+    other = client.post(reverse("accounts:password_reset"), {"email": "huachu@example.com"},
+                        REMOTE_ADDR="198.51.100.20")
+    assert other.status_code == 302 and len(mail.outbox) == 1

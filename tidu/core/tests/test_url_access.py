@@ -169,6 +169,7 @@ TABLE: dict[str, Entry] = {
     # accounts
     "accounts:password_reset_confirm": Entry("reset_link", lambda o: ["bm90LWEtdXNlcg", "bad-token"],
                                              public=True),
+    "accounts:unlock": Entry("reset_link", lambda o: ["bad-token"], public=True, ok="400"),
     # applications
     "applications:wizard": Entry("application", pk, app_visible, ok="302"),
     "applications:status": Entry("application", pk, app_visible),

@@ -230,3 +230,14 @@ def test_service_registers(unit):
         contact_email="a@example.com")
     assert enterprise.status == Enterprise.Status.PENDING and user.organisation == enterprise.organisation
     assert enterprise.registered_region == "湖北省天门市"
+
+
+def test_registration_is_limited_per_address(client, data, settings):
+    settings.TIDU_REGISTRATION_PER_ADDRESS = 1
+    assert client.post(REGISTER, data).status_code == 302
+    client.logout()
+    second = dict(data, username="chutian2", credit_code=code(901), name="天门市另一家有限公司")
+    response = client.post(REGISTER, second)
+    assert response.status_code == 429 and "登记过于频繁" in response.content.decode()
+    assert_kept(response, second, except_fields=("password1", "password2"))
+    assert Enterprise.objects.count() == 1
