@@ -202,7 +202,9 @@ def home(request):
         rows.append({"application": application, "tier_name": _tier_name(policy, application.tier),
                      "complete": sum(1 for item in progress if item.complete), "total": len(progress),
                      "submission": application.latest_submission(),
-                     "continue_key": _first_open_section(progress)})
+                     "continue_key": _first_open_section(progress),
+                     # The 待办 card: the parts still to complete, where the enterprise may still edit them.
+                     "open_parts": [item for item in progress if not item.complete and item.editable]})
         started.add((application.call_id, application.tier))
     calls, deadlines = [], []
     for call in Call.objects.select_related("call_pack").order_by("-year", "code"):
