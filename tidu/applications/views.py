@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat
+from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -644,7 +644,7 @@ def _next_steps(request, application, progress, policy) -> list[dict]:
             steps.append({"text": _("修改完成后重新提交"), "url": reverse("applications:submit", args=[application.pk])})
     elif application.status == State.SUBMITTED:
         day = policy.township_deadline
-        deadline = dateformat.format(day, gettext("Y年n月j日"))
+        deadline = formats.date_format(day, "DATE_FORMAT")
         steps.append({"text": _("%(waiting)s（乡镇推荐截止 %(day)s 24:00）") % {"waiting": WAITING_FOR[State.SUBMITTED],
                                                                           "day": deadline},
                       "url": None})
