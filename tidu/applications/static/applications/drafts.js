@@ -129,6 +129,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
     form = document.getElementById("section-form");
     if (!form || !form.dataset.draftKey) return;
     key = form.dataset.draftKey;
