@@ -150,6 +150,7 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "tidu" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["tidu.formats"]  # per-locale date formats (English: 20 Feb 2026)
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat
+from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -218,7 +218,9 @@ def home(request):
         rows.append({"application": application, "tier_name": _tier_name(policy, application.tier),
                      "complete": sum(1 for item in progress if item.complete), "total": len(progress),
                      "submission": application.latest_submission(),
-                     "continue_key": _first_open_section(progress)})
+                     "continue_key": _first_open_section(progress),
+                     # The 待办 card: the parts still to complete, where the enterprise may still edit them.
+                     "open_parts": [item for item in progress if not item.complete and item.editable]})
         started.add((application.call_id, application.tier))
     calls, deadlines = [], []
     for call in Call.objects.select_related("call_pack").order_by("-year", "code"):
@@ -403,7 +405,34 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
     return context
 
 
+def _error_summary(context) -> list[dict]:
+    """Every field with an error, in page order, each linking to its input (the GOV-style summary at the top)."""
+    items = []
+
+    def add(bound, label):
+        if bound.error:
+            items.append({"label": label, "message": bound.error, "anchor": bound.html_id})
+
+    for item in context.get("fields") or []:
+        if item.is_rows:
+            if item.message and item.message_is_error:
+                items.append({"label": item.spec.label, "message": item.message, "anchor": item.msg_id})
+            for number, row in enumerate(item.rows, start=1):
+                for bound in row:
+                    add(bound, _("%(table)s第 %(n)s 行：%(label)s") % {"table": item.spec.label, "n": number,
+                                                                    "label": bound.spec.label})
+        else:
+            add(item, item.spec.label)
+    for category in context.get("kpi_categories") or []:
+        for kpi in category.bound:
+            for bound in kpi.inputs:
+                add(bound, f"{kpi.kpi.get('name', '')} · {bound.spec.label}")
+    return items
+
+
 def _render_section(request, context, status=200):
+    if context.get("editable") and (status == 400 or request.GET.get("check")):
+        context["error_summary"] = _error_summary(context)
     return render(request, "applications/section.html", context, status=status)
 
 
@@ -445,6 +474,9 @@ def section(request, pk, key):
     row, data, error = _save(request, application, spec, policy)
     if error is None:
         messages.success(request, _("已保存 %(time)s") % {"time": _hms(row.updated_at)})
+        if clean_section(spec, data, policy).errors:
+            # Saved (nothing typed is lost), but the page stays with a summary of what to correct.
+            return redirect(_section_url(application, key) + "?check=1#error-summary")
         prev_key, next_key = _neighbours(key)
         target = next_key if request.POST.get("go") == "next" and next_key else \
             prev_key if request.POST.get("go") == "prev" and prev_key else key
@@ -520,18 +552,24 @@ def evidence_upload_view(request, pk, key):
     upload = request.FILES.get("file")
     if topic not in _allowed_topics(spec, policy):
         messages.error(request, _("佐证事项无效，请在页面上选择要上传的事项"))
-    elif upload is None:
-        messages.error(request, _("请选择要上传的文件"))
-    else:
-        try:
-            item = evidence_upload(application=application, section=key, topic=topic, upload=upload,
-                                   user=request.user)
-        except EvidenceRejected as rejected:
-            messages.error(request, rejected.message)
-        else:
-            messages.success(request, _("已上传“%(name)s”（SHA-256 %(hash)s…）")
-                             % {"name": item.original_name, "hash": item.sha256[:12]})
+        return redirect(back)
+    if upload is None:
+        return _upload_refused(request, application, spec, policy, topic, _("请选择要上传的文件"))
+    try:
+        item = evidence_upload(application=application, section=key, topic=topic, upload=upload, user=request.user)
+    except EvidenceRejected as rejected:
+        return _upload_refused(request, application, spec, policy, topic, rejected.message)
+    messages.success(request, _("已上传“%(name)s”（SHA-256 %(hash)s…）")
+                     % {"name": item.original_name, "hash": item.sha256[:12]})
     return redirect(back)
+
+
+def _upload_refused(request, application, spec, policy, topic, message):
+    """The section page again, the refusal beside the upload control it concerns (not scrolled away at the top)."""
+    row = application.sections.get(key=spec.key)
+    context = _section_context(request, application, spec, policy, raw=row.data, base_revision=row.revision)
+    context["upload_errors"] = {topic: message}
+    return _render_section(request, context, status=400)
 
 
 def _get_evidence(request, pk) -> Evidence:
@@ -659,7 +697,7 @@ def _next_steps(request, application, progress, policy) -> list[dict]:
             steps.append({"text": _("修改完成后重新提交"), "url": reverse("applications:submit", args=[application.pk])})
     elif application.status == State.SUBMITTED:
         day = policy.township_deadline
-        deadline = dateformat.format(day, gettext("Y年n月j日"))
+        deadline = formats.date_format(day, "DATE_FORMAT")
         steps.append({"text": _("%(waiting)s（乡镇推荐截止 %(day)s 24:00）") % {"waiting": WAITING_FOR[State.SUBMITTED],
                                                                           "day": deadline},
                       "url": None})

@@ -7,6 +7,12 @@ from enum import StrEnum
 from typing import Any
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a label for the translation catalogue (makemessages) without importing Django into the engine;
+    pages show it through ``gettext`` (applications_tags.result_label, outcome_label, tidu_tags.label)."""
+    return message
+
+
 class Result(StrEnum):
     PASS = "pass"
     FAIL = "fail"
@@ -18,7 +24,8 @@ class Result(StrEnum):
         return RESULT_LABELS[self]
 
 
-RESULT_LABELS = {Result.PASS: "符合", Result.FAIL: "不符合", Result.REVIEW: "需人工复核", Result.MISSING: "待填写"}
+RESULT_LABELS = {Result.PASS: gettext_noop("符合"), Result.FAIL: gettext_noop("不符合"),
+                 Result.REVIEW: gettext_noop("需人工复核"), Result.MISSING: gettext_noop("待填写")}
 
 # When several checks make up one clause, the clause takes the most serious of their results.
 _SEVERITY = {Result.PASS: 0, Result.REVIEW: 1, Result.MISSING: 2, Result.FAIL: 3}
@@ -69,8 +76,8 @@ class Outcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"eligible": "符合申报条件", "needs_review": "需人工复核", "incomplete": "信息不完整",
-                "ineligible": "不符合申报条件"}[self.value]
+        return {"eligible": gettext_noop("符合申报条件"), "needs_review": gettext_noop("需人工复核"),
+                "incomplete": gettext_noop("信息不完整"), "ineligible": gettext_noop("不符合申报条件")}[self.value]
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,14 @@ class EnterpriseConfirmationDecided(DomainEvent):
     actor_id: int | None
     audit_id: int
     reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class EnterpriseRegistered(DomainEvent):
+    """An enterprise registered under a unit and waits for the unit's confirmation (``enterprise.register``)."""
+
+    name = "enterprise.registered"
+
+    enterprise_id: int
+    unit_id: int
+    audit_id: int

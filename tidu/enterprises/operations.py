@@ -20,7 +20,7 @@ from tidu.core.operations import (
 )
 from tidu.enterprises import validators
 from tidu.enterprises.errors import EnterpriseError
-from tidu.enterprises.events import EnterpriseConfirmationDecided
+from tidu.enterprises.events import EnterpriseConfirmationDecided, EnterpriseRegistered
 from tidu.enterprises.lifecycle import NEW, transition
 from tidu.enterprises.models import Enterprise
 
@@ -135,6 +135,10 @@ class EnterpriseRegister(EnterpriseOperation):
         record.detail = {"name": obj.name, "credit_code": obj.credit_code, "unit_id": obj.organisation.parent_id,
                          "user_id": result[1].pk, "username": result[1].username}
         return record
+
+    def events(self, user, obj, result, entry):
+        # The unit's officers hear of it (notifications subscribes): the enterprise cannot submit until confirmed.
+        return [EnterpriseRegistered(enterprise_id=obj.pk, unit_id=obj.organisation.parent_id, audit_id=entry.pk)]
 
 
 class TownshipDecision(EnterpriseOperation):

@@ -17,6 +17,8 @@ from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.workflow import TRANSITIONS_BY_ACTION, State
 from tidu.core.dates import date_zh
+from tidu.enterprises.events import EnterpriseRegistered
+from tidu.enterprises.models import Enterprise
 from tidu.notifications.services import notify
 
 ENTERPRISE_OWN = ("submit", "resubmit")
@@ -69,3 +71,15 @@ def on_application_transitioned(event: ApplicationTransitioned, event_id: int) -
     if event.action not in ENTERPRISE_OWN and event.action in TRANSITIONS_BY_ACTION:
         _notify_enterprise(application, event)
     _notify_officers(application, event)
+
+
+def on_enterprise_registered(event: EnterpriseRegistered, event_id: int) -> None:
+    """A new enterprise waits for its unit's confirmation: the unit's township officers are told where to act."""
+    enterprise = Enterprise.objects.filter(pk=event.enterprise_id).first()
+    if enterprise is None:
+        return
+    officers = User.objects.filter(role=User.Role.TOWNSHIP, organisation_id=event.unit_id, is_active=True)
+    notify(officers, kind="enterprise.registered", title=f"新企业登记待确认：{enterprise.name}",
+           body=f"{enterprise.name}（统一社会信用代码 {enterprise.credit_code}）已在本单位登记，"
+                "确认后才能提交申报。请核实后确认或退回。",
+           link=reverse("enterprises:unit_enterprises") + "?status=pending", dedupe_key=f"enterprise.registered:{enterprise.pk}")

@@ -183,7 +183,10 @@ def township_dashboard(user, call: Call | None) -> dict[str, Any]:
                         and row.application.status == State.TOWNSHIP_RECOMMENDED and not row.on_list],
             "invitations": Invitation.objects.filter(unit=unit).select_related("invited_by", "call")[:200]
             if unit else [],
-            "without_application": sum(1 for row in rows if row.application is None and not row.is_draft)}
+            "without_application": sum(1 for row in rows if row.application is None and not row.is_draft),
+            # What waits for the unit (the 待办 card): enterprises to confirm, submissions to review.
+            "to_confirm": sum(1 for enterprise in enterprises if enterprise.is_pending),
+            "to_review": states.get(State.SUBMITTED, 0)}
 
 
 # --- city intake ------------------------------------------------------------------------------------------

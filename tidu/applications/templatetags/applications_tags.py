@@ -21,7 +21,7 @@ register.filter("beijing", beijing_text)  # the one 北京时间 filter (tidu.co
 def result_label(value) -> str:
     """符合 / 不符合 / 需人工复核 / 待填写 for a result code (also from a stored verdict dict)."""
     try:
-        return RESULT_LABELS[Result(str(value))]
+        return gettext(RESULT_LABELS[Result(str(value))])
     except ValueError:
         return str(value)
 
@@ -29,9 +29,15 @@ def result_label(value) -> str:
 @register.filter
 def outcome_label(value) -> str:
     try:
-        return Outcome(str(value)).label
+        return gettext(Outcome(str(value)).label)
     except ValueError:
         return str(value)
+
+
+@register.filter
+def translated(value) -> str:
+    """A label stored in Chinese (e.g. a frozen verdict's outcome_label) in the reader's language."""
+    return gettext(str(value)) if value else ""
 
 
 @register.filter

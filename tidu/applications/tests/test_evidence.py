@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 import zipfile
 
 import pytest
@@ -77,6 +78,9 @@ def test_a_png_named_pdf_is_rejected_with_the_extension_message(client, users, a
     page = upload(client, app_a, "maturity", "maturity_report", "报告.pdf", png_bytes()).content.decode()
     assert "文件“报告.pdf”的扩展名与内容不符（内容为 PNG 文件，应使用 .png 扩展名）" in page
     assert not Evidence.objects.exists()
+    # The refusal stands beside the upload control it concerns, inside that topic's upload form.
+    form = re.search(r'<div class="evidence-topic" id="evidence-maturity_report">.*?</form>', page, re.S).group(0)
+    assert 'class="upload-error"' in form and "扩展名与内容不符" in form
 
 
 def test_a_real_png_is_accepted(client, users, app_a):

@@ -167,6 +167,24 @@ def test_save_and_continue_goes_to_the_next_section(client, users, app_a):
     assert response["Location"] == section_url(app_a, "conditions")
 
 
+def test_save_and_continue_with_errors_stays_with_a_summary_linking_each_field(client, users, app_a):
+    login(client, users["a"])
+    response = client.post(section_url(app_a, "basic"), {**post_data(app_a, "basic", contact_phone="12",
+                                                                      main_business_revenue_10k_yuan="abc"),
+                                                         "go": "next"})
+    assert response.status_code == 302
+    assert response["Location"] == section_url(app_a, "basic") + "?check=1#error-summary"  # not the next part
+    assert stored(app_a, "basic").data["contact_phone"] == "12"  # saved as typed, nothing lost
+    page = client.get(response["Location"]).content.decode()
+    summary = re.search(r'<div class="error-summary.*?</div>', page, re.S).group(0)
+    assert "有 2 处需要修改" in summary
+    assert 'href="#id_contact_phone"' in summary and "请填写有效的手机号或固定电话" in summary
+    assert 'href="#id_main_business_revenue_10k_yuan"' in summary and "“abc”不是数字" in summary
+    assert 'id="id_contact_phone"' in page
+    # Without errors it goes on, and a plain visit shows no summary.
+    assert "error-summary" not in client.get(section_url(app_a, "basic")).content.decode()
+
+
 def test_invalid_input_is_stored_as_typed_and_shown_with_chinese_errors(client, users, app_a):
     login(client, users["a"])
     long_text = "字" * 3001

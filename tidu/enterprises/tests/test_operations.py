@@ -53,6 +53,20 @@ def test_registration_is_audited_as_the_public(world):
     assert "Tianmen-Huachu-2026" not in str(row.detail)
 
 
+def test_registration_tells_the_units_officers_where_to_confirm(world, django_capture_on_commit_callbacks):
+    from tidu.notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enterprise, _ = services.enterprise_register(
+            name="天门市楚天精工机械有限公司", credit_code=code(902), legal_status="legal_person",
+            industry_code="C3484", unit=world["yuekou"], contact_name="刘洋", contact_phone="13907281234",
+            username="chutian2", password="Tianmen-Huachu-2026")
+    notice = Notification.objects.get(kind="enterprise.registered")
+    assert notice.recipient == world["officer"] and enterprise.name in notice.title
+    assert notice.link == reverse("enterprises:unit_enterprises") + "?status=pending"
+    assert not Notification.objects.filter(recipient=world["other_officer"]).exists()
+
+
 def test_a_refused_registration_writes_nothing(world):
     with pytest.raises(ValidationError):
         services.enterprise_register(

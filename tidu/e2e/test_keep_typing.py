@@ -1,0 +1,78 @@
+"""Nothing typed is lost when the session ends mid-edit (issue 11).
+
+华楚 types into a section; the session ends (its cookie is gone, as after a log-out in another tab or a
+timeout); the next autosave answers 401. The page stays put, says so and offers a login link that comes back
+here; after logging in again the text is back in the field, with a message, and autosave stores it.
+"""
+
+import pytest
+from django.core.management import call_command
+
+from tidu.accounts.models import User
+from tidu.applications import services as application_services
+from tidu.applications.models import ApplicationSection
+from tidu.core.demo import DEMO_PASSWORD
+from tidu.enterprises.models import Enterprise
+from tidu.policy.models import Call
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TEXT = "设立智能制造推进办公室，总经理任主任，每月例会评估设备联网与排产系统的运行情况。"
+WAIT = 30000
+
+
+class _Quiet:
+    def write(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture
+def draft(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.TIDU_NOW = "2026-02-20T10:00:00+08:00"
+    call_command("load_policy", verbosity=0)
+    for module in ("tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"):
+        __import__(module, fromlist=["load"]).load(_Quiet())
+    owner = User.objects.get(username="huachu")
+    enterprise = Enterprise.objects.get(organisation=owner.organisation)
+    return application_services.application_start(
+        enterprise=enterprise, call=Call.objects.get(code="tianmen-2026-basic"), tier="basic", user=owner)
+
+
+def log_in_here(page):
+    page.fill('input[name="username"]', "huachu")
+    page.fill('input[name="password"]', DEMO_PASSWORD)
+    with page.expect_navigation(timeout=WAIT):
+        page.click('form button[type="submit"]')
+
+
+def test_text_typed_when_the_session_ends_is_back_after_logging_in(page, draft):
+    url = f"/applications/{draft.pk}/organisation/"
+    page.goto(url)
+    log_in_here(page)
+    assert page.url.endswith(url), page.url
+    field = page.locator('#section-form [name="description"]')
+
+    # The session ends in another tab; the text typed now can no longer be saved.
+    session = [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    assert session
+    page.context.clear_cookies(name="sessionid")
+    field.fill(TEXT)
+    field.dispatch_event("change")
+    notice = page.locator("#draft-notice")
+    notice.get_by_role("link").wait_for(timeout=WAIT)
+    assert "登录已过期" in notice.inner_text()
+    assert page.url.endswith(url), "the page jumped away"
+    assert field.input_value() == TEXT
+
+    # Log in again from the link: back on the same page, the text restored and saved.
+    with page.expect_navigation(timeout=WAIT):
+        notice.get_by_role("link").click()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in_here(page)
+    assert page.url.endswith(url), page.url
+    assert page.locator('#section-form [name="description"]').input_value() == TEXT
+    assert "已恢复您上次未保存的内容" in page.locator("#draft-notice").inner_text()
+    page.locator(".autosave-ok").wait_for(timeout=WAIT)
+    saved = ApplicationSection.objects.get(application=draft, key="organisation")
+    assert saved.data.get("description") == TEXT
