@@ -149,6 +149,25 @@ class ContactsForm(core_forms.Form):
             self.add_error(None, error)
 
 
+class RegistrationChangeForm(core_forms.Form):
+    """The enterprise asks its township to change its identity; the values are checked again by the operation."""
+
+    name = forms.CharField(label=_("企业名称"), max_length=200)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40)
+    registered_region = forms.CharField(label=_("登记注册地"), max_length=100)
+    industry_code = forms.CharField(label=_("所属行业代码（GB/T 4754-2017）"), max_length=5,
+                                    help_text=_("如 C3484：门类字母加 2–4 位数字"))
+    reason = forms.CharField(label=_("变更理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("如市场监管部门变更登记的日期；乡镇（办事处）审核时会看到"))
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+
 class RejectForm(core_forms.Form):
     reason = forms.CharField(label=_("不予确认的理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _("请填写不予确认的理由，企业会收到这条意见。")})
