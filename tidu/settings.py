@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "tidu.accounts.second_factor.IdleTimeoutMiddleware",
     "tidu.accounts.second_factor.SecondFactorMiddleware",
+    "tidu.core.unsafe_text.UnsafeTextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: answers a locked-out login with tidu.accounts.throttle.lockout_response.
     "axes.middleware.AxesMiddleware",
@@ -277,6 +278,9 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Evidence uploads (佐证材料)
 TIDU_EVIDENCE_MAX_BYTES = int(os.environ.get("TIDU_EVIDENCE_MAX_BYTES", str(50 * 1024 * 1024)))
+# Pictures (evidence, on-site photos, objection attachments): width × height cap read from the header before any
+# decoding (tidu/core/images.py); a technical limit set by operations, not a policy number.
+TIDU_IMAGE_MAX_PIXELS = int(os.environ.get("TIDU_IMAGE_MAX_PIXELS", "50000000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Public 公示 objections: per-address daily limit and attachment size. The client's address: REMOTE_ADDR, or,

@@ -344,6 +344,22 @@ def expert_reviewed(application: Application, experts, *, city: User | None = No
 
 # ---------------------------------------------------------------- a complete application
 
+def image_bomb_png(width: int = 8900, height: int = 8900) -> bytes:
+    """A PNG whose header says ``width``×``height`` pixels (black, 1 bit per pixel): about 10 KB on disk,
+    hundreds of megabytes once decoded. Built row by row, so making it takes no memory either."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + (width + 7) // 8)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+
+
 def minimal_pdf_bytes(text: str = "tidu") -> bytes:
     """A tiny but valid one-page PDF (made with pypdf), e.g. for an evidence upload."""
     from pypdf import PdfWriter

@@ -25,14 +25,20 @@ from tidu.enterprises.models import Enterprise
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.selectors import call_policy_for
 
+# 基本信息 fields that are the enterprise's identity: they come from the confirmed registration (tidu.enterprises),
+# never from what is typed into the section; a change goes through the township (or the administrator's
+# correction), each with its own audit row.
+REGISTRY_FIELDS = ("name", "credit_code", "registered_region", "industry_code")
+
+
+def registry_identity(enterprise: Enterprise) -> dict[str, str]:
+    return {field: getattr(enterprise, field) or "" for field in REGISTRY_FIELDS}
+
 
 def prefill_basic(enterprise: Enterprise) -> dict[str, Any]:
     return {
-        "name": enterprise.name,
-        "credit_code": enterprise.credit_code,
-        "registered_region": enterprise.registered_region,
+        **registry_identity(enterprise),
         "legal_status": enterprise.legal_status,
-        "industry_code": enterprise.industry_code,
         "contact_name": enterprise.contact_name,
         "contact_phone": enterprise.contact_phone,
     }

@@ -27,6 +27,7 @@ from tidu.applications.content import (
     content_hash,
     first_submission,
     prefill_basic,
+    registry_identity,
     section_is_editable,
     section_raw,
     submission_blockers,
@@ -289,6 +290,7 @@ class _SubmitBase(ApplicationOperation):
     def validate(self, user, obj) -> None:
         self.now = self.params.get("now") or clock.now()
         self.policy = call_policy_for(obj.call)
+        self.identity_synced = sync_registry_identity(obj, user)
         blockers = submission_blockers(obj, self.policy, self.now)
         if blockers:
             raise ApplicationError("暂不能提交：", blockers)
@@ -326,7 +328,9 @@ class _SubmitBase(ApplicationOperation):
     def audit(self, user, obj, result: Submission, before: str) -> AuditRecord:
         return AuditRecord(object_type="application", object_id=obj.pk, application_id=obj.pk, action=self.action,
                            from_status=before, to_status=obj.status, content_sha256=self.digest,
-                           detail={"receipt": result.number})
+                           detail={"receipt": result.number,
+                                   **({"identity_from_registry": self.identity_synced} if self.identity_synced
+                                      else {})})
 
     def events(self, user, obj, result, entry):
         return [_transition_event(obj, entry, user)]
@@ -402,6 +406,25 @@ class RevisionDueChange(ApplicationOperation):
 
 # --- editing a section ------------------------------------------------------------------------------------
 
+def sync_registry_identity(application: Application, user) -> dict[str, list[str]]:
+    """Before freezing a submission: the identity fields of 基本信息 are the enterprise record's (a draft saved
+    before identity came from the registry, or a registration corrected since, is brought in line as one
+    more section revision). Returns {field: [before, after]} of what changed."""
+    section = ApplicationSection.objects.select_for_update().get(application=application, key="basic")
+    identity = registry_identity(application.enterprise)
+    data = section.data if isinstance(section.data, dict) else {}
+    changed = {field: [data.get(field, ""), value] for field, value in identity.items() if data.get(field) != value}
+    if changed:
+        section.data = {**data, **identity}
+        section.revision += 1
+        section.updated_by = user
+        section.save()
+        SectionRevision.objects.create(section=section, revision=section.revision, data=section.data,
+                                       changed=sorted(changed), application_status=application.status,
+                                       saved_by=user, saved_at=section.updated_at)
+    return changed
+
+
 def changed_keys(old: dict, new: dict) -> list[str]:
     old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
     return sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
@@ -416,6 +439,7 @@ class SectionSave(ApplicationOperation):
     """
 
     name = "application.section_save"
+    text_checked_in_validate = ("data",)
     label = "保存申报书"
     object_type = "application_section"
     roles = ("enterprise",)
@@ -434,6 +458,9 @@ class SectionSave(ApplicationOperation):
 
     def validate(self, user, obj) -> None:
         spec = SECTIONS_BY_KEY[self.params["key"]]
+        if spec.key == "basic":
+            # Identity comes from the registry: whatever was posted for these fields is replaced.
+            self.params["data"] = {**self.params["data"], **registry_identity(obj.enterprise)}
         places = []
         for path in control_character_paths(self.params["data"]):
             field = next((f for f in spec.fields if path and f.name == path[0]), None)

@@ -37,6 +37,8 @@ class Field:
     help: str = ""
     # For "rows": the yes/no field that says whether there is anything to list (近三年有无…).
     gate: str | None = None
+    # Shown read-only: the value comes from the confirmed enterprise registration, not from the form.
+    registry: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,20 @@ SCENARIO_COLUMNS = (
     Field("uses_ai", "是否应用人工智能技术", "yesno", choices=YES_NO),
 )
 
+REGISTRY_HELP = "来自企业注册信息，不在此修改；如有变化，请向所属乡镇（办事处）申请变更登记"
+
 SECTIONS: tuple[Section, ...] = (
     Section("basic", "基本信息", (
-        Field("name", "企业名称", "text", max_length=200),
-        Field("credit_code", "统一社会信用代码", "text", max_length=18),
-        Field("registered_region", "登记注册地", "text", max_length=100),
+        Field("name", "企业名称", "text", max_length=200, registry=True,
+              help=REGISTRY_HELP),
+        Field("credit_code", "统一社会信用代码", "text", max_length=18, registry=True,
+              help=REGISTRY_HELP),
+        Field("registered_region", "登记注册地", "text", max_length=100, registry=True,
+              help=REGISTRY_HELP),
         Field("legal_status", "法人类型", "choice",
               choices=(("legal_person", "独立法人"), ("branch", "法人的分支机构"))),
-        Field("industry_code", "所属行业（GB/T 4754-2017 代码）", "text", max_length=5),
+        Field("industry_code", "所属行业（GB/T 4754-2017 代码）", "text", max_length=5, registry=True,
+              help=REGISTRY_HELP),
         Field("above_designated_size", "是否为规模以上工业企业", "yesno", choices=YES_NO),
         Field("main_business_revenue_10k_yuan", "上年度主营业务收入（万元）", "decimal", min_value=0),
         Field("employees", "从业人数", "integer", required=False, min_value=0),

@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from tidu.core import checks  # noqa: F401 - registers the system checks
+        from tidu.core.images import install_pillow_cap
+
+        install_pillow_cap()

@@ -22,10 +22,12 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils.translation import gettext
 
 from tidu.core.errors import Refused, TiduError
 from tidu.core.events import DomainEvent, publish
 from tidu.core.request_id import current_request_id
+from tidu.core.text import param_places
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +84,10 @@ class Operation:
     model: ClassVar[type[models.Model] | None] = None
     roles: ClassVar[tuple[str, ...]] = ()
     error_class: ClassVar[type[TiduError]] = TiduError
+    # Chinese names of this operation's text parameters (tidu.core.text.PARAM_LABELS has the common ones), and
+    # the parameters whose unsafe characters ``validate`` reports itself (with a more precise place).
+    text_labels: ClassVar[dict[str, str]] = {}
+    text_checked_in_validate: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, obj: models.Model, **params):
         self.obj = obj
@@ -115,6 +121,14 @@ class Operation:
 
     def validate(self, user, obj) -> None:
         """Check the parameters; raise ``self.error_class`` with a Chinese message."""
+
+    def refuse_unsafe_text(self) -> None:
+        """No string parameter may hold a control character (NUL, other C0, a lone surrogate, a bidi override):
+        the boundary rule of tidu.core.text, for every view, autosave and import that reaches an operation."""
+        places = param_places(self.params, self.text_labels, skip=self.text_checked_in_validate)
+        if places:
+            raise self.error_class(gettext("以下内容含有不可见的控制字符（多来自复制粘贴），请删除后再提交；"
+                                           "已填写的内容仍保留在表单中："), places)
 
     def state_of(self, obj) -> str:
         return str(getattr(obj, "status", "") or "")
@@ -164,6 +178,7 @@ class Operation:
                 raise PermissionDenied(verdict.reason)
             if not verdict:
                 raise self.error_class(verdict.reason)
+            self.refuse_unsafe_text()
             self.validate(user, obj)
             before = self.state_of(obj)
             for rule in _RULES.get(self.name, ()):

@@ -18,6 +18,7 @@ from pathlib import PurePath
 
 from tidu.core.errors import TiduError
 from tidu.core.hashing import sha256_of_file
+from tidu.core.images import ImageTooLarge, header_size, too_large_message
 from tidu.core.sizes import human_size
 
 
@@ -110,5 +111,15 @@ def check_upload(upload, rules: UploadRules, *, max_bytes: int) -> CheckedUpload
     if rules.check_extension and PurePath(name).suffix.lower() not in file_type.extensions:
         raise rules.error(f"{subject}的扩展名与内容不符（内容为 {kind.upper()} 文件，应使用 "
                           f"{'、'.join(file_type.extensions)} 扩展名）")
+    if kind in ("png", "jpeg"):
+        # The header says how much memory decoding would take: above the pixel cap the picture is refused.
+        try:
+            header_size(upload)
+        except ImageTooLarge as error:
+            raise rules.error(too_large_message(subject, error)) from None
+        except Exception:  # an unreadable picture is judged where it is used (the dossier notes it)
+            pass
+        finally:
+            upload.seek(0)
     return CheckedUpload(name=name, kind=kind, content_type=file_type.content_type, size=upload.size,
                          sha256=sha256_of_file(upload))

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tidu.core.images import ImageTooLarge
 from tidu.documents.dossier import Dossier, EvidenceEntry
-from tidu.documents.evidence_files import NOTE_BROKEN_IMAGE, open_pdf, prepare_image
+from tidu.documents.evidence_files import NOTE_BROKEN_IMAGE, NOTE_HUGE_IMAGE, open_pdf, prepare_image
 from tidu.documents.pdf import render_application_pdf
 from tidu.documents.typst_engine import compile_pdf
 
@@ -83,6 +84,9 @@ def render_bound_dossier(dossier: Dossier, read_evidence: Callable[[EvidenceEntr
             else:
                 try:
                     jpeg, _size = prepare_image(data)
+                except ImageTooLarge:
+                    final_entries.append(dataclasses.replace(entry, note=NOTE_HUGE_IMAGE, mergeable=False))
+                    continue
                 except Exception:
                     final_entries.append(dataclasses.replace(entry, note=NOTE_BROKEN_IMAGE, mergeable=False))
                     continue

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from tidu.core.images import ImageTooLarge, header_size
+
 logger = logging.getLogger(__name__)
 
 NOTE_BROKEN_PDF = "文件已损坏，未能并入"
 NOTE_ENCRYPTED_PDF = "文件已加密，未能并入"
 NOTE_BROKEN_IMAGE = "图片无法读取，未能并入"
+NOTE_HUGE_IMAGE = "图片像素过大，未能并入，请核对电子文件（SHA-256 见本表）"
 NOTE_OFFICE = "Office 文件，未并入装订版，请核对电子文件（SHA-256 见本表）"
 NOTE_OTHER = "未并入装订版，请核对电子文件（SHA-256 见本表）"
 NOTE_MISSING = "文件缺失，未能并入"
@@ -87,15 +90,20 @@ def inspect_bytes(data: bytes, content_type: str) -> EvidenceInspection:
             return EvidenceInspection(kind, None, note, False)
         return EvidenceInspection(kind, len(reader.pages), "", True)
     if kind == "image":
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.size  # noqa: B018
-        except Exception:
-            return EvidenceInspection(kind, None, NOTE_BROKEN_IMAGE, False)
-        return EvidenceInspection(kind, 1, "", True)
+        return _inspect_image(io.BytesIO(data))
     if kind == "office":
         return EvidenceInspection(kind, None, NOTE_OFFICE, False)
     return EvidenceInspection(kind, None, NOTE_OTHER, False)
+
+
+def _inspect_image(handle) -> EvidenceInspection:
+    try:
+        header_size(handle)
+    except ImageTooLarge:
+        return EvidenceInspection("image", None, NOTE_HUGE_IMAGE, False)
+    except Exception:
+        return EvidenceInspection("image", None, NOTE_BROKEN_IMAGE, False)
+    return EvidenceInspection("image", 1, "", True)
 
 
 _CACHE: OrderedDict[tuple[str, str], EvidenceInspection] = OrderedDict()
@@ -116,13 +124,8 @@ def inspect_stored(file_field, content_type: str, sha256: str) -> EvidenceInspec
     else:
         try:
             with file_field.open("rb") as handle:
-                if kind == "image":  # the header is enough to know a picture can be opened
-                    try:
-                        with Image.open(handle) as image:
-                            image.size  # noqa: B018
-                        result = EvidenceInspection(kind, 1, "", True)
-                    except Exception:
-                        result = EvidenceInspection(kind, None, NOTE_BROKEN_IMAGE, False)
+                if kind == "image":  # the header is enough to know a picture can be opened, and its size
+                    result = _inspect_image(handle)
                 else:
                     result = inspect_bytes(handle.read(), content_type)
         except (OSError, ValueError):
@@ -137,8 +140,10 @@ def inspect_stored(file_field, content_type: str, sha256: str) -> EvidenceInspec
 def prepare_image(data: bytes, limit: tuple[int, int] = A4_300DPI) -> tuple[bytes, tuple[int, int]]:
     """Decode an image, turn it upright, flatten it on white and shrink it to at most 300 dpi on A4.
 
-    Returns JPEG bytes and the pixel size. Raises for an unreadable image.
+    Returns JPEG bytes and the pixel size. Raises ``ImageTooLarge`` for a picture above the pixel cap (before
+    decoding it, so memory stays bounded) and Pillow's error for an unreadable one.
     """
+    header_size(data)
     with Image.open(io.BytesIO(data)) as image:
         if image.format == "JPEG":
             image.draft("RGB", limit)  # let the decoder skip detail that would be thrown away anyway

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 
 from tidu.core.errors import TiduError
 from tidu.core.schema_errors import describe_all
+from tidu.core.text import control_character_paths
 from tidu.eligibility.kpi import compute_kpi
 from tidu.policy.call_policy import CallPolicy
 
@@ -66,9 +67,22 @@ def parse_document(text: str) -> Any:
     if depth > MAX_NESTING:
         raise InterchangeError([("（文件）", f"JSON 嵌套层数过多（{depth} 层，最多 {MAX_NESTING} 层），不是申报数据")])
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
+        document = json.loads(text, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise InterchangeError([("（文件）", f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}")]) from exc
+    # NUL, other C0 controls, lone surrogates (\ud800 escapes) and bidi overrides: refused like in any form.
+    places = control_character_paths(document)
+    if places:
+        raise InterchangeError([(_json_path(path), "含有不可见的控制字符（NUL、换页符、单独的代理码位或文字方向控制符），"
+                                                  "请删除后再导入") for path in places])
+    return document
+
+
+def _json_path(path: tuple) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "（顶层）"
 
 
 def _refuse_constant(name: str):

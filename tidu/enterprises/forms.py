@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation, User
+from tidu.core import forms as core_forms
 from tidu.enterprises import industries, selectors, validators
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.services import DUPLICATE_CREDIT_CODE, DUPLICATE_USERNAME
@@ -18,7 +19,7 @@ def unit_choices() -> list:
     return [(label, units) for label, units in groups.items() if units]
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(core_forms.Form):
     """Public enterprise registration. Field checks here; the rules that need the database run again
     in services.enterprise_register, whose field-keyed errors come back onto this form."""
 
@@ -132,7 +133,7 @@ class RegistrationForm(forms.Form):
             self.add_error(target if target in self.fields else None, errors)
 
 
-class ContactsForm(forms.Form):
+class ContactsForm(core_forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, help_text=_("手机号，或带区号的固定电话"))
     contact_email = forms.EmailField(label=_("联系邮箱"), help_text=_("登录账号的邮箱随之更新，用于接收通知和重设密码"))
@@ -148,12 +149,31 @@ class ContactsForm(forms.Form):
             self.add_error(None, error)
 
 
-class RejectForm(forms.Form):
+class RegistrationChangeForm(core_forms.Form):
+    """The enterprise asks its township to change its identity; the values are checked again by the operation."""
+
+    name = forms.CharField(label=_("企业名称"), max_length=200)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40)
+    registered_region = forms.CharField(label=_("登记注册地"), max_length=100)
+    industry_code = forms.CharField(label=_("所属行业代码（GB/T 4754-2017）"), max_length=5,
+                                    help_text=_("如 C3484：门类字母加 2–4 位数字"))
+    reason = forms.CharField(label=_("变更理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("如市场监管部门变更登记的日期；乡镇（办事处）审核时会看到"))
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error)
+
+
+class RejectForm(core_forms.Form):
     reason = forms.CharField(label=_("不予确认的理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _("请填写不予确认的理由，企业会收到这条意见。")})
 
 
-class EnterpriseFilterForm(forms.Form):
+class EnterpriseFilterForm(core_forms.Form):
     unit = forms.ChoiceField(label=_("所属单位"), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部状态"))] + list(Enterprise.Status.choices))

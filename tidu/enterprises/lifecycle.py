@@ -46,6 +46,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     # 系统管理员 corrects registration facts in /admin/ (never the confirmation itself: that is the township's)
     Transition("enterprise.correct", gettext_noop("更正登记信息"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
                ("admin",)),
+    # A confirmed enterprise asks to change its identity (name, credit code, region, industry); its township
+    # decides. Until then the 申报书 keeps carrying the registered values.
+    Transition("enterprise.request_change", gettext_noop("申请变更登记信息"), (S.CONFIRMED,), SAME, ("enterprise",),
+               needs_reason=True),
+    Transition("enterprise.approve_change", gettext_noop("同意变更登记"), (S.CONFIRMED,), SAME, ("township",)),
+    Transition("enterprise.reject_change", gettext_noop("不同意变更登记"), (S.CONFIRMED,), SAME, ("township",),
+               needs_reason=True),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
 

@@ -71,3 +71,43 @@ class Enterprise(models.Model):
     def industry_display(self) -> str:
         """The industry code with its GB/T 4754-2017 门类 and 大类 names."""
         return describe(self.industry_code)
+
+
+class RegistrationChange(models.Model):
+    """A change of the enterprise's identity (name, credit code, region, industry) asked by the enterprise and
+    decided by its township. The 申报书 takes its identity from the registry, so this — or the administrator's
+    correction — is the only way the identity on a submission changes; each step is one audit row."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待乡镇审核")
+        APPROVED = "approved", _("已同意")
+        REJECTED = "rejected", _("未同意")
+
+    FIELDS = ("name", "credit_code", "registered_region", "industry_code")
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="registration_changes",
+                                   verbose_name=_("企业"))
+    changes = models.JSONField(_("变更内容"), default=dict)  # {field: [before, after]}
+    reason = models.TextField(_("变更理由"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                     related_name="+", verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("审核人"))
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("登记信息变更")
+        verbose_name_plural = _("登记信息变更")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise.name} · {self.get_status_display()}"
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) for display."""
+        return [(str(Enterprise._meta.get_field(field).verbose_name), before, after)
+                for field, (before, after) in self.changes.items()]

@@ -13,16 +13,18 @@ from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.operations import PUBLIC_ACTOR, acting
 from tidu.core.operations import (
+    ALLOWED,
     AuditRecord,
     Check,
     TableOperation,
     operation_class,
+    refused,
 )
 from tidu.enterprises import validators
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.events import EnterpriseConfirmationDecided, EnterpriseRegistered
 from tidu.enterprises.lifecycle import NEW, transition
-from tidu.enterprises.models import Enterprise
+from tidu.enterprises.models import Enterprise, RegistrationChange
 
 DUPLICATE_CREDIT_CODE = _("该统一社会信用代码已登记")
 DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
@@ -265,3 +267,126 @@ class EnterpriseCorrect(EnterpriseOperation):
         record = super().audit(user, obj, result, before)
         record.detail = {"changed": self.changed}
         return record
+
+
+# --- registration changes: the enterprise asks, its township decides ----------------------------------------
+
+def pending_change(enterprise: Enterprise) -> RegistrationChange | None:
+    return enterprise.registration_changes.filter(status=RegistrationChange.Status.PENDING).first()
+
+
+@operation_class
+class EnterpriseRequestChange(EnterpriseOperation):
+    """The enterprise asks to change its name, credit code, region or industry (params: ``values``, ``reason``).
+    Nothing on the enterprise changes until the township approves; one request may wait at a time."""
+
+    name = "enterprise.request_change"
+    label = "申请变更登记信息"
+    text_labels = {"values": "变更后的登记信息", "reason": "变更理由"}
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def rules_check(self, user, obj) -> Check:
+        if pending_change(obj) is not None:
+            return refused("已有一项登记信息变更等待乡镇审核，审核后才能再次申请。")
+        return ALLOWED
+
+    def validate(self, user, obj) -> None:
+        values = self.params.get("values") or {}
+        errors: dict[str, list] = {}
+        clean: dict[str, str] = {}
+        for field, cleaner in (("name", None), ("registered_region", None),
+                               ("credit_code", validators.clean_credit_code),
+                               ("industry_code", validators.clean_industry_code)):
+            value = str(values.get(field, getattr(obj, field)) or "").strip()
+            if not value:
+                errors[field] = ["请填写此项"]
+                continue
+            try:
+                clean[field] = cleaner(value) if cleaner else value
+            except ValidationError as error:
+                errors[field] = error.messages
+        code = clean.get("credit_code")
+        if code and code != obj.credit_code and Enterprise.objects.filter(credit_code=code).exclude(pk=obj.pk).exists():
+            errors["credit_code"] = [str(DUPLICATE_CREDIT_CODE)]
+        if not str(self.params.get("reason") or "").strip():
+            errors["reason"] = ["请说明变更的理由（如工商变更登记的日期和文号）"]
+        if errors:
+            raise ValidationError(errors)
+        self.changed = {field: [getattr(obj, field), value] for field, value in clean.items()
+                        if getattr(obj, field) != value}
+        if not self.changed:
+            raise EnterpriseError("登记信息没有变化")
+
+    def perform(self, user, obj) -> RegistrationChange:
+        return RegistrationChange.objects.create(enterprise=obj, changes=self.changed, requested_by=user,
+                                                 reason=str(self.params["reason"]).strip())
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"change_id": result.pk, "changed": self.changed}
+        return record
+
+
+class _ChangeDecision(EnterpriseOperation):
+    """The township of the enterprise's unit decides a pending change (param: ``change``)."""
+
+    def in_scope(self, user, obj) -> bool:
+        return is_township_of(obj, user)
+
+    def rules_check(self, user, obj) -> Check:
+        if pending_change(obj) is None:
+            return refused("没有等待审核的登记信息变更。")
+        return ALLOWED
+
+    def validate(self, user, obj) -> None:
+        change = self.params.get("change")
+        if change is None or change.enterprise_id != obj.pk:
+            raise EnterpriseError("没有这项登记信息变更。")
+        self.change = RegistrationChange.objects.select_for_update().get(pk=change.pk)
+        if self.change.status != RegistrationChange.Status.PENDING:
+            raise EnterpriseError("这项变更已经审核过了。")
+
+    def decide(self, user, status: str, reason: str = "") -> None:
+        self.change.status, self.change.decided_by = status, user
+        self.change.decided_at, self.change.decision_reason = timezone.now(), reason
+        self.change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"change_id": self.change.pk, "changed": self.change.changes}
+        return record
+
+
+@operation_class
+class EnterpriseApproveChange(_ChangeDecision):
+    name = "enterprise.approve_change"
+    label = "同意变更登记"
+
+    def perform(self, user, obj) -> Enterprise:
+        changes = self.change.changes
+        code = changes.get("credit_code", [None, None])[1]
+        if code and Enterprise.objects.filter(credit_code=code).exclude(pk=obj.pk).exists():
+            raise EnterpriseError(str(DUPLICATE_CREDIT_CODE))
+        for field, (_before, after) in changes.items():
+            setattr(obj, field, after)
+        obj.save(update_fields=list(changes))
+        self.decide(user, RegistrationChange.Status.APPROVED)
+        return obj
+
+
+@operation_class
+class EnterpriseRejectChange(_ChangeDecision):
+    name = "enterprise.reject_change"
+    label = "不同意变更登记"
+    text_labels = {"reason": "不同意的理由"}
+
+    def validate(self, user, obj) -> None:
+        super().validate(user, obj)
+        if not str(self.params.get("reason") or "").strip():
+            raise EnterpriseError("请填写不同意的理由，企业会看到这条意见。")
+
+    def perform(self, user, obj) -> Enterprise:
+        self.decide(user, RegistrationChange.Status.REJECTED, str(self.params["reason"]).strip())
+        return obj

@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 
 from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
-from tidu.enterprises.models import Enterprise
+from tidu.enterprises.models import Enterprise, RegistrationChange
 
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
@@ -32,6 +32,12 @@ def can_view_enterprise(user, enterprise: Enterprise) -> bool:
     if role == User.Role.ENTERPRISE:
         return user.organisation_id is not None and user.organisation_id == enterprise.organisation_id
     return False
+
+
+def registration_changes_visible_to(user) -> QuerySet[RegistrationChange]:
+    """Registration changes of the enterprises the user may see (own enterprise, own unit, the city)."""
+    return RegistrationChange.objects.filter(enterprise__in=enterprises_visible_to(user)).select_related(
+        "enterprise", "requested_by", "decided_by")
 
 
 def enterprise_of(user) -> Enterprise | None:

@@ -86,6 +86,20 @@ def enterprise_update_contacts(enterprise: Enterprise, by_user, *, contact_name:
     return enterprise
 
 
+def enterprise_request_change(enterprise: Enterprise, by_user, *, values: dict, reason: str):
+    """The enterprise asks its township to change its name, credit code, region or industry."""
+    return operations.EnterpriseRequestChange(enterprise, values=values, reason=reason).execute(by_user)
+
+
+def enterprise_approve_change(change, by_user) -> Enterprise:
+    """The township approves a pending change: the enterprise record (and every later 申报书) carries it."""
+    return operations.EnterpriseApproveChange(change.enterprise, change=change).execute(by_user)
+
+
+def enterprise_reject_change(change, by_user, reason: str) -> Enterprise:
+    return operations.EnterpriseRejectChange(change.enterprise, change=change, reason=reason).execute(by_user)
+
+
 def _notify(enterprise: Enterprise, by_user) -> None:
     """E-mail the enterprise contact about the township's decision. A mail failure is logged, not raised:
     the decision stands and is shown on the enterprise's page."""

@@ -19,7 +19,14 @@ from tidu.core import ratelimit
 from tidu.core.client_ip import client_address
 from tidu.enterprises import selectors, services
 from tidu.enterprises.errors import EnterpriseError
-from tidu.enterprises.forms import ContactsForm, EnterpriseFilterForm, RegistrationForm, RejectForm
+from tidu.enterprises.forms import (
+    ContactsForm,
+    EnterpriseFilterForm,
+    RegistrationChangeForm,
+    RegistrationForm,
+    RejectForm,
+)
+from tidu.enterprises.models import RegistrationChange
 
 Role = User.Role
 PAGE_SIZE = 50
@@ -65,7 +72,59 @@ def my_enterprise(request):
         else:
             messages.success(request, _("联系人信息已保存。"))
             return redirect("enterprises:my_enterprise")
-    return render(request, "enterprises/my_enterprise.html", {"enterprise": enterprise, "form": form})
+    return render(request, "enterprises/my_enterprise.html", _mine_context(request, enterprise, form=form))
+
+
+def _mine_context(request, enterprise, *, form=None, change_form=None) -> dict:
+    initial = {field: getattr(enterprise, field) for field in RegistrationChange.FIELDS}
+    return {"enterprise": enterprise, "form": form, "change_form": change_form or RegistrationChangeForm(initial=initial),
+            "changes": selectors.registration_changes_visible_to(request.user).filter(enterprise=enterprise)[:5]}
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def request_change(request):
+    """The enterprise asks its township to change its name, credit code, region or industry."""
+    enterprise = selectors.enterprise_of(request.user)
+    if enterprise is None:
+        return redirect("enterprises:my_enterprise")
+    change_form = RegistrationChangeForm(request.POST)
+    if change_form.is_valid():
+        data = dict(change_form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            services.enterprise_request_change(enterprise, request.user, values=data, reason=reason)
+        except ValidationError as error:
+            change_form.add_service_error(error)
+        except EnterpriseError as error:
+            change_form.add_error(None, error.message)
+        else:
+            messages.success(request, _("变更申请已提交，等待%(unit)s审核；审核通过前，申报书仍使用原登记信息。")
+                             % {"unit": enterprise.unit.name})
+            return redirect("enterprises:my_enterprise")
+    initial = {"contact_name": enterprise.contact_name, "contact_phone": enterprise.contact_phone,
+               "contact_email": enterprise.contact_email}
+    return render(request, "enterprises/my_enterprise.html",
+                  _mine_context(request, enterprise, form=ContactsForm(initial=initial), change_form=change_form),
+                  status=400)
+
+
+@require_POST
+@role_required(Role.TOWNSHIP)
+def decide_change(request):
+    """The township approves or declines a pending registration change of one of its enterprises."""
+    change = get_object_or_404(selectors.registration_changes_visible_to(request.user),
+                               pk=request.POST.get("change") if str(request.POST.get("change", "")).isdigit() else 0)
+    try:
+        if request.POST.get("decision") == "approve":
+            services.enterprise_approve_change(change, request.user)
+            messages.success(request, _("已同意“%(name)s”的登记信息变更。") % {"name": change.enterprise.name})
+        else:
+            services.enterprise_reject_change(change, request.user, request.POST.get("reason", ""))
+            messages.success(request, _("已不同意“%(name)s”的登记信息变更。") % {"name": change.enterprise.name})
+    except EnterpriseError as error:
+        messages.error(request, error.message)
+    return redirect("enterprises:unit_enterprises")
 
 
 @role_required(Role.TOWNSHIP)
@@ -77,8 +136,11 @@ def unit_enterprises(request):
         enterprises = enterprises.filter(status=status)
     rows = [(enterprise, services.can_confirm(enterprise, request.user), services.can_reject(enterprise, request.user))
             for enterprise in enterprises]
+    pending_changes = selectors.registration_changes_visible_to(request.user).filter(
+        status=RegistrationChange.Status.PENDING)
     return render(request, "enterprises/unit_enterprises.html", {
-        "unit": permissions.unit_of(request.user), "rows": rows, "counts": counts, "status": status})
+        "unit": permissions.unit_of(request.user), "rows": rows, "counts": counts, "status": status,
+        "pending_changes": pending_changes})
 
 
 @role_required(Role.CITY)

@@ -9,12 +9,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation, User
+from tidu.core import forms as core_forms
 from tidu.enterprises.models import Enterprise
 from tidu.experts import selectors, services
 from tidu.experts.models import ExpertProfile, ExpertRelation, Rubric
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(core_forms.ModelForm):
     class Meta:
         model = ExpertProfile
         fields = services.PROFILE_FIELDS
@@ -58,7 +59,7 @@ class NewProfileForm(ProfileForm):
         return data
 
 
-class RelationForm(forms.ModelForm):
+class RelationForm(core_forms.ModelForm):
     class Meta:
         model = ExpertRelation
         fields = ("enterprise", "kind", "note")
@@ -68,7 +69,7 @@ class RelationForm(forms.ModelForm):
         self.fields["enterprise"].queryset = Enterprise.objects.order_by("name")
 
 
-class SelfRelationForm(forms.Form):
+class SelfRelationForm(core_forms.Form):
     """An expert declares a relationship: the enterprise by its full name or credit code (no browsing list)."""
 
     enterprise = forms.CharField(label=_("企业全称或统一社会信用代码"), max_length=200)
@@ -84,7 +85,7 @@ class SelfRelationForm(forms.Form):
         return enterprise
 
 
-class RubricSettingsForm(forms.ModelForm):
+class RubricSettingsForm(core_forms.ModelForm):
     # Recorded in the audit trail; required when the city is allowed to see scores before all are in.
     reason = forms.CharField(label=_("修改原因"), max_length=500, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}),
@@ -113,7 +114,7 @@ class RubricSettingsForm(forms.ModelForm):
         return value
 
 
-class CriterionForm(forms.Form):
+class CriterionForm(core_forms.Form):
     name = forms.CharField(label=_("评分项"), max_length=100)
     max_points = forms.DecimalField(label=_("满分"), max_digits=5, decimal_places=1, min_value=Decimal("0.5"),
                                     max_value=Decimal("1000"))

@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tidu.core import forms as core_forms
 from tidu.core.sizes import human_size
 from tidu.core.workdays import MAX_WORKING_DAYS, PRACTICE_WORKING_DAYS
 from tidu.publicity import services
@@ -29,7 +30,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class PublicityForm(forms.ModelForm):
+class PublicityForm(core_forms.ModelForm):
     class Meta:
         model = Publicity
         fields = ["title", "start_date", "working_days", "short_period_reason", "intro", "contact_office",
@@ -85,7 +86,7 @@ class PublicityForm(forms.ModelForm):
         return data
 
 
-class CalendarDayForm(forms.ModelForm):
+class CalendarDayForm(core_forms.ModelForm):
     class Meta:
         model = CalendarDay
         fields = ["date", "kind", "note"]
@@ -98,7 +99,7 @@ class CalendarDayForm(forms.ModelForm):
         self.fields["kind"].error_messages.update(_messages())
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(core_forms.Form):
     """The public objection form. ``website`` is a honeypot: hidden from people, filled by bots."""
 
     entry = forms.ModelChoiceField(label=_("异议对象"), queryset=PublicityEntry.objects.none(), empty_label=_("请选择"),
@@ -162,7 +163,7 @@ class ObjectionForm(forms.Form):
         return data
 
 
-class ObjectionHandleForm(forms.Form):
+class ObjectionHandleForm(core_forms.Form):
     investigation = forms.CharField(label=_("调查核实情况"), widget=forms.Textarea(attrs={"rows": 5}),
                                     error_messages=_messages())
     outcome = forms.ChoiceField(label=_("处理结论"), choices=Objection.Outcome.choices, widget=forms.RadioSelect,
@@ -171,6 +172,6 @@ class ObjectionHandleForm(forms.Form):
                             help_text=_("异议人留有电子邮箱的，答复意见将通过邮件发送。"))
 
 
-class EntryRejectForm(forms.Form):
+class EntryRejectForm(core_forms.Form):
     reason = forms.CharField(label=_("不予认定理由"), widget=forms.Textarea(attrs={"rows": 3}), error_messages=_messages(),
                              help_text=_("将记入申报记录并通知企业。"))
