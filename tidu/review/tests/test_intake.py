@@ -84,7 +84,10 @@ def test_batch_on_a_filtered_set_larger_than_a_page(client, monkeypatch, call, o
     app_a.refresh_from_db()
     assert app_a.status == State.TOWNSHIP_RECOMMENDED
     report = client.get(response["Location"]).content.decode()
-    assert "成功 3" in report and "失败 2" in report and "未列入所属单位的推荐名单" in report
+    assert "成功 3" in report and "失败 2" in report and "已全部办理完毕" in report
+    assert "第 1 / 3 页" in report  # the per-item results are paginated like the list they came from
+    failures = client.get(response["Location"], {"show": "failed"}).content.decode()
+    assert "未列入所属单位的推荐名单" in failures and "已受理" not in failures
 
 
 def test_a_batch_needing_a_reason_is_refused_as_a_whole_without_one(client, call, orgs, users, unit_y):
