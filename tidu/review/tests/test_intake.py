@@ -147,12 +147,17 @@ def services_select(user, filters):
     return intake_applications(user, filters)
 
 
-def test_intake_shows_sent_lists_with_order_and_opinions(client, call, orgs, users, unit_y):
+def test_intake_shows_each_list_as_a_summary_linking_to_its_entries(client, call, orgs, users, unit_y):
     login(client, users["city"])
     page = client.get(reverse("review:intake")).content.decode()
-    assert "已报送市经信局" in page and "同意推荐" in page
-    assert page.index(unit_y[0].enterprise.name) < page.index(unit_y[1].enterprise.name)
-    assert "竟陵街道办事处" in page and "未建立" in page  # a unit that has not sent anything
+    rlist = unit_y[0].recommendation_entry.recommendation_list
+    assert "已报送市经信局" in page and "竟陵街道办事处" in page and "未建立" in page  # a unit without a list
+    summary = page[page.index('id="lists"'):]
+    assert "同意推荐" not in summary and "<td>3</td>" in summary  # entries are counted, not drawn
+    assert reverse("review:list_detail", args=[rlist.pk]) in summary
+    detail = client.get(reverse("review:list_detail", args=[rlist.pk])).content.decode()
+    assert "同意推荐" in detail
+    assert detail.index(unit_y[0].enterprise.name) < detail.index(unit_y[1].enterprise.name)
 
 
 def test_single_receive_button(client, call, orgs, users, unit_y):
