@@ -267,6 +267,10 @@ LOGGING = {
 # its last heartbeat is younger than TIDU_WORKER_STALE_SECONDS.
 TIDU_WORKER_HEARTBEAT_SECONDS = int(os.environ.get("TIDU_WORKER_HEARTBEAT_SECONDS", "10"))
 TIDU_WORKER_STALE_SECONDS = int(os.environ.get("TIDU_WORKER_STALE_SECONDS", "60"))
+# Batch actions run as jobs in chunks of this many applications, each chunk one transaction; a run with no
+# progress for TIDU_BATCH_STALE_SECONDS is started again by `tidu resume_batches`.
+TIDU_BATCH_CHUNK_SIZE = int(os.environ.get("TIDU_BATCH_CHUNK_SIZE", "100"))
+TIDU_BATCH_STALE_SECONDS = int(os.environ.get("TIDU_BATCH_STALE_SECONDS", "120"))
 # Where `tidu backup` writes (copy the folders off the machine too; see docs/deployment.md).
 TIDU_BACKUP_DIR = Path(os.environ.get("TIDU_BACKUP_DIR", VAR_DIR / "backups"))
 

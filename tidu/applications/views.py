@@ -15,10 +15,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats
+from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -259,37 +261,41 @@ def start(request):
         services.application_progress(application, policy, request.user))))
 
 
-def _list_rows(applications):
-    rows = []
-    for application in applications.prefetch_related("submissions"):
-        latest = application.latest_submission()
-        summary = selectors.VerdictSummary.of(latest)  # judged at submission, stored with the receipt
-        rows.append({"application": application, "submission": latest,
-                     "awaits_unit": application.status == State.SUBMITTED, "verdict": summary,
-                     "outcome": summary.outcome if summary else None,
-                     "outcome_label": summary.outcome_label if summary else None})
-    return rows
+LIST_PAGE_SIZE = 50
+
+
+def _list_page(request, applications):
+    """One page of a list, read in SQL: the latest receipt's number, time and stored verdict (judged at submission)
+    come as annotated columns (``selectors.with_latest_submission``), never by loading and decoding submissions."""
+    applications = selectors.with_latest_submission(
+        applications.select_related("enterprise__organisation__parent", "call"))
+    page = Paginator(applications, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    for application in page.object_list:
+        application.awaits_unit = application.status == State.SUBMITTED
+        application.verdict_summary = selectors.VerdictSummary.annotated(application)
+    return page
 
 
 @login_required
 @require_GET
 def unit_list(request):
     _require_role(request, Role.TOWNSHIP)
-    applications = _visible(request.user).order_by("status", "-updated_at")
+    applications = _visible(request.user).order_by("status", "-updated_at", "pk")
     return render(request, "applications/unit_list.html", {
-        "rows": _list_rows(applications), "unit": request.user.organisation, "scope": "unit"})
+        "page": _list_page(request, applications), "unit": request.user.organisation, "scope": "unit"})
 
 
 @login_required
 @require_GET
 def all_list(request):
     _require_role(request, *CITY_ROLES)
-    applications = _visible(request.user).order_by("enterprise__organisation__parent__name", "status")
+    applications = _visible(request.user).order_by("enterprise__organisation__parent__name", "status", "pk")
     status = request.GET.get("status", "")
     if status:
         applications = applications.filter(status=status)
     return render(request, "applications/unit_list.html", {
-        "rows": _list_rows(applications), "scope": "all", "status": status,
+        "page": _list_page(request, applications), "scope": "all", "status": status,
+        "query": urlencode({"status": status}) if status else "",
         "statuses": [(s, label) for s, label in Application._meta.get_field("status").choices if s != State.DRAFT]})
 
 

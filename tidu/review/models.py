@@ -154,7 +154,12 @@ class FormalReview(models.Model):
 
 
 class BatchRun(models.Model):
-    """One batch action on a filtered set of applications, with the result for every item (成功/失败 + reason)."""
+    """One batch action on a filtered set of applications: a job done in chunks, one ``BatchItem`` per application.
+
+    The items are recorded when the batch is started (so a batch is never without its record); a worker then
+    does them chunk by chunk, each chunk committing its items' results together with the changes themselves,
+    so an item is either done with its result or untouched. ``finished_at`` is set once no item is pending.
+    """
 
     action = models.CharField(_("操作"), max_length=40)
     action_label = models.CharField(_("操作名称"), max_length=60)
@@ -164,12 +169,11 @@ class BatchRun(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("操作人"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    progressed_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     total = models.PositiveIntegerField(_("件数"), default=0)
     succeeded = models.PositiveIntegerField(_("成功"), default=0)
     failed = models.PositiveIntegerField(_("失败"), default=0)
-    # [{application, enterprise, unit, ok, message, from_status, to_status}]
-    results = models.JSONField(_("逐件结果"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("批量操作")
@@ -178,3 +182,51 @@ class BatchRun(models.Model):
 
     def __str__(self):
         return f"{self.action_label}（{self.succeeded}/{self.total}）"
+
+    @property
+    def done(self) -> int:
+        return self.succeeded + self.failed
+
+    @property
+    def pending(self) -> int:
+        return max(self.total - self.done, 0)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.done / self.total)
+
+    @property
+    def results(self) -> list[dict]:
+        """The finished items as dicts (one query; for tests and small runs: pages read ``items`` paginated)."""
+        return [item.as_row() for item in self.items.exclude(ok=None).order_by("position")]
+
+
+class BatchItem(models.Model):
+    """One application of a batch: pending (``ok`` is null) or done with its result (成功/失败 + reason)."""
+
+    run = models.ForeignKey(BatchRun, on_delete=models.CASCADE, related_name="items", verbose_name=_("批量操作"))
+    position = models.PositiveIntegerField(_("序号"))
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("申报"))
+    enterprise = models.CharField(_("企业"), max_length=200, blank=True)
+    unit = models.CharField(_("单位"), max_length=200, blank=True)
+    from_status = models.CharField(_("原状态"), max_length=40, blank=True)
+    to_status = models.CharField(_("现状态"), max_length=40, blank=True)
+    ok = models.BooleanField(_("成功"), null=True, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    done_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量操作逐件结果")
+        verbose_name_plural = _("批量操作逐件结果")
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="batch_item_position_unique")]
+        indexes = [models.Index(fields=["run", "ok", "position"], name="batch_item_pending")]
+
+    def __str__(self):
+        return f"{self.run_id}#{self.position} {self.enterprise}"
+
+    def as_row(self) -> dict:
+        return {"application": self.application_id, "enterprise": self.enterprise, "unit": self.unit,
+                "ok": self.ok, "message": self.message, "from_status": self.from_status,
+                "to_status": self.to_status}

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext
 
 from tidu.accounts.models import Organisation, User
@@ -306,19 +306,16 @@ def intake_status_counts(applications: QuerySet[Application]) -> list[tuple[str,
 
 
 def intake_lists(call: Call | None) -> list[dict[str, Any]]:
-    """Every unit's list for the call (sent ones with their entries), and the units that have none yet."""
+    """Every unit's list for the call as a summary (status, sent time, number of entries), and the units with none.
+
+    Two queries whatever the number of entries: the entries themselves are on each list's own page.
+    """
     if call is None:
         return []
     lists = {rlist.unit_id: rlist for rlist in RecommendationList.objects.filter(call=call).select_related(
-        "unit", "sent_by", "signed_by")}
+        "unit").annotate(entry_count=Count("entries"))}
     units = Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS, is_active=True).order_by("kind", "name")
-    out = []
-    for unit in units:
-        rlist = lists.get(unit.pk)
-        out.append({"unit": unit, "rlist": rlist,
-                    "rows": list_rows(rlist) if rlist is not None and rlist.status == RecommendationList.Status.SENT
-                    else []})
-    return out
+    return [{"unit": unit, "rlist": lists.get(unit.pk)} for unit in units]
 
 
 def unit_choices() -> list[tuple[int, str]]:

@@ -13,8 +13,8 @@ own transitions for 受理); the functions here are the thin, stable entry point
   application's own transition (``tidu.review.rules``), so no path around it exists.
 * 形式审查 is a checklist pre-filled from the engine at the moment of review; the officer may change any item
   but must say why, and the decision is the application's transition (one audit row).
-* Batch actions run over the whole filtered set, each item through the same operations in its own transaction,
-  and report per item.
+* Batch actions run over the whole filtered set as a job in chunks (``run_batch``), each item through the same
+  operations, each chunk committing its items' results with their changes; a killed worker's batch resumes.
 
 ``now`` is injectable everywhere (tests, demo data); by default it is ``tidu.core.clock.now()``.
 """
@@ -25,10 +25,11 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -46,7 +47,14 @@ from tidu.policy.selectors import call_policy_for
 from tidu.review import operations as ops
 from tidu.review.errors import ListExists, NothingChanged, ReviewError
 from tidu.review.formal import CONDITIONS, MATERIALS, CheckItem, formal_checklist  # noqa: F401 - public names
-from tidu.review.models import BatchRun, FormalReview, Invitation, RecommendationEntry, RecommendationList
+from tidu.review.models import (
+    BatchItem,
+    BatchRun,
+    FormalReview,
+    Invitation,
+    RecommendationEntry,
+    RecommendationList,
+)
 from tidu.review.operations import (  # noqa: F401 - the rules the pages and tests read, kept importable here
     OPINION_MAX,
     city_officers,
@@ -316,10 +324,12 @@ def _refusal_text(error) -> str:
 
 def batch_run(*, applications: QuerySet[Application], action: str, user, reason: str = "",
               filters: dict | None = None, filters_text: str = "") -> BatchRun:
-    """Perform ``action`` on every application of the (already filtered) queryset; never stops half-way.
+    """Record a batch of ``action`` on every application of the (already filtered) queryset and start its job.
 
-    Each item goes through the same operation as on its own (checked, then executed in its own transaction);
-    a refusal is recorded with its Chinese reason and the run goes on.
+    The run and one pending item per application are written at once (so the batch always has its record); the
+    job (``tidu.review.tasks.run_batch_task``: inline in development, ``tidu db_worker`` in production) then does
+    the items chunk by chunk (``run_batch``). Each item goes through the same operation as on its own; a
+    refusal is recorded with its Chinese reason and the run goes on.
     """
     if action not in BATCH_ACTIONS:
         raise ReviewError(f"“{action}”不能批量办理")
@@ -329,43 +339,108 @@ def batch_run(*, applications: QuerySet[Application], action: str, user, reason:
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise ReviewError(f"“{transition.label}”须填写意见（将用于全部申报）")
-    ids = list(applications.values_list("pk", flat=True))
-    run = BatchRun.objects.create(action=action, action_label=transition.label, filters=filters or {},
-                                  filters_text=filters_text[:500], reason=reason, actor=user, total=len(ids))
-    results = []
-    for application in Application.objects.filter(pk__in=ids).select_related(
-            "enterprise__organisation__parent").order_by("enterprise__organisation__parent__name",
-                                                         "enterprise__name", "pk"):
-        row = {"application": application.pk, "enterprise": application.enterprise.name,
-               "unit": application.enterprise.unit.name if application.enterprise.unit else "",
-               "from_status": application.status}
-        step = _item_operation(application, action, reason)
-        verdict = step.check(user)
-        try:
+    rows = (Application.objects.filter(pk__in=applications.order_by().values("pk"))
+            .order_by("enterprise__organisation__parent__name", "enterprise__name", "pk")
+            .values_list("pk", "enterprise__name", "enterprise__organisation__parent__name", "status"))
+    with transaction.atomic():
+        run = BatchRun.objects.create(action=action, action_label=transition.label, filters=filters or {},
+                                      filters_text=filters_text[:500], reason=reason, actor=user)
+        items = [BatchItem(run=run, position=index, application_id=pk, enterprise=enterprise or "",
+                           unit=unit or "", from_status=status)
+                 for index, (pk, enterprise, unit, status) in enumerate(rows.iterator(chunk_size=2000))]
+        BatchItem.objects.bulk_create(items, batch_size=1000)
+        run.total = len(items)
+        if not items:
+            run.finished_at = timezone.now()
+        run.save(update_fields=["total", "finished_at"])
+    if items:
+        enqueue_batch(run)
+        run.refresh_from_db()
+    return run
+
+
+def enqueue_batch(run: BatchRun) -> None:
+    """Hand the run to the task worker (again, after a worker died: the job only does pending items)."""
+    from tidu.review.tasks import run_batch_task
+
+    run_batch_task.enqueue(run.pk)
+
+
+def batch_chunk_size() -> int:
+    return max(1, int(getattr(settings, "TIDU_BATCH_CHUNK_SIZE", 100)))
+
+
+def run_batch(run_id: int, *, between_chunks=None) -> BatchRun:
+    """Do the pending items of a run, chunk by chunk, until none is left; safe to run again or twice at once.
+
+    Each chunk is one transaction: the run row is locked (a second worker waits, then finds those items done),
+    the chunk's pending items are done through their operations and their results written, the counters
+    moved on. A worker killed mid-chunk rolls the whole chunk back: every item is done with its result
+    recorded, or untouched and still pending. ``between_chunks(run)`` is called after each committed chunk.
+    """
+    while True:
+        with transaction.atomic():
+            run = BatchRun.objects.select_for_update().select_related("actor").get(pk=run_id)
+            if run.finished_at is not None:
+                return run
+            items = list(run.items.filter(ok=None).select_related("application").order_by("position")
+                         [:batch_chunk_size()])
+            if not items:
+                run.finished_at = run.progressed_at = timezone.now()
+                run.save(update_fields=["finished_at", "progressed_at"])
+                return run
+            for item in items:
+                _do_item(run, item)
+            BatchItem.objects.bulk_update(items, ["ok", "message", "from_status", "to_status", "done_at"])
+            ok = sum(1 for item in items if item.ok)
+            run.succeeded += ok
+            run.failed += len(items) - ok
+            run.progressed_at = timezone.now()
+            run.save(update_fields=["succeeded", "failed", "progressed_at"])
+        if between_chunks is not None:
+            between_chunks(run)
+
+
+def _do_item(run: BatchRun, item: BatchItem) -> None:
+    application = item.application
+    user = run.actor
+    label = TRANSITIONS_BY_ACTION[run.action].label
+    item.from_status = application.status
+    step = _item_operation(application, run.action, run.reason)
+    try:
+        with transaction.atomic():  # a savepoint: a failed item leaves nothing behind, the chunk goes on
+            verdict = step.check(user)
             if verdict.forbidden:
                 raise PermissionDenied(verdict.reason)
             if not verdict:
-                row.update(ok=False, message=verdict.reason)
+                item.ok, item.message = False, verdict.reason
             else:
                 step.execute(user)
-                row.update(ok=True, message=f"已{transition.label}")
-        except PermissionDenied:
-            row.update(ok=False, message="无权办理此申报")
-        except REFUSALS as error:
-            row.update(ok=False, message=_refusal_text(error))
-        except Exception:  # anything unexpected is reported for this item; the rest still runs
-            logger.exception("batch %s: %s on application %s failed", run.pk, action, application.pk)
-            row.update(ok=False, message="系统错误，未办理；请稍后单独办理或联系管理员")
-        application.refresh_from_db(fields=["status"])
-        row["to_status"] = application.status
-        results.append(row)
-    run.results = results
-    run.succeeded = sum(1 for row in results if row["ok"])
-    run.failed = len(results) - run.succeeded
-    run.total = len(results)
-    run.finished_at = timezone.now()
-    run.save(update_fields=["results", "succeeded", "failed", "total", "finished_at"])
-    return run
+                item.ok, item.message = True, f"已{label}"
+    except PermissionDenied:
+        item.ok, item.message = False, "无权办理此申报"
+    except REFUSALS as error:
+        item.ok, item.message = False, _refusal_text(error)
+    except Exception:  # anything unexpected is reported for this item; the rest still runs
+        logger.exception("batch %s: %s on application %s failed", run.pk, run.action, application.pk)
+        item.ok, item.message = False, "系统错误，未办理；请稍后单独办理或联系管理员"
+    item.to_status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).first() or ""
+    item.done_at = timezone.now()
+
+
+def stale_batches(*, older_than: dt.timedelta) -> QuerySet[BatchRun]:
+    """Unfinished runs with no progress for ``older_than``: their worker died (or never picked them up)."""
+    cutoff = timezone.now() - older_than
+    return BatchRun.objects.filter(finished_at=None, total__gt=0).filter(
+        Q(progressed_at__lt=cutoff) | Q(progressed_at=None, created_at__lt=cutoff))
+
+
+def resume_stale_batches(*, older_than: dt.timedelta) -> list[int]:
+    """Start the job again for every stalled run; returns their ids."""
+    ids = list(stale_batches(older_than=older_than).values_list("pk", flat=True))
+    for run in BatchRun.objects.filter(pk__in=ids):
+        enqueue_batch(run)
+    return ids
 
 
 def lists_not_sent(call: Call) -> QuerySet[Organisation]:

@@ -6,6 +6,9 @@ scope is a 404), call the services and render. No rule is decided here.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -342,10 +345,20 @@ def batch(request):
 @role_required(*CITY_ROLES)
 @require_GET
 def batch_result(request, pk):
+    """Progress and per-item results of a batch, paginated (only the shown page of items is read)."""
     run = get_object_or_404(selectors.batch_runs_visible_to(request.user), pk=pk)
+    shown = request.GET.get("show", "")
+    items = run.items.exclude(ok=None)
+    if shown == "failed":
+        items = items.filter(ok=False)
+    elif shown == "ok":
+        items = items.filter(ok=True)
+    page = Paginator(items.order_by("position"), PAGE_SIZE).get_page(request.GET.get("page"))
+    stale = run.finished_at is None and services.stale_batches(
+        older_than=dt.timedelta(seconds=settings.TIDU_BATCH_STALE_SECONDS)).filter(pk=run.pk).exists()
     return render(request, "review/batch_result.html", {
-        "run": run, "ok_rows": [r for r in run.results if r["ok"]], "failed_rows": [r for r in run.results if not r["ok"]],
-        "state_labels": {s: gettext(state_label(s)) for s in STATE_LABELS}, "back": reverse("review:intake") + "?" + urlencode(run.filters)})
+        "run": run, "page": page, "shown": shown, "stale": stale, "state_labels": {s: gettext(state_label(s)) for s in STATE_LABELS},
+        "back": reverse("review:intake") + "?" + urlencode(run.filters)})
 
 
 def _get_application(request, pk) -> Application:

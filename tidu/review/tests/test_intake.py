@@ -84,7 +84,10 @@ def test_batch_on_a_filtered_set_larger_than_a_page(client, monkeypatch, call, o
     app_a.refresh_from_db()
     assert app_a.status == State.TOWNSHIP_RECOMMENDED
     report = client.get(response["Location"]).content.decode()
-    assert "成功 3" in report and "失败 2" in report and "未列入所属单位的推荐名单" in report
+    assert "成功 3" in report and "失败 2" in report and "已全部办理完毕" in report
+    assert "第 1 / 3 页" in report  # the per-item results are paginated like the list they came from
+    failures = client.get(response["Location"], {"show": "failed"}).content.decode()
+    assert "未列入所属单位的推荐名单" in failures and "已受理" not in failures
 
 
 def test_a_batch_needing_a_reason_is_refused_as_a_whole_without_one(client, call, orgs, users, unit_y):
@@ -144,12 +147,17 @@ def services_select(user, filters):
     return intake_applications(user, filters)
 
 
-def test_intake_shows_sent_lists_with_order_and_opinions(client, call, orgs, users, unit_y):
+def test_intake_shows_each_list_as_a_summary_linking_to_its_entries(client, call, orgs, users, unit_y):
     login(client, users["city"])
     page = client.get(reverse("review:intake")).content.decode()
-    assert "已报送市经信局" in page and "同意推荐" in page
-    assert page.index(unit_y[0].enterprise.name) < page.index(unit_y[1].enterprise.name)
-    assert "竟陵街道办事处" in page and "未建立" in page  # a unit that has not sent anything
+    rlist = unit_y[0].recommendation_entry.recommendation_list
+    assert "已报送市经信局" in page and "竟陵街道办事处" in page and "未建立" in page  # a unit without a list
+    summary = page[page.index('id="lists"'):]
+    assert "同意推荐" not in summary and "<td>3</td>" in summary  # entries are counted, not drawn
+    assert reverse("review:list_detail", args=[rlist.pk]) in summary
+    detail = client.get(reverse("review:list_detail", args=[rlist.pk])).content.decode()
+    assert "同意推荐" in detail
+    assert detail.index(unit_y[0].enterprise.name) < detail.index(unit_y[1].enterprise.name)
 
 
 def test_single_receive_button(client, call, orgs, users, unit_y):

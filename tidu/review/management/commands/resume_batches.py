@@ -1,0 +1,19 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tidu.review.services import resume_stale_batches
+
+
+class Command(BaseCommand):
+    help = ("继续办理中断的批量操作（工作进程中途退出后，未办理的申报由任务工作进程继续办理）；"
+            "生产环境每分钟运行一次（systemd timer 或 cron）")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--stale-seconds", type=int, default=getattr(settings, "TIDU_BATCH_STALE_SECONDS", 120),
+                            help="多久没有进展即视为中断（秒）")
+
+    def handle(self, *args, **options):
+        ids = resume_stale_batches(older_than=dt.timedelta(seconds=options["stale_seconds"]))
+        self.stdout.write(f"重新启动 {len(ids)} 个批量操作" + (f"：{', '.join(map(str, ids))}" if ids else ""))
