@@ -56,8 +56,10 @@ def formal_checklist(application: Application) -> list[CheckItem]:
         items.append(CheckItem(f"evidence:{topic}", MATERIALS, f"{label}佐证材料已上传", present,
                                Result.PASS if present else Result.MISSING,
                                "已上传" if present else f"未上传{label}的佐证材料"))
+    # 系统判定 is the verdict judged at submission, stored with the receipt; judged now only if none was stored.
+    verdict = application_services.stored_verdict(application.latest_submission())
     try:
-        verdict = application_services.application_verdict(application, policy)
+        verdict = verdict or application_services.application_verdict(application, policy)
     except InterchangeError as error:
         message = "申报内容无法判定：" + "；".join(f"{field}：{text}" for field, text in error.problems)
         items.append(CheckItem("clause:*", CONDITIONS, "系统判定", False, Result.REVIEW, message))

@@ -10,7 +10,7 @@ from django.apps import apps as django_apps
 
 from tidu import testing as build
 from tidu.applications.models import Application, Submission
-from tidu.applications.selectors import with_latest_submission, with_list_state
+from tidu.applications.selectors import VerdictSummary, with_latest_submission, with_list_state
 from tidu.applications.workflow import LIST_SENT, STATE_LABELS, State, display_state, state_label
 
 backfill = importlib.import_module("tidu.applications.migrations.0009_backfill_submission_verdict_summary").backfill
@@ -74,3 +74,11 @@ def test_one_label_for_every_state_and_for_a_sent_list(unit):
         assert query.get(pk=waiting.pk).status_label == waiting.status_label
     received = build.drive_to(waiting, State.RECEIVED)
     assert received.status_label == "市经信局已受理，待形式审查"
+
+
+def test_a_list_query_reads_the_stored_clause_ids(unit):
+    application = make(unit, "天门市甲公司", State.SUBMITTED)
+    Submission.objects.update(outcome="ineligible", failing_clauses=["申报条件3", "申报时间"],
+                              review_clauses=["申报条件9"])
+    summary = VerdictSummary.annotated(with_latest_submission(Application.objects.all()).get(pk=application.pk))
+    assert summary.counts == {"fail": 2, "review": 1, "missing": 0} and summary.outcome_label == "不符合申报条件"

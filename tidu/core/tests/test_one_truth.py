@@ -241,3 +241,25 @@ def test_the_stored_verdict_is_the_one_judged_at_submission(world):
     today = application_services.application_verdict(a1)
     assert "申报时间" in [f.clause for f in today.findings if f.result == "fail"]
     assert User.objects.filter(role=User.Role.CITY).exists()
+
+
+def test_lists_and_dashboards_read_the_stored_verdict_and_never_judge(client, world, monkeypatch):
+    """Intake, the township dashboard, the 推荐名单, the dashboards and a submitted application's page read the
+    verdict stored at submission: the engine is not run for any of them (one query, not one judgement per row)."""
+    def judging(*args, **kwargs):
+        raise AssertionError("re-judged on a page that must read the stored verdict")
+
+    monkeypatch.setattr("tidu.applications.content.evaluate", judging)
+    apps, people, call = world["apps"], world["people"], world["call"]
+    get(client, people["city"], reverse("review:intake") + f"?call={call.code}&findings=eligible")
+    get(client, people["x"], reverse("review:township_dashboard") + f"?call={call.code}")
+    rlist_x = RecommendationList.objects.get(call=call, unit=world["units"]["x"])
+    get(client, people["x"], reverse("review:list_detail", args=[rlist_x.pk]))
+    get(client, people["city"], reverse("dashboards:overview") + f"?call={call.code}")
+    for key in ("A2", "B1"):
+        get(client, people["city"], reverse("applications:review", args=[apps[key].pk]))
+        get(client, people[key], reverse("applications:status", args=[apps[key].pk]))
+    # (Under 补正 the page does judge the current content again, labelled 按今日重新判定: the patch is effective.)
+    client.force_login(people["x"])
+    with pytest.raises(AssertionError, match="re-judged"):
+        client.get(reverse("applications:review", args=[apps["A1"].pk]))
