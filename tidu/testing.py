@@ -45,6 +45,7 @@ from tidu.applications.evidence import evidence_upload
 from tidu.applications.models import Application
 from tidu.applications.sections import _PHONE
 from tidu.applications.workflow import State
+from tidu.core import clock
 from tidu.core.events import deliver_pending
 from tidu.core.models import AuditEntry
 from tidu.core.timezones import BEIJING
@@ -300,6 +301,21 @@ def conclude(application: Application, outcome: str = "pass", reasons: str = "�
     """The city records its 评审结论 on ``application`` (expert_reviewed or onsite_verified)."""
     return decision_services.conclusion_record(application=application, user=user or actor(application, "city"),
                                                outcome=outcome, reasons=reasons)
+
+
+def lapsed_return(application: Application, returned_from: str) -> Application:
+    """Drive ``application`` to ``returned_from``, return it for revision there (the township from 待乡镇审核,
+    else the city) and let its 补正期限 pass: the due date is moved to yesterday, as if the return had been made
+    earlier (a return itself refuses a date in the past). Returns it refreshed."""
+    drive_to(application, returned_from)
+    if returned_from == State.SUBMITTED:
+        transition(application, "township_return", "township")
+    else:
+        transition(application, "city_return", "city")
+    Application.objects.filter(pk=application.pk).update(
+        revision_due=clock.business_today() - dt.timedelta(days=1))
+    application.refresh_from_db()
+    return application
 
 
 # ---------------------------------------------------------------- expert review

@@ -802,6 +802,13 @@ def _changed_labels(spec, revision) -> str:
 
 # --- township review ----------------------------------------------------------------------------------
 
+def _lapsed_decisions(user, application: Application) -> list:
+    """The city's decisions on an application it returned whose 补正期限 has passed (also taken on this page)."""
+    if application.status != State.RETURNED:
+        return []
+    return [t for t in TRANSITIONS if t.lapsed_returns and operation(t.operation_name, application).check(user)]
+
+
 def _review_context(request, application, policy, **extra) -> dict:
     raw = services.section_raw(application)
     sections = []
@@ -828,7 +835,7 @@ def _review_context(request, application, policy, **extra) -> dict:
     # operation's check() passes for this user now (the template asks {% allowed %} for each button too).
     actions = [t for t in TRANSITIONS if Role.TOWNSHIP in t.roles and t.action not in ENTERPRISE_ACTIONS
                and operation(t.operation_name, application).check(request.user)] \
-        if _role(request.user) == Role.TOWNSHIP else []
+        if _role(request.user) == Role.TOWNSHIP else _lapsed_decisions(request.user, application)
     return {"application": application, "policy": policy, "sections": sections, "verdict": verdict,
             "rejudged": rejudged, "latest_submission": latest, "show_history": _role(request.user) in CITY_ROLES,
             "verdict_problems": verdict_problems, "tier_name": _tier_name(policy, application.tier),
@@ -846,9 +853,10 @@ def review(request, pk):
         return render(request, "applications/review.html", _review_context(request, application, policy))
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
-    _require_role(request, Role.TOWNSHIP)  # the city's own steps have their own pages
     action = request.POST.get("action", "")
     transition = TRANSITIONS_BY_ACTION.get(action)
+    if not (transition and transition.lapsed_returns and application.status == State.RETURNED):
+        _require_role(request, Role.TOWNSHIP)  # the city's own steps have their own pages (but a lapsed return)
     if transition is None or action in ENTERPRISE_ACTIONS:
         error = services.ApplicationError(_("未知的操作“%(action)s”") % {"action": action})
     else:

@@ -156,12 +156,15 @@ def test_review_pipeline_from_submission_to_recognition(page, browser, live_serv
     returning.locator("summary").click()
     returning.locator("#id-township_return-reason-scenarios").fill(RETURN_REASON)
     returning.locator("#reason-township_return").fill("请按意见补正后重新提交。")
+    # the 2026 call sets no default 补正期限: the officer enters one
+    returning.locator("#id-revision-due-township_return").fill("2026-02-27")
     click_and_wait(page, returning.get_by_role("button", name="退回补正"))
     assert f"已退回补正：{COMPANY}" in main_text(page)
     application.refresh_from_db()
     assert application.status == State.RETURNED
     assert application.returned_sections == {"scenarios": RETURN_REASON}
     assert application.return_to == State.SUBMITTED
+    assert application.revision_due == dt.date(2026, 2, 27)
 
     # 2b. 华楚 sees the reason on that section, may not touch any other, corrects it and resubmits.
     set_clock(settings, RESUBMIT_TIME)
@@ -169,6 +172,7 @@ def test_review_pipeline_from_submission_to_recognition(page, browser, live_serv
     page.goto(f"/applications/{pk}/status/")
     assert "退回补正" in page.locator(".status-pill").first.inner_text()
     assert RETURN_REASON in main_text(page)
+    assert "请于2026年2月27日前完成补正并重新提交" in main_text(page)
     page.goto(f"/applications/{pk}/basic/")
     assert "本部分不在退回补正范围内，不能修改" in main_text(page)
     assert page.get_by_role("button", name="保存", exact=True).count() == 0  # read-only: no save button
@@ -536,7 +540,8 @@ def test_recommendation_list_names_the_resubmission_under_a_standing_demo_clock(
     owner, yuekou = User.objects.get(username="huachu"), User.objects.get(username="yuekou")
     application_services.application_submit(application=application, user=owner, idempotency_key="still-1")
     application_services.application_transition(application=application, action="township_return", user=yuekou,
-                                                section_reasons={"scenarios": RETURN_REASON})
+                                                section_reasons={"scenarios": RETURN_REASON},
+                                                due_date=dt.date(2026, 2, 27))
     latest = application_services.application_submit(application=application, user=owner, idempotency_key="still-2")
     application_services.application_transition(application=application, action="township_recommend", user=yuekou)
     unit = Organisation.objects.get(name="岳口镇", kind__in=Organisation.UNIT_KINDS)

@@ -154,3 +154,17 @@ def test_after_the_due_date_the_township_may_decide(returned_a, users, settings)
     assert not allowed("application.formal_fail", returned_a, users["city"])  # not the city's return
     build.transition(returned_a, "township_not_recommend", "township", reason="逾期未补正")
     assert returned_a.status == State.TOWNSHIP_NOT_RECOMMENDED and returned_a.revision_due is None
+
+
+def test_the_city_decides_on_its_own_lapsed_return_from_the_application_page(app_a, users, client):
+    application = build.lapsed_return(app_a, State.RECEIVED)
+    login(client, users["city"])
+    url = reverse("applications:review", args=[application.pk])
+    page = client.get(url).content.decode()
+    assert "已过，企业尚未重新提交" in page and 'value="formal_fail"' in page
+    response = client.post(url, {"action": "formal_fail", "reason": "逾期未补正，材料仍不齐全"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == State.FORMAL_FAILED
+    row = AuditEntry.objects.filter(application_id=application.pk, action="formal_fail").get()
+    assert row.from_status == State.RETURNED and row.reason == "逾期未补正，材料仍不齐全"

@@ -46,6 +46,7 @@ def test_demo_stages_and_idempotence():
     # chulv was returned for revision by its township (applications demo), with reasons per section
     returned = Application.objects.get(enterprise__organisation__users__username="chulv")
     assert returned.status == State.RETURNED and set(returned.returned_sections) == {"scenarios", "kpis"}
+    assert returned.revision_due is not None  # a pending 补正 with its due date, entered by the officer
     # a second run changes nothing
     assert demo.load(out) == []
     assert counts == (Application.objects.count(), AuditEntry.objects.filter(object_type="application").count(),

@@ -18,6 +18,7 @@ from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import ENTERPRISE_ACTIONS, TRANSITIONS, State
 from tidu.review.testing import put_on_sent_list
 from tidu.review.tests.lifecycle import drive_to, submit, transition
+from tidu.testing import lapsed_return
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,11 @@ def test_the_matrix_covers_every_transition_and_source():
 
 @pytest.mark.parametrize(("transition", "source"), CASES, ids=[f"{t.action}@{s}" for t, s in CASES])
 def test_transition_permissions(transition, source, app_a, users):
-    application = drive_to(app_a, source)
+    if source == State.RETURNED and transition.lapsed_returns:
+        # a reviewer closes a returned application only once its 补正期限 has passed (and only its own return)
+        application = lapsed_return(app_a, transition.lapsed_returns[0])
+    else:
+        application = drive_to(app_a, source)
     if transition.action == "city_receive":
         put_on_sent_list(application)  # 受理 only from the unit's sent 推荐名单 (tidu.review.rules)
     allowed = [(name, key) for name, key, role in ROLES if role is not None and role in transition.roles]
