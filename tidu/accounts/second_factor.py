@@ -33,6 +33,8 @@ from tidu.accounts import permissions
 
 BACKUP_CODE_COUNT = 10
 LAST_SEEN_KEY = "tidu_last_seen"
+LAST_SEEN_RESOLUTION = 60  # seconds: the idle clock is kept to the minute
+ENROLLED_KEY = "tidu_otp_enrolled"
 ENTERPRISE_ROLES = ("enterprise",)
 
 
@@ -98,9 +100,13 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not user.is_verified() and not _exempt(request.path):
-            enrolled = has_device(user)
-            if enrolled or required_for(user):
-                target = reverse("accounts:otp_verify" if enrolled else "accounts:otp_setup")
+            required = required_for(user)
+            if not required:  # enrolled of one's own accord? Asked once a session, not on every request.
+                if ENROLLED_KEY not in request.session:
+                    request.session[ENROLLED_KEY] = has_device(user)
+                optional_enrolled = request.session[ENROLLED_KEY]
+            if required or optional_enrolled:
+                target = reverse("accounts:otp_verify" if has_device(user) else "accounts:otp_setup")
                 return _redirect(request, f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
@@ -130,5 +136,6 @@ class IdleTimeoutMiddleware:
                 back = request.get_full_path() if request.method == "GET" else request.headers.get(
                     "HX-Current-URL", "")
                 return _redirect(request, f"{login_url}?{urlencode({'next': back})}" if back else login_url)
-            request.session[LAST_SEEN_KEY] = now
+            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN_KEY] = now  # not on every request: a session write costs a query
         return self.get_response(request)

@@ -98,6 +98,15 @@ def test_enterprises_and_townships_are_optional(client):
     assert client.get(reverse("accounts:profile")).status_code == 200
 
 
+def test_a_township_officer_who_enrolled_is_asked_for_the_code(client):
+    make_user("yuekou", User.Role.TOWNSHIP, make_unit())
+    log_in(client, "yuekou")
+    enrol(client)
+    client.post(reverse("accounts:logout"))
+    log_in(client, "yuekou")
+    assert client.get(reverse("accounts:profile"))["Location"].startswith(VERIFY)
+
+
 def test_the_setting_chooses_the_roles(client, city, settings):
     settings.TIDU_OTP_REQUIRED_ROLES = ["township"]
     log_in(client, "zhongxiao")
