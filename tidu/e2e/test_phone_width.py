@@ -101,6 +101,17 @@ def test_every_page_of_every_role_fits_a_phone(browser, live_server, demo_world)
         for username in ROLES:
             log_in(page, username)
             failures[username] = crawl(page, live_server.url)
+        # The step bar collapses to "第 n/9 步" with the parts behind it; the verdict is one tap away.
+        log_in(page, "xinyuan")
+        page.goto("/applications/")
+        with page.expect_navigation():
+            page.get_by_role("link", name="继续填写").first.click()
+        summary = page.locator(".stepper-compact summary")
+        assert summary.is_visible() and re.match(r"第 \d+/\d+ 步：", summary.inner_text()), summary.inner_text()
+        assert not page.locator(".stepper ol").is_visible()
+        summary.click()
+        assert page.locator(".stepper-compact li").count() == 9
+        assert page.locator(".stepper-verdict").is_visible()
     finally:
         context.close()
     failures = {who: pages for who, pages in failures.items() if pages}
