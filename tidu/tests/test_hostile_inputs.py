@@ -25,6 +25,8 @@ from tidu.applications import services as application_services
 from tidu.applications.workflow import State
 from tidu.core.cells import is_formula_like
 from tidu.core.timezones import BEIJING
+from tidu.experts import services as expert_services
+from tidu.onsite.models import CheckItem
 from tidu.publicity import services as publicity_services
 from tidu.review.models import RecommendationList
 
@@ -231,3 +233,32 @@ def test_every_role_gets_a_message_not_a_500(client, hostile):
     for path in (reverse("review:intake") + "?q=" + hostile, reverse("enterprises:all_enterprises") + "?q=" + hostile):
         response = client.get(path)
         assert response.status_code == 400 and "控制字符" in response.content.decode(), path
+
+
+@pytest.mark.parametrize("hostile", REFUSED[:2])
+def test_expert_comments_and_onsite_findings_refuse_control_characters(client, hostile):
+    call = build.load_call()
+    build.city_bureau()
+    city = build.city_officer("city")
+    unit = build.unit("岳口镇", Organisation.Kind.TOWNSHIP)
+    build.officer(unit, "town")
+    company = build.enterprise(unit, "天门市某机械有限公司")
+    owner = build.enterprise_user(company, "ent")
+    application = build.application(company, call=call, user=owner)
+    build.drive_to(application, State.FORMAL_PASSED)
+    expert = build.expert("e1", profile=True)
+    assignment = expert_services.assign_experts(application=application, user=city, experts=[expert])[0]
+    client.force_login(expert)
+    fields = {f"c-{pk}": points for pk, points in build.scores(assignment.rubric).items()}
+    response = client.post(reverse("experts:score", args=[assignment.pk]),
+                           {**fields, "comments": f"意见{hostile}", "action": "save"})
+    assert response.status_code < 500 and "控制字符" in response.content.decode()
+    assert f"意见{hostile}" in response.content.decode()  # what was typed is kept
+
+    build.submit_scores(assignment)
+    expert_services.review_complete(application=application, user=city)
+    build.deliver_pending()
+    item = CheckItem.objects.filter(onsite_check__application=application).first()
+    client.force_login(city)
+    response = client.post(reverse("onsite:item", args=[item.pk]), {"result": "pass", "note": f"现场{hostile}"})
+    assert response.status_code == 400 and "控制字符" in response.content.decode()
