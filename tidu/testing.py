@@ -344,13 +344,14 @@ def points_for_total(total: int) -> list[str]:
     return out
 
 
-def expert_reviewed(application: Application, experts, *, city: User | None = None, points=GOOD):
+def expert_reviewed(application: Application, experts, *, city: User | None = None, points=GOOD,
+                    comments: str = "意见"):
     """From 形式审查通过: assign ``experts``, each submits ``points``, the city completes the review (the real
     expert-review services); pending events are delivered so the on-site check opens."""
     city = city or actor(application, "city")
     drive_to(application, State.FORMAL_PASSED)
     for assignment in expert_services.assign_experts(application=application, user=city, experts=list(experts)):
-        submit_scores(assignment, points)
+        submit_scores(assignment, points, comments=comments)
     expert_services.review_complete(application=application, user=city)
     # Tests run inside one transaction that never commits: deliver the events now.
     deliver_pending()

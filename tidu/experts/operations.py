@@ -95,6 +95,8 @@ class _AssignmentOperation(_TableOperation):
 class _ExpertScoring(_AssignmentOperation):
     """Saving or submitting scores: the expert's own open assignment, while the application is in expert review."""
 
+    text_labels = {"raw": "评分"}
+
     def state_check(self, obj) -> Check:
         if obj.status == Status.SUBMITTED:
             return refused("评分已提交，不能再修改")

@@ -25,6 +25,8 @@ from tidu.applications import services as application_services
 from tidu.applications.workflow import State
 from tidu.core.cells import is_formula_like
 from tidu.core.timezones import BEIJING
+from tidu.experts import services as expert_services
+from tidu.onsite.models import CheckItem
 from tidu.publicity import services as publicity_services
 from tidu.review.models import RecommendationList
 
@@ -84,6 +86,10 @@ def world():
                                                   base_revision=scenarios.revision, user=owner)
     build.submitted(application, user=owner, key="hostile", fill=False)
     build.transition(application, "township_recommend", "township", reason=f"{MINUS}{HTML}")
+    build.put_on_sent_list(application)
+    build.transition(application, "city_receive", "city", reason=f"{TYPST}{EMOJI}")
+    build.transition(application, "formal_pass", "city", reason=f"{AT_SUM}{HTML}")
+    build.expert_reviewed(application, [build.expert("e1", profile=True)], city=city, comments=f"{HYPERLINK}{HTML}{TYPST}")
     build.drive_to(application, State.ONSITE_VERIFIED)
     return {"call": call, "city": city, "town": town, "owner": owner, "application": application, "unit": unit}
 
@@ -136,8 +142,11 @@ def test_every_export_keeps_hostile_text_inert(client, world):
     full = pdf_text(body(client.get(reverse("documents:application_pdf", args=[application.pk]))))
     assert "#set page" in full.replace("\n", "") and "<script>" in full.replace("\n", "")  # printed literally
 
-    page = client.get(reverse("applications:review", args=[application.pk])).content.decode()
-    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    for url in (reverse("applications:review", args=[application.pk]),
+                reverse("experts:review", args=[application.pk])):
+        page = client.get(url).content.decode()
+        assert page.count("<script") == page.count("<script src="), url  # no script but the site's own files
+    assert "&lt;script&gt;" in client.get(reverse("applications:review", args=[application.pk])).content.decode()
 
     client.force_login(town)
     rlist = RecommendationList.objects.get(unit=world["unit"])
@@ -224,3 +233,32 @@ def test_every_role_gets_a_message_not_a_500(client, hostile):
     for path in (reverse("review:intake") + "?q=" + hostile, reverse("enterprises:all_enterprises") + "?q=" + hostile):
         response = client.get(path)
         assert response.status_code == 400 and "控制字符" in response.content.decode(), path
+
+
+@pytest.mark.parametrize("hostile", REFUSED[:2])
+def test_expert_comments_and_onsite_findings_refuse_control_characters(client, hostile):
+    call = build.load_call()
+    build.city_bureau()
+    city = build.city_officer("city")
+    unit = build.unit("岳口镇", Organisation.Kind.TOWNSHIP)
+    build.officer(unit, "town")
+    company = build.enterprise(unit, "天门市某机械有限公司")
+    owner = build.enterprise_user(company, "ent")
+    application = build.application(company, call=call, user=owner)
+    build.drive_to(application, State.FORMAL_PASSED)
+    expert = build.expert("e1", profile=True)
+    assignment = expert_services.assign_experts(application=application, user=city, experts=[expert])[0]
+    client.force_login(expert)
+    fields = {f"c-{pk}": points for pk, points in build.scores(assignment.rubric).items()}
+    response = client.post(reverse("experts:score", args=[assignment.pk]),
+                           {**fields, "comments": f"意见{hostile}", "action": "save"})
+    assert response.status_code < 500 and "控制字符" in response.content.decode()
+    assert f"意见{hostile}" in response.content.decode()  # what was typed is kept
+
+    build.submit_scores(assignment)
+    expert_services.review_complete(application=application, user=city)
+    build.deliver_pending()
+    item = CheckItem.objects.filter(onsite_check__application=application).first()
+    client.force_login(city)
+    response = client.post(reverse("onsite:item", args=[item.pk]), {"result": "pass", "note": f"现场{hostile}"})
+    assert response.status_code == 400 and "控制字符" in response.content.decode()

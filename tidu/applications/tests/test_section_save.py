@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _save(application, user, data, base, token):
-    return services.application_section_save(application=application, key="basic", data=data, base_revision=base,
+    # 基本信息 takes its identity from the registry, so these saves go to a section the enterprise types in full.
+    return services.application_section_save(application=application, key="organisation", data=data, base_revision=base,
                                              user=user, editor_token=token)
 
 
@@ -23,7 +24,7 @@ def test_another_tab_with_a_stale_revision_is_a_conflict_and_changes_nothing(app
     with pytest.raises(services.SectionConflict) as conflict:
         _save(app_a, users["a"], {"name": "乙"}, 0, "tab-2")
     assert "其他窗口保存过" in conflict.value.message
-    row = app_a.sections.get(key="basic")
+    row = app_a.sections.get(key="organisation")
     assert row.revision == 1 and row.data == {"name": "甲"}
 
 

@@ -90,7 +90,7 @@ def test_tabs_show_complete_missing_and_error_counts(client, users, app_a):
 def test_field_kinds_render_generically(client, users, app_a):
     login(client, users["a"])
     page = client.get(section_url(app_a, "basic")).content.decode()
-    assert 'name="name"' in page and 'value="天门市华楚精密机械有限公司"' in page  # prefilled from the enterprise
+    assert 'name="name"' not in page and 'value="天门市华楚精密机械有限公司"' in page  # read-only, from the registry
     assert 'type="radio" name="above_designated_size" value="yes"' in page
     assert '<select id="id_legal_status" name="legal_status"' in page
     assert 'inputmode="decimal"' in page  # numbers stay text so that "abc" is never silently dropped
@@ -279,9 +279,9 @@ def test_autosave_saves_bumps_revision_and_answers_with_oob_fragments(client, us
 
 def test_autosave_conflict_keeps_stored_data_and_does_not_advance_revision(client, users, app_a):
     login(client, users["a"])
-    client.post(autosave_url(app_a, "basic"), post_data(app_a, "basic", name="第一个窗口"))
+    client.post(autosave_url(app_a, "basic"), post_data(app_a, "basic", competitiveness="第一个窗口"))
     before = stored(app_a, "basic")
-    response = client.post(autosave_url(app_a, "basic"), {"base_revision": "0", "name": "第二个窗口"},
+    response = client.post(autosave_url(app_a, "basic"), {"base_revision": "0", "competitiveness": "第二个窗口"},
                            HTTP_HX_REQUEST="true")
     assert response.status_code == 409
     fragment = response.content.decode()
@@ -290,7 +290,7 @@ def test_autosave_conflict_keeps_stored_data_and_does_not_advance_revision(clien
     assert section_url(app_a, "basic") in fragment
     after = stored(app_a, "basic")
     assert (after.revision, after.data) == (before.revision, before.data)
-    assert after.data["name"] == "第一个窗口"
+    assert after.data["competitiveness"] == "第一个窗口"
 
 
 def test_autosave_kpis_updates_the_computed_values_live(client, users, app_a):

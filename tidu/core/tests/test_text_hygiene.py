@@ -9,6 +9,8 @@ import pkgutil
 
 import pytest
 from django import forms as django_forms
+from django.contrib.auth.models import AnonymousUser
+from django.db import DataError
 from django.urls import reverse
 
 import tidu
@@ -19,6 +21,7 @@ from tidu.applications.workflow import State
 from tidu.core.forms import SafeTextMixin
 from tidu.core.models import AuditEntry
 from tidu.core.text import control_character_paths, visible
+from tidu.core.unsafe_text import UnsafeTextMiddleware
 from tidu.eligibility.interchange import InterchangeError, parse_document
 from tidu.enterprises.models import Enterprise
 
@@ -122,3 +125,15 @@ def test_json_imports_refuse_control_characters_with_the_path(escape):
         parse_document('{"facts": {"name": "a' + escape + 'b"}, "kpis": {}}')
     assert caught.value.problems[0][0] == "facts.name"
     assert "控制字符" in caught.value.problems[0][1]
+
+
+@pytest.mark.parametrize("error", [
+    DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"),
+    UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"),
+])
+def test_unsafe_text_reaching_the_database_is_a_400_page_not_a_500(rf, error):
+    request = rf.post("/x/")
+    request.user = AnonymousUser()
+    response = UnsafeTextMiddleware(lambda r: None).process_exception(request, error)
+    assert response.status_code == 400 and "未能保存" in response.content.decode()
+    assert UnsafeTextMiddleware(lambda r: None).process_exception(request, ValueError("other")) is None
