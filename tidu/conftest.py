@@ -26,3 +26,13 @@ def passing_application():
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.5 s per password; tests check behaviour, not the hasher's strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """Each test's database starts afresh (ids are reused): so does the per-process policy cache."""
+    from tidu.policy import selectors
+
+    selectors._POLICY_CACHE.clear()
+    yield
+    selectors._POLICY_CACHE.clear()
