@@ -30,9 +30,12 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache():
-    """Each test's database starts afresh (ids are reused): so does the per-process policy cache."""
+    """Each test's database starts afresh (ids are reused): so do the per-process policy and figures caches."""
+    from tidu.dashboards import selectors as dashboards
     from tidu.policy import selectors
 
     selectors._POLICY_CACHE.clear()
+    dashboards._OVERVIEWS.clear()
     yield
     selectors._POLICY_CACHE.clear()
+    dashboards._OVERVIEWS.clear()
