@@ -33,3 +33,16 @@ def _no_second_factor_outside_its_tests(settings):
     """Tests of other areas sign officers in with force_login and no authenticator; the second factor's own
     tests (tidu/accounts/tests/test_second_factor.py, the e2e test) switch TIDU_OTP_REQUIRED_ROLES back on."""
     settings.TIDU_OTP_REQUIRED_ROLES = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """Each test's database starts afresh (ids are reused): so do the per-process policy and figures caches."""
+    from tidu.dashboards import selectors as dashboards
+    from tidu.policy import selectors
+
+    selectors._POLICY_CACHE.clear()
+    dashboards._OVERVIEWS.clear()
+    yield
+    selectors._POLICY_CACHE.clear()
+    dashboards._OVERVIEWS.clear()

@@ -518,3 +518,49 @@ def audit_facts(row):
     """Who did what, from which state to which: the facts an audit row must get right."""
     return row.actor, row.action, row.from_status, row.to_status
 
+
+
+# ---------------------------------------------------------------- many applications at once (scale tests, bench)
+
+def clone_applications(template: Application, count: int, *, units: list[Organisation] | None = None,
+                       status: str | None = None, serial_from: int = 1, prefix: str = "91429006MB49",
+                       chunk: int = 1000) -> int:
+    """``count`` copies of ``template`` (a submitted application built through the services), each with its
+    own enterprise under one of ``units`` (round robin; default the template's unit), its sections and its
+    receipt, written with bulk inserts: the equivalent bulk path for scale tests and ``bench/``. Copies are in
+    ``status`` (default the template's) and carry no evidence files, users or audit rows. Returns ``count``."""
+    from tidu.applications.models import ApplicationSection, Submission
+
+    template_enterprise = template.enterprise
+    units = units or [template_enterprise.organisation.parent]
+    sections = list(ApplicationSection.objects.filter(application=template).values("key", "data", "revision"))
+    receipt = template.submissions.order_by("-submitted_at", "-pk").first()
+    enterprise_fields = {name: getattr(template_enterprise, name) for name in (
+        "legal_status", "industry_code", "registered_region", "address", "legal_representative", "contact_name",
+        "contact_phone", "contact_email", "status")}
+    done = 0
+    while done < count:
+        batch = range(serial_from + done, serial_from + min(count, done + chunk))
+        names = {serial: f"{template_enterprise.name}（{serial}）" for serial in batch}
+        nodes = Organisation.objects.bulk_create([
+            Organisation(name=names[serial], kind=Organisation.Kind.ENTERPRISE, parent=units[serial % len(units)])
+            for serial in batch])
+        enterprises = Enterprise.objects.bulk_create([
+            Enterprise(organisation=node, name=node.name, credit_code=valid_credit_code(serial, prefix=prefix),
+                       **enterprise_fields) for serial, node in zip(batch, nodes, strict=True)])
+        applications = Application.objects.bulk_create([
+            Application(enterprise=enterprise, call_id=template.call_id, tier=template.tier,
+                        status=status or template.status) for enterprise in enterprises])
+        ApplicationSection.objects.bulk_create([
+            ApplicationSection(application=application, **section)
+            for application in applications for section in sections])
+        if receipt is not None:
+            Submission.objects.bulk_create([
+                Submission(application=application, number=f"{receipt.number}-{serial}",
+                           idempotency_key=uuid.uuid4().hex, submitted_at=receipt.submitted_at,
+                           submitted_by_id=receipt.submitted_by_id, content_sha256=receipt.content_sha256,
+                           snapshot=receipt.snapshot, verdict=receipt.verdict,
+                           attested_by_name=receipt.attested_by_name)
+                for serial, application in zip(batch, applications, strict=True)])
+        done += len(batch)
+    return count

@@ -173,7 +173,8 @@ def application_verdict(application: Application, policy: CallPolicy | None = No
         else:
             # 申报时间 is met by the first submission: a resubmission after 退回补正 continues that 申报.
             submitted_at = first.submitted_at
-    return evaluate(policy, application_interchange(application, policy, submitted_at))
+    # Built here from cleaned sections: trusted, so the JSON schema is not checked again (only input is).
+    return evaluate(policy, application_interchange(application, policy, submitted_at), trusted=True)
 
 
 def stored_verdict(submission) -> Verdict | None:

@@ -19,6 +19,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Max
 from django.utils.safestring import SafeString
 
 from tidu.accounts.models import Organisation
@@ -95,7 +96,39 @@ def _division(code: str) -> tuple[str, str, str]:
     return division.full_code, f"{division.full_code} {division.name}", f"{section.code} {section.name}"
 
 
+# Per process: call id -> (fingerprint, Overview). The figures are recomputed only when the call's data changed.
+_OVERVIEWS: dict[int, tuple[tuple, Overview]] = {}
+
+
+def _fingerprint(call: Call) -> tuple:
+    """What the figures depend on, read as three indexed aggregates: the call's applications (count, last
+    change), their sections' last save, and the newest audit row (every transition, confirmation and change of
+    an enterprise or organisation through an operation writes one)."""
+    applications = Application.objects.filter(call=call).aggregate(n=Count("pk"), last=Max("updated_at"))
+    sections = ApplicationSection.objects.filter(application__call=call, key__in=SECTION_KEYS).aggregate(
+        last=Max("updated_at"))
+    audit = AuditEntry.objects.aggregate(last=Max("pk"))
+    units = Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS).aggregate(n=Count("pk"), last=Max("pk"))
+    return (call.policy_sha256, applications["n"], applications["last"], sections["last"], audit["last"],
+            units["n"], units["last"])
+
+
 def overview(call: Call) -> Overview:
+    """The call's figures: computed once per change of its data (per process), then read from memory.
+
+    A view after a change recomputes them (one pass, below); a view without a change costs the fingerprint's
+    aggregates only. Treat the result as read-only: it is shared by the requests of this process.
+    """
+    key = _fingerprint(call)
+    cached = _OVERVIEWS.get(call.pk)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    result = _compute_overview(call)
+    _OVERVIEWS[call.pk] = (key, result)
+    return result
+
+
+def _compute_overview(call: Call) -> Overview:
     policy = call_policy_for(call)
     applications = list(with_list_state(Application.objects.filter(call=call))
                         .select_related("enterprise__organisation__parent"))

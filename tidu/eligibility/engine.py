@@ -26,11 +26,20 @@ PUBLIC_ASSESSMENT_PLATFORM_NAMES = ("智能制造评估评价公共服务平台"
 LEVEL_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
 
 
-def evaluate(policy: CallPolicy, document: Any, tier: str | None = None) -> Verdict:
-    """Judge ``document`` (interchange format) under ``policy``; ``tier`` overrides the document's tier."""
-    application = validate(document, policy)
-    tier_def = _resolve_tier(policy, tier or application.get("tier"))
-    return _Judgement(policy, application, tier_def).verdict()
+def evaluate(policy: CallPolicy, document: Any, tier: str | None = None, *, trusted: bool = False) -> Verdict:
+    """Judge ``document`` (interchange format) under ``policy``; ``tier`` overrides the document's tier.
+
+    The JSON schema is checked where documents enter (the CLI, imports): ``trusted=True`` is for documents the
+    project built itself from cleaned sections, which skip that check (the policy checks still run).
+    """
+    application = validate(document, policy, schema=not trusted)
+    try:
+        tier_def = _resolve_tier(policy, tier or application.get("tier"))
+        return _Judgement(policy, application, tier_def).verdict()
+    except (KeyError, TypeError, AttributeError, ValueError):
+        if trusted:  # a built document of an unexpected shape: report it as any input would be reported
+            validate(document, policy)
+        raise
 
 
 def _resolve_tier(policy: CallPolicy, id_or_name: str | None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -62,10 +62,10 @@ class Finding:
                    source=source, checks=tuple(checks))
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["result"] = str(self.result)
-        data["checks"] = [{"result": str(c.result), "message": c.message} for c in self.checks]
-        return data
+        # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a string.
+        return {"clause": self.clause, "result": str(self.result), "message": self.message,
+                "clause_text": self.clause_text, "source": self.source,
+                "checks": [{"result": str(c.result), "message": c.message} for c in self.checks]}
 
 
 class Outcome(StrEnum):

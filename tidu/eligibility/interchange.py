@@ -139,11 +139,14 @@ def parse_submitted_at(value: str) -> dt.datetime:
     return moment
 
 
-def validate(document: Any, policy: CallPolicy) -> dict[str, Any]:
-    """Return the document when it can be judged under ``policy``; raise InterchangeError listing every problem."""
+def validate(document: Any, policy: CallPolicy, *, schema: bool = True) -> dict[str, Any]:
+    """Return the document when it can be judged under ``policy``; raise InterchangeError listing every problem.
+
+    ``schema=False`` skips the JSON-schema check (for documents the project built itself, not for input).
+    """
     if not isinstance(document, dict):
         raise InterchangeError([("（顶层）", "申报数据应为 JSON 对象")])
-    schema_problems = describe_all(_validator().iter_errors(document))
+    schema_problems = describe_all(_validator().iter_errors(document)) if schema else []
     problems: list[tuple[str, str]] = []
     # The checks below also run on a document with schema errors, so that every problem is reported at once;
     # each one looks only at parts that have the right shape.

@@ -7,6 +7,7 @@ request and call ``services``; roles that have no business here get a 403.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -20,6 +21,8 @@ from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRela
 from tidu.experts.scoring import fmt_points
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
+
+POOL_PAGE_SIZE = 50
 
 Role = User.Role
 city_only = role_required(Role.CITY)  # 系统管理员 is not city (accounts.permissions)
@@ -47,7 +50,8 @@ def home(request):
 @city_only
 @require_GET
 def pool(request):
-    return render(request, "experts/pool.html", {"profiles": selectors.pool()})
+    page = Paginator(selectors.pool(), POOL_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "experts/pool.html", {"profiles": page.object_list, "page": page})
 
 
 @city_only

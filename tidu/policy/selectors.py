@@ -16,11 +16,29 @@ def _pack_from_row(row: PolicyPack) -> Pack:
                 path=f"db:{row.ref}", description=header.get("description", ""))
 
 
+# Per process: (call id, call pack id, policy digest) -> the resolved policy. Published pack versions are
+# immutable and a call's digest covers every pack it pins, so an entry never goes stale; a call moved to a newer
+# pack has a new key. Bounded: a few calls are live at once.
+_POLICY_CACHE: dict[tuple, CallPolicy] = {}
+_POLICY_CACHE_MAX = 64
+
+
 def call_policy_for(call: Call) -> CallPolicy:
-    """The policy exactly as stored when the call was loaded: later pack files never change it."""
-    rows = [call.call_pack, *call.pinned_packs.all()]
-    return CallPolicy.resolve(PackLibrary(_pack_from_row(row) for row in rows), call.call_pack.pack_id,
-                              call.call_pack.version)
+    """The policy exactly as stored when the call was loaded: later pack files never change it.
+
+    Read from the database once per process and call (no query on later calls); treat it as read-only.
+    """
+    key = (call.pk, call.call_pack_id, call.policy_sha256)
+    policy = _POLICY_CACHE.get(key) if call.policy_sha256 else None
+    if policy is None:
+        rows = [call.call_pack, *call.pinned_packs.all()]
+        policy = CallPolicy.resolve(PackLibrary(_pack_from_row(row) for row in rows), call.call_pack.pack_id,
+                                    call.call_pack.version)
+        if call.policy_sha256 and policy.sha256 == call.policy_sha256:
+            if len(_POLICY_CACHE) >= _POLICY_CACHE_MAX:
+                _POLICY_CACHE.clear()
+            _POLICY_CACHE[key] = policy
+    return policy
 
 
 def call_list():

@@ -794,3 +794,18 @@ def test_basic_tier_has_no_judged_outcomes(policy, passing_application):
     verdict = judge(policy, passing_application)
     assert not any(f.clause.startswith("建设成效") for f in verdict.findings)
     assert verdict.tier_met
+
+
+def test_trusted_documents_skip_only_the_schema_and_judge_the_same(policy, passing_application):
+    """Documents the project builds are not schema-checked again; the verdict is the same, bad shapes still
+    answer with the schema's problem list instead of a crash."""
+    from tidu.eligibility.engine import evaluate
+    from tidu.eligibility.interchange import InterchangeError
+
+    assert evaluate(policy, passing_application, trusted=True).as_dict() == evaluate(
+        policy, passing_application).as_dict()
+    broken = {**passing_application, "kpis": "none"}
+    with pytest.raises(InterchangeError):
+        evaluate(policy, broken)
+    with pytest.raises(InterchangeError):
+        evaluate(policy, broken, trusted=True)
