@@ -39,14 +39,6 @@ def default_due(call: Call, policy: CallPolicy, today: dt.date) -> dt.date | Non
     return working_days_after(today, working_days)
 
 
-def default_due_text(call: Call, policy: CallPolicy) -> str:
-    """Where the default comes from, for the return form."""
-    working_days, source = default_rule(call, policy)
-    if not working_days:
-        return "本批次未规定补正期限，请填写"
-    return f"退回之日后 {working_days} 个工作日（{source}），已扣除节假日"
-
-
 def due_ends(policy: CallPolicy, due: dt.date) -> dt.datetime:
     """The first instant after the due date (24:00 of that day in the call's timezone)."""
     return policy.end_of_day_exclusive(due)
@@ -95,5 +87,6 @@ def form_default(application: Application) -> dict:
     """What the return form shows for the due date: the default (if one is set) and where it comes from."""
     policy = call_policy_for(application.call)
     today = clock.business_today(policy=policy)
-    return {"default": default_due(application.call, policy, today),
-            "note": default_due_text(application.call, policy), "today": today}
+    working_days, source = default_rule(application.call, policy)
+    return {"default": default_due(application.call, policy, today), "working_days": working_days,
+            "by_bureau": source == "市经信局设定", "pack": policy.call.ref, "today": today}

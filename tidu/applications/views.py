@@ -699,7 +699,11 @@ def _next_steps(request, application, progress, policy) -> list[dict]:
             title = SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key
             steps.append({"text": _("按意见修改“%(title)s”：%(reason)s") % {"title": title, "reason": reason},
                           "url": _section_url(application, key)})
-        if owner:
+        if owner and application.revision_due:
+            due = dateformat.format(application.revision_due, gettext("Y年n月j日"))
+            steps.append({"text": _("修改完成后重新提交（补正期限 %(day)s 24:00，北京时间）") % {"day": due},
+                          "url": reverse("applications:submit", args=[application.pk])})
+        elif owner:
             steps.append({"text": _("修改完成后重新提交"), "url": reverse("applications:submit", args=[application.pk])})
     elif application.status == State.SUBMITTED:
         day = policy.township_deadline

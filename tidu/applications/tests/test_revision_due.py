@@ -168,3 +168,11 @@ def test_the_city_decides_on_its_own_lapsed_return_from_the_application_page(app
     assert application.status == State.FORMAL_FAILED
     row = AuditEntry.objects.filter(application_id=application.pk, action="formal_fail").get()
     assert row.from_status == State.RETURNED and row.reason == "逾期未补正，材料仍不齐全"
+
+
+def test_the_return_form_offers_the_default_and_names_its_source(submitted_a, users, client, settings):
+    settings.TIDU_NOW = RETURN_DAY
+    login(client, users["x"])
+    page = client.get(reverse("applications:review", args=[submitted_a.pk])).content.decode()
+    assert 'name="revision_due"' in page and 'value="2026-04-03"' in page
+    assert "退回之日后 10 个工作日，市经信局设定" in page
