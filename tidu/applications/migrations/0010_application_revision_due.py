@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0007_section_revisions'),
+        ('applications', '0009_backfill_submission_verdict_summary'),
     ]
 
     operations = [
