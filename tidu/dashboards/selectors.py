@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_lazy
 
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application, ApplicationSection
@@ -40,10 +42,12 @@ MAIN_PIPELINE = (State.DRAFT, State.SUBMITTED, State.TOWNSHIP_RECOMMENDED, State
 # States off the main path (returns, refusals, withdrawal), listed after it.
 SIDE_STATES = (State.RETURNED, State.TOWNSHIP_NOT_RECOMMENDED, State.FORMAL_FAILED, State.NOT_RECOGNISED,
                State.WITHDRAWN)
-STAGE_SHORT = {State.DRAFT: "创建申报", State.SUBMITTED: "提交", State.TOWNSHIP_RECOMMENDED: "乡镇推荐",
-               State.RECEIVED: "市局受理", State.FORMAL_PASSED: "形式审查通过", State.EXPERT_REVIEW: "专家评审",
-               State.EXPERT_REVIEWED: "专家评审完成", State.ONSITE_VERIFIED: "现场核查完成",
-               State.PROPOSED: "拟认定公示", State.RECOGNISED: "认定"}
+STAGE_SHORT = {State.DRAFT: gettext_lazy("创建申报"), State.SUBMITTED: gettext_lazy("提交"),
+               State.TOWNSHIP_RECOMMENDED: gettext_lazy("乡镇推荐"),
+               State.RECEIVED: gettext_lazy("市局受理"), State.FORMAL_PASSED: gettext_lazy("形式审查通过"),
+               State.EXPERT_REVIEW: gettext_lazy("专家评审"), State.EXPERT_REVIEWED: gettext_lazy("专家评审完成"),
+               State.ONSITE_VERIFIED: gettext_lazy("现场核查完成"), State.PROPOSED: gettext_lazy("拟认定公示"),
+               State.RECOGNISED: gettext_lazy("认定")}
 NOT_COUNTED = (State.DRAFT, State.WITHDRAWN)
 SECTION_KEYS = ("maturity", "scenarios", "kpis")
 UNKNOWN_INDUSTRY = "（行业代码无效）"
@@ -96,8 +100,9 @@ def _division(code: str) -> tuple[str, str, str]:
     return division.full_code, f"{division.full_code} {division.name}", f"{section.code} {section.name}"
 
 
-# Per process: call id -> (fingerprint, Overview). The figures are recomputed only when the call's data changed.
-_OVERVIEWS: dict[int, tuple[tuple, Overview]] = {}
+# Per process: (call id, language) -> (fingerprint, Overview). The figures are recomputed only when the call's
+# data changed; the language is part of the key because titles, labels and notes are translated when computed.
+_OVERVIEWS: dict[tuple[int, str], tuple[tuple, Overview]] = {}
 
 
 def _fingerprint(call: Call) -> tuple:
@@ -119,12 +124,12 @@ def overview(call: Call) -> Overview:
     A view after a change recomputes them (one pass, below); a view without a change costs the fingerprint's
     aggregates only. Treat the result as read-only: it is shared by the requests of this process.
     """
-    key = _fingerprint(call)
-    cached = _OVERVIEWS.get(call.pk)
+    key, slot = _fingerprint(call), (call.pk, get_language() or "")
+    cached = _OVERVIEWS.get(slot)
     if cached is not None and cached[0] == key:
         return cached[1]
     result = _compute_overview(call)
-    _OVERVIEWS[call.pk] = (key, result)
+    _OVERVIEWS[slot] = (key, result)
     return result
 
 
@@ -191,12 +196,12 @@ def _funnel(applications, reached_states) -> Chart:
     reached[LIST_SENT] = current.get(LIST_SENT, 0) + reached[State.RECEIVED]
     shown = (*MAIN_PIPELINE[:MAIN_PIPELINE.index(State.TOWNSHIP_RECOMMENDED) + 1], LIST_SENT,
              *MAIN_PIPELINE[MAIN_PIPELINE.index(State.TOWNSHIP_RECOMMENDED) + 1:], *SIDE_STATES)
-    rows = [[state_label(state), current.get(state, 0), reached.get(state, 0)] for state in shown]
-    table = Table("funnel", "申报状态漏斗", ["状态", "当前数量", "累计到达"], rows, num_from=1,
-                  note="当前数量：现处于该状态的申报数；累计到达：曾到达该状态（主流程中含已越过该阶段）的申报数。")
-    stages = [(STAGE_SHORT[state], reached[state]) for state in MAIN_PIPELINE]
+    rows = [[_(state_label(state)), current.get(state, 0), reached.get(state, 0)] for state in shown]
+    table = Table("funnel", _("申报状态漏斗"), [_("状态"), _("当前数量"), _("累计到达")], rows, num_from=1,
+                  note=_("当前数量：现处于该状态的申报数；累计到达：曾到达该状态（主流程中含已越过该阶段）的申报数。"))
+    stages = [(str(STAGE_SHORT[state]), reached[state]) for state in MAIN_PIPELINE]
     desc = "；".join(f"{label} {value}" for label, value in stages)
-    chart = svg.funnel_chart("chart-funnel", "申报主流程各阶段累计到达数", desc, stages)
+    chart = svg.funnel_chart("chart-funnel", _("申报主流程各阶段累计到达数"), desc, stages)
     return Chart("funnel", table.title, chart, table)
 
 
@@ -207,12 +212,12 @@ def _by_unit(counted, units) -> Chart:
     rows = [[unit.name, submitted.get(unit.pk, 0), recognised.get(unit.pk, 0)] for unit in units]
     others = sum(n for pk, n in submitted.items() if pk not in known)
     if others:
-        rows.append(["（其他）", others, sum(n for pk, n in recognised.items() if pk not in known)])
+        rows.append([_("（其他）"), others, sum(n for pk, n in recognised.items() if pk not in known)])
     rows.sort(key=lambda row: -row[1])
-    table = Table("units", "按乡镇（单位）统计", ["乡镇（单位）", "已提交申报", "其中已认定"], rows)
+    table = Table("units", _("按乡镇（单位）统计"), [_("乡镇（单位）"), _("已提交申报"), _("其中已认定")], rows)
     items = [(row[0], row[1]) for row in rows]
-    chart = svg.hbar_chart("chart-units", "各乡镇（单位）已提交申报数",
-                           "；".join(f"{label} {value}" for label, value in items), items, unit="份")
+    chart = svg.hbar_chart("chart-units", _("各乡镇（单位）已提交申报数"),
+                           "；".join(f"{label} {value}" for label, value in items), items, unit=_("份"))
     return Chart("units", table.title, chart, table)
 
 
@@ -222,24 +227,24 @@ def _by_industry(counted) -> Chart:
         key, label, section = _division(application.enterprise.industry_code)
         groups.setdefault(key, [section, label, 0])[2] += 1
     rows = sorted(groups.values(), key=lambda row: (-row[2], row[1]))
-    table = Table("industries", "按行业（GB/T 4754-2017 大类）统计", ["门类", "大类", "已提交申报"], rows, num_from=2)
+    table = Table("industries", _("按行业（GB/T 4754-2017 大类）统计"), [_("门类"), _("大类"), _("已提交申报")], rows, num_from=2)
     items = [(row[1], row[2]) for row in rows]
-    chart = svg.hbar_chart("chart-industries", "各行业大类已提交申报数",
-                           "；".join(f"{label} {value}" for label, value in items), items, unit="份", color=svg.BAR_ALT)
+    chart = svg.hbar_chart("chart-industries", _("各行业大类已提交申报数"),
+                           "；".join(f"{label} {value}" for label, value in items), items, unit=_("份"), color=svg.BAR_ALT)
     return Chart("industries", table.title, chart, table)
 
 
 def _heatmap(counted, links_by_application, policy) -> Chart:
-    unit_names = sorted({a.enterprise.organisation.parent.name if a.enterprise.organisation.parent else "（其他）"
+    unit_names = sorted({a.enterprise.organisation.parent.name if a.enterprise.organisation.parent else _("（其他）")
                          for a in counted})
-    columns = [*unit_names, "合计"]
+    columns = [*unit_names, _("合计")]
     cells: dict[tuple[str, str], int] = Counter()
     for application in counted:
         parent = application.enterprise.organisation.parent
-        unit = parent.name if parent else "（其他）"
+        unit = parent.name if parent else _("（其他）")
         for link in links_by_application.get(application.pk, ()):
             cells[(link, unit)] += 1
-            cells[(link, "合计")] += 1
+            cells[(link, _("合计"))] += 1
     groups, rows = [], []
     for domain in policy.domain_map.values():
         links = [link for link in policy.link_map.values() if link["domain"] == domain["id"]]
@@ -249,20 +254,20 @@ def _heatmap(counted, links_by_application, policy) -> Chart:
             group_rows.append((link["name"], values))
             rows.append([domain["name"], link["name"], *values])
         groups.append((domain["name"], group_rows))
-    table = Table("scenarios", "场景覆盖（按环节）", ["建设领域", "环节", *columns], rows, num_from=2,
-                  note="每格为在该环节建设了至少一个典型场景的已提交申报数。")
+    table = Table("scenarios", _("场景覆盖（按环节）"), [_("建设领域"), _("环节"), *columns], rows, num_from=2,
+                  note=_("每格为在该环节建设了至少一个典型场景的已提交申报数。"))
     desc = (f"{len(rows)} 个环节按建设领域分组，列为乡镇（单位）及合计；"
             + "；".join(f"{row[1]} 合计 {row[-1]}" for row in rows))
-    chart = svg.heatmap("chart-scenarios", "各环节场景覆盖（申报数）", desc, groups=groups, columns=columns)
+    chart = svg.heatmap("chart-scenarios", _("各环节场景覆盖（申报数）"), desc, groups=groups, columns=columns)
     return Chart("scenarios", table.title, chart, table)
 
 
 def _maturity(levels: Counter, policy) -> Chart:
     rows = [[info["label"], info["name"], levels.get(level, 0)] for level, info in sorted(policy.maturity_levels.items())]
-    rows.append(["未填写", "", levels.get(None, 0)])
-    table = Table("maturity", "成熟度自评估等级分布", ["等级", "名称", "申报数"], rows, num_from=2)
+    rows.append([_("未填写"), "", levels.get(None, 0)])
+    table = Table("maturity", _("成熟度自评估等级分布"), [_("等级"), _("名称"), _("申报数")], rows, num_from=2)
     items = [(row[0], row[2]) for row in rows]
-    chart = svg.bar_chart("chart-maturity", "成熟度自评估等级分布",
+    chart = svg.bar_chart("chart-maturity", _("成熟度自评估等级分布"),
                           "；".join(f"{label} {value}" for label, value in items), items)
     return Chart("maturity", table.title, chart, table)
 
@@ -280,11 +285,11 @@ def _kpis(kpi_values, policy) -> tuple[list[Chart], Table]:
                              svg.fmt(statistics.median(values)), svg.fmt(values[-1])])
         rows.extend(kpi_rows)
         table = Table(f"kpi-{kpi_id}", f"{kpi_id} {kpi['name']}（{kpi['unit']}）",
-                      ["指标", "单位", "行业大类", "申报数", "最小值", "中位数", "最大值"], kpi_rows, num_from=3)
+                      [_("指标"), _("单位"), _("行业大类"), _("申报数"), _("最小值"), _("中位数"), _("最大值")], kpi_rows, num_from=3)
         desc = "；".join(f"{row[2]}：{row[3]} 份，最小 {row[4]}，中位数 {row[5]}，最大 {row[6]}" for row in kpi_rows)
         chart = svg.strip_plot(f"chart-kpi-{kpi_id}", f"{kpi['name']}（按行业大类）", desc,
                                [(label, by_industry[label]) for label in sorted(by_industry)], unit=kpi["unit"])
         charts.append(Chart(f"kpi-{kpi_id}", table.title, chart, table))
-    table = Table("kpis", "关键绩效指标分布（按行业大类）", ["指标", "单位", "行业大类", "申报数", "最小值", "中位数", "最大值"],
-                  rows, num_from=3, note="只统计按公式算得出数值的指标；每个点为一份申报。")
+    table = Table("kpis", _("关键绩效指标分布（按行业大类）"), [_("指标"), _("单位"), _("行业大类"), _("申报数"), _("最小值"), _("中位数"), _("最大值")],
+                  rows, num_from=3, note=_("只统计按公式算得出数值的指标；每个点为一份申报。"))
     return charts, table

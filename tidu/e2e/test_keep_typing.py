@@ -5,6 +5,8 @@ timeout); the next autosave answers 401. The page stays put, says so and offers 
 here; after logging in again the text is back in the field, with a message, and autosave stores it.
 """
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -76,3 +78,18 @@ def test_text_typed_when_the_session_ends_is_back_after_logging_in(page, draft):
     page.locator(".autosave-ok").wait_for(timeout=WAIT)
     saved = ApplicationSection.objects.get(application=draft, key="organisation")
     assert saved.data.get("description") == TEXT
+
+
+def test_save_and_continue_with_an_error_stays_with_a_summary_linking_to_the_field(page, draft):
+    url = f"/applications/{draft.pk}/basic/"
+    page.goto(url)
+    log_in_here(page)
+    page.fill('#section-form [name="contact_phone"]', "12")
+    with page.expect_navigation(timeout=WAIT):
+        page.click('#section-form button[name="go"][value="next"]')
+    assert f"{url}?check=1" in page.url, page.url  # still on 基本信息, not the next part
+    summary = page.locator("#error-summary")
+    assert summary.is_visible() and "请填写有效的手机号或固定电话" in summary.inner_text()
+    summary.get_by_role("link", name=re.compile("联系电话|手机")).first.click()
+    assert page.evaluate("document.activeElement.id") == "id_contact_phone"
+    assert page.locator("#id_contact_phone").input_value() == "12"  # kept as typed

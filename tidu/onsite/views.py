@@ -62,6 +62,9 @@ def _item_or_404(request, pk) -> CheckItem:
     return item
 
 
+PHOTO_ERRORS_KEY = "onsite_photo_errors"
+
+
 def _back(check, item=None) -> str:
     return reverse("onsite:check", args=[check.pk]) + (f"#item-{item.pk}" if item else "")
 
@@ -71,7 +74,10 @@ def _check_context(request, check, **extra) -> dict:
     context = {"check": check, "application": check.application, "items": items,
                "decided": sum(1 for i in items if i.is_decided), "is_city": accounts.is_city_user(request.user),
                "results": [(value, label) for value, label in CheckItem.Result.choices if value],
-               "photo_max_mb": megabytes(max_bytes()), "sections": SECTIONS, "form": {}, **extra}
+               "photo_max_mb": megabytes(max_bytes()), "sections": SECTIONS, "form": {},
+               # A refused photo upload, shown beside that item's upload control (set by photo_upload).
+               "photo_errors": request.session.pop(PHOTO_ERRORS_KEY, None) if request.method == "GET" else None,
+               **extra}
     context["stale"] = check.is_open and (
         check.application.status != State.EXPERT_REVIEWED
         or check.claims_sha256 != application_services.content_hash(check.application))
@@ -152,16 +158,18 @@ def item_decide(request, pk):
 def photo_upload(request, pk):
     item = _item_or_404(request, pk)
     uploads = request.FILES.getlist("photo")
+    refused = []
     if not uploads:
-        messages.error(request, gettext("请选择或拍摄照片"))
-        return redirect(_back(item.onsite_check, item))
+        refused.append(gettext("请选择或拍摄照片"))
     for upload in uploads:
         try:
             services.photo_add(item=item, user=request.user, upload=upload)
         except (PhotoRejected, services.OnsiteError) as rejected:
-            messages.error(request, rejected.message)
+            refused.append(str(rejected.message))
         else:
             messages.success(request, gettext("已上传照片：%(name)s") % {"name": upload.name})
+    if refused:
+        request.session[PHOTO_ERRORS_KEY] = {"item": item.pk, "messages": refused}
     return redirect(_back(item.onsite_check, item))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY
@@ -14,7 +16,7 @@ from tidu.eligibility.findings import Result
 from tidu.eligibility.interchange import InterchangeError
 from tidu.policy.selectors import call_policy_for
 
-MATERIALS, CONDITIONS = "材料齐全", "条件符合"
+MATERIALS, CONDITIONS = gettext_noop("材料齐全"), gettext_noop("条件符合")  # shown through gettext
 
 
 @dataclass

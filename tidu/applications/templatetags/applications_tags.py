@@ -41,6 +41,22 @@ def translated(value) -> str:
 
 
 @register.filter
+def check_label(item) -> str:
+    """A 形式审查 checklist item's label in the reader's language, rebuilt from its key (the stored label is the
+    Chinese of the moment it was made; clause ids stay as they are)."""
+    get = item.get if isinstance(item, dict) else (lambda name, default=None: getattr(item, name, default))
+    key, label = str(get("key", "") or ""), get("label", "") or ""
+    kind, _sep, name = key.partition(":")
+    if kind == "section" and name in SECTIONS_BY_KEY:
+        return gettext("“%(title)s”填写完整") % {"title": gettext(SECTIONS_BY_KEY[name].title)}
+    if kind == "evidence" and name == "maturity_report":
+        return gettext("成熟度自评估报告已上传")
+    if kind == "evidence" and name:
+        return gettext("%(label)s佐证材料已上传") % {"label": gettext(name)}
+    return label
+
+
+@register.filter
 def section_title(key) -> str:
     section = SECTIONS_BY_KEY.get(str(key))
     return section.title if section else str(key)

@@ -78,6 +78,10 @@ def test_wrong_content_is_refused(client, w, check, name, content, message):
     page = _upload(client, item, name, content).content.decode()
     assert message in page
     assert not CheckPhoto.objects.exists()
+    # The refusal stands beside this item's upload control, not at the top of a long page.
+    form = page[page.index(reverse("onsite:photo_upload", args=[item.pk])):]
+    form = form[:form.index("</form>")]
+    assert 'class="upload-error' in form and message in form
 
 
 def test_a_png_named_jpg_is_stored_as_png(w, check):

@@ -21,6 +21,17 @@
         leaving = true;
       });
     });
+    // Logging out on purpose forgets the unsaved section values this browser kept (applications/drafts.js):
+    // a shared computer keeps nobody's text. A page still open elsewhere keeps its own again on its next change.
+    document.querySelectorAll("form.logout-form").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        try {
+          Object.keys(window.localStorage).forEach(function (key) {
+            if (key.indexOf("tidu:draft:") === 0) window.localStorage.removeItem(key);
+          });
+        } catch (e) { /* no storage: nothing kept */ }
+      });
+    });
     window.addEventListener("beforeunload", function (event) {
       if (leaving || dirty.size === 0) return;
       event.preventDefault();
