@@ -313,6 +313,7 @@ AXES_LOCKOUT_CALLABLE = "tidu.accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the locks of the last day set the back-off (throttle.cool_off)
 # Roles that must log in with a TOTP second factor (django-otp; tidu/accounts/second_factor.py); other roles
 # may enrol themselves. Wrong codes allowed per account per hour. Idle sessions end after
 # TIDU_IDLE_TIMEOUT_MINUTES (officers and administrators) or TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES (enterprises).

@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
@@ -19,7 +18,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         remaining = throttle.remaining_attempts(self.request) if self.request is not None else None
         if remaining:
             text += gettext("从当前网络地址再连续失败 %(remaining)s 次，将暂停该账号从此地址登录 %(minutes)s 分钟。") % {
-                "remaining": remaining, "minutes": settings.TIDU_LOGIN_LOCKOUT_MINUTES}
+                "remaining": remaining, "minutes": throttle.cool_off_minutes(self.request)}
         return ValidationError(text, code="invalid_login")
 
 

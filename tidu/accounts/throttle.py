@@ -8,7 +8,8 @@
 * The address is ``tidu.core.client_ip.client_address`` (``AXES_CLIENT_IP_CALLABLE``): a forwarded-for entry
   is trusted only as far as ``TIDU_TRUSTED_PROXIES`` vouch for it, so a spoofed header cannot give an
   attacker fresh addresses.
-* The lock runs out after ``TIDU_LOGIN_LOCKOUT_MINUTES`` (no CAPTCHA); failures during a lock do not extend it.
+* The lock runs out after ``TIDU_LOGIN_LOCKOUT_MINUTES``, doubled for each further lock of the same
+  (username, address) within a day (``cool_off``; no CAPTCHA); failures during a lock do not extend it.
   The user can lift it at once by an e-mailed, signed link (``unlock_token``) or by resetting the password.
 * The site's login page and ``/admin/login/`` both authenticate through ``authenticate(request, …)``, which
   passes through ``axes.backends.AxesBackend``.
@@ -21,20 +22,36 @@ from datetime import timedelta
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog
 from axes.utils import reset
 from django.conf import settings
 from django.core import signing
 from django.db.models import Sum
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 UNLOCK_SALT = "tidu.accounts.unlock"
 
 
 def cool_off(request=None) -> timedelta:
-    """AXES_COOLOFF_TIME: how long a lock lasts (and how far back failures count)."""
-    return timedelta(minutes=settings.TIDU_LOGIN_LOCKOUT_MINUTES)
+    """AXES_COOLOFF_TIME: how long a lock lasts (and how far back failures count).
+
+    Back-off instead of a CAPTCHA: ``TIDU_LOGIN_LOCKOUT_MINUTES`` for the first lock of a (username, address)
+    within a day, doubled for each further one (at most a day).
+    """
+    base = timedelta(minutes=settings.TIDU_LOGIN_LOCKOUT_MINUTES)
+    address = getattr(request, "axes_ip_address", None)
+    if address is None:
+        return base
+    locks = AccessFailureLog.objects.filter(
+        username=username_of(request, None), ip_address=address, locked_out=True,
+        attempt_time__gte=timezone.now() - timedelta(days=1)).count()
+    return min(base * 2 ** max(locks - 1, 0), timedelta(days=1))
+
+
+def cool_off_minutes(request=None) -> int:
+    return int(cool_off(request).total_seconds() // 60)
 
 
 def failure_limit(request=None, credentials=None) -> int:
@@ -75,7 +92,7 @@ class ThrottleHandler(AxesDatabaseHandler):
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the login page's answer while locked (429), with the ways out."""
     return render(request, "accounts/locked.html", {
-        "minutes": settings.TIDU_LOGIN_LOCKOUT_MINUTES,
+        "minutes": cool_off_minutes(request),
         "username": username_of(request, credentials),
     }, status=429)
 

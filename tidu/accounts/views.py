@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -144,7 +145,7 @@ def _next_url(request) -> str:
 def otp_setup(request):
     """Enrol a TOTP authenticator: scan the QR code (or type the key), confirm with one code, keep backup codes."""
     if second_factor.has_device(request.user) and not request.user.is_verified():
-        return redirect(f"{reverse('accounts:otp_verify')}?next={request.GET.get('next', '')}")
+        return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': request.GET.get('next', '')})}")
     device = second_factor.pending_totp_device(request.user)
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +163,7 @@ def otp_setup(request):
 def otp_verify(request):
     """The second step after the password: a TOTP code or one backup code."""
     if not second_factor.has_device(request.user):
-        return redirect(f"{reverse('accounts:otp_setup')}?next={request.GET.get('next', '')}")
+        return redirect(f"{reverse('accounts:otp_setup')}?{urlencode({'next': request.GET.get('next', '')})}")
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not ratelimit.allow("otp_verify_user", str(request.user.pk), limit=settings.TIDU_OTP_ATTEMPTS_PER_HOUR,

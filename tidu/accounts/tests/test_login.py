@@ -125,6 +125,17 @@ def test_lock_runs_out_after_the_cool_off(client, officer):
     assert response.status_code == 302 and logged_in(client)
 
 
+def test_each_further_lock_within_a_day_lasts_twice_as_long(client, officer):
+    from axes.models import AccessFailureLog
+    for _ in range(2):  # two earlier locks of this username from this address today
+        AccessFailureLog.objects.create(username="yuekou", ip_address="127.0.0.1", user_agent="", http_accept="",
+                                        path_info=LOGIN, locked_out=True)
+    for _ in range(4):
+        attempt(client, "yuekou", "wrong")
+    assert "约 60 分钟" in attempt(client, "yuekou", "wrong").content.decode()  # 15 × 2 × 2
+    assert attempt_from(client, VICTIM, "yuekou", PASSWORD).status_code == 302  # still only from there
+
+
 def test_success_resets_the_count(client, officer):
     for _ in range(4):
         attempt(client, "yuekou", "wrong")
