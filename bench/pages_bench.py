@@ -107,6 +107,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page and size")
     parser.add_argument("--units", type=int, default=UNITS, help="township units the applications are spread over")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it goes, also into a file
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     import django

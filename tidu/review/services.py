@@ -424,7 +424,9 @@ def _do_item(run: BatchRun, item: BatchItem) -> None:
     except Exception:  # anything unexpected is reported for this item; the rest still runs
         logger.exception("batch %s: %s on application %s failed", run.pk, run.action, application.pk)
         item.ok, item.message = False, "系统错误，未办理；请稍后单独办理或联系管理员"
-    item.to_status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).first() or ""
+    # A refused or failed item changed nothing (its savepoint was rolled back): only a done one is read again.
+    item.to_status = (Application.objects.filter(pk=application.pk).values_list("status", flat=True).first() or ""
+                      if item.ok else item.from_status)
     item.done_at = timezone.now()
 
 
