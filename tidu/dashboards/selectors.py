@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from tidu.accounts.models import Organisation
 from tidu.applications.models import Application, ApplicationSection
