@@ -344,15 +344,27 @@ def points_for_total(total: int) -> list[str]:
     return out
 
 
+SHORT_PANEL_REASON = "（测试）专家人数少于评分表要求，经市经信局同意以现有专家完成"
+
+
 def expert_reviewed(application: Application, experts, *, city: User | None = None, points=GOOD,
-                    comments: str = "意见"):
+                    comments: str = "意见", quorum_override_reason: str | None = None):
     """From 形式审查通过: assign ``experts``, each submits ``points``, the city completes the review (the real
-    expert-review services); pending events are delivered so the on-site check opens."""
+    expert-review services); pending events are delivered so the on-site check opens.
+
+    With fewer experts than the rubric's panel size the completion needs a reason (the quorum rule):
+    ``SHORT_PANEL_REASON`` unless one is given; pass ``quorum_override_reason=""`` to see the refusal."""
     city = city or actor(application, "city")
     drive_to(application, State.FORMAL_PASSED)
-    for assignment in expert_services.assign_experts(application=application, user=city, experts=list(experts)):
+    experts = list(experts)
+    assignments = expert_services.assign_experts(application=application, user=city, experts=experts)
+    for assignment in assignments:
         submit_scores(assignment, points, comments=comments)
-    expert_services.review_complete(application=application, user=city)
+    if quorum_override_reason is None:
+        short = bool(assignments) and len(experts) < assignments[0].rubric.experts_per_application
+        quorum_override_reason = SHORT_PANEL_REASON if short else ""
+    expert_services.review_complete(application=application, user=city,
+                                    quorum_override_reason=quorum_override_reason)
     # Tests run inside one transaction that never commits: deliver the events now.
     deliver_pending()
     application.refresh_from_db()

@@ -4,9 +4,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
 from tidu.accounts import throttle
+from tidu.core import forms as core_forms
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
+class ThrottledAuthenticationForm(core_forms.SafeTextMixin, AuthenticationForm):
     """Django's login form; a wrong password also says how many tries are left before the lock.
 
     The lock itself is django-axes' (tidu/accounts/throttle.py): ``authenticate`` refuses a locked
@@ -22,12 +23,12 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return ValidationError(text, code="invalid_login")
 
 
-class UnlockRequestForm(forms.Form):
+class UnlockRequestForm(core_forms.Form):
     email = forms.EmailField(label=gettext_lazy("电子邮箱"), max_length=254,
                              help_text=gettext_lazy("账号登记的电子邮箱，解锁链接将发送到这里。"))
 
 
-class OtpTokenForm(forms.Form):
+class OtpTokenForm(core_forms.Form):
     token = forms.CharField(label=gettext_lazy("验证码"), max_length=16,
                             help_text=gettext_lazy("身份验证器应用中显示的 6 位数字；手机不在身边时可填写一个备用码。"),
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
@@ -37,7 +38,7 @@ class OtpTokenForm(forms.Form):
         return "".join(self.cleaned_data["token"].split())
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(core_forms.Form):
     actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
     action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=60)
     object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=40)

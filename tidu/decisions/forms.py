@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tidu.core import forms as core_forms
 from tidu.decisions.models import ReviewConclusion
 
 REQUIRED = {"required": _("请填写此项")}
 
 
-class ConclusionForm(forms.Form):
+class ConclusionForm(core_forms.Form):
     outcome = forms.ChoiceField(label=_("评审结论"), choices=ReviewConclusion.Outcome.choices, widget=forms.RadioSelect,
                                 error_messages={"required": _("请选择评审结论：通过或不通过")})
     reasons = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
@@ -18,7 +19,7 @@ class ConclusionForm(forms.Form):
                                               "max_length": _("理由不能超过 %(limit_value)d 字")})
 
 
-class RejectForm(forms.Form):
+class RejectForm(core_forms.Form):
     reason = forms.CharField(label=_("不予认定理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000,
                              error_messages={"required": _("请填写不予认定的理由")})
 
@@ -30,7 +31,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class CollectiveDecisionForm(forms.Form):
+class CollectiveDecisionForm(core_forms.Form):
     meeting_name = forms.CharField(label=_("会议名称"), max_length=200, required=False,
                                    help_text=_("如：市经信局党组会、局长办公会"))
     meeting_date = forms.DateField(label=_("会议日期"), required=False, widget=DateInput(),
@@ -41,7 +42,7 @@ class CollectiveDecisionForm(forms.Form):
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SettingForm(forms.Form):
+class SettingForm(core_forms.Form):
     pass_mark = forms.CharField(label=_("合格分数线（专家组总分）"), max_length=20, required=False,
                                 help_text=_("达到此分数时评审结论预选“通过”，仅作预选；留空则不预选"))
     source = forms.CharField(label=_("依据"), max_length=200, required=False,
