@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tidu.applications.content import REGISTRY_FIELDS
 from tidu.applications.models import Application, Submission
 from tidu.applications.sections import SECTIONS
 from tidu.applications.testing import complete_section_data, minimal_pdf_bytes
@@ -64,6 +65,9 @@ def fill_section(page, key, data):
         elif isinstance(value, dict):  # KPI inputs
             for input_key, number in value.items():
                 page.fill(f'[name="kpi-{name}-{input_key}"]', number)
+        elif key == "basic" and name in REGISTRY_FIELDS:
+            # Identity comes from the registration, shown read-only: the page offers no field to type it into.
+            assert page.locator(f'#section-form [name="{name}"]:not([type="hidden"])').count() == 0, name
         else:
             _fill_field(page, name, value)
     with page.expect_navigation():
