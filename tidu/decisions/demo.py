@@ -22,6 +22,7 @@ from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
+from tidu.core.demo import DEMO_PASSWORD
 from tidu.core.errors import TiduError
 from tidu.core.timezones import BEIJING
 from tidu.decisions import selectors, services
@@ -120,4 +121,4 @@ def load(out) -> list[tuple[str, str, str]]:
                                                     reason=REJECT_REASON)
         rejected.refresh_from_db()
     out.write(f"评审结论：通过 {passed} 份；{rejected.enterprise.name}（{rejected.status_label}）\n")
-    return []
+    return [(f"{REJECTED[4]}企业·不予认定", REJECTED[0], DEMO_PASSWORD)]
