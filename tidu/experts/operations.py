@@ -441,8 +441,12 @@ class ExpertReviewComplete(_OnApplication):
         return record
 
     def audit(self, user, obj, result, before: str) -> AuditRecord:
+        # The 操作日志 shows the reason column: a completion below quorum names its override reason there too.
+        reason = "\n".join(filter(None, (
+            f"少于法定人数完成：{result.quorum_override_reason}" if result.quorum_override_reason else "",
+            result.note)))
         return AuditRecord(object_type="expert_review", object_id=result.pk, application_id=obj.pk,
-                           action=self.name, from_status=before, to_status=obj.status, reason=result.note,
+                           action=self.name, from_status=before, to_status=obj.status, reason=reason,
                            detail={"mean_total": str(result.mean_total), "expert_count": result.expert_count,
                                    "trimmed": result.trimmed, "quorum": result.quorum,
                                    "below_quorum": result.expert_count < result.quorum,

@@ -68,6 +68,7 @@ def test_completing_below_quorum_is_refused_then_allowed_only_with_a_recorded_re
     row = audit.one("expert_review")
     assert row.detail["quorum_override_reason"] == reason and row.detail["below_quorum"] is True
     assert row.detail["quorum"] == 3
+    assert row.reason == f"少于法定人数完成：{reason}"  # the 操作日志's reason column names it
     deliver_pending()
     page = _page(client, city, "experts:review", application.pk)
     assert "少于法定人数完成" in page and reason in page
