@@ -13,3 +13,5 @@ class OnsiteConfig(AppConfig):
         # The check opens when expert review completes: onsite listens, experts never calls onsite.
         subscribe(ApplicationTransitioned, subscribers.open_check_on_expert_complete,
                   key="onsite.open_check_on_expert_complete")
+        subscribe(ApplicationTransitioned, subscribers.cancel_open_check_when_application_ends,
+                  key="onsite.cancel_open_check_when_application_ends")

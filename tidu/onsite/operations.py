@@ -501,3 +501,29 @@ class CheckReturn(_CheckOperation):
         sections = {k: v.strip() for k, v in (self.params.get("section_reasons") or {}).items() if v and v.strip()}
         record.detail = {"section_reasons": sections} if sections else {}
         return record
+
+
+@operation_class
+class CheckCancel(_CheckOperation):
+    """An open check whose application has ended (不予认定, withdrawn) is cancelled with the reason: nobody is
+    left holding a checklist for an application that will never be verified."""
+
+    name = "onsite_check.cancel"
+    label = "作废清单"
+    transition = T["cancel"]
+
+    def validate(self, user, obj) -> None:
+        if not (self.params.get("reason") or "").strip():
+            raise OnsiteError("请写明作废核查清单的理由")
+
+    def perform(self, user, obj) -> OnsiteCheck:
+        obj.status = OnsiteCheck.Status.CANCELLED
+        obj.summary = self.params["reason"].strip()
+        obj.completed_by, obj.completed_at = user, timezone.now()
+        obj.save(update_fields=["status", "summary", "completed_by", "completed_at"])
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.reason = obj.summary
+        return record

@@ -182,6 +182,23 @@ def test_regenerating_after_a_change_cancels_the_old_list_in_one_row(w, check):
     assert item.onsite_check_id == check.pk
 
 
+def test_not_recognised_cancels_the_open_check_in_one_row(w, check):
+    """不予认定 after expert review: the check opened for it is cancelled with the reason, once."""
+    from tidu.applications import services as application_services
+    from tidu.core.events import deliver_pending
+
+    city = w["users"]["city"]
+    audit = Audit()
+    application_services.application_transition(application=check.application, action="reject", user=city,
+                                                reason="专家组总分低于合格分数线")
+    deliver_pending()
+    deliver_pending()  # a repeated delivery finds nothing open
+    row = audit.one("onsite_check")
+    assert facts(row) == (city, "onsite_check.cancel", "open", "cancelled") and "不予认定" in row.reason
+    check.refresh_from_db()
+    assert check.status == OnsiteCheck.Status.CANCELLED and check.completed_by == city
+
+
 # --- refusals -------------------------------------------------------------------------------------------
 
 def test_wrong_role_is_forbidden(w, check):
