@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F, Min
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -99,8 +99,9 @@ def bound_start(request, pk: int):
 def _export_scope(request, call: Call):
     """Applications of ``call`` this user may export, in the default priority order (earliest submission first)."""
     visible = selectors.summary_applications(request.user, call)
-    return sorted(visible.prefetch_related("submissions"),
-                  key=lambda a: (min((s.submitted_at for s in a.submissions.all()), default=timezone.now()), a.pk))
+    # Ordered in SQL by each application's first receipt (none: last), without loading any receipt's content.
+    return list(visible.annotate(first_submitted=Min("submissions__submitted_at"))
+                .order_by(F("first_submitted").asc(nulls_last=True), "pk"))
 
 
 @login_required
