@@ -14,7 +14,7 @@ def test_every_tidu_command_in_the_systemd_units_exists():
     commands = set()
     for unit in (DEPLOY / "systemd").glob("*.service"):
         commands |= set(re.findall(r"/bin/tidu (\w+)", unit.read_text(encoding="utf-8")))
-    assert commands == {"db_worker", "deliver_events", "send_reminders", "backup"}
+    assert commands == {"db_worker", "deliver_events", "resume_batches", "send_reminders", "backup"}
     assert commands <= set(get_commands())
     assert get_commands()["db_worker"] == "tidu.ops"  # the worker with the heartbeat, not the library's own
 
