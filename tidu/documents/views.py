@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts import permissions as account_permissions
-from tidu.applications.models import Application
+from tidu.applications.models import Application, Submission
 from tidu.applications.selectors import applications_visible_to
 from tidu.core.downloads import attachment
 from tidu.documents import placeholders, selectors, services, verification
@@ -99,7 +100,9 @@ def _export_scope(request, call: Call) -> list[dict]:
     """What this user's 汇总表 of ``call`` holds, in its order: each application on a sent 推荐名单 (by unit, then
     the list's priority) with the list's row (its 推荐意见, priority) and the receipt it names (申报编号)."""
     rows = []
-    for application in selectors.summary_applications(request.user, call).prefetch_related("submissions"):
+    # Receipts without their frozen content (snapshot, verdict): the page shows numbers and times only.
+    receipts = Prefetch("submissions", queryset=Submission.objects.defer("snapshot", "verdict"))
+    for application in selectors.summary_applications(request.user, call).prefetch_related(receipts):
         entry = services.list_entry_of(application)
         submission = services.recommended_submission(application, entry) if entry is not None else None
         if submission is not None:

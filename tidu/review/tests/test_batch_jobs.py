@@ -162,3 +162,24 @@ def test_a_worker_process_killed_mid_batch_leaves_done_or_untouched_and_the_batc
     assert seen["pending"] > 0 and seen["ok"] + seen["failed"] >= 2
     services.run_batch(run.pk)
     assert _assert_done_or_untouched(run) == {"ok": 3, "failed": 2, "pending": 0}
+
+
+@pytest.mark.django_db
+def test_tidu_resume_batches_finishes_an_interrupted_batch(settings, users, unit_y):  # noqa: F811
+    import io
+
+    from django.core.management import call_command
+
+    settings.TIDU_BATCH_CHUNK_SIZE = 2
+    run = _started(users, monkeypatch=pytest.MonkeyPatch())
+
+    def die(run):
+        raise WorkerDied
+    with pytest.raises(WorkerDied):
+        services.run_batch(run.pk, between_chunks=die)
+    out = io.StringIO()
+    call_command("resume_batches", "--stale-seconds", "3600", stdout=out)
+    assert "重新启动 0 个批量操作" in out.getvalue()  # it made progress just now: not taken for dead
+    call_command("resume_batches", "--stale-seconds", "0", stdout=out)
+    assert f"重新启动 1 个批量操作：{run.pk}" in out.getvalue()
+    assert _assert_done_or_untouched(run) == {"ok": 3, "failed": 2, "pending": 0}
