@@ -25,6 +25,8 @@ from tidu.applications import services as application_services
 from tidu.applications.workflow import State
 from tidu.core.cells import is_formula_like
 from tidu.core.timezones import BEIJING
+from tidu.dashboards import selectors as dashboards
+from tidu.documents.models import DocumentJob
 from tidu.experts import services as expert_services
 from tidu.onsite.models import CheckItem
 from tidu.publicity import services as publicity_services
@@ -86,7 +88,7 @@ def world():
                                                   base_revision=scenarios.revision, user=owner)
     build.submitted(application, user=owner, key="hostile", fill=False)
     build.transition(application, "township_recommend", "township", reason=f"{MINUS}{HTML}")
-    build.put_on_sent_list(application)
+    build.put_on_sent_list(application, opinions={application.pk: f"{HYPERLINK}{TYPST}{HTML}"})  # the township's words
     build.transition(application, "city_receive", "city", reason=f"{TYPST}{EMOJI}")
     build.transition(application, "formal_pass", "city", reason=f"{AT_SUM}{HTML}")
     build.expert_reviewed(application, [build.expert("e1", profile=True)], city=city, comments=f"{HYPERLINK}{HTML}{TYPST}")
@@ -155,10 +157,28 @@ def test_every_export_keeps_hostile_text_inert(client, world):
     assert HYPERLINK in assert_no_formula_cells(body(listed))
     assert client.get(reverse("review:list_export", args=[rlist.pk, "pdf"])).status_code == 200
 
+    # The city's 汇总表 job (XLSX and PDF in a zip) carries the township's hostile words as text.
+    client.force_login(city)
+    client.post(reverse("documents:summary_export", args=[world["call"].pk]), {"format": "zip"})
+    job = DocumentJob.objects.latest("pk")
+    assert job.status == DocumentJob.Status.DONE, job.message
+    with zipfile.ZipFile(io.BytesIO(body(client.get(reverse("documents:job_download", args=[job.pk]))))) as archive:
+        names = archive.namelist()
+        summary_cells = assert_no_formula_cells(archive.read(next(n for n in names if n.endswith(".xlsx"))))
+        summary_pdf = pdf_text(archive.read(next(n for n in names if n.endswith(".pdf")))).replace("\n", "")
+    assert HYPERLINK in summary_cells and "#set page" in summary_pdf and "HYPERLINK" in summary_pdf
+
+    # Every dashboard table as CSV: neutralised cells.
+    for key in dashboards.overview(world["call"]).tables:
+        response = client.get(reverse("dashboards:table_csv") + f"?call={world['call'].code}&table={key}")
+        assert response.status_code == 200, key
+        assert_csv_neutralised(body(response).decode("utf-8-sig"))
+
     # 公示 with a hostile objection, then the public 认定名单 in CSV and XLSX.
     publicity = publicity_services.publicity_create(
-        call=world["call"], user=city, title=f"公示{EMOJI}", start_date=START, working_days=5,
-        contact_office=HTML, contact_phone="0728-5221234", contact_email="zxqk@example.gov.cn")
+        call=world["call"], user=city, title=f"公示{EMOJI}", start_date=START, working_days=3,
+        short_period_reason=f"{HYPERLINK}{HTML}", contact_office=HTML, contact_phone="0728-5221234",
+        contact_email="zxqk@example.gov.cn")
     publicity_services.publicity_add_entries(publicity=publicity, application_ids=[application.pk], user=city)
     publicity_services.publicity_publish(publicity=publicity, user=city, now=BEFORE)
     entry = publicity.entries.get()
@@ -179,6 +199,9 @@ def test_every_export_keeps_hostile_text_inert(client, world):
     assert "'" + HYPERLINK in text.replace('""', '"')
     public = client.get(reverse("publicity:public_detail", args=[publicity.pk])).content.decode()
     assert "<script>alert" not in public
+    client.force_login(city)
+    manage = client.get(reverse("publicity:manage_detail", args=[publicity.pk])).content.decode()
+    assert "&lt;script&gt;" in manage and "<script>alert" not in manage  # the short-period reason, escaped
 
 
 # --- control characters are refused at every field, with a message, never a 500 ----------------------------
