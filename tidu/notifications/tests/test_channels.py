@@ -271,3 +271,17 @@ def test_aliyun_backend_is_chosen_by_settings(settings):
         sms.get_backend()
     settings.TIDU_SMS_BACKEND = "console"
     assert isinstance(sms.get_backend(), sms.ConsoleSmsBackend)
+
+
+def test_the_administrator_sees_failed_deliveries_read_only(users, client, monkeypatch):
+    FlakySms.down = True
+    monkeypatch.setattr(sms, "get_backend", FlakySms)
+    build.channels(users["x"], email=False, sms=True, mobile="13812345678")
+    services.deliver([users["x"]], kind="test", title="管理员可见的失败")
+    admin = users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    response = client.get(reverse("admin:notifications_delivery_changelist") + "?status__exact=failed")
+    assert response.status_code == 200 and "管理员可见的失败" in response.content.decode()
+    assert client.get(reverse("admin:notifications_delivery_add")).status_code == 403
