@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -147,14 +148,23 @@ def dispatch(notices: Iterable[Notification]) -> None:
 
 
 def retry_failed(limit: int = 1000) -> tuple[int, int]:
-    """Try again the deliveries not yet sent (up to TIDU_NOTIFY_MAX_ATTEMPTS). Returns (sent now, still failing)."""
-    rows = (Delivery.objects.exclude(status=Delivery.Status.SENT)
-            .filter(attempts__lt=settings.TIDU_NOTIFY_MAX_ATTEMPTS)
-            .select_related("notification__recipient").order_by("id")[:limit])
+    """Try again the deliveries that failed (up to TIDU_NOTIFY_MAX_ATTEMPTS). Returns (sent now, still failing).
+
+    Each row is locked while it is tried (rows another run holds are skipped), and only rows already tried
+    once are taken, so a delivery being sent right now is never sent twice."""
+    ids = list(Delivery.objects.filter(status=Delivery.Status.FAILED,
+                                       attempts__lt=settings.TIDU_NOTIFY_MAX_ATTEMPTS)
+               .order_by("id").values_list("pk", flat=True)[:limit])
     sent = failed = 0
-    for delivery in rows:
-        if attempt(delivery):
-            sent += 1
-        else:
-            failed += 1
+    for pk in ids:
+        with transaction.atomic():
+            delivery = (Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+                        .filter(pk=pk, status=Delivery.Status.FAILED).select_related("notification__recipient")
+                        .first())
+            if delivery is None:
+                continue
+            if attempt(delivery):
+                sent += 1
+            else:
+                failed += 1
     return sent, failed
