@@ -62,7 +62,7 @@ def notification_read_all(request):
 def channel_preferences(request):
     """How the user wants to be told: in-app always; e-mail and SMS as he chooses (the operation audits it)."""
     preference = channels.preference_for(request.user)
-    initial = {"email": preference.email, "sms": preference.sms, "mobile": preference.mobile}
+    initial = {"email": preference.email and bool(request.user.email), "sms": preference.sms, "mobile": preference.mobile}
     form = ChannelsForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

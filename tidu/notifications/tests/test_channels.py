@@ -285,3 +285,11 @@ def test_the_administrator_sees_failed_deliveries_read_only(users, client, monke
     response = client.get(reverse("admin:notifications_delivery_changelist") + "?status__exact=failed")
     assert response.status_code == 200 and "管理员可见的失败" in response.content.decode()
     assert client.get(reverse("admin:notifications_delivery_add")).status_code == 403
+
+
+def test_without_an_email_address_the_email_box_is_not_ticked(users, client):
+    users["x"].email = ""
+    users["x"].save()
+    page = login(client, users["x"]).get(reverse("notifications:channels")).content.decode()
+    assert "账号未登记电子邮箱" in page and 'name="email" id="id_email" checked' not in page
+    assert client.post(reverse("notifications:channels"), {"mobile": ""}).status_code == 302
