@@ -196,6 +196,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tidu@localhost")
 
+# Notification channels (tidu/notifications/channels.py): in-app always; e-mail and SMS as each person chooses.
+# SMS backend: "console" (log only, the default) or "aliyun" (Alibaba Cloud SMS SendSms; keys from the vendor).
+TIDU_SMS_BACKEND = os.environ.get("TIDU_SMS_BACKEND", "console")
+TIDU_SMS_SIGN_NAME = os.environ.get("TIDU_SMS_SIGN_NAME", "天门市经信局")
+TIDU_SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("TIDU_SMS_ALIYUN_ACCESS_KEY_ID", "")
+TIDU_SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("TIDU_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+TIDU_SMS_ALIYUN_TEMPLATE_CODE = os.environ.get("TIDU_SMS_ALIYUN_TEMPLATE_CODE", "")
+TIDU_SMS_ALIYUN_ENDPOINT = os.environ.get("TIDU_SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+# A failed e-mail or SMS is retried by `tidu deliver_events` until sent or this many attempts were made.
+TIDU_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("TIDU_NOTIFY_MAX_ATTEMPTS", "5"))
+
 # Background work: django-tasks. Immediate in development; production points this at a database backend.
 TASKS = {
     "default": {

@@ -113,6 +113,14 @@ def user(username: str, role: str, organisation: Organisation | None = None, nam
                                     **extra)
 
 
+def channels(user: User, *, email: bool = True, sms: bool = False, mobile: str = "") -> None:
+    """The user's chosen notification channels (test data: written directly; people use the
+    notifications.update_channels operation)."""
+    from tidu.notifications.models import ChannelPreference
+
+    ChannelPreference.objects.update_or_create(user=user, defaults={"email": email, "sms": sms, "mobile": mobile})
+
+
 def officer(unit: Organisation, username: str = "town", name: str = "", **kwargs) -> User:
     """An officer of a township-level unit."""
     return user(username, User.Role.TOWNSHIP, unit, name, **kwargs)

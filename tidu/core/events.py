@@ -115,3 +115,23 @@ def deliver_pending(limit: int = 1000) -> tuple[int, int]:
     ids = list(OutboxEvent.objects.filter(delivered_at__isnull=True).order_by("id").values_list("pk", flat=True)[:limit])
     delivered = sum(1 for event_id in ids if deliver(event_id))
     return delivered, len(ids) - delivered
+
+
+# --- other retries run with the outbox's (e.g. a failed SMS): registered in an AppConfig.ready ---------------
+
+_RETRIES: dict[str, Callable[[], tuple[int, int]]] = {}
+
+
+def register_retry(key: str, retry: Callable[[], tuple[int, int]]) -> None:
+    """``retry()`` runs with every ``tidu deliver_events`` and returns (succeeded now, still failing)."""
+    _RETRIES[key] = retry
+
+
+def run_retries() -> dict[str, tuple[int, int]]:
+    results = {}
+    for key, retry in _RETRIES.items():
+        try:
+            results[key] = retry()
+        except Exception:  # one retry's failure must not stop the others
+            logger.exception("retry %s failed", key)
+    return results

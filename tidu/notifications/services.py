@@ -1,28 +1,18 @@
-"""Notifying people: an in-app notice plus an e-mail, sent through the outbox once the caller's transaction commits."""
+"""Notifying people: an in-app notice plus the channels each person chose (e-mail, SMS: tidu.notifications.channels),
+sent through the outbox once the caller's transaction commits."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidu.accounts.models import User
 from tidu.core.events import publish
-from tidu.notifications import selectors
+from tidu.notifications import channels, selectors
 from tidu.notifications.events import NotificationRequested
 from tidu.notifications.models import Notification
-
-logger = logging.getLogger(__name__)
-
-
-def _absolute(link: str) -> str:
-    """E-mails need a full address: prefix TIDU_SITE_URL (if configured) to a site-relative link."""
-    base = getattr(settings, "TIDU_SITE_URL", "").rstrip("/")
-    return f"{base}{link}" if base and link.startswith("/") else link
 
 
 def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link: str = "", email: bool = True,
@@ -31,7 +21,8 @@ def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link
 
     A recipient who already has a notice with the same non-empty ``dedupe_key`` gets nothing (reminders, and a
     retried delivery). Any other database error is raised, never swallowed: the caller (the outbox) logs it
-    and retries. E-mails go out only after every notice is written, so a retry does not mail anyone twice.
+    and retries. The outside channels each person chose (e-mail, SMS: ``channels.dispatch``) run only after
+    every notice is written, so a retry does not mail anyone twice; ``email=False`` keeps the notice in-app.
     """
     created = []
     for user in recipients:
@@ -49,16 +40,7 @@ def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link
             raise
         created.append(notice)
     if email:
-        for notice in created:
-            user = notice.recipient
-            if not user.email:
-                continue
-            try:
-                send_mail(f"【智能工厂申报】{title}", f"{body}\n\n{_absolute(link)}".strip(), None, [user.email])
-                Notification.objects.filter(pk=notice.pk).update(emailed=True)
-                notice.emailed = True
-            except Exception:  # a mail outage must not undo the decision that was just taken
-                logger.exception("could not e-mail notification %s to %s", notice.pk, user.pk)
+        channels.dispatch(created)
     return created
 
 

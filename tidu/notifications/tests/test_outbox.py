@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from tidu.applications.workflow import State
 from tidu.core.models import OutboxEvent
-from tidu.notifications import services
+from tidu.notifications import channels, services
 from tidu.notifications.events import NotificationRequested
 from tidu.notifications.models import Notification
 from tidu.review.tests.lifecycle import drive_to, transition
@@ -77,13 +77,13 @@ def test_a_mail_outage_is_logged_not_fatal(django_capture_on_commit_callbacks, u
     def no_mail(*args, **kwargs):
         raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(services, "send_mail", no_mail)
+    monkeypatch.setattr(channels, "send_mail", no_mail)
     users["x"].email = "x@example.com"
     users["x"].save()
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         services.notify([users["x"]], kind="test", title="邮件发不出")
     notice = Notification.objects.get()
-    assert notice.emailed is False and "could not e-mail" in caplog.text
+    assert notice.emailed is False and "could not email" in caplog.text
     assert not pending().exists()
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tidu.core.events import deliver_pending
+from tidu.core.events import deliver_pending, run_retries
 
 
 class Command(BaseCommand):
@@ -12,3 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         delivered, pending = deliver_pending(options["limit"])
         self.stdout.write(f"送达 {delivered} 个事件，仍待重试 {pending} 个")
+        for key, (done, failing) in run_retries().items():
+            self.stdout.write(f"{key}：重试成功 {done} 条，仍失败 {failing} 条")
