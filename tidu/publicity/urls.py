@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:pk>/", views.public_detail, name="public_detail"),
     path("<int:pk>/final.csv", views.final_csv, name="final_csv"),
     path("<int:pk>/final.xlsx", views.final_xlsx, name="final_xlsx"),
+    path("calls/<str:code>/final.csv", views.call_final_csv, name="call_final_csv"),
+    path("calls/<str:code>/final.xlsx", views.call_final_xlsx, name="call_final_xlsx"),
+    path("calls/<str:code>/final.pdf", views.call_final_pdf, name="call_final_pdf"),
     # the city bureau
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/new/", views.create, name="create"),

@@ -43,6 +43,7 @@ def public_list(request):
     today = services.business_today()
     notices = selectors.public_notices(today)
     return render(request, "publicity/public_list.html", {
+        "final_calls": selectors.calls_with_final_list(),
         "current": [n for n in notices if n.is_current],
         "past": [n for n in notices if not n.is_current],
         "today": today,
@@ -107,6 +108,34 @@ def final_xlsx(request, pk: int):
     publicity, snapshot = _final_snapshot(pk)
     return attachment(exports.final_xlsx(snapshot), f"{snapshot['title']}.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _call_final_snapshot(code: str) -> dict:
+    call = get_object_or_404(Call, code=code)
+    snapshot = exports.call_final_snapshot(call, selectors.call_final_publicities(call))
+    if snapshot is None:  # no batch finalised yet: there is no 认定名单 to publish
+        raise Http404
+    return snapshot
+
+
+def call_final_csv(request, code: str):
+    snapshot = _call_final_snapshot(code)
+    return attachment(exports.final_csv(snapshot), exports.call_final_filename(snapshot, "csv"), CSV_CONTENT_TYPE)
+
+
+def call_final_xlsx(request, code: str):
+    snapshot = _call_final_snapshot(code)
+    return attachment(exports.final_xlsx(snapshot), exports.call_final_filename(snapshot, "xlsx"),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def call_final_pdf(request, code: str):
+    snapshot = _call_final_snapshot(code)
+    try:
+        content = exports.call_final_pdf(snapshot)
+    except TiduError as error:
+        return render(request, "documents/error.html", {"message": error.message}, status=503)
+    return attachment(content, exports.call_final_filename(snapshot, "pdf"), "application/pdf")
 
 
 # --- the city's pages ------------------------------------------------------------------------

@@ -262,6 +262,10 @@ TABLE: dict[str, Entry] = {
     "publicity:public_detail": Entry("publicity", pk, lambda role, state: state != "draft", public=True),
     "publicity:final_csv": Entry("publicity", pk, lambda role, state: state == "finalised", public=True),
     "publicity:final_xlsx": Entry("publicity", pk, lambda role, state: state == "finalised", public=True),
+    # the call's 认定名单 across its 公示 batches: public once one batch is finalised (the world's call has one)
+    "publicity:call_final_csv": Entry("call", lambda o: [o.code], public=True),
+    "publicity:call_final_xlsx": Entry("call", lambda o: [o.code], public=True),
+    "publicity:call_final_pdf": Entry("call", lambda o: [o.code], public=True),
     # … and the internal side (drafts, entries, objections with the objector's details): the city only
     "publicity:calendar_delete": Entry("calendar_day", pk, gate=CITY_ONLY, post=True),
     "publicity:manage_detail": Entry("publicity", pk, gate=CITY_ONLY),
