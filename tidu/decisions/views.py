@@ -15,9 +15,11 @@ from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.applications import selectors as application_selectors
 from tidu.applications import services as application_services
+from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
 from tidu.core.errors import TiduError
-from tidu.decisions import forms, selectors, services
+from tidu.decisions import exports, forms, selectors, services
 from tidu.policy.selectors import call_list
+from tidu.review import selectors as review_selectors
 
 city_required = role_required(User.Role.CITY)
 
@@ -126,3 +128,24 @@ def call(request, pk: int):
         "call": item, "setting": setting, "setting_form": setting_form, "decision_form": decision_form,
         "attachable": selectors.attachable_conclusions(item), "chosen": chosen, "decisions": decisions,
     }, status=status)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _intake_filters(request):
+    filters, _problems = review_selectors.parse_intake_filters(request.GET)  # as the page reads them
+    return filters
+
+
+@city_required
+def intake_csv(request):
+    """The intake list with the page's filters (every page of it), plus panel score and conclusion."""
+    filters = _intake_filters(request)
+    return attachment(exports.intake_csv(request.user, filters), gettext("受理列表.csv"), CSV_CONTENT_TYPE)
+
+
+@city_required
+def intake_xlsx(request):
+    filters = _intake_filters(request)
+    return attachment(exports.intake_xlsx(request.user, filters), gettext("受理列表.xlsx"), XLSX_CONTENT_TYPE)
