@@ -222,6 +222,7 @@ TABLE: dict[str, Entry] = {
     "experts:profile_edit": Entry("expert_profile", pk, gate=CITY_ONLY),
     "experts:relation_remove": Entry("expert_relation", pk, gate=CITY_ONLY, post=True),
     "experts:rubric_ensure": Entry("call", pk, gate=CITY_ONLY, post=True),
+    "experts:scores_export": Entry("call", pk, gate=CITY_ONLY),
     "experts:rubric": Entry("rubric", pk, gate=CITY_ONLY),
     "experts:assign": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "experts:review": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
