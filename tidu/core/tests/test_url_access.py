@@ -193,6 +193,8 @@ TABLE: dict[str, Entry] = {
     "decisions:application": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "decisions:reject": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     "decisions:call": Entry("call", pk, gate=CITY_ONLY),
+    # the outcome letter: only for a recognised / not recognised application, to its enterprise and the city
+    "decisions:letter": Entry("application", pk, lambda role, state: state == "recognised" and role in (ENT_OWN, CITY)),
     # documents: the dossier of an application
     "documents:dossier": Entry("application", pk, app_visible),
     "documents:application_pdf": Entry("application", pk, app_visible),
