@@ -272,6 +272,12 @@ TABLE: dict[str, Entry] = {
     # … and the internal side (drafts, entries, objections with the objector's details): the city only
     "publicity:calendar_delete": Entry("calendar_day", pk, gate=CITY_ONLY, post=True),
     "publicity:manage_detail": Entry("publicity", pk, gate=CITY_ONLY),
+    "publicity:publicity_notice_docx": Entry("publicity", pk, gate=CITY_ONLY),
+    "publicity:publicity_notice_pdf": Entry("publicity", pk, gate=CITY_ONLY),
+    "publicity:recognition_notice": Entry("call", pk, gate=CITY_ONLY),
+    # no 文号 recorded for the world's call: nothing to download yet, for the city either
+    "publicity:recognition_notice_docx": Entry("call", pk, gate=CITY_ONLY, ok="404"),
+    "publicity:recognition_notice_pdf": Entry("call", pk, gate=CITY_ONLY, ok="404"),
     "publicity:edit": Entry("publicity", pk, gate=CITY_ONLY, ok=_edit_page),
     "publicity:delete": Entry("publicity", pk, gate=CITY_ONLY, post=True),
     "publicity:add_entries": Entry("publicity", pk, gate=CITY_ONLY, post=True),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pytest
@@ -12,34 +11,13 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tidu.publicity import services
-from tidu.publicity.tests.conftest import AFTER, BEFORE, BEIJING, make_publicity
-
-SECOND_START = dt.date(2026, 4, 13)  # a Monday; five working days end on Friday 2026-04-17
-SECOND_BEFORE = dt.datetime(2026, 4, 10, 10, 0, tzinfo=BEIJING)
-SECOND_AFTER = dt.datetime(2026, 4, 20, 9, 0, tzinfo=BEIJING)
-
-
-@pytest.fixture
-def two_batches(world, verified, city):
-    first = make_publicity(world["call"], city, [verified["a"], verified["b"]])
-    services.publicity_publish(publicity=first, user=city, now=BEFORE)
-    services.publicity_finalise(publicity=first, user=city, now=AFTER)
-    second = make_publicity(world["call"], city, [verified["c"]], start=SECOND_START)
-    services.publicity_publish(publicity=second, user=city, now=SECOND_BEFORE)
-    services.publicity_finalise(publicity=second, user=city, now=SECOND_AFTER)
-    first.refresh_from_db()
-    second.refresh_from_db()
-    return first, second
+from tidu.publicity.tests.conftest import AFTER, BEFORE, expected, make_publicity
 
 
 def _urls(call):
     return {fmt: reverse(f"publicity:call_final_{fmt}", args=[call.code]) for fmt in ("csv", "xlsx", "pdf")}
 
 
-def expected(first, second):
-    """Batch by batch, each in its own order (as each batch's page shows it), numbered 1..n once."""
-    names = [e["enterprise_name"] for p in (first, second) for e in p.final_snapshot["entries"]]
-    return [(str(number), name) for number, name in enumerate(names, start=1)]
 
 
 @pytest.mark.django_db
