@@ -5,25 +5,20 @@ Both share one layout: 文号 (may be empty), title, addressee, paragraphs, the 
 one generated here; placeholders below), rendered sandboxed like the 申报书; PDF from the Typst template
 ``notice.typ``. Text never becomes markup: the Typst template reads JSON data, docxtpl escapes.
 
-Placeholders: {{ document_number }} {{ title }} {{ addressee }} {{ tier_header }} {{ issuer }} {{ date }};
-loops ``paragraphs`` / ``closing`` (strings), ``entries`` (position, enterprise_name, credit_code,
-project_name, unit_name, tier_label).
+The Word placeholders (and the check of a bureau's own template) are in ``tidu.documents.notice_docx``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
-from functools import cache
 
 from tidu.core.dates import date_zh
+from tidu.documents import notice_docx
 from tidu.documents.typst_engine import compile_pdf
 from tidu.policy.selectors import call_policy_for
 from tidu.publicity import exports, selectors
 from tidu.publicity.models import Publicity, RecognitionNotice
 
-BODY_FONT = "仿宋"
-HEADING_FONT = "黑体"
 ENTRY_KEYS = ("position", "enterprise_name", "credit_code", "project_name", "unit_name", "tier_label")
 
 
@@ -97,80 +92,8 @@ def render_pdf(document: NoticeDocument) -> bytes:
 
 
 def render_docx(document: NoticeDocument, template: bytes | None = None) -> bytes:
-    """Fill ``template`` (a bureau's .docx; the built-in one when None), sandboxed."""
-    from docxtpl import DocxTemplate
-    from jinja2.sandbox import SandboxedEnvironment
-
-    docx = DocxTemplate(io.BytesIO(template if template is not None else builtin_template()))
-    docx.render(document.context(), jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
-    out = io.BytesIO()
-    docx.save(out)
-    return out.getvalue()
-
-
-def _fonts(style, name: str, size_pt: float, bold: bool | None = None) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    style.font.name = name
-    style.font.size = Pt(size_pt)
-    if bold is not None:
-        style.font.bold = bold
-    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attribute), name)
-
-
-@cache
-def builtin_template() -> bytes:
-    """The built-in notice template (A4, 仿宋 body, 黑体 title), generated once per process."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(3.0), Cm(2.5)
-    section.left_margin, section.right_margin = Cm(2.6), Cm(2.4)
-    _fonts(document.styles["Normal"], BODY_FONT, 14)
-    _fonts(document.styles["Table Grid"], BODY_FONT, 10.5)
-    number = document.add_paragraph("{{ document_number }}")
-    number.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run("{{ title }}")
-    run.bold = True
-    run.font.name = HEADING_FONT
-    document.add_paragraph("{{ addressee }}")
-    document.add_paragraph("{%p for p in paragraphs %}")
-    body = document.add_paragraph("{{ p }}")
-    body.paragraph_format.first_line_indent = Cm(0.99)
-    document.add_paragraph("{%p endfor %}")
-    headers = ["序号", "企业名称", "统一社会信用代码", "智能工厂（项目）名称", "所在乡镇（单位）", "{{ tier_header }}"]
-    cells = ["{{ e.position }}", "{{ e.enterprise_name }}", "{{ e.credit_code }}", "{{ e.project_name }}",
-             "{{ e.unit_name }}", "{{ e.tier_label }}"]
-    widths = [1.2, 4.2, 3.6, 3.8, 2.4, 1.6]
-    table = document.add_table(rows=4, cols=len(headers))
-    table.style = "Table Grid"
-    for i, header in enumerate(headers):
-        table.rows[0].cells[i].text = header
-    table.rows[1].cells[0].text = "{%tr for e in entries %}"
-    for i, text in enumerate(cells):
-        table.rows[2].cells[i].text = text
-    table.rows[3].cells[0].text = "{%tr endfor %}"
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
-    document.add_paragraph("{%p for p in closing %}")
-    document.add_paragraph("{{ p }}")
-    document.add_paragraph("{%p endfor %}")
-    for text in ("{{ issuer }}", "{{ date }}"):
-        sign = document.add_paragraph(text)
-        sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    """Word: the bureau's own template when ``template`` is given, else the built-in one (tidu.documents)."""
+    return notice_docx.render(document.context(), template)
 
 
 def call_snapshot(call) -> dict | None:

@@ -23,6 +23,7 @@ from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
 from tidu.core.errors import TiduError
 from tidu.core.operations import operation
 from tidu.decisions import selectors as decision_selectors
+from tidu.documents import services as document_services
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_list
 from tidu.publicity import exports, forms, notices, selectors, services
@@ -394,11 +395,11 @@ def calendar_delete(request, pk: int):
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _notice_file(request, document: notices.NoticeDocument, fmt: str):
+def _notice_file(request, document: notices.NoticeDocument, fmt: str, *, template: bytes | None = None):
     try:
         if fmt == "pdf":
             return attachment(notices.render_pdf(document), f"{document.filename}.pdf", "application/pdf")
-        return attachment(notices.render_docx(document), f"{document.filename}.docx", DOCX_CONTENT_TYPE)
+        return attachment(notices.render_docx(document, template), f"{document.filename}.docx", DOCX_CONTENT_TYPE)
     except TiduError as error:
         return render(request, "documents/error.html", {"message": error.message}, status=503)
 
@@ -454,7 +455,9 @@ def _recognition_notice(request, call_pk: int, fmt: str):
     snapshot = notices.call_snapshot(call)
     if notice is None or snapshot is None:
         raise Http404
-    return _notice_file(request, notices.recognition_notice(notice, snapshot), fmt)
+    # The bureau's own Word template for this call, when it uploaded one (documents' template page).
+    template = document_services.template_bytes(call, "recognition_notice_docx") if fmt == "docx" else None
+    return _notice_file(request, notices.recognition_notice(notice, snapshot), fmt, template=template)
 
 
 @city_required

@@ -6,11 +6,14 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from docx import Document
 from pypdf import PdfReader
 
 from tidu.core.models import AuditEntry
+from tidu.documents import notice_docx
+from tidu.documents import services as document_services
 from tidu.publicity.models import RecognitionNotice
 from tidu.publicity.tests.conftest import expected
 
@@ -95,3 +98,29 @@ def test_no_recognition_notice_before_a_list_is_published(client, world, publish
                            {"document_number": "天经信发〔2026〕12号", "issue_date": "2026-04-21"})
     assert response.status_code == 400 and "尚无已认定并公布名单的公示" in response.content.decode()
     assert not RecognitionNotice.objects.exists()
+
+
+def _bureau_template(extra: str) -> bytes:
+    document = Document(io.BytesIO(notice_docx.builtin_template()))
+    document.add_paragraph(extra)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_bureau_replaces_the_word_template_of_the_recognition_notice(client, world, two_batches, city):
+    call = world["call"]
+    bad = SimpleUploadedFile("bad.docx", _bureau_template("{{ secret_key }}"))
+    with pytest.raises(document_services.TemplateRejected) as refused:
+        document_services.upload_template(call=call, kind="recognition_notice_docx", upload=bad, user=city)
+    assert "未知的占位符 secret_key" in refused.value.message
+    good = SimpleUploadedFile("ours.docx", _bureau_template("本局自定义模板 {{ issuer }}"))
+    document_services.upload_template(call=call, kind="recognition_notice_docx", upload=good, user=city)
+    client.force_login(city)
+    client.post(reverse("publicity:recognition_notice", args=[call.pk]),
+                {"document_number": "天经信发〔2026〕12号", "issue_date": "2026-04-21"})
+    text = _docx_text(client.get(reverse("publicity:recognition_notice_docx", args=[call.pk])).content)
+    assert "本局自定义模板 天门市经济和信息化局" in text and "天经信发〔2026〕12号" in text
+    builtin = client.get(reverse("documents:builtin_template", args=["recognition_notice_docx"]))
+    assert builtin.status_code == 200 and Document(io.BytesIO(builtin.content)).paragraphs
