@@ -6,6 +6,7 @@ Thin: parse, call ``services`` (operations) or the application's own "reject" tr
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -15,9 +16,11 @@ from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.applications import selectors as application_selectors
 from tidu.applications import services as application_services
+from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
 from tidu.core.errors import TiduError
-from tidu.decisions import forms, selectors, services
+from tidu.decisions import exports, forms, letters, selectors, services
 from tidu.policy.selectors import call_list
+from tidu.review import selectors as review_selectors
 
 city_required = role_required(User.Role.CITY)
 
@@ -126,3 +129,39 @@ def call(request, pk: int):
         "call": item, "setting": setting, "setting_form": setting_form, "decision_form": decision_form,
         "attachable": selectors.attachable_conclusions(item), "chosen": chosen, "decisions": decisions,
     }, status=status)
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _intake_filters(request):
+    filters, _problems = review_selectors.parse_intake_filters(request.GET)  # as the page reads them
+    return filters
+
+
+@city_required
+def intake_csv(request):
+    """The intake list with the page's filters (every page of it), plus panel score and conclusion."""
+    filters = _intake_filters(request)
+    return attachment(exports.intake_csv(request.user, filters), gettext("受理列表.csv"), CSV_CONTENT_TYPE)
+
+
+@city_required
+def intake_xlsx(request):
+    filters = _intake_filters(request)
+    return attachment(exports.intake_xlsx(request.user, filters), gettext("受理列表.xlsx"), XLSX_CONTENT_TYPE)
+
+
+@login_required
+def letter(request, pk: int):
+    """The 认定 / 不予认定 letter as PDF: the enterprise's own users and the city; anyone else a 404."""
+    base = application_selectors.applications_visible_to(request.user).select_related("enterprise", "call")
+    item = get_object_or_404(letters.letters_visible_to(request.user, base), pk=pk)
+    letter_doc = letters.letter_for(item)
+    if letter_doc is None:
+        raise Http404
+    try:
+        content = letters.letter_pdf(letter_doc)
+    except TiduError as error:
+        return render(request, "documents/error.html", {"message": error.message}, status=503)
+    return attachment(content, letters.letter_filename(letter_doc), "application/pdf")

@@ -128,6 +128,7 @@ class DocumentTemplate(models.Model):
     class Kind(models.TextChoices):
         APPLICATION_DOCX = "application_docx", _("申报书模板（Word，docxtpl 占位符）")
         SUMMARY_XLSX = "summary_xlsx", _("推荐汇总表模板（Excel）")
+        RECOGNITION_NOTICE_DOCX = "recognition_notice_docx", _("认定通知模板（Word，docxtpl 占位符）")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="document_templates",
                              verbose_name=_("申报批次"))

@@ -159,6 +159,11 @@ def _docx_template_ast(data: bytes):
     return Environment().parse(xml), None
 
 
+def parse_docx_template(data: bytes):
+    """(Jinja AST, None) of a .docx as docxtpl renders it, or (None, the Chinese reason it is not a .docx)."""
+    return _docx_template_ast(data)
+
+
 def _walk_docx_ast(node, scope: dict[str, Placeholder | None], used: set[str], unknown: list[str]) -> None:
     """Record every placeholder the template reads; unknown names and attributes go to ``unknown``."""
     from jinja2 import nodes

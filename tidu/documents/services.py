@@ -329,6 +329,8 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
     if upload.size and upload.size > TEMPLATE_MAX_BYTES:
         raise TemplateRejected([f"模板文件大小为 {human_size(upload.size)}，超过 {human_size(TEMPLATE_MAX_BYTES)} 的上限"])
     data = upload.read()
+    if kind == DocumentTemplate.Kind.RECOGNITION_NOTICE_DOCX:
+        return _upload_notice_template(call=call, kind=kind, data=data, name=upload.name, user=user)
     if kind == DocumentTemplate.Kind.APPLICATION_DOCX:
         check = placeholders.check_docx_template(data)
     elif kind == DocumentTemplate.Kind.SUMMARY_XLSX:
@@ -355,6 +357,27 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
         call, kind=kind, data=data, preview=preview, preview_name=preview_name, sha256=sha256_of_bytes(data),
         original_name=upload.name or "template", placeholders=check.used,
         extension="docx" if kind == DocumentTemplate.Kind.APPLICATION_DOCX else "xlsx").execute(user)
+
+
+def _upload_notice_template(*, call, kind: str, data: bytes, name: str, user) -> DocumentTemplate:
+    """The 认定通知 template: checked (tidu.documents.notice_docx), previewed with the sample notice."""
+    from tidu.documents import notice_docx
+
+    check = notice_docx.check_template(data)
+    if not check.ok:
+        raise TemplateRejected(check.errors)
+    try:
+        preview = notice_docx.render(notice_docx.sample_context(), data)
+    except Exception as exc:
+        raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
+    return operations.TemplateEnable(
+        call, kind=kind, data=data, preview=preview, preview_name="preview.docx", sha256=sha256_of_bytes(data),
+        original_name=name or "template", placeholders=check.used, extension="docx").execute(user)
+
+
+def template_bytes(call, kind: str) -> bytes | None:
+    """The active bureau template of ``kind`` for ``call`` (its file's bytes), or None: use the built-in one."""
+    return _read_template(active_template(call, kind))
 
 
 def deactivate_template(template: DocumentTemplate, user) -> DocumentTemplate:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("relations/<int:pk>/delete/", views.relation_remove, name="relation_remove"),
     path("rubrics/", views.rubric_list, name="rubrics"),
     path("rubrics/call/<int:call_pk>/", views.rubric_ensure, name="rubric_ensure"),
+    path("calls/<int:call_pk>/scores.xlsx", views.scores_export, name="scores_export"),
     path("rubrics/<int:pk>/", views.rubric_detail, name="rubric"),
     path("applications/<int:pk>/assign/", views.assign, name="assign"),
     path("applications/<int:pk>/", views.review, name="review"),

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
-from tidu.experts import forms, operations, rubrics, selectors, services
+from tidu.core.downloads import attachment
+from tidu.experts import exports, forms, operations, rubrics, selectors, services
 from tidu.experts.content import application_content, declared_levels
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
 from tidu.experts.scoring import fmt_points
@@ -44,7 +45,8 @@ def home(request):
     queue = list(selectors.review_queue(request.user))
     return render(request, "experts/home.html", {
         "queue": queue,
-        "pool_count": ExpertProfile.objects.filter(is_active=True).count()})
+        "pool_count": ExpertProfile.objects.filter(is_active=True).count(),
+        "calls": Call.objects.order_by("-year", "code")[:5]})
 
 
 @city_only
@@ -127,6 +129,15 @@ def rubric_ensure(request, call_pk):
     call = get_object_or_404(Call, pk=call_pk)
     rubric = services.rubric_ensure(call, call_policy_for(call).call_tier["id"], request.user)
     return redirect("experts:rubric", pk=rubric.pk)
+
+
+@city_only
+@require_GET
+def scores_export(request, call_pk):
+    """Every unsealed application's scores of the call, per expert and per criterion (XLSX)."""
+    call = get_object_or_404(Call, pk=call_pk)
+    return attachment(exports.scores_xlsx(request.user, call), gettext("专家评分明细.xlsx"),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _rubric_context(rubric, **extra):

@@ -22,6 +22,8 @@ from tidu.enterprises.models import Enterprise
 from tidu.notifications.services import notify
 
 ENTERPRISE_OWN = ("submit", "resubmit")
+# 认定 / 不予认定: the enterprise is told by its outcome letter (tidu.decisions.letters), not by a second notice.
+OUTCOME_LETTERS = ("recognise", "reject")
 
 
 def _unit_officers(application):
@@ -68,7 +70,7 @@ def _notify_officers(application, event: ApplicationTransitioned) -> None:
 def on_application_transitioned(event: ApplicationTransitioned, event_id: int) -> None:
     application = (Application.objects.select_related("enterprise__organisation", "call")
                    .get(pk=event.application_id))
-    if event.action not in ENTERPRISE_OWN and event.action in TRANSITIONS_BY_ACTION:
+    if event.action not in ENTERPRISE_OWN + OUTCOME_LETTERS and event.action in TRANSITIONS_BY_ACTION:
         _notify_enterprise(application, event)
     _notify_officers(application, event)
 

@@ -17,7 +17,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from tidu.core.cells import append_row
+from tidu.core.dates import date_zh
 from tidu.core.downloads import csv_bytes
+from tidu.documents.typst_engine import compile_pdf
 
 
 def final_table(snapshot: dict) -> tuple[list[str], list[list]]:
@@ -75,7 +77,7 @@ def final_xlsx(snapshot: dict) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         append_row(sheet, row)
-    for letter, size in zip("ABCDEF", (6, 36, 22, 36, 22, 10), strict=False):
+    for letter, size in zip("ABCDEFG", (6, 36, 22, 36, 22, 10, 36), strict=False):
         sheet.column_dimensions[letter].width = size
     sheet.freeze_panes = "A4"
     moment = _fixed_moment(snapshot)
@@ -90,3 +92,57 @@ def final_xlsx(snapshot: dict) -> bytes:
 
 # Rows where the data starts in the XLSX (after the title, the issuer line and the header).
 XLSX_HEADER_ROW = 3
+
+
+# --- the call's 认定名单: every finalised 公示 batch of one call, numbered once --------------------------
+
+CALL_BATCH_COLUMN = {"key": "batch_label", "label": "公示批次"}
+
+
+def call_final_snapshot(call, publicities) -> dict | None:
+    """One 认定名单 for the call, from the frozen snapshots of its finalised 公示 batches.
+
+    ``publicities`` are the call's finalised batches (``selectors.call_final_publicities``), in batch order
+    (公示开始日期, then creation). The entries keep each batch's own order and are numbered once, 1..n, across
+    all of them; each row names the batch it was published in. ``None`` when no batch is finalised yet.
+    """
+    batches = [p for p in publicities if p.final_snapshot]
+    if not batches:
+        return None
+    first = batches[0].final_snapshot
+    columns = [dict(column) for column in first["columns"]] + [CALL_BATCH_COLUMN]
+    entries = []
+    for publicity in batches:
+        snapshot = publicity.final_snapshot
+        label = f"{snapshot['publicity']['title']}（{snapshot['list_date']}）"
+        for entry in snapshot["entries"]:
+            entries.append({**entry, "position": len(entries) + 1, "batch_label": label})
+    last = max(batches, key=lambda p: p.final_snapshot["finalised_at"]).final_snapshot
+    return {
+        "format": first.get("format"),
+        "title": first["title"],  # the call's title: every batch's snapshot carries the same one
+        "issuer": first["issuer"],
+        "call": call.code,
+        "list_date": last["list_date"],
+        "finalised_at": last["finalised_at"],
+        "batches": [{"id": p.pk, "title": p.final_snapshot["publicity"]["title"],
+                     "list_date": p.final_snapshot["list_date"], "count": len(p.final_snapshot["entries"])}
+                    for p in batches],
+        "columns": columns,
+        "entries": entries,
+    }
+
+
+def call_final_filename(snapshot: dict, extension: str) -> str:
+    """Distinct from a single batch's file (which is named by the title alone)."""
+    return f"{snapshot['title']}（全部批次）.{extension}"
+
+
+def call_final_pdf(snapshot: dict) -> bytes:
+    headers, rows = final_table(snapshot)
+    return compile_pdf("final_list.typ", {
+        "title": snapshot["title"], "issuer": snapshot["issuer"],
+        "date": date_zh(dt.date.fromisoformat(snapshot["list_date"])),
+        "headers": headers, "rows": [["" if value is None else str(value) for value in row] for row in rows],
+        "widths": [1.1, 5.0, 3.6, 5.0, 3.0, 1.7, 4.0][:len(headers)],
+    })

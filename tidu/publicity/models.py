@@ -191,3 +191,23 @@ class Objection(models.Model):
     @property
     def is_handled(self) -> bool:
         return bool(self.outcome)
+
+
+class RecognitionNotice(models.Model):
+    """The call's 认定通知: the 文号 and date the city enters (recorded by ``recognition_notice.record``, audited);
+    the notice itself (Word, PDF) is built from these and the call's 认定名单 every time it is downloaded."""
+
+    call = models.OneToOneField(Call, on_delete=models.PROTECT, related_name="recognition_notice",
+                                verbose_name=_("申报批次"))
+    document_number = models.CharField(_("文号"), max_length=100, help_text=_("如：天经信发〔2026〕12号"))
+    issue_date = models.DateField(_("发文日期"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("录入人"))
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("认定通知")
+        verbose_name_plural = _("认定通知")
+
+    def __str__(self):
+        return f"{self.call} · {self.document_number}"

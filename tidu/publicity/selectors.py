@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from tidu.accounts.permissions import is_city_user
+from tidu.policy.models import Call
 from tidu.publicity.models import PHASE_LABELS, Objection, Publicity, PublicityEntry
 
 # What a visitor may see of an entry. No contact details, scores, KPIs or review opinions.
@@ -101,3 +102,14 @@ def publicity_entries(publicity: Publicity) -> list[PublicityEntry]:
 
 def publicity_objections(publicity: Publicity) -> list[Objection]:
     return list(publicity.objections.select_related("entry", "handled_by").order_by("submitted_at", "id"))
+
+
+def call_final_publicities(call) -> list[Publicity]:
+    """The call's finalised 公示 batches in batch order (公示开始日期, then creation): the call's 认定名单 is
+    built from their frozen snapshots. Public, like each batch's own 认定名单."""
+    return list(final_list_publicities().filter(call=call).order_by("start_date", "id"))
+
+
+def calls_with_final_list() -> QuerySet:
+    """The calls that have a published 认定名单 (at least one finalised batch), for the public pages."""
+    return Call.objects.filter(publicities__status=Publicity.Status.FINALISED).distinct().order_by("-year", "code")

@@ -23,10 +23,19 @@ from tidu.core.downloads import CSV_CONTENT_TYPE, attachment
 from tidu.core.errors import TiduError
 from tidu.core.operations import operation
 from tidu.decisions import selectors as decision_selectors
+from tidu.documents import services as document_services
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_list
-from tidu.publicity import exports, forms, selectors, services
-from tidu.publicity.models import PHASE_LABELS, CalendarDay, Objection, Publicity, PublicityEntry
+from tidu.publicity import exports, forms, notices, selectors, services
+from tidu.publicity.models import (
+    PHASE_LABELS,
+    CalendarDay,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    RecognitionNotice,
+)
+from tidu.publicity.notice_operations import RecognitionNoticeRecord
 
 logger = logging.getLogger(__name__)
 city_required = role_required(User.Role.CITY)  # 系统管理员 is not city (accounts.permissions)
@@ -43,6 +52,7 @@ def public_list(request):
     today = services.business_today()
     notices = selectors.public_notices(today)
     return render(request, "publicity/public_list.html", {
+        "final_calls": selectors.calls_with_final_list(),
         "current": [n for n in notices if n.is_current],
         "past": [n for n in notices if not n.is_current],
         "today": today,
@@ -107,6 +117,34 @@ def final_xlsx(request, pk: int):
     publicity, snapshot = _final_snapshot(pk)
     return attachment(exports.final_xlsx(snapshot), f"{snapshot['title']}.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _call_final_snapshot(code: str) -> dict:
+    call = get_object_or_404(Call, code=code)
+    snapshot = exports.call_final_snapshot(call, selectors.call_final_publicities(call))
+    if snapshot is None:  # no batch finalised yet: there is no 认定名单 to publish
+        raise Http404
+    return snapshot
+
+
+def call_final_csv(request, code: str):
+    snapshot = _call_final_snapshot(code)
+    return attachment(exports.final_csv(snapshot), exports.call_final_filename(snapshot, "csv"), CSV_CONTENT_TYPE)
+
+
+def call_final_xlsx(request, code: str):
+    snapshot = _call_final_snapshot(code)
+    return attachment(exports.final_xlsx(snapshot), exports.call_final_filename(snapshot, "xlsx"),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def call_final_pdf(request, code: str):
+    snapshot = _call_final_snapshot(code)
+    try:
+        content = exports.call_final_pdf(snapshot)
+    except TiduError as error:
+        return render(request, "documents/error.html", {"message": error.message}, status=503)
+    return attachment(content, exports.call_final_filename(snapshot, "pdf"), "application/pdf")
 
 
 # --- the city's pages ------------------------------------------------------------------------
@@ -350,3 +388,83 @@ def calendar_delete(request, pk: int):
         return redirect("publicity:calendar")
     messages.success(request, gettext("已删除。尚未发布的公示已按新设置重新计算截止日期。"))
     return redirect("publicity:calendar")
+
+
+# --- documents for the bureau's website: the 公示 notice, the 认定通知 ------------------------------------------
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _notice_file(request, document: notices.NoticeDocument, fmt: str, *, template: bytes | None = None):
+    try:
+        if fmt == "pdf":
+            return attachment(notices.render_pdf(document), f"{document.filename}.pdf", "application/pdf")
+        return attachment(notices.render_docx(document, template), f"{document.filename}.docx", DOCX_CONTENT_TYPE)
+    except TiduError as error:
+        return render(request, "documents/error.html", {"message": error.message}, status=503)
+
+
+def _publicity_notice(request, pk: int, fmt: str):
+    publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
+    return _notice_file(request, notices.publicity_notice(publicity, selectors.publicity_entries(publicity)), fmt)
+
+
+@city_required
+def publicity_notice_docx(request, pk: int):
+    """The 公示 as Word, for the bureau's website: its dates, list, contact and how to object."""
+    return _publicity_notice(request, pk, "docx")
+
+
+@city_required
+def publicity_notice_pdf(request, pk: int):
+    return _publicity_notice(request, pk, "pdf")
+
+
+class RecognitionNoticeForm(django_forms.Form):
+    document_number = django_forms.CharField(label=_("文号"), max_length=100,
+                                             help_text=_("如：天经信发〔2026〕12号"))
+    issue_date = django_forms.DateField(label=_("发文日期"), widget=django_forms.DateInput(attrs={"type": "date"}))
+
+
+@city_required
+def recognition_notice(request, call_pk: int):
+    """The call's 认定通知: enter 文号 and date (audited), then download it as Word or PDF."""
+    call = get_object_or_404(Call, pk=call_pk)
+    notice = RecognitionNotice.objects.filter(call=call).select_related("recorded_by").first()
+    snapshot = notices.call_snapshot(call)
+    initial = {"document_number": notice.document_number, "issue_date": notice.issue_date} if notice else {}
+    form = RecognitionNoticeForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                RecognitionNoticeRecord(call, **form.cleaned_data).execute(request.user)
+            except TiduError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, gettext("认定通知的文号和发文日期已保存。"))
+                return redirect("publicity:recognition_notice", call_pk=call.pk)
+    return render(request, "publicity/recognition_notice.html", {
+        "call": call, "notice": notice, "snapshot": snapshot, "form": form}, status=status)
+
+
+def _recognition_notice(request, call_pk: int, fmt: str):
+    call = get_object_or_404(Call, pk=call_pk)
+    notice = RecognitionNotice.objects.filter(call=call).select_related("call").first()
+    snapshot = notices.call_snapshot(call)
+    if notice is None or snapshot is None:
+        raise Http404
+    # The bureau's own Word template for this call, when it uploaded one (documents' template page).
+    template = document_services.template_bytes(call, "recognition_notice_docx") if fmt == "docx" else None
+    return _notice_file(request, notices.recognition_notice(notice, snapshot), fmt, template=template)
+
+
+@city_required
+def recognition_notice_docx(request, call_pk: int):
+    return _recognition_notice(request, call_pk, "docx")
+
+
+@city_required
+def recognition_notice_pdf(request, call_pk: int):
+    return _recognition_notice(request, call_pk, "pdf")

@@ -193,6 +193,8 @@ TABLE: dict[str, Entry] = {
     "decisions:application": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "decisions:reject": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     "decisions:call": Entry("call", pk, gate=CITY_ONLY),
+    # the outcome letter: only for a recognised / not recognised application, to its enterprise and the city
+    "decisions:letter": Entry("application", pk, lambda role, state: state == "recognised" and role in (ENT_OWN, CITY)),
     # documents: the dossier of an application
     "documents:dossier": Entry("application", pk, app_visible),
     "documents:application_pdf": Entry("application", pk, app_visible),
@@ -222,6 +224,7 @@ TABLE: dict[str, Entry] = {
     "experts:profile_edit": Entry("expert_profile", pk, gate=CITY_ONLY),
     "experts:relation_remove": Entry("expert_relation", pk, gate=CITY_ONLY, post=True),
     "experts:rubric_ensure": Entry("call", pk, gate=CITY_ONLY, post=True),
+    "experts:scores_export": Entry("call", pk, gate=CITY_ONLY),
     "experts:rubric": Entry("rubric", pk, gate=CITY_ONLY),
     "experts:assign": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "experts:review": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
@@ -262,9 +265,19 @@ TABLE: dict[str, Entry] = {
     "publicity:public_detail": Entry("publicity", pk, lambda role, state: state != "draft", public=True),
     "publicity:final_csv": Entry("publicity", pk, lambda role, state: state == "finalised", public=True),
     "publicity:final_xlsx": Entry("publicity", pk, lambda role, state: state == "finalised", public=True),
+    # the call's 认定名单 across its 公示 batches: public once one batch is finalised (the world's call has one)
+    "publicity:call_final_csv": Entry("call", lambda o: [o.code], public=True),
+    "publicity:call_final_xlsx": Entry("call", lambda o: [o.code], public=True),
+    "publicity:call_final_pdf": Entry("call", lambda o: [o.code], public=True),
     # … and the internal side (drafts, entries, objections with the objector's details): the city only
     "publicity:calendar_delete": Entry("calendar_day", pk, gate=CITY_ONLY, post=True),
     "publicity:manage_detail": Entry("publicity", pk, gate=CITY_ONLY),
+    "publicity:publicity_notice_docx": Entry("publicity", pk, gate=CITY_ONLY),
+    "publicity:publicity_notice_pdf": Entry("publicity", pk, gate=CITY_ONLY),
+    "publicity:recognition_notice": Entry("call", pk, gate=CITY_ONLY),
+    # no 文号 recorded for the world's call: nothing to download yet, for the city either
+    "publicity:recognition_notice_docx": Entry("call", pk, gate=CITY_ONLY, ok="404"),
+    "publicity:recognition_notice_pdf": Entry("call", pk, gate=CITY_ONLY, ok="404"),
     "publicity:edit": Entry("publicity", pk, gate=CITY_ONLY, ok=_edit_page),
     "publicity:delete": Entry("publicity", pk, gate=CITY_ONLY, post=True),
     "publicity:add_entries": Entry("publicity", pk, gate=CITY_ONLY, post=True),

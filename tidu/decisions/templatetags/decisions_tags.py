@@ -5,8 +5,9 @@
 """
 
 from django import template
+from django.urls import reverse
 
-from tidu.decisions import selectors
+from tidu.decisions import letters, selectors
 
 register = template.Library()
 
@@ -19,3 +20,14 @@ def decision_summary(context, application):
     return {"show": True, "application": application, "latest": selectors.latest_conclusion(application),
             "total": selectors.panel_total(application), "stage": selectors.stage_for(application),
             "user": user, "request": context.get("request"), "csrf_token": context.get("csrf_token")}
+
+
+@register.simple_tag(takes_context=True)
+def outcome_letter_url(context, application) -> str:
+    """The 认定 / 不予认定 letter's download address for this reader, or "" (no outcome yet, or not theirs)."""
+    user = getattr(context.get("request"), "user", None) or context.get("user")
+    if user is None or application.status not in letters.LETTER_ACTIONS.values():
+        return ""
+    if not letters.can_view_letter(user, application):
+        return ""
+    return reverse("decisions:letter", args=[application.pk])

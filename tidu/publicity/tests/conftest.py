@@ -112,3 +112,29 @@ def published(world, verified, city):
 
 def entry_of(publicity, application):
     return publicity.entries.get(application=application)
+
+
+# --- two finalised 公示 batches of one call (the call's 认定名单 across batches) ----------------------------
+
+SECOND_START = dt.date(2026, 4, 13)  # a Monday; five working days end on Friday 2026-04-17
+SECOND_BEFORE = dt.datetime(2026, 4, 10, 10, 0, tzinfo=BEIJING)
+SECOND_AFTER = dt.datetime(2026, 4, 20, 9, 0, tzinfo=BEIJING)
+
+
+@pytest.fixture
+def two_batches(world, verified, city):
+    first = make_publicity(world["call"], city, [verified["a"], verified["b"]])
+    services.publicity_publish(publicity=first, user=city, now=BEFORE)
+    services.publicity_finalise(publicity=first, user=city, now=AFTER)
+    second = make_publicity(world["call"], city, [verified["c"]], start=SECOND_START)
+    services.publicity_publish(publicity=second, user=city, now=SECOND_BEFORE)
+    services.publicity_finalise(publicity=second, user=city, now=SECOND_AFTER)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    return first, second
+
+
+def expected(first, second):
+    """Batch by batch, each in its own order (as each batch's page shows it), numbered 1..n once."""
+    names = [e["enterprise_name"] for p in (first, second) for e in p.final_snapshot["entries"]]
+    return [(str(number), name) for number, name in enumerate(names, start=1)]
