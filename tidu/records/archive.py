@@ -281,7 +281,7 @@ def _audit_log(writer: ArchiveWriter, call: Call) -> None:
 def build_archive(call: Call, handle, progress: Callable[[int, str], None] = lambda percent, message: None) -> int:
     """Write the archive of ``call`` into the binary file object ``handle``; the number of files in it."""
     writer = ArchiveWriter(handle)
-    writer.data("README.txt", README.format(call=call.name, code=call.code,
+    writer.data("README.txt", README.format(call=call.title, code=call.code,
                                             when=timezone.localtime().strftime("%Y-%m-%d %H:%M")).encode("utf-8"))
     progress(5, "正在归档申报材料")
     _application_files(writer, call, progress)

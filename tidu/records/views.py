@@ -36,10 +36,10 @@ def index(request):
 def call_log(request, pk: int):
     call = _call(pk)
     entries = selectors.call_audit_entries_visible_to(request.user, call)
-    links = [{"label": item.name, "url": reverse("records:call_log", args=[item.pk]), "current": item.pk == call.pk}
+    links = [{"label": item.title, "url": reverse("records:call_log", args=[item.pk]), "current": item.pk == call.pk}
              for item in call_list()]
     return audit_log.render_page(
-        request, entries, heading=gettext("操作日志：%(call)s") % {"call": call.name},
+        request, entries, heading=gettext("操作日志：%(call)s") % {"call": call.title},
         context={"export_url": reverse("records:call_log_export", args=[call.pk]), "call_links": links},
         detail_url=lambda entry: reverse("records:call_log_entry", args=[call.pk, entry.pk]))
 
