@@ -147,10 +147,11 @@ class ArchiveWriter:
         return self.stream(path, write, note)
 
     def close_with_manifest(self) -> int:
+        """Write ``manifest.csv`` (every entry so far) and close; the number of files the manifest lists."""
         rows = [(item.path, item.size, item.sha256, item.note) for item in self.written]
         self.table(MANIFEST, ["路径 path", "字节 size", "SHA-256", "说明 note"], rows)
         self.zip.close()
-        return len(self.written)
+        return len(rows)
 
 
 # --- tables of records ------------------------------------------------------------------------------------
