@@ -110,3 +110,20 @@ def test_an_entry_of_another_call_is_not_found(client, world, verified, city):
         AuditEntry.objects.create(object_type="user", object_id="1", action="user.change_role")
     client.force_login(city)
     assert client.get(reverse("records:call_log_entry", args=[call.pk, outside.pk])).status_code == 404
+
+
+def test_the_administrators_own_changes_in_admin_are_in_the_auditors_log(client, world):
+    from tidu.accounts.tests.test_operations import admin_form
+
+    superuser = build.admin("root")
+    superuser.is_superuser = superuser.is_staff = True
+    superuser.save()
+    officer = world["users"]["x"]
+    client.force_login(superuser)
+    response = client.post(reverse("admin:accounts_user_change", args=[officer.pk]),
+                           admin_form(officer, is_active=""))
+    assert response.status_code == 302
+    client.force_login(build.user("auditor1", User.Role.AUDITOR, email=None))
+    page = client.get(reverse("accounts:audit_log") + "?role=admin&actor=root")
+    assert [entry.action for entry in page.context["page"]] == ["user.deactivate"]
+    assert "user.deactivate" in page.content.decode()
