@@ -219,7 +219,14 @@ def _application_files(writer: ArchiveWriter, call: Call, progress: Callable[[in
         for evidence in Evidence.objects.filter(application=application).order_by("section", "topic", "pk"):
             name = f"{folder}/佐证材料/{safe(evidence.section, 20)}-{safe(evidence.topic or '-', 20)}-" \
                    f"{safe(evidence.original_name, 80)}"
-            with evidence.file.open("rb") as source:
+            try:
+                source = evidence.file.open("rb")
+            except OSError:  # missing from storage: say so in the archive rather than lose the whole archive
+                logger.error("archive: evidence %s is missing from storage", evidence.pk)
+                writer.data(f"{name}-文件缺失.txt", f"存储中缺少该文件（原 SHA-256 {evidence.sha256}）".encode(),
+                            note="文件缺失")
+                continue
+            with source:
                 written = writer.copy(name, source, note=evidence.original_name)
             if written.sha256 != evidence.sha256:
                 logger.error("archive: evidence %s does not match its recorded SHA-256", evidence.pk)

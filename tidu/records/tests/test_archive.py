@@ -148,3 +148,13 @@ def test_the_command_builds_the_archive(world, verified, capsys):
     assert job.sha256 in capsys.readouterr().out
     entry = AuditEntry.objects.get(object_type="archive_job", object_id=str(job.pk))
     assert entry.actor is None and entry.action == "archive.start"
+
+
+def test_a_file_missing_from_storage_is_noted_not_fatal(world, verified):
+    evidence = verified["a"].evidence.first()
+    evidence.file.storage.delete(evidence.file.name)
+    handle = io.BytesIO()
+    archive.build_archive(world["call"], handle)
+    with zipfile.ZipFile(handle) as unpacked:
+        missing = [name for name in unpacked.namelist() if name.endswith("-文件缺失.txt")]
+        assert len(missing) == 1 and evidence.sha256 in unpacked.read(missing[0]).decode()
