@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 
 from tidu.accounts import permissions
 from tidu.accounts.models import User
@@ -40,8 +41,9 @@ def call_applications(call: Call) -> QuerySet[Application]:
     return Application.objects.filter(call=call, submissions__isnull=False).distinct()
 
 
-def _ids(queryset) -> list[str]:
-    return [str(pk) for pk in queryset.values_list("pk", flat=True)]
+def _ids(queryset):
+    """The primary keys as text (``AuditEntry.object_id`` is text), as a subquery: nothing is read into Python."""
+    return queryset.order_by().annotate(object_key=Cast("pk", CharField())).values("object_key")
 
 
 def call_audit_entries(call: Call) -> QuerySet[AuditEntry]:
