@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tidu.decisions",
     "tidu.publicity",
     "tidu.dashboards",
+    "tidu.records",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("onsite/", include("tidu.onsite.urls")),
     path("decisions/", include("tidu.decisions.urls")),
     path("publicity/", include("tidu.publicity.urls")),
+    path("records/", include("tidu.records.urls")),
     path("dashboards/", include("tidu.dashboards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -36,13 +36,3 @@ class OtpTokenForm(core_forms.Form):
 
     def clean_token(self):
         return "".join(self.cleaned_data["token"].split())
-
-
-class AuditFilterForm(core_forms.Form):
-    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
-    action = forms.CharField(label=gettext_lazy("操作"), required=False, max_length=60)
-    object_type = forms.CharField(label=gettext_lazy("对象类型"), required=False, max_length=40)
-    date_from = forms.DateField(label=gettext_lazy("起始日期"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("截止日期"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))

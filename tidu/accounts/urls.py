@@ -18,6 +18,8 @@ urlpatterns = [
     path("two-factor/setup/", views.otp_setup, name="otp_setup"),
     path("two-factor/verify/", views.otp_verify, name="otp_verify"),
     path("audit-log/", views.audit_log, name="audit_log"),
+    path("audit-log/export/", views.audit_log_export, name="audit_log_export"),
+    path("audit-log/<int:pk>/", views.audit_entry, name="audit_entry"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
 ]

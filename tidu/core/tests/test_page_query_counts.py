@@ -52,6 +52,8 @@ def _pages(world, run_pk):
         "汇总表 export page": (city, reverse("documents:summary_export", args=[call.pk])),
         "expert pool": (city, reverse("experts:pool")),
         "township dashboard": (town, reverse("review:township_dashboard")),
+        "操作日志 of the call": (city, reverse("records:call_log", args=[call.pk])),
+        "操作日志 CSV": (city, reverse("records:call_log_export", args=[call.pk]) + "?format=csv"),
     }
 
 

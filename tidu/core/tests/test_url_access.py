@@ -49,6 +49,8 @@ from tidu.notifications.models import Notification
 from tidu.onsite import services as onsite_services
 from tidu.publicity import services as publicity_services
 from tidu.publicity.models import CalendarDay, Objection
+from tidu.records.models import ArchiveJob
+from tidu.records.selectors import call_audit_entries
 from tidu.review.models import BatchRun, RecommendationEntry, RecommendationList
 from tidu.review.tests.lifecycle import drive_to
 
@@ -209,6 +211,18 @@ TABLE: dict[str, Entry] = {
         "summary-by-city": CITY}.get(state)),
     "documents:job_status": Entry("job", pk, lambda role, state: TABLE["documents:job"].visible(role, state)),
     "documents:job_download": Entry("job", pk, lambda role, state: TABLE["documents:job"].visible(role, state)),
+    # accounts: the 审计管理员's 操作日志 entry (no role of this table is an auditor)
+    "accounts:audit_entry": Entry("call", lambda o: [call_audit_entries(o.target).order_by("pk").first().pk],
+                                  gate=gate()),
+    # records: the city's 操作日志 of a call, and the call's archive (归档包)
+    "records:call_log": Entry("call", pk, gate=CITY_ONLY),
+    "records:call_log_export": Entry("call", pk, gate=CITY_ONLY),
+    "records:call_log_entry": Entry("call", lambda o: [o.pk, call_audit_entries(o.target).order_by("pk").first().pk],
+                                    gate=CITY_ONLY),
+    "records:archive": Entry("call", pk, gate=CITY_ONLY),
+    "records:archive_job": Entry("archive_job", pk, gate=CITY_ONLY),
+    "records:archive_job_status": Entry("archive_job", pk, gate=CITY_ONLY),
+    "records:archive_download": Entry("archive_job", pk, gate=CITY_ONLY),
     "documents:verify": Entry("verify_code", lambda o: [o.code], lambda role, state: state == "issued",
                               public=True),
     "documents:builtin_template": Entry("builtin_kind", lambda o: [o.kind], gate=TEMPLATES),
@@ -520,6 +534,10 @@ class UrlAccessMatrix(TestCase):
         objects["template"] = [Obj("active", template, own(submitted_user))]
         objects["builtin_kind"] = [Obj("builtin", Plain(kind="application_docx"), own(submitted_user))]
         objects["call"] = [Obj("open", w["call"], own(submitted_user))]
+        archive_job = ArchiveJob.objects.create(call=w["call"], created_by=city, status=ArchiveJob.Status.DONE,
+                                                result_name="归档包.zip")
+        archive_job.result.save("archive.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
+        objects["archive_job"] = [Obj("done-by-city", archive_job, own(submitted_user))]
         objects["reset_link"] = [Obj("invalid", Plain(), own(submitted_user))]
 
         # Enterprises: a confirmed one and one waiting for its township.
