@@ -286,3 +286,28 @@ def test_expert_comments_and_onsite_findings_refuse_control_characters(client, h
     client.force_login(city)
     response = client.post(reverse("onsite:item", args=[item.pk]), {"result": "pass", "note": f"现场{hostile}"})
     assert response.status_code == 400 and "控制字符" in response.content.decode()
+
+
+def test_onsite_findings_and_a_city_return_keep_hostile_text_inert(client):
+    """What an inspector writes (formulas, markup, emoji, a long unbroken string) is kept as typed and shown as
+    text on the check's page and on the application's record; a city's return reason likewise."""
+    call = build.load_call()
+    build.city_bureau()
+    city = build.city_officer("city")
+    unit = build.unit("岳口镇", Organisation.Kind.TOWNSHIP)
+    build.officer(unit, "town")
+    company = build.enterprise(unit, "天门市某机械有限公司")
+    application = build.application(company, call=call, user=build.enterprise_user(company, "ent"))
+    build.expert_reviewed(application, [build.expert("e1", profile=True)], city=city)
+    item = CheckItem.objects.filter(onsite_check__application=application).first()
+    note = f"{HYPERLINK}{HTML}{TYPST}{EMOJI}{LONG[:500]}"  # within the note limit
+    client.force_login(city)
+    response = client.post(reverse("onsite:item", args=[item.pk]), {"result": "mismatch", "note": note})
+    assert response.status_code < 400
+    item.refresh_from_db()
+    assert item.note == note
+    page = client.get(reverse("onsite:check", args=[item.onsite_check_id])).content.decode()
+    assert "&lt;script&gt;" in page and page.count("<script") == page.count("<script src=")
+    build.transition(application, "city_return", "city", reason=f"{DDE}{HTML}")
+    record = client.get(reverse("applications:review", args=[application.pk])).content.decode()
+    assert "&lt;script&gt;" in record and record.count("<script") == record.count("<script src=")
