@@ -62,6 +62,8 @@ class VerificationCode(models.Model):
     code = models.CharField(_("校验码"), max_length=20, unique=True)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verification_codes")
     content_sha256 = models.CharField(_("内容摘要"), max_length=64)
+    # Empty for the dossier; a printed review sheet's title (形式审查表, 专家评分表…) otherwise.
+    document_title = models.CharField(_("文书"), max_length=50, blank=True, default="")
     created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
 
     class Meta:

@@ -45,6 +45,17 @@ def issue_code(application, content_sha256: str) -> str:
     return code
 
 
+def issue_document_code(application, content_sha256: str, title: str) -> str:
+    """The code printed on a review sheet about ``application`` (its content's digest), recorded with its title."""
+    from tidu.documents.models import VerificationCode
+
+    code = verification_code(application.pk, content_sha256)
+    VerificationCode.objects.get_or_create(code=code, defaults={"application": application,
+                                                                "content_sha256": content_sha256,
+                                                                "document_title": title[:50]})
+    return code
+
+
 def mask_enterprise_name(name: str) -> str:
     """天门市华楚精密机械有限公司 → 天门市华楚****有限公司: enough to recognise, not enough to copy."""
     name = name or ""
@@ -63,6 +74,7 @@ class VerifyResult:
     enterprise_masked: str
     is_current: bool
     current_receipt_number: str
+    document_title: str = ""  # a review sheet's title; empty for the dossier
 
 
 def verify(code: str) -> VerifyResult | None:
@@ -76,6 +88,10 @@ def verify(code: str) -> VerifyResult | None:
     if record is None:
         return None
     application = record.application
+    if record.document_title:  # a review sheet: what it is, about whom, when it was printed
+        return VerifyResult(receipt_number="", submitted_at=record.created_at,
+                            enterprise_masked=mask_enterprise_name(application.enterprise.name), is_current=True,
+                            current_receipt_number="", document_title=record.document_title)
     submissions = application.submissions.order_by("-submitted_at", "-pk")
     version = submissions.filter(content_sha256=record.content_sha256).first()
     if version is None:

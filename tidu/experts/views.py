@@ -7,8 +7,9 @@ request and call ``services``; roles that have no business here get a 403.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_required
 from tidu.core.downloads import attachment
-from tidu.experts import exports, forms, operations, rubrics, selectors, services
+from tidu.documents.sheets import sheet_response
+from tidu.documents.typst_engine import DocumentError
+from tidu.experts import exports, forms, operations, rubrics, selectors, services, sheets
 from tidu.experts.content import application_content, declared_levels
 from tidu.experts.models import Assignment, Criterion, ExpertProfile, ExpertRelation, Rubric
 from tidu.experts.scoring import fmt_points
@@ -475,3 +478,46 @@ def my_profile(request):
             return redirect("experts:my_profile")
     return render(request, "experts/my_profile.html", {"profile": profile, "form": form},
                   status=400 if request.method == "POST" else 200)
+
+
+# --- printable sheets ---------------------------------------------------------------------------------------
+
+def _sheet(request, sheet, fmt):
+    try:
+        return sheet_response(request, sheet, fmt)
+    except DocumentError as error:
+        return HttpResponse(error.message, status=503, content_type="text/plain; charset=utf-8")
+
+
+@role_required(Role.CITY, Role.EXPERT)
+@require_GET
+def score_sheet(request, pk, fmt):
+    """One 专家评分表: an expert prints their own; the city any, once the scores are unsealed for it."""
+    assignment = get_object_or_404(selectors.assignments_visible_to(request.user), pk=pk)
+    if not selectors.can_view_assignment(request.user, assignment):
+        raise Http404(gettext("找不到该评审任务"))
+    if assignment.expert_id != request.user.pk and not selectors.scores_visible(
+            request.user, selectors.review_state(assignment.application)):
+        raise PermissionDenied(gettext("专家全部提交评分前，评分表不能打印。"))
+    return _sheet(request, sheets.score_sheet(assignment), fmt)
+
+
+@city_only
+@require_GET
+def panel_sheet(request, pk, fmt):
+    """The 专家组意见表, once the panel's scores are unsealed."""
+    application = _city_application(request, pk)
+    panel = selectors.panel_for(request.user, application)
+    if panel is None:
+        raise Http404(gettext("该申报尚未选派专家"))
+    if panel.sealed:
+        raise PermissionDenied(gettext("专家全部提交评分前，专家组意见表不能打印。"))
+    return _sheet(request, sheets.panel_sheet(panel), fmt)
+
+
+@city_only
+@require_GET
+def sign_in_sheet(request, pk, fmt):
+    """The 专家签到表 of the application's panel."""
+    application = _city_application(request, pk)
+    return _sheet(request, sheets.sign_in_sheet(selectors.review_state(application)), fmt)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("applications/<int:pk>/create/", views.create, name="create"),
     path("applications/<int:pk>/discrepancies/", views.discrepancies, name="discrepancies"),
     path("<int:pk>/", views.check, name="check"),
+    path("<int:pk>/sheet.<str:fmt>", views.check_sheet, name="check_sheet"),
     path("<int:pk>/inspectors/", views.inspectors, name="inspectors"),
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/complete/", views.complete, name="complete"),

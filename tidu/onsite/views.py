@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -27,7 +27,9 @@ from tidu.applications.workflow import State
 from tidu.core.dates import beijing_text
 from tidu.core.operations import operation
 from tidu.core.sizes import megabytes
-from tidu.onsite import selectors, services
+from tidu.documents.sheets import sheet_response
+from tidu.documents.typst_engine import DocumentError
+from tidu.onsite import selectors, services, sheets
 from tidu.onsite.models import CheckItem, OnsiteCheck
 from tidu.onsite.photos import PhotoRejected, max_bytes
 
@@ -296,3 +298,16 @@ def resolve(request, pk):
         messages.success(request, gettext("已记录处理情况：%(title)s") % {"title": item.title})
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/onsite/")
                     else _back(item.onsite_check, item))
+
+
+@inspectors_and_city
+@require_GET
+def check_sheet(request, pk, fmt):
+    """The 现场核查表 to print (PDF or Word): the city and the check's inspectors."""
+    check = _check_or_404(request, pk)
+    if not selectors.can_view_check(request.user, check):
+        raise Http404(gettext("找不到该现场核查"))
+    try:
+        return sheet_response(request, sheets.onsite_sheet(check), fmt)
+    except DocumentError as error:
+        return HttpResponse(error.message, status=503, content_type="text/plain; charset=utf-8")

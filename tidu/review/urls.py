@@ -19,4 +19,5 @@ urlpatterns = [
     path("batches/<int:pk>/", views.batch_result, name="batch_result"),
     path("applications/<int:pk>/receive/", views.receive, name="receive"),
     path("applications/<int:pk>/formal/", views.formal_review, name="formal_review"),
+    path("applications/<int:pk>/formal/sheet.<str:fmt>", views.formal_review_sheet_download, name="formal_review_sheet"),
 ]

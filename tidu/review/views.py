@@ -31,11 +31,13 @@ from tidu.core import clock
 from tidu.core.downloads import attachment
 from tidu.core.timezones import local_day
 from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
+from tidu.documents.sheets import sheet_response
 from tidu.enterprises import industries
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 from tidu.review import operations, selectors, services
 from tidu.review.models import FormalReview, RecommendationList
+from tidu.review.sheets import formal_review_sheet
 from tidu.review.workflow import LIST_ACTIONS
 
 Role = User.Role
@@ -433,6 +435,19 @@ def formal_review(request, pk):
                       _formal_context(request, application, error=error, typed=typed), status=400)
     messages.success(request, f"{application.enterprise.name}：{review.get_decision_display()}")
     return redirect("review:formal_review", pk=application.pk)
+
+
+@role_required(*CITY_ROLES)
+@require_GET
+def formal_review_sheet_download(request, pk, fmt):
+    """The 形式审查表 to print (PDF or Word), for whoever may see the 形式审查."""
+    application = _get_application(request, pk)
+    if not selectors.can_view_formal_review(request.user, application):
+        raise Http404
+    try:
+        return sheet_response(request, formal_review_sheet(application), fmt)
+    except DocumentError as error:
+        return HttpResponse(error.message, status=503, content_type="text/plain; charset=utf-8")
 
 
 def role_home(user) -> str | None:

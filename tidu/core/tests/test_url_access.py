@@ -125,6 +125,14 @@ def pk(obj):
     return [obj.pk]
 
 
+def pdf(obj):
+    """A printable sheet's URL: the object and the format."""
+    return [obj.pk, "pdf"]
+
+
+PANEL_STATES = ("expert_review", "expert_reviewed")  # the applications of the world that have a panel
+
+
 CITY_ONLY = gate(CITY)
 CITY_AND_EXPERTS = gate(CITY, EXPERT_ASSIGNED, EXPERT_UNASSIGNED)
 TOWNSHIP_AND_CITY = gate(TOWN_OWN, TOWN_OTHER, CITY)
@@ -247,6 +255,14 @@ TABLE: dict[str, Entry] = {
     "experts:withdraw": Entry("assignment", pk, gate=CITY_ONLY, post=True),
     "experts:leader": Entry("assignment", pk, gate=CITY_ONLY, post=True),
     "experts:panel_opinion": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
+    # experts: printable sheets. 签到表 for any application the city sees; the 专家组意见表 once a panel exists
+    # (refused while its scores are sealed); a 评分表 to its own expert, to the city once unsealed
+    "experts:sign_in_sheet": Entry("application", pdf, city_app_visible, gate=CITY_ONLY),
+    "experts:panel_sheet": Entry("application", pdf, lambda role, state: role == CITY and state in PANEL_STATES,
+                                 gate=CITY_ONLY, ok=lambda role, state: "403" if state == "expert_review" else "200"),
+    "experts:score_sheet": Entry("assignment", pdf, lambda role, state: role == CITY or (
+        role == EXPERT_ASSIGNED and state != "withdrawn"), gate=CITY_AND_EXPERTS,
+        ok=lambda role, state: "403" if role == CITY and state != "submitted" else "200"),
     # experts: the expert's own assignment (评分表) and the evidence it shows; nothing after 回避
     "experts:score": Entry("assignment", pk, lambda role, state: role == EXPERT_ASSIGNED and state != "withdrawn",
                            gate=EXPERTS_ONLY),
@@ -264,6 +280,7 @@ TABLE: dict[str, Entry] = {
     "onsite:create": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     "onsite:discrepancies": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "onsite:check": Entry("onsite_check", pk, only(CITY, EXPERT_ASSIGNED), gate=CITY_AND_EXPERTS),
+    "onsite:check_sheet": Entry("onsite_check", pdf, only(CITY, EXPERT_ASSIGNED), gate=CITY_AND_EXPERTS),
     "onsite:inspectors": Entry("onsite_check", pk, gate=CITY_ONLY, post=True),
     "onsite:report": Entry("onsite_check", pk, only(CITY, EXPERT_ASSIGNED), gate=CITY_AND_EXPERTS, post=True),
     "onsite:complete": Entry("onsite_check", pk, gate=CITY_ONLY, post=True),
@@ -313,6 +330,7 @@ TABLE: dict[str, Entry] = {
     # the city's 受理 and 形式审查 of an application
     "review:receive": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     "review:formal_review": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
+    "review:formal_review_sheet": Entry("application", pdf, city_app_visible, gate=CITY_ONLY),
 }
 
 
