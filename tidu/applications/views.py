@@ -484,6 +484,8 @@ def section(request, pk, key):
             # Saved (nothing typed is lost), but the page stays with a summary of what to correct.
             return redirect(_section_url(application, key) + "?check=1#error-summary")
         prev_key, next_key = _neighbours(key)
+        if request.POST.get("go") == "review" and not next_key:  # the last step leads on to 检查并提交
+            return redirect("applications:submit", pk=application.pk)
         target = next_key if request.POST.get("go") == "next" and next_key else \
             prev_key if request.POST.get("go") == "prev" and prev_key else key
         return redirect(_section_url(application, target))
@@ -613,11 +615,30 @@ def evidence_delete(request, pk):
 
 # --- submitting --------------------------------------------------------------------------------------
 
+def _answers(application, policy) -> list[dict]:
+    """Every section's answers as the enterprise will submit them (the 检查并提交 page)."""
+    raw = {row.key: row.data for row in application.sections.all()}
+    return [{"key": spec.key, "title": spec.title,
+             "items": [(label, text) for label, text in _summary(spec, raw.get(spec.key), policy)]}
+            for spec in SECTIONS]
+
+
+def _evidence_rows(application, policy) -> list[dict]:
+    return [{"evidence": e, "section_title": SECTIONS_BY_KEY[e.section].title if e.section in SECTIONS_BY_KEY
+             else e.section, "topic_label": _topic_label(policy, e.section, e.topic)}
+            for e in application.evidence.order_by("section", "topic", "pk")]
+
+
 def _submit_context(request, application, policy, **extra):
     now = _now()
-    blockers = services.submission_blockers(application, policy, now) \
-        if application.status in EDITABLE_STATES else []
-    return {"application": application, "policy": policy, "blockers": blockers,
+    editable = application.status in EDITABLE_STATES
+    blockers = services.submission_blockers(application, policy, now) if editable else []
+    review = {}
+    if editable:  # check your answers: every section, the evidence, the verdict, a 预览 PDF
+        verdict, verdict_problems = _live_verdict(application, policy)
+        review = {"answers": _answers(application, policy), "evidence_rows": _evidence_rows(application, policy),
+                  "verdict": verdict, "verdict_problems": verdict_problems}
+    return {"application": application, "policy": policy, "blockers": blockers, **review,
             "progress": services.application_progress(application, policy, request.user),
             "tier_name": _tier_name(policy, application.tier), "deadlines": _deadlines(policy, now),
             "idempotency_key": uuid.uuid4().hex, "editable_state": application.status in EDITABLE_STATES,

@@ -1,7 +1,7 @@
 """The bound dossier (装订版): one PDF to print 一式两份 and bind.
 
 Order: cover, table of contents, the 申报书 (sections 一–九), the evidence index, then every
-evidence file in index order — PDFs merged page by page, JPEG/PNG pictures each on their own A4 page
+evidence file in index order — PDFs merged page by page (each page scaled to A4 below a "佐证材料 N：名称" header), JPEG/PNG pictures each on their own A4 page
 with a caption (downscaled to at most 300 dpi first), Office files listed in the index only with
 their SHA-256. Broken or encrypted PDFs and unreadable pictures are listed with a note and skipped.
 
@@ -121,6 +121,7 @@ def render_bound_dossier(dossier: Dossier, read_evidence: Callable[[EvidenceEntr
 
         report(80, "正在合并")
         writer = PdfWriter()
+        headers: dict[int, str] = {}  # book page index → "佐证材料 N：名称" printed above a merged PDF page
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             writer.append(front, import_outline=False)
@@ -128,7 +129,11 @@ def render_bound_dossier(dossier: Dossier, read_evidence: Callable[[EvidenceEntr
             image_index = 0
             for part in parts:
                 if part.kind == "pdf":
-                    writer.append(part.reader, import_outline=False)
+                    title = evidence_title(part.entry)
+                    for number, source in enumerate(part.reader.pages, start=1):
+                        writer.add_page(_on_a4(source))
+                        headers[len(writer.pages) - 1] = (title if part.pages == 1
+                                                          else f"{title}（第 {number}/{part.pages} 页）")
                 else:
                     writer.add_page(image_reader.pages[image_index])
                     image_index += 1
@@ -143,7 +148,8 @@ def render_bound_dossier(dossier: Dossier, read_evidence: Callable[[EvidenceEntr
             box = page.cropbox
             sizes.append((float(box.left), float(box.bottom), float(box.width), float(box.height)))
         overlay = PdfReader(io.BytesIO(compile_pdf("overlay.typ", {
-            "pages": [{"w": round(w, 2), "h": round(h, 2)} for _, _, w, h in sizes],
+            "pages": [{"w": round(w, 2), "h": round(h, 2), "header": headers.get(i, "")}
+                      for i, (_, _, w, h) in enumerate(sizes)],
             "label": stamp_label(dossier)})))
         for page, stamp, (left, bottom, _, _) in zip(writer.pages, overlay.pages, sizes, strict=True):
             page.merge_transformed_page(stamp, Transformation().translate(left, bottom))
@@ -155,6 +161,35 @@ def render_bound_dossier(dossier: Dossier, read_evidence: Callable[[EvidenceEntr
         report(98, "正在保存")
         return BoundDossier(pdf=out.getvalue(), page_count=len(writer.pages), evidence=final.evidence,
                             outline=tuple(outline))
+
+
+A4 = (595.28, 841.89)  # points
+HEADER_BAND = 30.0  # points kept free above a merged evidence page for its "佐证材料 N：名称" line
+FOOTER_BAND = 30.0  # … and below it for the page number and 校验码
+SIDE_MARGIN = 14.0
+
+
+def _on_a4(source):
+    """``source`` (any size, any /Rotate) scaled to fit a portrait A4 page below a header band.
+
+    A US-Letter or A3 evidence page becomes A4 like the rest of the book; a landscape page keeps its
+    orientation on the paper but is shrunk to fit the width. Links and form fields on the page are dropped
+    (the book is for printing)."""
+    from pypdf import PageObject, Transformation
+
+    if source.get("/Rotate", 0):
+        source.transfer_rotation_to_content()
+    box = source.cropbox
+    left, bottom, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
+    page = PageObject.create_blank_page(width=A4[0], height=A4[1])
+    if width <= 0 or height <= 0:
+        return page
+    room_w, room_h = A4[0] - 2 * SIDE_MARGIN, A4[1] - HEADER_BAND - FOOTER_BAND
+    scale = min(room_w / width, room_h / height)
+    x = (A4[0] - width * scale) / 2
+    y = FOOTER_BAND + (room_h - height * scale) / 2
+    page.merge_transformed_page(source, Transformation().translate(-left, -bottom).scale(scale).translate(x, y))
+    return page
 
 
 def _front_outline(reader) -> list[tuple[int, str, int]]:

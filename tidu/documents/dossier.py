@@ -88,7 +88,7 @@ class Cover:
     unit_name: str
     tier_name: str
     submission_date: str  # 2026年3月10日, or "" before submission
-    submitted_at: str  # 2026-03-10 10:30, or ""
+    submitted_at: str  # 2026-03-10 10:30 (data, parsed by services), or ""; printed via moment_zh
     receipt_number: str
     verification_code: str
     status_note: str
@@ -310,6 +310,11 @@ class Dossier:
 
 # --- formatting ------------------------------------------------------------------------------------
 
+def moment_zh(local: dt.datetime) -> str:
+    """A local moment in the documents' one date style: 2026年3月10日 14:20 (as 申报日期 2026年3月10日)."""
+    return f"{date_zh(local.date())} {local:%H:%M}"
+
+
 def format_number(value: float | int | None) -> str:
     if value is None:
         return ""
@@ -406,9 +411,10 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
     if submitted:
         local = local_time(submission.submitted_at, policy)
         submission_date, submitted_at = date_zh(local.date()), local.strftime("%Y-%m-%d %H:%M")
+        submitted_text = moment_zh(local)
         receipt, code, status_note = submission.number, inputs.verification_code, "已提交"
     else:
-        submission_date = submitted_at = receipt = code = ""
+        submission_date = submitted_at = submitted_text = receipt = code = ""
         status_note = ("已退回修改，当前内容尚未重新提交（仅供核对）" if submission is not None
                        else "草稿，尚未提交（仅供核对）")
     cover = Cover(
@@ -440,7 +446,7 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
                    *basic_items[4:])
 
     conditions = _conditions(policy, clean, inputs.verdict,
-                             f"提交时间：{submitted_at}（北京时间）" if submitted else "尚未提交")
+                             f"提交时间：{submitted_text}（北京时间）" if submitted else "尚未提交")
     outcome_label = (inputs.verdict or {}).get("outcome_label", "无法判定")
 
     scenario_items = _scenarios(policy, inputs.raw_sections.get("scenarios"), clean)
@@ -460,8 +466,8 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
     attested_at = ""
     if attestation_data.get("confirmed_at"):
         try:
-            attested_at = local_time(dt.datetime.fromisoformat(attestation_data["confirmed_at"]), policy) \
-                .strftime("%Y-%m-%d %H:%M")
+            attested_at = moment_zh(local_time(dt.datetime.fromisoformat(attestation_data["confirmed_at"]),
+                                               policy))
         except ValueError:
             attested_at = ""
     signer = (submission.attested_by_name if submitted and submission.attested_by_name

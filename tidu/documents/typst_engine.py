@@ -2,7 +2,8 @@
 
 User text never becomes Typst markup: every template reads its data with
 ``json(bytes(sys.inputs.data))`` and places strings as text, so ``#``, ``$``, ``[`` or ``*`` typed by
-an enterprise print as themselves. Fonts are loaded once per process (``typst.Fonts``) and shared by
+an enterprise print as themselves. Every string first goes through ``printable`` (printable.py: bidi
+controls removed, emoji as □, long unbroken runs made breakable so they wrap in their cells). Fonts are loaded once per process (``typst.Fonts``) and shared by
 every compile; a missing CJK font raises ``CjkFontMissing`` (a Chinese message) instead of tofu.
 """
 
@@ -19,6 +20,7 @@ import typst
 
 from tidu.core import fonts as core_fonts
 from tidu.core.errors import TiduError
+from tidu.documents.printable import printable_data
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_builtin"
 
@@ -86,7 +88,7 @@ def template_source(name: str) -> bytes:
 def compile_pdf(template: str, data: dict[str, Any], *, root: Path | str | None = None) -> bytes:
     """Compile one built-in template with ``data`` (JSON-serialisable) to PDF bytes."""
     setup = font_setup()
-    payload = {**data, "fonts": {"body": list(setup.body), "heading": list(setup.heading)}}
+    payload = {**printable_data(data), "fonts": {"body": list(setup.body), "heading": list(setup.heading)}}
     compiler = typst.Compiler(font_paths=setup.fonts, root=str(root or TEMPLATES_DIR))
     try:
         return compiler.compile(input=template_source(template), format="pdf",

@@ -1,6 +1,7 @@
 """The Word 申报书 from the built-in template, opened with python-docx."""
 
 import io
+import re
 import zipfile
 
 import docx
@@ -12,7 +13,7 @@ from docx.shared import Cm
 from tidu.documents import placeholders
 from tidu.documents.docx import BUILTIN_TEMPLATE, build_builtin_template, render_application_docx
 from tidu.documents.dossier import build_dossier
-from tidu.documents.sample import sample_dossier
+from tidu.documents.sample import sample_dossier, sample_raw_sections
 from tidu.documents.tests.conftest import save_section
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +70,40 @@ def test_footer_has_page_and_numpages_fields(document):
     assert footer.text.startswith("第 ") and "页 共" in footer.text
 
 
-def test_has_a_toc_field_updated_on_open(submitted_a):
+def test_has_a_toc_field_and_word_asks_nothing_on_open(submitted_a):
     data = render_application_docx(build_dossier(submitted_a))
     body = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
     assert 'TOC \\o "1-2"' in body
     settings_xml = zipfile.ZipFile(io.BytesIO(data)).read("word/settings.xml").decode()
-    assert "updateFields" in settings_xml
+    assert "updateFields" not in settings_xml  # Word would ask "update the fields?" on every opening
+
+
+def test_core_properties_describe_this_application(submitted_a):
+    import datetime as dt
+
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    data = render_application_docx(build_dossier(submitted_a))
+    document = docx.Document(io.BytesIO(data))
+    props = document.core_properties
+    assert props.title == "基础级智能工厂申报书 天门市华楚精密机械有限公司"
+    assert "内置模板" not in props.title
+    assert props.author == "天门市华楚精密机械有限公司"
+    assert props.created.replace(tzinfo=None) >= before - dt.timedelta(minutes=1)
+    core = zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml").decode()
+    assert "python-docx" not in core
+    # A submitted 申报书 has no stray status line on its cover; 承诺时间 reads like the other dates.
+    cover_text = "\n".join(p.text for p in document.paragraphs[:20])
+    assert "已提交" not in cover_text
+    text = all_text(document)
+    assert re.search(r"承诺时间：\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", text)
+
+
+def test_bidi_controls_never_reach_word(policy):
+    # Saving refuses control characters already; the document is safe even for data that predates that rule.
+    raw = sample_raw_sections()
+    raw["scope"]["summary"] = "ABC\u202eDEF\u202c 😀"
+    text = all_text(docx.Document(io.BytesIO(render_application_docx(sample_dossier(policy, raw=raw)))))
+    assert "ABCDEF 😀" in text and "\u202e" not in text  # Word has emoji fonts: the emoji stays
 
 
 def test_user_text_is_escaped_not_interpreted(submitted_a, users):

@@ -1,0 +1,68 @@
+"""Making user text safe to print: what every PDF (and the DOCX) does to a string before it is placed.
+
+- Bidi control characters (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C) are removed, so an
+  "RTL override" typed into a name cannot reverse the text around it on paper.
+- Emoji: no emoji-capable font is installed with the CJK font (``fc-list | grep -i emoji`` is empty on the
+  servers), and Typst would print an empty box. Each emoji (with its joiners, skin tones and variation
+  selectors) becomes the visible placeholder ``□`` (U+25A1, present in every CJK font); the text around it
+  is kept. The stored value is never changed — only the printed copy.
+- Long unbroken runs (credit codes, phone numbers, URLs, 3,000 characters without a space) are made
+  breakable in the templates themselves (a Typst show rule in each template that sets each character of a
+  run of more than 12 non-CJK characters in its own box, and ``narrow()`` for narrow table columns), so
+  they wrap inside their cell instead of running over the next column or off the page. Boxes, not
+  zero-width spaces: a zero-width space would be copied into the PDF's text (search and copy-paste of a
+  credit code would fail, and Typst maps the digit's glyph to "digit + U+200B" everywhere in the file).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+PLACEHOLDER = "□"
+
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_EMOJI = re.compile(
+    "(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u3030\u303D\u3297\u3299]"
+    "[\U0001F3FB-\U0001F3FF\uFE0E\uFE0F\u20E3]*"
+    "(?:\u200d[\U0001F000-\U0001FAFF\u2600-\u27BF][\U0001F3FB-\U0001F3FF\uFE0E\uFE0F]*)*)"
+    "|[\U000E0020-\U000E007F\uFE0F]")  # tag characters (flag sequences) and stray variation selectors
+# Keys whose values are file paths or identifiers for the engine, never printed text.
+_VERBATIM_KEYS = frozenset({"path", "fonts", "image_path", "sha256"})
+
+
+def printable(text: str) -> str:
+    """``text`` as it is printed: bidi controls removed, emoji replaced by □."""
+    return unprintable_removed(text)
+
+
+def printable_data(value: Any, *, key: str = "") -> Any:
+    """``printable`` applied to every string in a JSON-like structure except file paths."""
+    if key in _VERBATIM_KEYS:
+        return value
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: printable_data(v, key=str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable_data(v, key=key) for v in value]
+    return value
+
+
+def unprintable_removed(text: str) -> str:
+    """Bidi controls removed and emoji replaced by □."""
+    text = _BIDI.sub("", text)
+    return _EMOJI.sub(lambda m: "" if m.group(0) == "\ufe0f" or "\U000E0020" <= m.group(0)[0] <= "\U000E007F"
+                      else PLACEHOLDER, text)
+
+
+def without_bidi(value: Any) -> Any:
+    """Bidi controls removed from every string in a JSON-like structure (the DOCX: Word has emoji fonts
+    and wraps long runs itself, but an RTL override would still reverse the text around it)."""
+    if isinstance(value, str):
+        return _BIDI.sub("", value)
+    if isinstance(value, dict):
+        return {k: without_bidi(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_bidi(v) for v in value]
+    return value
