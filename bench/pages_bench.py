@@ -121,6 +121,8 @@ def main() -> None:
     globals()["urlpatterns"] = _urlconf()
     settings.ROOT_URLCONF = __name__
     settings.MEDIA_ROOT = str(ROOT / "var" / "bench-media")
+    # The officers are signed in with force_login, which gives no second factor: measured past it, as the tests do.
+    settings.TIDU_OTP_REQUIRED_ROLES = ()
     setup_test_environment(debug=False)  # as in production: no query log kept by DEBUG
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)

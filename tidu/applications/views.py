@@ -15,7 +15,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -44,6 +43,7 @@ from tidu.applications.workflow import (
 from tidu.core import clock
 from tidu.core.dates import date_zh
 from tidu.core.operations import operation
+from tidu.core.paging import page_of
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprise_of
@@ -269,7 +269,7 @@ def _list_page(request, applications):
     come as annotated columns (``selectors.with_latest_submission``), never by loading and decoding submissions."""
     applications = selectors.with_latest_submission(
         applications.select_related("enterprise__organisation__parent", "call"))
-    page = Paginator(applications, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(applications, LIST_PAGE_SIZE, request.GET.get("page"))
     for application in page.object_list:
         application.awaits_unit = application.status == State.SUBMITTED
         application.verdict_summary = selectors.VerdictSummary.annotated(application)

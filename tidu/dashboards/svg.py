@@ -219,9 +219,12 @@ def strip_plot(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, S
         body.append(_text(label_w - 8, y + 4, label, anchor="end"))
         body.append(f'<line x1="{x_of(values[0]):.1f}" y1="{y:.1f}" x2="{x_of(values[-1]):.1f}" y2="{y:.1f}" '
                     f'stroke="{MUTED}" stroke-width="2"/>')
-        for value in values:
+        # Values that fall on the same point (to a tenth of a pixel) are one dot, its title saying how many:
+        # the drawing holds at most one dot per point of the axis, however many applications there are.
+        for value, count in _same_point(values, x_of):
+            many = f"（{count} 份）" if count > 1 else ""
             body.append(f'<circle cx="{x_of(value):.1f}" cy="{y:.1f}" r="4" fill="{BAR_ALT}" fill-opacity="0.7">'
-                        f'<title>{_esc(label)}：{_esc(fmt(value))}{_esc(unit)}</title></circle>')
+                        f'<title>{_esc(label)}：{_esc(fmt(value))}{_esc(unit)}{many}</title></circle>')
         body.append(f'<line x1="{x_of(median):.1f}" y1="{y - 9:.1f}" x2="{x_of(median):.1f}" y2="{y + 9:.1f}" '
                     f'stroke="{MEDIAN}" stroke-width="2"><title>中位数 {_esc(fmt(median))}{_esc(unit)}</title></line>')
     base = pad + row_h * len(rows) + 4
@@ -231,6 +234,20 @@ def strip_plot(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, S
                     f'stroke="{MUTED}"/>')
         body.append(_text(x_of(tick), base + 16, fmt(tick) + unit, anchor="middle", size=11, fill=MUTED))
     return _svg(chart_id, title, desc, width, base + axis_h, body)
+
+
+def _same_point(values: Sequence[float], x_of) -> list[tuple[float, int]]:
+    """(first value, how many) for each run of sorted ``values`` drawn at the same x (to 0.1 px)."""
+    points: list[tuple[float, int]] = []
+    last = None
+    for value in values:
+        x = f"{x_of(value):.1f}"
+        if x == last:
+            points[-1] = (points[-1][0], points[-1][1] + 1)
+        else:
+            points.append((value, 1))
+            last = x
+    return points
 
 
 def _median(values: Sequence[float]) -> float:

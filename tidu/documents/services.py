@@ -253,12 +253,32 @@ def _run_bound(job: DocumentJob, progress) -> tuple[bytes, str]:
 
 
 def list_entry_of(application: Application) -> dict | None:
-    """The application's row in its unit's signed 推荐名单 (the frozen snapshot), or None when not on a sent list."""
+    """The application's row in its unit's signed 推荐名单 (the frozen snapshot), or None when not on a sent list.
+    For one application; for many use ``list_entries`` (each snapshot decoded once, not once per application)."""
     entry = getattr(application, "recommendation_entry", None)
     if entry is None or entry.recommendation_list.status != SENT_LIST_STATUS:
         return None
     return next((row for row in entry.recommendation_list.snapshot.get("entries", [])
                  if row.get("application") == application.pk), None)
+
+
+def sent_list_rows(list_ids) -> dict[tuple[int, int], dict]:
+    """The rows of the sent 推荐名单 ``list_ids`` keyed by (list, application): one query, each snapshot decoded
+    once."""
+    recommendation_list_model = Application._meta.get_field("recommendation_entry").related_model._meta.get_field(
+        "recommendation_list").related_model
+    rows: dict[tuple[int, int], dict] = {}
+    lists = recommendation_list_model.objects.filter(pk__in=set(list_ids), status=SENT_LIST_STATUS).only("pk", "snapshot")
+    for recommendation_list in lists:
+        for row in (recommendation_list.snapshot or {}).get("entries", []):
+            rows.setdefault((recommendation_list.pk, row.get("application")), row)
+    return rows
+
+
+def list_row_in(rows: dict[tuple[int, int], dict], application: Application) -> dict | None:
+    """``list_entry_of`` answered from ``sent_list_rows`` (no query: the entry is select_related)."""
+    entry = getattr(application, "recommendation_entry", None)
+    return None if entry is None else rows.get((entry.recommendation_list_id, application.pk))
 
 
 def recommended_submission(application: Application, entry: dict):
@@ -268,22 +288,52 @@ def recommended_submission(application: Application, entry: dict):
     return named[0] if named else (submissions[0] if submissions else None)
 
 
+SUMMARY_CHUNK = 500
+
+
 def summary_rows(applications: Sequence[Application], progress=None) -> list[SummaryRow]:
     """The 汇总表 rows from the record (``dossier.record_summary_row``): only applications on a sent 推荐名单."""
+    applications = list(applications)
+    list_rows = sent_list_rows(a.recommendation_entry.recommendation_list_id for a in applications
+                               if getattr(a, "recommendation_entry", None) is not None)
+    return _summary_rows(applications, list_rows, progress, total=len(applications))
+
+
+def _summary_rows(applications, list_rows, progress=None, *, total: int, done: int = 0, index: int = 0,
+                  policies: dict | None = None) -> list[SummaryRow]:
     rows = []
-    total = max(len(applications), 1)
-    policies: dict[int, CallPolicy] = {}
-    index = 0
-    for position, application in enumerate(applications, start=1):
+    policies = {} if policies is None else policies
+    for position, application in enumerate(applications, start=done + 1):
         policy = policies.get(application.call_id) or policies.setdefault(application.call_id,
                                                                           call_policy_for(application.call))
-        entry = list_entry_of(application)
+        entry = list_row_in(list_rows, application)
         submission = recommended_submission(application, entry) if entry is not None else None
         if submission is not None:
             index += 1
             rows.append(record_summary_row(application, submission, entry, policy).numbered(index))
-        if progress and (position == total or position % 5 == 0):
-            progress(5 + 80 * position // total, f"已汇总 {position}/{len(applications)} 家企业")
+        if progress and (position == total or position % SUMMARY_CHUNK == 0):
+            progress(5 + 80 * position // max(total, 1), f"已汇总 {position}/{total} 家企业")
+    return rows
+
+
+def summary_rows_in_chunks(user, call, ids: Sequence[int], progress=None) -> list[SummaryRow]:
+    """The 汇总表 rows of the applications ``ids`` (in that order) that ``user`` may export: read
+    ``SUMMARY_CHUNK`` applications at a time (one query for them, one for their receipts), the sent lists' snapshots
+    once, so the queries grow by two per chunk and never per application."""
+    scope = selectors.summary_applications(user, call).defer(
+        "recommendation_entry__recommendation_list__snapshot")
+    list_ids = (Application.objects.filter(call=call, pk__in=list(ids))
+                .values_list("recommendation_entry__recommendation_list_id", flat=True).distinct())
+    list_rows = sent_list_rows(list_ids)
+    rows: list[SummaryRow] = []
+    policies: dict[int, CallPolicy] = {}
+    for start in range(0, len(ids), SUMMARY_CHUNK):
+        chunk = ids[start:start + SUMMARY_CHUNK]
+        found = {a.pk: a for a in scope.filter(pk__in=chunk)
+                 .select_related("enterprise__organisation__parent", "call").prefetch_related("submissions")}
+        applications = [found[i] for i in chunk if i in found]
+        rows += _summary_rows(applications, list_rows, progress, total=len(ids), done=start, index=len(rows),
+                              policies=policies)
     return rows
 
 
@@ -291,10 +341,7 @@ def _run_summary(job: DocumentJob, progress) -> tuple[bytes, str]:
     from tidu.documents import pdf, xlsx
 
     ids = [int(i) for i in job.params.get("application_ids", [])]
-    found = {a.pk: a for a in selectors.summary_applications(job.created_by, job.call).filter(pk__in=ids)
-             .select_related("enterprise__organisation__parent", "call").prefetch_related("submissions")}
-    applications = [found[i] for i in ids if i in found]
-    rows = summary_rows(applications, progress)
+    rows = summary_rows_in_chunks(job.created_by, job.call, ids, progress)
     policy = call_policy_for(job.call)
     title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), local_day(timezone.now())
     fmt = job.params.get("format", "zip")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -96,14 +96,33 @@ def bound_start(request, pk: int):
 
 # --- 汇总表 export (township / city) -------------------------------------------------------------------
 
-def _export_scope(request, call: Call) -> list[dict]:
-    """What this user's 汇总表 of ``call`` holds, in its order: each application on a sent 推荐名单 (by unit, then
-    the list's priority) with the list's row (its 推荐意见, priority) and the receipt it names (申报编号)."""
-    rows = []
+EXPORT_PREVIEW_ROWS = 200
+
+
+def _export_ids(request, call: Call) -> list[int]:
+    """What this user's 汇总表 of ``call`` holds, in its order (by unit, then the list's priority): the ids of the
+    applications on a sent 推荐名单 whose list row is in the signed snapshot and that have a receipt. Two queries
+    (ids, the sent lists' snapshots, each decoded once), whatever the call's size."""
+    scope = selectors.summary_applications(request.user, call).annotate(
+        has_receipt=Exists(Submission.objects.filter(application=OuterRef("pk"))))
+    pairs = list(scope.values_list("pk", "recommendation_entry__recommendation_list_id", "has_receipt"))
+    list_rows = services.sent_list_rows({list_id for _, list_id, _ in pairs})
+    return [pk for pk, list_id, has_receipt in pairs if has_receipt and (list_id, pk) in list_rows]
+
+
+def _export_preview(request, call: Call, ids: list[int]) -> list[dict]:
+    """The first rows of the 汇总表 (``EXPORT_PREVIEW_ROWS``) with the list's row (its 推荐意见, priority) and the
+    receipt it names (申报编号); the whole table is the generated file."""
+    shown = ids[:EXPORT_PREVIEW_ROWS]
     # Receipts without their frozen content (snapshot, verdict): the page shows numbers and times only.
     receipts = Prefetch("submissions", queryset=Submission.objects.defer("snapshot", "verdict"))
-    for application in selectors.summary_applications(request.user, call).prefetch_related(receipts):
-        entry = services.list_entry_of(application)
+    found = {a.pk: a for a in selectors.summary_applications(request.user, call).filter(pk__in=shown)
+             .defer("recommendation_entry__recommendation_list__snapshot").prefetch_related(receipts)}
+    list_rows = services.sent_list_rows({a.recommendation_entry.recommendation_list_id for a in found.values()})
+    rows = []
+    for pk in shown:
+        application = found.get(pk)
+        entry = services.list_row_in(list_rows, application) if application is not None else None
         submission = services.recommended_submission(application, entry) if entry is not None else None
         if submission is not None:
             rows.append({"application": application, "entry": entry, "submission": submission})
@@ -116,14 +135,14 @@ def summary_export(request, call_pk: int):
     if not selectors.may_export_summary(user):
         raise Http404
     call = get_object_or_404(Call, pk=call_pk)
-    rows = _export_scope(request, call)
+    ids = _export_ids(request, call)
     policy = call_policy_for(call)
     unit = account_permissions.unit_of(user)
     unit_name = unit.name if unit is not None else policy.call.content.get("issuer", "")
     if request.method == "POST":
         try:
             job = services.start_summary_export(call=call, user=user,
-                                                application_ids=[row["application"].pk for row in rows],
+                                                application_ids=ids,
                                                 unit_name=unit_name, fmt=request.POST.get("format", "zip"))
         except services.JobRefused:
             raise Http404 from None
@@ -131,7 +150,8 @@ def summary_export(request, call_pk: int):
             return _error_page(request, exc.message, status=400)
         return redirect("documents:job", pk=job.pk)
     return render(request, "documents/summary_export.html", {
-        "call": call, "rows": rows, "unit_name": unit_name, "title": services.summary_title(policy)})
+        "call": call, "rows": _export_preview(request, call, ids), "total": len(ids), "unit_name": unit_name,
+        "title": services.summary_title(policy)})
 
 
 # --- jobs --------------------------------------------------------------------------------------------

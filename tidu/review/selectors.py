@@ -8,13 +8,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_city_user, role_of, unit_of
 from tidu.applications.models import Application
 from tidu.applications.selectors import (
+    LIST_SENT_EXPRESSION,
     VerdictSummary,
     applications_visible_to,
     can_view_application,
@@ -63,6 +64,19 @@ def matches_findings(summary: VerdictSummary | None, wanted: str) -> bool:
     return {"has_fail": counts["fail"] > 0, "has_review": counts["review"] > 0,
             "has_missing": counts["missing"] > 0, "eligible": summary.outcome == "eligible",
             "not_eligible": summary.outcome != "eligible"}.get(wanted, True)
+
+
+def findings_condition(wanted: str) -> Q:
+    """``matches_findings`` in SQL, over the verdict summary stored with the latest receipt (the annotations of
+    ``with_latest_submission``): no application is read into Python to filter."""
+    judged = Q(latest_outcome__isnull=False) & ~Q(latest_outcome="")
+
+    def nonempty(name: str) -> Q:
+        return Q(**{f"{name}__isnull": False}) & ~Q(**{name: []})
+
+    return judged & {"has_fail": nonempty("latest_failing"), "has_review": nonempty("latest_review"),
+                     "has_missing": nonempty("latest_missing"), "eligible": Q(latest_outcome="eligible"),
+                     "not_eligible": ~Q(latest_outcome="eligible")}.get(wanted, Q())
 
 
 def default_call() -> Call | None:
@@ -269,7 +283,9 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
     applications = (with_latest_submission(applications_visible_to(user).exclude(status=State.DRAFT))
                     .annotate(has_formal_review=Exists(FormalReview.objects.filter(application=OuterRef("pk"))))
                     .select_related("enterprise__organisation__parent", "call",
-                                    "recommendation_entry__recommendation_list"))
+                                    "recommendation_entry__recommendation_list")
+                    # the list's frozen snapshot is not shown here (its status and priority are)
+                    .defer("recommendation_entry__recommendation_list__snapshot"))
     if filters.call is not None:
         applications = applications.filter(call=filters.call)
     if filters.unit is not None:
@@ -281,11 +297,7 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
     if filters.status:
         applications = applications.filter(status=filters.status)
     if filters.findings:
-        wanted = [pk for pk, outcome, failing, review, missing in applications.values_list(
-                      "pk", "latest_outcome", "latest_failing", "latest_review", "latest_missing")
-                  if matches_findings(VerdictSummary(outcome, failing or [], review or [], missing or [])
-                                      if outcome else None, filters.findings)]
-        applications = applications.filter(pk__in=wanted)
+        applications = applications.filter(findings_condition(filters.findings))
     return applications.order_by("enterprise__organisation__parent__name", "recommendation_entry__priority",
                                  "enterprise__name", "pk")
 
@@ -300,8 +312,10 @@ def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:
 
 def intake_status_counts(applications: QuerySet[Application]) -> list[tuple[str, str, int]]:
     counts = Counter()
-    for status, list_sent in with_latest_submission(applications.order_by()).values_list("status", "list_sent"):
-        counts[display_state(status, list_sent=list_sent)] += 1
+    grouped = (applications.order_by().annotate(sent=LIST_SENT_EXPRESSION).values("status", "sent")
+               .annotate(n=Count("pk")).values_list("status", "sent", "n"))
+    for status, list_sent, n in grouped:
+        counts[display_state(status, list_sent=list_sent)] += n
     return display_state_counts(counts)
 
 

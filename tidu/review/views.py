@@ -29,6 +29,7 @@ from tidu.applications.selectors import VerdictSummary, applications_visible_to
 from tidu.applications.workflow import STATE_LABELS, State, state_label
 from tidu.core import clock
 from tidu.core.downloads import attachment
+from tidu.core.paging import page_of
 from tidu.core.timezones import local_day
 from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
 from tidu.documents.sheets import sheet_response
@@ -290,8 +291,7 @@ def _industry_choices():
 def _intake_context(request, params, **extra):
     filters, problems = selectors.parse_intake_filters(params)
     applications = selectors.intake_applications(request.user, filters)
-    paginator = Paginator(applications, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_of(applications, PAGE_SIZE, request.GET.get("page"))
     rows = []
     for application in page.object_list:
         entry = getattr(application, "recommendation_entry", None)
@@ -306,7 +306,7 @@ def _intake_context(request, params, **extra):
     officer = any(services.may_batch(request.user, action) for action in services.BATCH_ACTIONS)
     query = urlencode(filters.as_params())
     return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
-            "total": paginator.count, "status_counts": selectors.intake_status_counts(applications),
+            "total": page.paginator.count, "status_counts": selectors.intake_status_counts(applications),
             "batch_actions": services.batch_actions_for(states) if officer else [],
             "officer": officer, "params": filters.as_params(), "query": query,
             "calls": Call.objects.order_by("-year", "code"), "units": selectors.unit_choices(),

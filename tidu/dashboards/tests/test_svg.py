@@ -70,6 +70,13 @@ def test_strip_plot_marks_every_value_and_the_median():
     assert "中位数 75%" in titles
 
 
+def test_strip_plot_draws_values_on_the_same_point_once_and_says_how_many():
+    root = parse(svg.strip_plot("s", "t", "d", [("C34", [50.0] * 10_000 + [92.0])], unit="%"))
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == 2
+    titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert "C34：50%（10000 份）" in titles and "C34：92%" in titles
+
+
 @pytest.mark.parametrize(("low", "high", "expected"), [(0, 92, [0, 20, 40, 60, 80, 100]), (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),
                                                        (5, 5, [5, 5.2, 5.4, 5.6, 5.8, 6.0])])
 def test_nice_ticks(low, high, expected):

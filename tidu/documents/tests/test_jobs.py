@@ -123,3 +123,20 @@ def test_the_database_backend_and_worker_run_the_job(submitted_a, users):
         with job.result.open("rb") as handle:
             pages = pdf_text(handle.read())
         assert "基础级智能工厂申报书" in pages[0] and "第1页" in pages[0]
+
+
+def test_the_export_page_previews_its_first_rows_and_the_file_holds_them_all(client, listed_a, listed_b, users, call,
+                                                                              monkeypatch):
+    from tidu.documents import views
+
+    monkeypatch.setattr(views, "EXPORT_PREVIEW_ROWS", 1)
+    client.force_login(users["city"])
+    page = client.get(reverse("documents:summary_export", args=[call.pk])).content.decode()
+    shown = [name for name in (listed_a.enterprise.name, listed_b.enterprise.name) if name in page]
+    assert len(shown) == 1 and "共 2 家企业" in page and "此处预览前 1 行，共 2 行" in page
+    client.post(reverse("documents:summary_export", args=[call.pk]), {"format": "xlsx"})
+    job = DocumentJob.objects.get()
+    assert job.status == DocumentJob.Status.DONE
+    sheet = load_workbook(io.BytesIO(download(client, job))).worksheets[0]
+    names = {sheet.cell(r, 4).value for r in range(4, sheet.max_row + 1)}
+    assert {listed_a.enterprise.name, listed_b.enterprise.name} <= names

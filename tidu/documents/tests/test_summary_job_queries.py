@@ -1,0 +1,68 @@
+"""The 汇总表 export job reads its applications a chunk at a time: its queries grow by a constant per chunk
+(the chunk's applications, their receipts, one progress write), never per application."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from tidu import testing as build
+from tidu.applications.models import Application
+from tidu.applications.workflow import State
+from tidu.documents import services
+from tidu.documents.models import DocumentJob
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _world(count: int):
+    call = build.load_call()
+    town_unit = build.unit("岳口镇", "township")
+    build.officer(town_unit, "town")
+    city = build.city_officer("city")
+    enterprise = build.enterprise(town_unit, "天门市华楚精密机械有限公司")
+    build.enterprise_user(enterprise, "ent")
+    template = build.application(enterprise, call=call)
+    build.submitted(template)
+    build.drive_to(template, State.TOWNSHIP_RECOMMENDED)
+    build.clone_applications(template, count - 1, status=State.TOWNSHIP_RECOMMENDED)
+    build.put_on_sent_list(*Application.objects.filter(status=State.TOWNSHIP_RECOMMENDED).order_by("pk"))
+    return call, city
+
+
+def _job_queries(call, city) -> tuple[int, int]:
+    ids = list(Application.objects.filter(call=call).order_by("pk").values_list("pk", flat=True))
+    job = services.start_summary_export(call=call, user=city, application_ids=ids, unit_name="", fmt="xlsx")
+    DocumentJob.objects.filter(pk=job.pk).update(status=DocumentJob.Status.PENDING, result="")
+    with CaptureQueriesContext(connection) as queries:
+        assert services.run_job(job.pk)["status"] == "done"
+    job.refresh_from_db()
+    with job.result.open("rb") as handle:
+        sheet = load_workbook(handle).worksheets[0]
+    names = [sheet.cell(r, 4).value for r in range(4, sheet.max_row + 1)]
+    return len(queries), len([n for n in names if n])
+
+
+# The job's queries that do not depend on its size: the job and its visibility check, the sent lists' snapshots
+# (once), the policy, the template, the status writes and the result.
+CONSTANT = 9
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_the_summary_job_reads_by_chunk_not_by_application(count, monkeypatch):
+    monkeypatch.setattr(services, "SUMMARY_CHUNK", 5)
+    call, city = _world(count)
+    queries, rows = _job_queries(call, city)
+    assert rows == count  # every listed application is a row of the 汇总表
+    chunks = -(-count // 5)
+    # per chunk: its applications, their receipts, one progress write; the rest (job, visibility, the lists'
+    # snapshots once, template, result) is the same at any size.
+    assert queries - 3 * chunks == CONSTANT, queries
+
