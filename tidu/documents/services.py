@@ -252,16 +252,6 @@ def _run_bound(job: DocumentJob, progress) -> tuple[bytes, str]:
     return content, download_name(dossier, Kind.BOUND_PDF)
 
 
-def list_entry_of(application: Application) -> dict | None:
-    """The application's row in its unit's signed 推荐名单 (the frozen snapshot), or None when not on a sent list.
-    For one application; for many use ``list_entries`` (each snapshot decoded once, not once per application)."""
-    entry = getattr(application, "recommendation_entry", None)
-    if entry is None or entry.recommendation_list.status != SENT_LIST_STATUS:
-        return None
-    return next((row for row in entry.recommendation_list.snapshot.get("entries", [])
-                 if row.get("application") == application.pk), None)
-
-
 def sent_list_rows(list_ids) -> dict[tuple[int, int], dict]:
     """The rows of the sent 推荐名单 ``list_ids`` keyed by (list, application): one query, each snapshot decoded
     once."""
@@ -276,7 +266,8 @@ def sent_list_rows(list_ids) -> dict[tuple[int, int], dict]:
 
 
 def list_row_in(rows: dict[tuple[int, int], dict], application: Application) -> dict | None:
-    """``list_entry_of`` answered from ``sent_list_rows`` (no query: the entry is select_related)."""
+    """The application's row in its sent 推荐名单, from ``sent_list_rows`` (no query: the entry is select_related);
+    None when it is on no sent list."""
     entry = getattr(application, "recommendation_entry", None)
     return None if entry is None else rows.get((entry.recommendation_list_id, application.pk))
 
@@ -289,14 +280,6 @@ def recommended_submission(application: Application, entry: dict):
 
 
 SUMMARY_CHUNK = 500
-
-
-def summary_rows(applications: Sequence[Application], progress=None) -> list[SummaryRow]:
-    """The 汇总表 rows from the record (``dossier.record_summary_row``): only applications on a sent 推荐名单."""
-    applications = list(applications)
-    list_rows = sent_list_rows(a.recommendation_entry.recommendation_list_id for a in applications
-                               if getattr(a, "recommendation_entry", None) is not None)
-    return _summary_rows(applications, list_rows, progress, total=len(applications))
 
 
 def _summary_rows(applications, list_rows, progress=None, *, total: int, done: int = 0, index: int = 0,

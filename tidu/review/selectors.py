@@ -54,20 +54,8 @@ def finding_counts(verdict: dict | None) -> dict[str, int]:
     return {key: counts.get(key, 0) for key in RESULT_KEYS}
 
 
-def matches_findings(summary: VerdictSummary | None, wanted: str) -> bool:
-    """Does the verdict stored at submission match a 系统判定 filter?"""
-    if not wanted:
-        return True
-    if summary is None:
-        return False
-    counts = summary.counts
-    return {"has_fail": counts["fail"] > 0, "has_review": counts["review"] > 0,
-            "has_missing": counts["missing"] > 0, "eligible": summary.outcome == "eligible",
-            "not_eligible": summary.outcome != "eligible"}.get(wanted, True)
-
-
 def findings_condition(wanted: str) -> Q:
-    """``matches_findings`` in SQL, over the verdict summary stored with the latest receipt (the annotations of
+    """The 系统判定 filter (has_fail / has_review / has_missing / eligible / not_eligible) in SQL, over the verdict summary stored with the latest receipt (the annotations of
     ``with_latest_submission``): no application is read into Python to filter."""
     judged = Q(latest_outcome__isnull=False) & ~Q(latest_outcome="")
 
