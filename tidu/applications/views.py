@@ -323,8 +323,10 @@ def _evidence_groups(application: Application, section, policy, raw) -> list[dic
     items = defaultdict(list)
     for item in application.evidence.filter(section=section.key).select_related("uploaded_by"):
         items[item.topic].append(item)
+    stated = policy.evidence_requirements
     groups = [{"topic": topic, "label": label, "items": items.pop(topic, []),
-               "note": policy.conditions.get(topic, "")} for topic, label in topics]
+               "note": policy.conditions.get(topic, ""), "required": services.evidence_required(policy, topic),
+               "basis": stated.get(topic, {}).get("basis", "")} for topic, label in topics]
     groups += [{"topic": topic, "label": _("%(topic)s（已不在本部分中）") % {"topic": topic}, "items": rest,
                 "orphan": True, "note": ""} for topic, rest in items.items()]
     return groups

@@ -192,6 +192,12 @@ class CallPolicy:
         return any(code.startswith(item["code"]) for item in self.admitted_industries)
 
     @property
+    def evidence_requirements(self) -> dict[str, dict[str, Any]]:
+        """Evidence slot (topic) → {"required": bool, "basis": text}, as the call pack states; {} when it states none."""
+        items = (self.call.content.get("evidence") or {}).get("items", [])
+        return {item["topic"]: {"required": item["required"], "basis": item["basis"]} for item in items}
+
+    @property
     def region_division_code(self) -> str:
         """The call's 行政区划代码 (6 digits), as stated in the pack."""
         return str(self.call.content["region"]["division_code"])
