@@ -322,6 +322,23 @@ def _clean_rows(spec, raw, values, errors, missing, scenario_choices):
         missing.append(spec.name)
 
 
+# KPI inputs that only count what 场景建设 already lists (K03 应用人工智能技术场景比例): shown from that section,
+# never typed again. input key → which count of the saved 场景建设 rows.
+DERIVED_KPI_INPUTS = {"K03": {"part": "ai_scenarios", "whole": "scenarios"}}
+
+
+def derived_kpi_inputs(scenarios_raw: dict[str, Any] | None, policy) -> dict[str, dict[str, str]]:
+    """The KPI inputs derived from the saved 场景建设 section, as the strings the KPI form would hold ({} if none)."""
+    if policy is None:
+        return {}
+    rows = clean_section(SECTIONS_BY_KEY["scenarios"], scenarios_raw, policy).values.get("scenarios") or []
+    if not rows:
+        return {}
+    counts = {"scenarios": len(rows), "ai_scenarios": sum(1 for row in rows if row.get("uses_ai") == YES)}
+    return {kpi_id: {key: str(counts[source]) for key, source in inputs.items()}
+            for kpi_id, inputs in DERIVED_KPI_INPUTS.items() if kpi_id in policy.kpi_map}
+
+
 def _clean_kpis(raw: dict[str, Any], policy) -> CleanResult:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}

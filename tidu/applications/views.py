@@ -30,7 +30,13 @@ from tidu.accounts.permissions import role_of
 from tidu.applications import forms, permissions, revision, selectors, services
 from tidu.applications.evidence import EvidenceRejected, evidence_upload
 from tidu.applications.models import Application, Evidence, Submission
-from tidu.applications.sections import SECTION_KEYS, SECTIONS, SECTIONS_BY_KEY, clean_section
+from tidu.applications.sections import (
+    SECTION_KEYS,
+    SECTIONS,
+    SECTIONS_BY_KEY,
+    clean_section,
+    derived_kpi_inputs,
+)
 from tidu.applications.workflow import (
     EDITABLE_STATES,
     ENTERPRISE_ACTIONS,
@@ -400,6 +406,12 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
         "returned_state": application.status == State.RETURNED,
     }
     if section.key == "kpis":
+        derived = _derived_kpis(application, policy)
+        if derived:
+            raw = {**(raw if isinstance(raw, dict) else {}), **derived}
+            clean = context["clean"] = clean_section(section, raw, policy)
+            context["raw"] = raw
+        context["derived_kpis"] = derived
         context["kpi_categories"] = forms.bind_kpis(raw, clean, kpi_catalogue(policy))
     else:
         context["fields"] = forms.bind_section(section, raw, clean, policy)
@@ -451,9 +463,22 @@ def _parse_revision(request) -> int:
         return -1  # never a stored revision: reported as a conflict, nothing is overwritten
 
 
+def _derived_kpis(application, policy) -> dict:
+    row = application.sections.filter(key="scenarios").first()
+    return derived_kpi_inputs(row.data if row else {}, policy)
+
+
+def _with_derived_kpis(application, data, policy) -> dict:
+    """KPI input as typed, with the inputs 场景建设 already answers taken from there (never typed twice)."""
+    derived = _derived_kpis(application, policy)
+    return {kpi_id: value for kpi_id, value in sorted({**data, **derived}.items())}
+
+
 def _save(request, application, section, policy):
     """Save what was typed. Returns (saved row or None, typed data, None or the SectionConflict/ApplicationError)."""
     data = forms.parse_section(section, request.POST, policy)
+    if section.key == "kpis":
+        data = _with_derived_kpis(application, data, policy)
     try:
         row = services.application_section_save(application=application, key=section.key, data=data,
                                                 base_revision=_parse_revision(request), user=request.user,

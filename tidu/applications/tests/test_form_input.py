@@ -61,3 +61,22 @@ def test_end_before_start_and_negative_investment_refused_with_the_field_named(c
     assert 'value="2025-01-01"' in page and 'value="－5"' in page and 'value="2025-06-01"' in page
     clean = clean_section(SECTIONS_BY_KEY["scope"], app_a.sections.get(key="scope").data, call_policy_for(app_a.call))
     assert set(clean.errors) == {"end_date", "total_investment_10k_yuan"} and not clean.complete
+
+
+def test_ai_scenario_counts_are_shown_from_scenarios_not_asked_again(client, users, app_a):
+    login(client, users["a"])
+    rows = {}
+    for index, (sid, ai) in enumerate((("SC24", "yes"), ("SC25", "no"), ("SC26", "yes"))):
+        rows.update({f"scenarios-{index}-id": sid, f"scenarios-{index}-description": "建设内容",
+                     f"scenarios-{index}-uses_ai": ai})
+    post(client, app_a, "scenarios", go="", **rows)
+    page = client.get(section_url(app_a, "kpis")).content.decode()
+    assert 'id="derived-K03"' in page and "来自“场景建设”" in page
+    assert 'name="kpi-K03-part"' not in page and 'name="kpi-K03-whole"' not in page  # not asked
+    assert 'id="id_kpi-K03-part" value="2" class="registry-value" readonly' in page
+    assert 'id="id_kpi-K03-whole" value="3" class="registry-value" readonly' in page
+    # Saving the KPI page stores the counts from 场景建设, whatever was posted for them
+    post(client, app_a, "kpis", go="", **{"kpi-K03-part": "9", "kpi-K03-whole": "9", "kpi-K01-part": "４６",
+                                          "kpi-K01-whole": "58"})
+    data = app_a.sections.get(key="kpis").data
+    assert data["K03"] == {"part": "2", "whole": "3"} and data["K01"] == {"part": "４６", "whole": "58"}
