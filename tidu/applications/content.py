@@ -73,15 +73,27 @@ def application_progress(application: Application, policy: CallPolicy | None = N
     for spec in SECTIONS:
         row = rows.get(spec.key)
         clean = clean_section(spec, row.data if row else {}, policy)
-        evidence_missing = []
-        if spec.key == "maturity" and "maturity_report" not in evidence_topics:
-            evidence_missing.append("自评估报告")
+        evidence_missing = [label for topic, label in spec.evidence_topics
+                            if evidence_required(policy, topic) and topic not in evidence_topics]
         progress.append(SectionProgress(
             key=spec.key, title=spec.title, clean=clean, revision=row.revision if row else 0,
             updated_at=row.updated_at if row else None,
             editable=section_is_editable(application, spec.key) and (user is None or permissions.can_edit(user, application)),
             returned_reason=application.returned_sections.get(spec.key), evidence_missing=evidence_missing))
     return progress
+
+
+# Packs from before call-tianmen-2026-basic@2026.3 state no evidence requirements; the platform then required
+# the 自评估报告 only (申报条件7), as it did when those packs were published.
+_LEGACY_REQUIRED_EVIDENCE = {"maturity_report"}
+
+
+def evidence_required(policy: CallPolicy, topic: str) -> bool | None:
+    """True/False as the call pack states for this evidence slot; None when the pack says nothing of it."""
+    stated = policy.evidence_requirements
+    if not stated:
+        return True if topic in _LEGACY_REQUIRED_EVIDENCE else None
+    return stated[topic]["required"] if topic in stated else None
 
 
 def section_is_editable(application: Application, key: str) -> bool:

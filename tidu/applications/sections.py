@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -171,6 +172,20 @@ class CleanResult:
         return not self.errors and not self.missing
 
 
+# Minus signs people type for "-" that NFKC leaves alone (U+FF0D 全角减号 is folded by NFKC itself).
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\ufe63": "-", "\uff0d": "-"})
+
+
+def normalise_number(text: str, *, percent: bool = False) -> str:
+    """Full-width digits, ．, ％ and minus signs to ASCII; spaces and thousands separators removed.
+    ``percent``: the field is in % (a trailing % is the unit, not part of the number)."""
+    text = unicodedata.normalize("NFKC", str(text)).translate(_MINUS_SIGNS)
+    text = re.sub(r"[\s,]", "", text)
+    if percent and text.endswith("%"):
+        text = text[:-1]
+    return text
+
+
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 
 
@@ -190,12 +205,12 @@ def _clean_value(spec: Field, raw: Any, choices: tuple[tuple[str, str], ...]) ->
         return text, None
     if spec.kind == "date":
         try:
-            return dt.date.fromisoformat(text).isoformat(), None
+            return dt.date.fromisoformat(unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS)).isoformat(), None
         except ValueError:
             return None, f"“{text}”不是有效日期，请按 年-月-日 填写，如 2025-12-18"
     if spec.kind in ("integer", "decimal"):
         try:
-            number = Decimal(text.replace(",", ""))
+            number = Decimal(normalise_number(text))
         except InvalidOperation:
             return None, f"“{text}”不是数字"
         if not number.is_finite():
@@ -204,10 +219,12 @@ def _clean_value(spec: Field, raw: Any, choices: tuple[tuple[str, str], ...]) ->
             return None, f"数值过大（{text}），请核对单位与位数"
         if spec.kind == "integer" and number != number.to_integral_value():
             return None, f"应为整数（填写了 {text}）"
+        if spec.min_value == 0 and number < 0:
+            return None, f"{spec.label}不能为负数（填写了 {text}）"
         if spec.min_value is not None and number < Decimal(str(spec.min_value)):
-            return None, f"不能小于 {spec.min_value:g}"
+            return None, f"{spec.label}不能小于 {spec.min_value:g}"
         if spec.max_value is not None and number > Decimal(str(spec.max_value)):
-            return None, f"不能大于 {spec.max_value:g}"
+            return None, f"{spec.label}不能大于 {spec.max_value:g}"
         return (int(number) if spec.kind == "integer" else float(number)), None
     raise ValueError(f"unknown field kind {spec.kind!r}")
 
@@ -250,7 +267,8 @@ def clean_section(section: Section, raw: dict[str, Any] | None, policy=None) -> 
             del values["industry_code"]
     if section.key == "scope" and "start_date" in values and "end_date" in values \
             and values["end_date"] < values["start_date"]:
-        errors["end_date"] = "建设完成日期不能早于开始日期"
+        errors["end_date"] = (f"建设完成日期（{values['end_date']}）早于建设开始日期（{values['start_date']}），"
+                              "请核对两个日期")
         del values["end_date"]
     if section.key == "attestation" and values.get("confirmed") != YES and "confirmed" not in missing \
             and "confirmed" not in errors:
@@ -304,6 +322,23 @@ def _clean_rows(spec, raw, values, errors, missing, scenario_choices):
         missing.append(spec.name)
 
 
+# KPI inputs that only count what 场景建设 already lists (K03 应用人工智能技术场景比例): shown from that section,
+# never typed again. input key → which count of the saved 场景建设 rows.
+DERIVED_KPI_INPUTS = {"K03": {"part": "ai_scenarios", "whole": "scenarios"}}
+
+
+def derived_kpi_inputs(scenarios_raw: dict[str, Any] | None, policy) -> dict[str, dict[str, str]]:
+    """The KPI inputs derived from the saved 场景建设 section, as the strings the KPI form would hold ({} if none)."""
+    if policy is None:
+        return {}
+    rows = clean_section(SECTIONS_BY_KEY["scenarios"], scenarios_raw, policy).values.get("scenarios") or []
+    if not rows:
+        return {}
+    counts = {"scenarios": len(rows), "ai_scenarios": sum(1 for row in rows if row.get("uses_ai") == YES)}
+    return {kpi_id: {key: str(counts[source]) for key, source in inputs.items()}
+            for kpi_id, inputs in DERIVED_KPI_INPUTS.items() if kpi_id in policy.kpi_map}
+
+
 def _clean_kpis(raw: dict[str, Any], policy) -> CleanResult:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -317,7 +352,7 @@ def _clean_kpis(raw: dict[str, Any], policy) -> CleanResult:
             if not text:
                 continue
             try:
-                number = Decimal(text.replace(",", ""))
+                number = Decimal(normalise_number(text, percent=spec.get("unit") == "%"))
                 if not number.is_finite():
                     raise InvalidOperation
             except InvalidOperation:

@@ -20,6 +20,7 @@ from tidu.applications.content import (  # noqa: F401 - the reads other apps use
     application_progress,
     application_verdict,
     content_hash,
+    evidence_required,
     section_is_editable,
     section_raw,
     stored_verdict,

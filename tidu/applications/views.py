@@ -29,7 +29,13 @@ from tidu.accounts.permissions import role_of
 from tidu.applications import forms, permissions, revision, selectors, services
 from tidu.applications.evidence import EvidenceRejected, evidence_upload
 from tidu.applications.models import Application, Evidence, Submission
-from tidu.applications.sections import SECTION_KEYS, SECTIONS, SECTIONS_BY_KEY, clean_section
+from tidu.applications.sections import (
+    SECTION_KEYS,
+    SECTIONS,
+    SECTIONS_BY_KEY,
+    clean_section,
+    derived_kpi_inputs,
+)
 from tidu.applications.workflow import (
     EDITABLE_STATES,
     ENTERPRISE_ACTIONS,
@@ -323,8 +329,10 @@ def _evidence_groups(application: Application, section, policy, raw) -> list[dic
     items = defaultdict(list)
     for item in application.evidence.filter(section=section.key).select_related("uploaded_by"):
         items[item.topic].append(item)
+    stated = policy.evidence_requirements
     groups = [{"topic": topic, "label": label, "items": items.pop(topic, []),
-               "note": policy.conditions.get(topic, "")} for topic, label in topics]
+               "note": policy.conditions.get(topic, ""), "required": services.evidence_required(policy, topic),
+               "basis": stated.get(topic, {}).get("basis", "")} for topic, label in topics]
     groups += [{"topic": topic, "label": _("%(topic)s（已不在本部分中）") % {"topic": topic}, "items": rest,
                 "orphan": True, "note": ""} for topic, rest in items.items()]
     return groups
@@ -398,6 +406,12 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
         "returned_state": application.status == State.RETURNED,
     }
     if section.key == "kpis":
+        derived = _derived_kpis(application, policy)
+        if derived:
+            raw = {**(raw if isinstance(raw, dict) else {}), **derived}
+            clean = context["clean"] = clean_section(section, raw, policy)
+            context["raw"] = raw
+        context["derived_kpis"] = derived
         context["kpi_categories"] = forms.bind_kpis(raw, clean, kpi_catalogue(policy))
     else:
         context["fields"] = forms.bind_section(section, raw, clean, policy)
@@ -449,9 +463,22 @@ def _parse_revision(request) -> int:
         return -1  # never a stored revision: reported as a conflict, nothing is overwritten
 
 
+def _derived_kpis(application, policy) -> dict:
+    row = application.sections.filter(key="scenarios").first()
+    return derived_kpi_inputs(row.data if row else {}, policy)
+
+
+def _with_derived_kpis(application, data, policy) -> dict:
+    """KPI input as typed, with the inputs 场景建设 already answers taken from there (never typed twice)."""
+    derived = _derived_kpis(application, policy)
+    return {kpi_id: value for kpi_id, value in sorted({**data, **derived}.items())}
+
+
 def _save(request, application, section, policy):
     """Save what was typed. Returns (saved row or None, typed data, None or the SectionConflict/ApplicationError)."""
     data = forms.parse_section(section, request.POST, policy)
+    if section.key == "kpis":
+        data = _with_derived_kpis(application, data, policy)
     try:
         row = services.application_section_save(application=application, key=section.key, data=data,
                                                 base_revision=_parse_revision(request), user=request.user,

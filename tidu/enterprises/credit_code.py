@@ -55,7 +55,9 @@ def validate(value: str) -> str:
     expected = check_character(code[:-1])
     if code[-1] != expected:
         raise CreditCodeError(
-            gettext("统一社会信用代码校验不通过：第18位校验码应为%(expected)s，实际为%(actual)s，请核对是否填错")
+            gettext("统一社会信用代码整体校验不通过：18位中至少有一位与营业执照不符（不一定是最后一位）。"
+                    "请对照营业执照逐位核对全部18位，常见的是相邻两位颠倒或抄错一位。"
+                    "（按前17位计算，校验码应为%(expected)s，实际为%(actual)s）")
             % {"expected": expected, "actual": code[-1]}, "check")
     return code
 
@@ -66,3 +68,9 @@ def is_valid(value: str) -> bool:
     except CreditCodeError:
         return False
     return True
+
+
+def region_code(code: str) -> str:
+    """Characters 3–8: the registration authority's 行政区划代码 (6 digits), or '' when they are not digits."""
+    part = normalise(code)[2:8]
+    return part if len(part) == 6 and part.isdigit() else ""

@@ -55,10 +55,31 @@ class RegistrationForm(core_forms.Form):
     # Service error keys that are not form fields.
     SERVICE_FIELD_MAP = {"industry_code": "industry_division", "password": "password1"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope=None, **kwargs):
+        """``scope``: the call's RegistrationScope (call_scope.registration_scope()); None offers every industry."""
         super().__init__(*args, **kwargs)
-        self.fields["industry_division"].widget.choices = [("", _("请选择所属行业大类"))] + industries.division_choices()
+        self.scope = scope
+        division = self.fields["industry_division"]
+        if scope is None:
+            division.widget.choices = [("", _("请选择所属行业大类"))] + industries.division_choices()
+        else:
+            division.widget.choices = [("", _("请选择所属行业大类"))] + scope.division_choices()
+            division.help_text = _("“%(call)s”只接受以下行业的企业：%(admitted)s。其他行业不在本次申报范围内，"
+                                   "列表中不再列出。行业按 GB/T 4754-2017《国民经济行业分类》") % {
+                "call": scope.call_title, "admitted": scope.admitted_text()}
+            self.fields["registered_region"].initial = scope.region_name
         self.fields["unit"].choices = [("", _("请选择"))] + unit_choices()
+
+    @property
+    def region_warning(self) -> str:
+        """Not a refusal: the code's registration authority (characters 3–8) lies outside the call's region."""
+        code = getattr(self, "cleaned_data", {}).get("credit_code")
+        if self.scope is None or not code or not self.scope.region_differs(code):
+            return ""
+        return _("请注意：统一社会信用代码第3–8位（登记管理机关行政区划代码）为 %(region)s，不是“%(call)s”的地区"
+                 "%(name)s（%(code)s）。申报主体应在%(name)s注册；如代码无误（例如迁入后尚未换照），可以继续登记，"
+                 "由所属乡镇核实。") % {"region": self.scope.region_of(code), "call": self.scope.call_title,
+                                   "name": self.scope.region_name, "code": self.scope.region_code}
 
     def clean_credit_code(self):
         code = validators.clean_credit_code(self.cleaned_data["credit_code"])
@@ -70,6 +91,11 @@ class RegistrationForm(core_forms.Form):
         code = validators.clean_industry_code(self.cleaned_data["industry_division"])
         if len(code) != 3:
             raise ValidationError(_("请从列表中选择所属行业大类"), code="division")
+        if self.scope is not None and not self.scope.admits(code):
+            raise ValidationError(
+                _("%(industry)s 不在“%(call)s”的申报范围内：本次只接受%(admitted)s的企业。")
+                % {"industry": industries.describe(code), "call": self.scope.call_title,
+                   "admitted": self.scope.admitted_text()}, code="not_admitted")
         return code
 
     def clean_industry_detail(self):

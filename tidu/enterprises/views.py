@@ -17,7 +17,7 @@ from tidu.accounts.permissions import role_required
 from tidu.accounts.services import dashboard_url_for
 from tidu.core import ratelimit
 from tidu.core.client_ip import client_address
-from tidu.enterprises import selectors, services
+from tidu.enterprises import call_scope, selectors, services
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.forms import (
     ContactsForm,
@@ -36,7 +36,7 @@ def register(request):
     if request.user.is_authenticated:
         messages.info(request, _("您已登录。如需为另一家企业登记，请先退出当前账号。"))
         return redirect("accounts:dashboard")
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(request.POST or None, scope=call_scope.registration_scope())
     if request.method == "POST" and form.is_valid():
         if not ratelimit.allow("registration_address", client_address(request),
                                limit=settings.TIDU_REGISTRATION_PER_ADDRESS, window=timedelta(hours=1)):
@@ -50,6 +50,8 @@ def register(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("“%(name)s”登记成功，等待%(unit)s确认。")
                              % {"name": enterprise.name, "unit": enterprise.unit.name})
+            if form.region_warning:
+                messages.warning(request, form.region_warning)
             return redirect("enterprises:my_enterprise")
     return render(request, "enterprises/register.html", {"form": form})
 

@@ -173,6 +173,35 @@ class CallPolicy:
     def branch_industries(self) -> list[dict[str, str]]:
         return self.call.content["branch_industries"]["industries"]
 
+    # 智能工厂 calls are for manufacturing: GB/T 4754-2017 门类 C 制造业 (S63). A call pack may state its own list
+    # under ``admitted_industries`` (codes and names); the branch-industry exceptions it lists are always added.
+    MANUFACTURING = {"code": "C", "name": "制造业", "basis": "智能工厂为制造业工厂（GB/T 4754-2017 门类 C）"}
+
+    @property
+    def admitted_industries(self) -> list[dict[str, str]]:
+        """Industry codes (门类 letter, 大类 or finer) an enterprise of this call may belong to, each with its basis."""
+        stated = self.call.content.get("admitted_industries")
+        admitted = [dict(item) for item in stated] if stated else [dict(self.MANUFACTURING)]
+        text = self.call.content["branch_industries"]["text"]
+        for industry in self.branch_industries:
+            if not any(industry["code"].startswith(item["code"]) for item in admitted):
+                admitted.append({"code": industry["code"], "name": industry["name"], "basis": text})
+        return admitted
+
+    def admits_industry(self, code: str) -> bool:
+        return any(code.startswith(item["code"]) for item in self.admitted_industries)
+
+    @property
+    def evidence_requirements(self) -> dict[str, dict[str, Any]]:
+        """Evidence slot (topic) → {"required": bool, "basis": text}, as the call pack states; {} when it states none."""
+        items = (self.call.content.get("evidence") or {}).get("items", [])
+        return {item["topic"]: {"required": item["required"], "basis": item["basis"]} for item in items}
+
+    @property
+    def region_division_code(self) -> str:
+        """The call's 行政区划代码 (6 digits), as stated in the pack."""
+        return str(self.call.content["region"]["division_code"])
+
     @property
     def region_aliases(self) -> list[str]:
         region = self.call.content["region"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from tidu.core import clock
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.loader import Pack, PackLibrary
 from tidu.policy.models import Call, PolicyPack
@@ -76,3 +77,13 @@ def source_index(policy: CallPolicy) -> dict[str, dict]:
         for source in getattr(policy, kind).sources:
             index.setdefault(source["id"], source)
     return dict(sorted(index.items()))
+
+
+def registration_call(now=None) -> Call | None:
+    """The call registration is for: the one open now (the earliest closing if several), else the next to open,
+    else the most recent. None when no call is loaded."""
+    moment = now or clock.now()
+    calls = Call.objects.select_related("call_pack")
+    return (calls.filter(opens_at__lte=moment, closes_before__gt=moment).order_by("closes_before").first()
+            or calls.filter(opens_at__gt=moment).order_by("opens_at").first()
+            or calls.order_by("-closes_before").first())

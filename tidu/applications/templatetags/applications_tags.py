@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.utils.translation import gettext, ngettext
 
+from tidu.accounts import permissions
 from tidu.applications import revision
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.core import clock
@@ -15,6 +16,13 @@ from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
 
 register = template.Library()
 register.filter("beijing", beijing_text)  # the one 北京时间 filter (tidu.core), for pages loading only this library
+
+
+@register.filter
+def sees_technical(user) -> bool:
+    """Officials (乡镇、市经信局、系统管理员) see the 技术信息 block: pack ids, versions, JSON links. Enterprises do not."""
+    return bool(user and user.is_authenticated) and (
+        permissions.is_township_user(user) or permissions.is_city_user(user) or permissions.is_admin(user))
 
 
 @register.filter

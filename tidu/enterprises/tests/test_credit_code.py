@@ -67,6 +67,7 @@ def test_wrong_check_character():
         credit_code.validate("91350100M000100Y44")
     assert caught.value.code == "check"
     assert "校验码应为3，实际为4" in caught.value.message
+    assert "整体校验不通过" in caught.value.message and "不一定是最后一位" in caught.value.message
 
 
 def test_single_typo_is_caught():
