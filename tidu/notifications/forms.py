@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tidu.core import forms as core_forms
 from tidu.notifications import sms
 
 
-class ChannelsForm(forms.Form):
+class ChannelsForm(core_forms.Form):
     email = forms.BooleanField(label=_("电子邮件"), required=False)
     sms = forms.BooleanField(label=_("短信"), required=False)
     mobile = forms.CharField(label=_("接收短信的手机号"), max_length=30, required=False,

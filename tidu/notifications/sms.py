@@ -31,6 +31,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tidu.notifications.errors import NotificationsError
+
 logger = logging.getLogger("tidu.sms")
 
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
@@ -76,7 +78,7 @@ def compose(title: str) -> str:
     return f"{sign}{title}{tail}"
 
 
-class SmsError(Exception):
+class SmsError(NotificationsError):
     """The message could not be sent (the delivery is marked failed and retried)."""
 
 

@@ -175,3 +175,10 @@ class ObjectionHandleForm(core_forms.Form):
 class EntryRejectForm(core_forms.Form):
     reason = forms.CharField(label=_("不予认定理由"), widget=forms.Textarea(attrs={"rows": 3}), error_messages=_messages(),
                              help_text=_("将记入申报记录并通知企业。"))
+
+
+class RecognitionNoticeForm(core_forms.Form):
+    """文号 and date of the call's 认定通知 (recorded by ``recognition_notice.record``)."""
+
+    document_number = forms.CharField(label=_("文号"), max_length=100, help_text=_("如：天经信发〔2026〕12号"))
+    issue_date = forms.DateField(label=_("发文日期"), widget=forms.DateInput(attrs={"type": "date"}))

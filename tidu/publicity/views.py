@@ -420,12 +420,6 @@ def publicity_notice_pdf(request, pk: int):
     return _publicity_notice(request, pk, "pdf")
 
 
-class RecognitionNoticeForm(django_forms.Form):
-    document_number = django_forms.CharField(label=_("文号"), max_length=100,
-                                             help_text=_("如：天经信发〔2026〕12号"))
-    issue_date = django_forms.DateField(label=_("发文日期"), widget=django_forms.DateInput(attrs={"type": "date"}))
-
-
 @city_required
 def recognition_notice(request, call_pk: int):
     """The call's 认定通知: enter 文号 and date (audited), then download it as Word or PDF."""
@@ -433,7 +427,7 @@ def recognition_notice(request, call_pk: int):
     notice = RecognitionNotice.objects.filter(call=call).select_related("recorded_by").first()
     snapshot = notices.call_snapshot(call)
     initial = {"document_number": notice.document_number, "issue_date": notice.issue_date} if notice else {}
-    form = RecognitionNoticeForm(request.POST or None, initial=initial)
+    form = forms.RecognitionNoticeForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
