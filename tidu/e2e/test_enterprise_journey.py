@@ -211,7 +211,8 @@ def check_downloads(page, application, tmp_path):
         page.locator("#documents").get_by_role("link", name="PDF").nth(1).click()  # the 汇总表 row as PDF
     row_pdf = tmp_path / ("row-" + info.value.suggested_filename)
     info.value.save_as(row_pdf)
-    assert CREDIT_CODE in "".join(p.extract_text() for p in PdfReader(row_pdf).pages).replace(" ", "")
+    # The narrow column wraps the code inside its cell: read the text without its line breaks.
+    assert CREDIT_CODE in re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(row_pdf).pages))
     xlsx_file = _download(page, "Excel", tmp_path)
     cells = [str(c.value) for row in openpyxl.load_workbook(xlsx_file).active.iter_rows() for c in row if c.value]
     assert COMPANY in cells and CREDIT_CODE in cells
