@@ -65,7 +65,7 @@ def _widths(font) -> dict[str, float]:
 
 # Typst compresses CJK punctuation (（）：，、 …) to half width with kerning the visitor does not see:
 # count them at half width (a lower bound, which is what an overlap check needs).
-CJK_PUNCTUATION = set("（）：，、。；《》「」【】“”‘’")
+CJK_PUNCTUATION = set("（）：，、。；《》「」【】〔〕“”‘’")
 
 
 def _advance(widths: dict[str, float], ch: str) -> float:
@@ -220,3 +220,67 @@ def test_bound_dossier_with_hostile_values_and_a_letter_evidence_pdf(policy, hos
         assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
         text = (page.extract_text() or "").replace(ZWSP, "").replace(" ", "").replace("\n", "")
         assert f"佐证材料1：{NAME}.pdf（第{number}/2页）" in text
+
+
+# --- the bureau's notices: 认定名单, 认定通知, 公示 notice, outcome letter ------------------------------------
+
+DOC_NUMBER = "天经信发〔2026〕" + "1" * 60 + "号" + "文号" * 20
+
+
+def _hostile_entries(count: int = 3) -> list[dict]:
+    return [{"position": n, "enterprise_name": NAME if n % 2 else RTL, "credit_code": "91429006MA49ABCD1X" * 3,
+             "project_name": "项目" + "Q" * 120, "unit_name": NAME[:60], "tier_label": "基础级" * 8,
+             "batch_label": NAME + "（2026年4月1日）"} for n in range(1, count + 1)]
+
+
+def test_call_final_list_pdf_with_hostile_values():
+    from tidu.publicity import exports, rules
+
+    columns = [{"key": key, "label": label} for key, label in rules.FINAL_COLUMNS] + [exports.CALL_BATCH_COLUMN]
+    snapshot = {"title": NAME, "issuer": NAME, "list_date": "2026-04-20", "columns": columns,
+                "entries": _hostile_entries()}
+    data = exports.call_final_pdf(snapshot)
+    assert_clean_layout(data)
+    text = all_text(data).replace(" ", "").replace("\n", "")
+    assert "91429006MA49ABCD1X" * 3 in text and "Q" * 120 in text
+
+
+def _notice(**changes):
+    from tidu.publicity.notices import NoticeDocument
+
+    document = NoticeDocument(title=NAME, issuer=NAME, date="2026年4月20日", paragraphs=[LONG, "公示期：" + NAME],
+                              closing=["联系电话：" + PHONE, "通信地址：" + NAME], entries=_hostile_entries(),
+                              tier_header="认定等级", addressee=NAME + "：", document_number=DOC_NUMBER)
+    return dataclasses.replace(document, **changes)
+
+
+@pytest.mark.parametrize("kind", ["recognition", "publicity"])
+def test_notice_pdf_with_hostile_values(kind):
+    from tidu.publicity import notices
+
+    document = _notice() if kind == "recognition" else _notice(document_number="", addressee="",
+                                                               tier_header="申报等级")
+    data = notices.render_pdf(document)
+    assert_clean_layout(data)
+    assert_nothing_lost(data, long_copies=1)
+    text = all_text(data).replace(" ", "").replace("\n", "")
+    assert "91429006MA49ABCD1X" * 3 in text and PHONE in text
+    if kind == "recognition":
+        assert "1" * 60 in text  # the long 文号 wraps, whole
+
+
+def test_rejection_letter_pdf_with_hostile_values():
+    import types
+
+    from tidu.decisions import letters
+
+    application = types.SimpleNamespace(call=types.SimpleNamespace(title=NAME))
+    letter = letters.OutcomeLetter(
+        application=application, recognised=False, title="智能工厂不予认定通知书", issuer=NAME,
+        date="2026年4月20日", enterprise_name=NAME, credit_code="91429006MA49ABCD1X" * 3,
+        project_name="项目" + "Q" * 120, tier_name="基础级", reject_reason=LONG, review_reasons="评审" * 300)
+    data = letters.letter_pdf(letter)
+    assert_clean_layout(data)
+    assert_nothing_lost(data, long_copies=1)
+    text = all_text(data).replace(" ", "").replace("\n", "")
+    assert "91429006MA49ABCD1X" * 3 in text and "Q" * 120 in text
