@@ -584,3 +584,41 @@ def clone_applications(template: Application, count: int, *, units: list[Organis
                 for serial, application in zip(batch, applications, strict=True)])
         done += len(batch)
     return count
+
+
+# ---------------------------------------------------------------- 自评估报告 PDFs (c3mep import)
+
+def c3mep_report_pdf(layout: str = "lines", *, level: str = "二级（规范级）", score: str = "2.35",
+                     number: str = "C3MEP-2025-000123", date: str = "2025年12月18日",
+                     title: str = "智能制造能力成熟度自评估报告") -> bytes:
+    """A report-shaped PDF like the one 智能制造评估评价公共服务平台 issues, typeset with Typst (the project's PDF
+    pipeline, CJK font embedded). ``layout``: "lines" (label：value lines), "table" (label | value cells),
+    "header" (a header row over a value row), or "letter" (a letter that is not a report at all)."""
+    import typst
+
+    from tidu.documents.typst_engine import font_setup
+
+    def esc(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    setup = font_setup()
+    head = f'#set text(font: ("{esc(setup.body[0])}",), size: 11pt)\n'
+    facts = [("企业名称", "天门市华楚精密机械有限公司"), ("评估等级", level), ("评估得分", score), ("报告编号", number),
+             ("评估日期", date)]
+    if layout == "lines":
+        body = (f'#align(center)[#text(size: 16pt)[#"{esc(title)}"]]\n\n#"智能制造评估评价公共服务平台"\n\n'
+                + "\n\n".join(f'#"{esc(label)}：{esc(value)}"' for label, value in facts)
+                + '\n\n#"说明：成熟度等级分为一级至五级，依据 GB/T 39116-2020。"')
+    elif layout == "table":
+        cells = ", ".join(f'[#"{esc(label)}"], [#"{esc(value)}"]' for label, value in facts)
+        body = f'= #"{esc(title)}"\n#"智能制造评估评价公共服务平台（www.c3mep.cn）"\n\n#table(columns: 2, {cells})\n'
+    elif layout == "header":
+        labels = ", ".join(f'[#"{esc(label)}"]' for label, _value in facts[1:])
+        values = ", ".join(f'[#"{esc(value)}"]' for _label, value in facts[1:])
+        body = (f'= #"{esc(title)}"\n#"企业名称：天门市华楚精密机械有限公司"\n\n'
+                f"#table(columns: 4, {labels}, {values})\n")
+    elif layout == "letter":
+        body = '#"关于报送2025年度安全生产情况的函"\n\n#"市应急管理局：我单位2025年度未发生安全生产事故，特此报告。"\n'
+    else:
+        raise ValueError(layout)
+    return typst.Compiler(font_paths=setup.fonts).compile(input=(head + body).encode(), format="pdf")

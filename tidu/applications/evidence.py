@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from tidu.applications import c3mep
 from tidu.applications.errors import EvidenceRejected
 from tidu.applications.models import Application, Evidence
 from tidu.applications.operations import EvidenceUpload
@@ -26,5 +27,20 @@ def evidence_upload(*, application: Application, section: str, topic: str, uploa
         raise PermissionDenied(verdict.reason)
     if not verdict:
         raise EvidenceRejected(verdict.reason)
-    operation.params["checked"] = check_upload(upload, EVIDENCE_RULES, max_bytes=settings.TIDU_EVIDENCE_MAX_BYTES)
+    operation.params["checked"] = checked = check_upload(upload, EVIDENCE_RULES,
+                                                         max_bytes=settings.TIDU_EVIDENCE_MAX_BYTES)
+    if topic == c3mep.TOPIC and checked.kind == "pdf":
+        operation.params["extracted"] = read_report_facts(upload)
     return operation.execute(user)
+
+
+def read_report_facts(upload) -> dict:
+    """What a 自评估报告 PDF says (before any lock): {"c3mep": facts} or {"c3mep_error": the Chinese reason}."""
+    upload.seek(0)
+    try:
+        facts = c3mep.read_report(upload)
+    except c3mep.ReportUnreadable as unreadable:
+        return {"c3mep_error": unreadable.message}
+    finally:
+        upload.seek(0)
+    return {"c3mep": facts.as_dict()}

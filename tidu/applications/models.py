@@ -150,6 +150,9 @@ class Evidence(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # What tidu read from the file when it was uploaded: for a 自评估报告, {"c3mep": {level, score, report_number,
+    # report_date}} or {"c3mep_error": "why not"} (tidu.applications.c3mep). Empty for other files.
+    extracted = models.JSONField(_("读取的内容"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("佐证材料")

@@ -434,8 +434,9 @@ def changed_keys(old: dict, new: dict) -> list[str]:
 class SectionSave(ApplicationOperation):
     """Store what the enterprise typed in one section and keep the revision (who, when, which fields).
 
-    Parameters: ``key``, ``data``, ``base_revision``, ``editor_token``. Without ``key`` (a button asking
-    whether the enterprise may edit at all) the check is on the application's state alone.
+    Parameters: ``key``, ``data``, ``base_revision``, ``editor_token``, and ``imported_from`` (an Evidence of
+    this application: the 自评估报告 whose values the enterprise confirmed, named in the audit row). Without
+    ``key`` (a button asking whether the enterprise may edit at all) the check is on the application's state alone.
     """
 
     name = "application.section_save"
@@ -474,6 +475,9 @@ class SectionSave(ApplicationOperation):
         if places:
             raise ApplicationError("以下内容含有不可见的控制字符（多来自复制粘贴），请删除后再保存；"
                                    "已填写的内容仍保留在表单中：", list(dict.fromkeys(places)))
+        source = self.params.get("imported_from")
+        if source is not None and source.application_id != obj.pk:
+            raise ApplicationError("导入所依据的自评估报告不属于本申报")
 
     def perform(self, user, obj: Application) -> ApplicationSection:
         key, data = self.params["key"], self.params["data"]
@@ -506,7 +510,14 @@ class SectionSave(ApplicationOperation):
     def audit(self, user, obj, result: ApplicationSection, before: str) -> AuditRecord:
         return AuditRecord(object_type="application_section", object_id=result.pk, application_id=obj.pk,
                            action=self.name, from_status=before, to_status=obj.status,
-                           detail={"key": result.key, "revision": result.revision, "changed": self.changed})
+                           detail={"key": result.key, "revision": result.revision, "changed": self.changed,
+                                   **self._source_detail()})
+
+    def _source_detail(self) -> dict:
+        source = self.params.get("imported_from")
+        if source is None:
+            return {}
+        return {"imported_from": {"evidence": source.pk, "name": source.original_name, "sha256": source.sha256}}
 
 
 # --- evidence -----------------------------------------------------------------------------------------------
@@ -540,7 +551,8 @@ class EvidenceUpload(_EvidenceOperation):
     is written inside the transaction and removed again if anything fails before commit.
 
     Parameters: ``section``, ``topic``, ``upload`` and ``checked`` (name, content type, sha256 from
-    ``tidu.core.uploads.check_upload`` with ``evidence.EVIDENCE_RULES``).
+    ``tidu.core.uploads.check_upload`` with ``evidence.EVIDENCE_RULES``), ``extracted`` (what was read from a
+    自评估报告, ``c3mep``; kept on the row and in the audit detail).
     """
 
     name = "application.evidence_upload"
@@ -558,7 +570,7 @@ class EvidenceUpload(_EvidenceOperation):
         upload, checked = self.params["upload"], self.params["checked"]
         evidence = Evidence(application=obj, section=self.params["section"], topic=self.params.get("topic", "")[:50],
                             original_name=checked.name[:255], content_type=checked.content_type, size=upload.size,
-                            sha256=checked.sha256, uploaded_by=user)
+                            sha256=checked.sha256, uploaded_by=user, extracted=self.params.get("extracted") or {})
         upload.seek(0)
         evidence.file.save("upload", upload, save=False)
         written(evidence.file.storage, evidence.file.name)
@@ -569,7 +581,7 @@ class EvidenceUpload(_EvidenceOperation):
         return AuditRecord(object_type="evidence", object_id=result.pk, application_id=obj.pk, action=self.name,
                            from_status=before, to_status=obj.status, content_sha256=result.sha256,
                            detail={"section": result.section, "topic": result.topic, "name": result.original_name,
-                                   "size": result.size})
+                                   "size": result.size, **({"extracted": result.extracted} if result.extracted else {})})
 
 
 @operation_class

@@ -49,7 +49,7 @@ def application_start(*, enterprise: Enterprise, call: Call, tier: str, user) ->
 # --- saving ----------------------------------------------------------------------------------------
 
 def application_section_save(*, application: Application, key: str, data: dict[str, Any], base_revision: int,
-                             user, editor_token: str = "") -> ApplicationSection:
+                             user, editor_token: str = "", imported_from=None) -> ApplicationSection:
     """Store what the user typed in one section. Refuses (keeping nothing half-written) on a stale revision.
 
     ``editor_token`` names the browser tab (form) doing the editing: a newer revision written by that same
@@ -59,7 +59,7 @@ def application_section_save(*, application: Application, key: str, data: dict[s
     if key not in SECTIONS_BY_KEY:
         raise ApplicationError(f"申报书中没有“{key}”这一部分")
     return operations.SectionSave(application, key=key, data=data, base_revision=base_revision,
-                                  editor_token=editor_token).execute(user)
+                                  editor_token=editor_token, imported_from=imported_from).execute(user)
 
 
 # --- submitting ----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of
-from tidu.applications import forms, permissions, revision, selectors, services
+from tidu.applications import c3mep, forms, permissions, revision, selectors, services
 from tidu.applications.evidence import EvidenceRejected, evidence_upload
 from tidu.applications.models import Application, Evidence, Submission
 from tidu.applications.sections import (
@@ -482,7 +482,9 @@ def _save(request, application, section, policy):
     try:
         row = services.application_section_save(application=application, key=section.key, data=data,
                                                 base_revision=_parse_revision(request), user=request.user,
-                                                editor_token=request.POST.get("editor_token", ""))
+                                                editor_token=request.POST.get("editor_token", ""),
+                                                imported_from=_report_evidence(application, section,
+                                                                               request.POST.get("imported_from")))
     except services.SectionConflict as conflict:
         if forms.comparable(conflict.section.data) == forms.comparable(data):
             return conflict.section, data, None  # the same content was already saved (autosave won the race)
@@ -492,6 +494,31 @@ def _save(request, application, section, policy):
     return row, data, None
 
 
+def _report_evidence(application, section, pk) -> Evidence | None:
+    """The application's own 自评估报告 (evidence ``pk``) on the maturity section, if it was read; else None."""
+    if section.key != "maturity" or not str(pk or "").isdigit():
+        return None
+    item = application.evidence.filter(pk=int(pk), topic=c3mep.TOPIC).first()
+    return item if item is not None and c3mep.ReportFacts.from_dict(item.extracted.get("c3mep")) else None
+
+
+def _report_import(application, section, raw, pk) -> tuple[dict, dict | None]:
+    """The section's input with a read report's values put in (not saved: the enterprise confirms by saving)."""
+    item = _report_evidence(application, section, pk)
+    if item is None:
+        return raw, None
+    facts = c3mep.ReportFacts.from_dict(item.extracted["c3mep"])
+    raw = raw if isinstance(raw, dict) else {}
+    values = facts.section_values()
+    changed = [SECTIONS_BY_KEY["maturity"].field(name).label for name, value in values.items()
+               if str(raw.get(name) or "").strip() != value]
+    merged = {**raw, **values}
+    if not str(merged.get("platform") or "").strip():
+        merged["platform"] = c3mep.PLATFORM
+    return merged, {"evidence": item, "facts": facts, "level_name": c3mep.LEVEL_NAMES.get(facts.level, ""),
+                    "changed": changed, "unread": facts.unread}
+
+
 @login_required
 def section(request, pk, key):
     application = _get_application(request, pk)
@@ -499,8 +526,12 @@ def section(request, pk, key):
     policy = call_policy_for(application.call)
     if request.method == "GET":
         row = application.sections.get(key=key)
-        return _render_section(request, _section_context(request, application, spec, policy, raw=row.data,
-                                                         base_revision=row.revision))
+        raw, report_import = row.data, None
+        if request.GET.get("import") and permissions.can_edit(request.user, application):
+            raw, report_import = _report_import(application, spec, row.data, request.GET["import"])
+        context = _section_context(request, application, spec, policy, raw=raw, base_revision=row.revision)
+        context["report_import"] = report_import if context["editable"] else None
+        return _render_section(request, context)
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
     _require_edit(request.user, application)
@@ -596,6 +627,12 @@ def evidence_upload_view(request, pk, key):
         return _upload_refused(request, application, spec, policy, topic, rejected.message)
     messages.success(request, _("已上传“%(name)s”（SHA-256 %(hash)s…）")
                      % {"name": item.original_name, "hash": item.sha256[:12]})
+    if item.extracted.get("c3mep_error"):
+        messages.warning(request, _("未能从自评估报告读取数值：%(why)s。文件已作为佐证材料保存。")
+                         % {"why": item.extracted["c3mep_error"].rstrip("。")})
+    elif item.extracted.get("c3mep") and key == "maturity":
+        # The values go into the form for the enterprise to check; nothing is saved until it presses 保存.
+        return redirect(_section_url(application, key) + f"?import={item.pk}#report-import")
     return redirect(back)
 
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop
 
+from tidu.applications import c3mep
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
-from tidu.applications.sections import SECTIONS_BY_KEY
+from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
 from tidu.eligibility.findings import Result
 from tidu.eligibility.interchange import InterchangeError
 from tidu.policy.selectors import call_policy_for
@@ -35,6 +36,24 @@ class CheckItem:
                 "clause_text": self.clause_text}
 
 
+def report_match_item(application: Application, policy) -> CheckItem | None:
+    """自评估报告 against 成熟度自评估 as typed: the newest report tidu could read; None when none was read."""
+    report = next((item for item in application.evidence.filter(topic=c3mep.TOPIC).order_by("-uploaded_at", "-pk")
+                   if c3mep.ReportFacts.from_dict(item.extracted.get("c3mep"))), None)
+    if report is None:
+        return None
+    facts = c3mep.ReportFacts.from_dict(report.extracted["c3mep"])
+    row = application.sections.filter(key="maturity").first()
+    typed = clean_section(SECTIONS_BY_KEY["maturity"], row.data if row else {}, policy).values
+    differences = c3mep.mismatches(facts, typed)
+    if not differences:
+        return CheckItem("evidence:maturity_report_match", MATERIALS, "自评估报告与申报书填写一致", True, Result.PASS,
+                         f"与“{report.original_name}”所载一致")
+    text = "；".join(f"{d['label']}：报告为 {d['report']}，申报书填写 {d['typed']}" for d in differences)
+    return CheckItem("evidence:maturity_report_match", MATERIALS, "自评估报告与申报书填写一致", False, Result.REVIEW,
+                     f"“{report.original_name}”与申报书不一致（{text}），请核对")
+
+
 def formal_checklist(application: Application) -> list[CheckItem]:
     """The checklist as the engine sees the application right now: 材料齐全, then 条件符合 clause by clause."""
     policy = call_policy_for(application.call)
@@ -53,6 +72,9 @@ def formal_checklist(application: Application) -> list[CheckItem]:
     uploaded = "maturity_report" in topics
     items.append(CheckItem("evidence:maturity_report", MATERIALS, "成熟度自评估报告已上传", uploaded,
                            Result.PASS if uploaded else Result.MISSING, "已上传" if uploaded else "未上传自评估报告"))
+    match = report_match_item(application, policy)
+    if match is not None:
+        items.append(match)
     for topic, label in SECTIONS_BY_KEY["conditions"].evidence_topics:
         present = topic in topics
         items.append(CheckItem(f"evidence:{topic}", MATERIALS, f"{label}佐证材料已上传", present,

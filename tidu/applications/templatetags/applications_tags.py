@@ -59,6 +59,8 @@ def check_label(item) -> str:
         return gettext("“%(title)s”填写完整") % {"title": gettext(SECTIONS_BY_KEY[name].title)}
     if kind == "evidence" and name == "maturity_report":
         return gettext("成熟度自评估报告已上传")
+    if kind == "evidence" and name == "maturity_report_match":
+        return gettext("自评估报告与申报书填写一致")
     if kind == "evidence" and name:
         return gettext("%(label)s佐证材料已上传") % {"label": gettext(name)}
     return label
