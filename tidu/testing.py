@@ -622,3 +622,46 @@ def c3mep_report_pdf(layout: str = "lines", *, level: str = "二级（规范级�
     else:
         raise ValueError(layout)
     return typst.Compiler(font_paths=setup.fonts).compile(input=(head + body).encode(), format="pdf")
+
+
+# ---------------------------------------------------------------- peers for the KPI benchmark
+
+_peer_serials = itertools.count(1)
+
+
+def set_kpis(application: Application, values: dict[str, float]) -> None:
+    """Make ``values`` ({KPI id: value}) the KPI figures judged at ``application``'s latest submission (what the
+    peer benchmark reads); KPIs not named have no value."""
+    from tidu.applications.models import Submission
+    from tidu.policy.selectors import call_policy_for
+
+    kpi_map = call_policy_for(application.call).kpi_map
+    submission = application.submissions.order_by("-submitted_at", "-pk").first()
+    kpis = {kpi_id: {"name": kpi["name"], "unit": kpi.get("unit", ""), "value": values.get(kpi_id),
+                     "status": "computed" if kpi_id in values else "missing"} for kpi_id, kpi in kpi_map.items()}
+    Submission.objects.filter(pk=submission.pk).update(verdict={**submission.verdict, "kpis": kpis})
+
+
+def peer_applications(template: Application, kpi_values: list[dict[str, float]], *,
+                      industry: str | None = None, tier: str | None = None) -> list[Application]:
+    """One more submitted application of ``template``'s call per item of ``kpi_values`` (``clone_applications``:
+    own enterprise, receipt), each with those KPI figures. ``industry`` gives the copies another GB/T 4754 code
+    (registry and submitted 基本信息); ``tier`` another tier. Returns them in order."""
+    from tidu.applications.models import Submission
+
+    before = Application.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    serial = next(_peer_serials) * 100
+    clone_applications(template, len(kpi_values), serial_from=serial, prefix="91429006MC49")
+    made = list(Application.objects.filter(pk__gt=before, call=template.call).order_by("pk"))
+    if tier:
+        Application.objects.filter(pk__in=[a.pk for a in made]).update(tier=tier)
+    for application, values in zip(made, kpi_values, strict=True):
+        if industry:
+            Enterprise.objects.filter(pk=application.enterprise_id).update(industry_code=industry)
+            for submission in Submission.objects.filter(application=application):
+                snapshot = submission.snapshot
+                snapshot["sections"]["basic"]["industry_code"] = industry
+                Submission.objects.filter(pk=submission.pk).update(snapshot=snapshot)
+        set_kpis(application, values)
+        application.refresh_from_db()
+    return made

@@ -222,6 +222,9 @@ TABLE: dict[str, Entry] = {
     # accounts: the 审计管理员's 操作日志 entry (no role of this table is an auditor)
     "accounts:audit_entry": Entry("call", lambda o: [call_audit_entries(o.target).order_by("pk").first().pk],
                                   gate=gate()),
+    # benchmark: an application's KPIs against its peers: whoever sees the application, and its assigned experts
+    "benchmark:application": Entry("application", pk, lambda role, state: app_visible(role, state) or (
+        role == EXPERT_ASSIGNED and state in PANEL_STATES)),
     # records: the city's 操作日志 of a call, and the call's archive (归档包)
     "records:call_log": Entry("call", pk, gate=CITY_ONLY),
     "records:call_log_export": Entry("call", pk, gate=CITY_ONLY),

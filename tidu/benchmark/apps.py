@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BenchmarkConfig(AppConfig):
+    name = "tidu.benchmark"
+    verbose_name = "同行业对比"
