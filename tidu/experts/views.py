@@ -253,6 +253,11 @@ def _review_context(request, application, **extra):
     return context
 
 
+def _review_refused(request, application, **fields):
+    """The expert-review page again (400) with a refusal and what was typed (``fields``); nothing was changed."""
+    return render(request, "experts/review.html", _review_context(request, application, **fields), status=400)
+
+
 @city_only
 @require_GET
 def review(request, pk):
@@ -268,9 +273,8 @@ def reopen(request, pk):
     try:
         services.assignment_reopen(assignment=assignment, user=request.user, reason=request.POST.get("reason", ""))
     except services.ExpertsError as error:
-        return render(request, "experts/review.html", _review_context(
-            request, application, reopen_error=error.message, reopen_id=assignment.pk,
-            reopen_reason=request.POST.get("reason", "")), status=400)
+        return _review_refused(request, application, reopen_error=error.message, reopen_id=assignment.pk,
+                               reopen_reason=request.POST.get("reason", ""))
     messages.success(request, gettext("已退回 %(display_name)s 复核评分，并通知本人") % {"display_name": assignment.expert.display_name})
     return redirect("experts:review", pk=application.pk)
 
@@ -286,8 +290,8 @@ def complete(request, pk):
                                           quorum_override_reason=override)
     except services.ExpertsError as error:
         application.refresh_from_db()
-        return render(request, "experts/review.html", _review_context(
-            request, application, complete_error=error, note=note, quorum_override_reason=override), status=400)
+        return _review_refused(request, application, complete_error=error, note=note,
+                               quorum_override_reason=override)
     messages.success(request, gettext("专家评审已完成：平均分 %(mean_total)s；已生成现场核查清单") % {"mean_total": result.mean_total})
     return redirect("experts:review", pk=application.pk)
 
@@ -301,9 +305,8 @@ def withdraw(request, pk):
     try:
         services.assignment_withdraw(assignment=assignment, user=request.user, reason=request.POST.get("reason", ""))
     except services.ExpertsError as error:
-        return render(request, "experts/review.html", _review_context(
-            request, application, withdraw_error=error.message, withdraw_id=assignment.pk,
-            withdraw_reason=request.POST.get("reason", "")), status=400)
+        return _review_refused(request, application, withdraw_error=error.message, withdraw_id=assignment.pk,
+                               withdraw_reason=request.POST.get("reason", ""))
     messages.success(request, gettext("已撤回 %(display_name)s 的评审任务；请选派其他专家补足专家组") % {
         "display_name": assignment.expert.display_name})
     return redirect("experts:assign", pk=application.pk)
@@ -317,8 +320,7 @@ def leader(request, pk):
     try:
         services.leader_set(assignment=assignment, user=request.user)
     except services.ExpertsError as error:
-        return render(request, "experts/review.html", _review_context(request, application,
-                                                                      reopen_error=error.message), status=400)
+        return _review_refused(request, application, reopen_error=error.message)
     messages.success(request, gettext("已指定 %(display_name)s 为专家组组长") % {
         "display_name": assignment.expert.display_name})
     return redirect("experts:review", pk=application.pk)
@@ -333,8 +335,7 @@ def panel_opinion(request, pk):
     try:
         services.panel_opinion_record(application=application, user=request.user, text=text)
     except services.ExpertsError as error:
-        return render(request, "experts/review.html", _review_context(
-            request, application, opinion_error=error.message, opinion_text=text), status=400)
+        return _review_refused(request, application, opinion_error=error.message, opinion_text=text)
     messages.success(request, gettext("已保存专家组意见"))
     return redirect("experts:review", pk=application.pk)
 
