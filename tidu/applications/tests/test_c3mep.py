@@ -98,3 +98,11 @@ def test_mismatches_name_both_values():
         {"field": "report_date", "label": "评估报告日期", "report": "2025-12-18", "typed": "2025-12-19"}]
     assert c3mep.mismatches(facts, {"level": "2", "score": 2.35, "report_number": "C3MEP-1",
                                     "report_date": "2025-12-18"}) == []
+
+
+def test_what_the_report_does_not_give_is_left_to_type(client, users, app_a):
+    login(client, users["a"])
+    response = upload_report(client, app_a, c3mep_report_pdf("lines", score="85"))  # not on the 0–5 scale
+    page = client.get(response["Location"]).content.decode()
+    assert "自评估得分：未读取到" in page and "以下内容未能从报告读取，请手动填写：自评估得分" in page
+    assert 'value="C3MEP-2025-000123"' in page
