@@ -394,7 +394,11 @@ def _formal_context(request, application, **extra):
         members = [item for item in items if item.group == group]
         if members:
             groups.append({"name": group, "items": members})
+    # 自评估报告 and 申报书 disagree: said at the top as well as in its checklist row.
+    report_mismatch = next((item for item in items if item.key == "evidence:maturity_report_match"
+                            and not item.engine_checked), None)
     return {"application": application, "groups": groups, "decidable": decidable, "formal_open": formal_open,
+            "report_mismatch": report_mismatch,
             "reviews": application.formal_reviews.select_related("reviewer"),
             "decisions": FormalReview.Decision.choices, "section_list": SECTIONS,
             "typed": None, **extra}

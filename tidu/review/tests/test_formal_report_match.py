@@ -46,12 +46,14 @@ def test_a_report_that_differs_is_an_item_to_review_showing_both_values(client, 
     assert "自评估等级：报告为 三级（集成级），申报书填写 二级（规范级）" in item.engine_message
     login(client, users["city"])
     page = client.get(reverse("review:formal_review", args=[app_a.pk])).content.decode()
-    assert "自评估报告与申报书填写一致" in page
+    assert "自评估报告与申报书填写一致" in page and 'id="report-mismatch"' in page
     assert "报告为 三级（集成级），申报书填写 二级（规范级）" in page
 
 
-def test_a_report_that_agrees_passes_and_an_unread_one_adds_no_item(app_a, app_b):
+def test_a_report_that_agrees_passes_and_an_unread_one_adds_no_item(client, app_a, app_b, users):
     with_report(app_a, c3mep_report_pdf("table", level="2级", score="２．１５", number="C3ME-2025-420000-01234"))
     assert match_item(app_a).engine_checked
     with_report(app_b, c3mep_report_pdf("letter"))
     assert match_item(app_b) is None
+    login(client, users["city"])
+    assert 'id="report-mismatch"' not in client.get(reverse("review:formal_review", args=[app_a.pk])).content.decode()
