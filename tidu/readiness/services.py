@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tidu.applications import services as application_services
+from tidu.applications import content as application_content
 from tidu.applications.models import Application
 from tidu.core.dates import date_zh
 from tidu.eligibility.interchange import FORMAT
@@ -35,14 +35,14 @@ def basis_for(enterprise: Enterprise) -> Basis | None:
                    .order_by("-updated_at", "-id").first())
     if application is not None:
         policy = call_policy_for(application.call)
-        document = application_services.application_interchange(application, policy)
+        document = application_content.application_interchange(application, policy)
         source = f"{application.call.title}申报书（{date_zh(application.updated_at)}的内容）"
         return Basis(policy, document, source[:200], application)
     call = call_list().first()
     if call is None:
         return None
     policy = call_policy_for(call)
-    identity = application_services.registry_identity(enterprise)
+    identity = application_content.registry_identity(enterprise)
     document = {"format": FORMAT, "call": policy.code,
                 "enterprise": {k: v for k, v in identity.items() if v}}
     return Basis(policy, document, "企业注册信息（尚未开始填写申报书）", None)
