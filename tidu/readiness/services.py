@@ -36,7 +36,7 @@ def basis_for(enterprise: Enterprise) -> Basis | None:
     if application is not None:
         policy = call_policy_for(application.call)
         document = application_content.application_interchange(application, policy)
-        source = f"{application.call.title}申报书（{date_zh(application.updated_at)}的内容）"
+        source = f"{application.call.title}的申报书（{date_zh(application.updated_at)}的内容）"
         return Basis(policy, document, source[:200], application)
     call = call_list().first()
     if call is None:
