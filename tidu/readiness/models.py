@@ -40,3 +40,24 @@ class ReadinessSnapshot(models.Model):
         return {"tiers": self.tiers, "coverage": self.coverage, "gaps": self.gaps, "current": self.current_tier,
                 "next": self.next_tier, "current_rank": self.current_rank, "domains_short": self.domains_short,
                 "policy_versions": self.policy_versions}
+
+
+class ReadinessProfile(models.Model):
+    """What an enterprise without any 申报书 records for its self-diagnosis (the readiness-only form): its
+    maturity self-assessment level, its construction scope and the typical scenarios it has built."""
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.PROTECT, related_name="readiness_profile",
+                                      verbose_name=_("企业"))
+    maturity_level = models.PositiveSmallIntegerField(_("成熟度自评估等级"), null=True, blank=True)
+    scope = models.CharField(_("建设范围"), max_length=20, blank=True)
+    scenarios = models.JSONField(_("已建设的典型场景"), default=list, blank=True)  # [{"id", "uses_ai"}]
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("更新人"))
+
+    class Meta:
+        verbose_name = _("就绪度自评信息")
+        verbose_name_plural = _("就绪度自评信息")
+
+    def __str__(self) -> str:
+        return str(self.enterprise)

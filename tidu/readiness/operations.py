@@ -8,7 +8,7 @@ from tidu.core.operations import AuditRecord, Operation, operation_class
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import can_view_enterprise
 from tidu.readiness.errors import ReadinessError
-from tidu.readiness.models import ReadinessSnapshot
+from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot
 
 
 @operation_class
@@ -42,3 +42,37 @@ class TakeSnapshot(Operation):
                            detail={"snapshot": result.pk, "current_tier": result.current_tier,
                                    "next_tier": result.next_tier, "domains_short": result.domains_short,
                                    "source": result.source})
+
+
+@operation_class
+class SaveProfile(Operation):
+    """The enterprise saves its readiness-only form. Object: the Enterprise; parameters: ``maturity_level``
+    (int or None), ``scope`` (str) and ``scenarios`` ([{"id", "uses_ai"}], already checked against the catalogue)."""
+
+    name = "readiness.profile_save"
+    label = "保存就绪度自评信息"
+    object_type = "enterprise"
+    model = Enterprise
+    roles = (User.Role.ENTERPRISE,)
+    error_class = ReadinessError
+
+    def in_scope(self, user, obj) -> bool:
+        return can_view_enterprise(user, obj)
+
+    def perform(self, user, obj):
+        profile, _created = ReadinessProfile.objects.get_or_create(enterprise=obj)
+        fields = {"maturity_level": self.params.get("maturity_level"), "scope": self.params.get("scope") or "",
+                  "scenarios": list(self.params.get("scenarios") or [])}
+        if not _created and all(getattr(profile, k) == v for k, v in fields.items()):
+            self.unchanged = True
+            return profile
+        for key, value in fields.items():
+            setattr(profile, key, value)
+        profile.updated_by = user
+        profile.save()
+        return profile
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        return AuditRecord(object_type="enterprise", object_id=obj.pk, action=self.name,
+                           detail={"maturity_level": result.maturity_level, "scope": result.scope,
+                                   "scenarios": [s["id"] for s in result.scenarios]})

@@ -15,7 +15,7 @@ from tidu.policy.selectors import call_list, call_policy_for
 from tidu.readiness import operations as readiness_operations
 from tidu.readiness.diagnosis import Readiness, diagnose, snapshot_diff
 from tidu.readiness.errors import ReadinessError
-from tidu.readiness.models import ReadinessSnapshot
+from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot
 
 
 @dataclass
@@ -45,7 +45,28 @@ def basis_for(enterprise: Enterprise) -> Basis | None:
     identity = application_content.registry_identity(enterprise)
     document = {"format": FORMAT, "call": policy.code,
                 "enterprise": {k: v for k, v in identity.items() if v}}
-    return Basis(policy, document, "企业注册信息（尚未开始填写申报书）", None)
+    profile = ReadinessProfile.objects.filter(enterprise=enterprise).first()
+    if profile is None:
+        return Basis(policy, document, "企业注册信息（尚未开始填写申报书）", None)
+    if profile.maturity_level is not None:
+        document["maturity"] = {"level": profile.maturity_level}
+    if profile.scope:
+        document["scope"] = profile.scope
+    scenarios = [{"id": s["id"], "description": "", "uses_ai": bool(s.get("uses_ai"))}
+                 for s in profile.scenarios if s.get("id") in policy.scenario_map]
+    if scenarios:
+        document["scenarios"] = scenarios
+    return Basis(policy, document, f"就绪度自评信息（{date_zh(profile.updated_at)}填写）", None)
+
+
+def policy_for_profile():
+    """The packs the readiness-only form offers its choices from: the newest call's."""
+    call = call_list().first()
+    return call_policy_for(call) if call is not None else None
+
+
+def save_profile(enterprise: Enterprise, user, values: dict) -> ReadinessProfile:
+    return readiness_operations.SaveProfile(enterprise, **values).execute(user)
 
 
 def readiness_of(enterprise: Enterprise) -> tuple[Basis, Readiness] | None:

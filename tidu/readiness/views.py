@@ -20,6 +20,8 @@ from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import enterprise_of, enterprises_visible_to
 from tidu.policy.selectors import call_list, call_policy_for
 from tidu.readiness import pdf, presentation, selectors, services
+from tidu.readiness.forms import ProfileForm
+from tidu.readiness.models import ReadinessProfile
 
 VIEWERS = (User.Role.ENTERPRISE, User.Role.TOWNSHIP, User.Role.CITY)
 
@@ -52,6 +54,31 @@ def _page_data(request, enterprise: Enterprise) -> dict:
 
 def _enterprise(request, pk: int) -> Enterprise:
     return get_object_or_404(enterprises_visible_to(request.user), pk=pk)
+
+
+@role_required(User.Role.ENTERPRISE)
+def profile(request):
+    """The readiness-only form, for an enterprise that has no 申报书 to diagnose from."""
+    company = enterprise_of(request.user)
+    policy = services.policy_for_profile()
+    if company is None or policy is None:
+        raise Http404(gettext("当前账号没有关联企业，或还没有申报批次"))
+    saved = ReadinessProfile.objects.filter(enterprise=company).first()
+    initial = {}
+    if saved is not None:
+        initial = {"maturity_level": saved.maturity_level, "scope": saved.scope,
+                   "scenarios": [s["id"] for s in saved.scenarios],
+                   "ai_scenarios": [s["id"] for s in saved.scenarios if s.get("uses_ai")]}
+    form = ProfileForm(request.POST or None, initial=initial, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_profile(company, request.user, form.profile_values())
+        except TiduError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, gettext("已保存就绪度自评信息。"))
+            return redirect("readiness:enterprise", pk=company.pk)
+    return render(request, "readiness/profile.html", {"form": form, "enterprise": company})
 
 
 @role_required(*VIEWERS)

@@ -58,6 +58,28 @@ class ReadinessPagesTest(TestCase):
         self.assertIn("距基础级的差距", html)
         self.assertIn("待填写", html)
 
+    def test_readiness_only_form_without_an_application(self):
+        self.client.force_login(self.bare_owner)
+        url = reverse("readiness:profile")
+        self.assertContains(self.client.get(url), "SC37 供应商数字化管理")
+        # An AI scenario that was not ticked as built: a clear message, and what was ticked stays ticked.
+        bad = self.client.post(url, {"maturity_level": "2", "scope": "车间级", "scenarios": ["SC24"],
+                                     "ai_scenarios": ["SC27"]})
+        self.assertContains(bad, "SC27 未在上面勾选")
+        self.assertContains(bad, 'value="SC24" id="id_scenarios_23" checked', html=False)
+        audit = t.AuditSince()
+        response = self.client.post(url, {"maturity_level": "2", "scope": "车间级", "scenarios": ["SC24", "SC09"],
+                                          "ai_scenarios": ["SC24"]})
+        self.assertRedirects(response, reverse("readiness:enterprise", args=[self.bare.pk]))
+        self.assertEqual(audit.one("enterprise").action, "readiness.profile_save")
+        html = self.client.get(response["Location"]).content.decode()
+        self.assertIn("就绪度自评信息", html)
+        self.assertIn("<td>生产作业</td><td class=\"num\">1/3</td>", html)
+        # The other 基础要求 are not on this form: 基础级 stays the next tier, but 生产作业 is no longer a gap.
+        self.assertIn("距基础级的差距", html)
+        self.assertNotIn("尚未覆盖“生产作业”领域", html)
+        self.assertIn("基础要求5</strong> 符合", html)
+
     def test_snapshots_are_audited_and_show_progress(self):
         audit = t.AuditSince()
         self.client.force_login(self.owner)
