@@ -147,3 +147,25 @@ class ReadinessPagesTest(TestCase):
 
             page.extract_text(visitor_text=visit)
             self.assertEqual(outside, [])
+
+    def test_city_distribution_does_not_grow_with_the_number_of_enterprises(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        def queries():
+            self.client.force_login(self.city)
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(self.client.get(reverse("readiness:city")).status_code, 200)
+            return len(captured)
+
+        services.take_snapshot(self.company, self.owner)
+        services.take_snapshot(self.company, self.owner)  # a second snapshot: only the latest is counted
+        queries()  # the first request of a session does its own bookkeeping
+        few = queries()
+        for n in range(4):
+            company = t.enterprise(self.unit, f"天门市就绪度测试企业{n}有限公司")
+            services.take_snapshot(company, t.enterprise_user(company, f"ready{n}"))
+        self.assertEqual(queries(), few)
+        html = self.client.get(reverse("readiness:city")).content.decode()
+        basic = re.search(r'<tr id="row-basic">(.*?)</tr>', html).group(1)
+        self.assertEqual(re.findall(r'class="num">(\d+)<', basic)[1], "4")  # the four bare ones: next is 基础级
