@@ -65,3 +65,28 @@ def test_enterprise_sees_its_radar_and_gap_list_on_desktop_and_phone(page, world
     page.goto("/readiness/city/")
     assert page.locator("svg#readiness-distribution").is_visible()
     assert "天门市华楚精密机械有限公司" in page.locator("main").inner_text()
+
+
+def test_enterprise_without_an_application_fills_the_readiness_form_on_a_phone(page, world):
+    unit = world.organisation.parent
+    bare = t.enterprise(unit, "天门市新源科技有限公司")
+    t.enterprise_user(bare, "xinyuan_ready")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "xinyuan_ready")
+    page.goto("/readiness/")
+    assert "距基础级的差距" in page.locator("#gaps").inner_text()
+    with page.expect_navigation():
+        page.locator("#profile-link").click()
+    scroll, inner = page.evaluate(WIDTH_SCRIPT)
+    assert scroll <= inner, f"the form scrolls sideways at 390 px ({scroll} > {inner})"
+    page.select_option("#id_maturity_level", "2")
+    page.select_option("#id_scope", "车间级")
+    page.locator("#row-scenarios").get_by_label("SC24", exact=False).check()
+    page.locator("#row-ai_scenarios").get_by_label("SC24", exact=False).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    assert "已保存就绪度自评信息" in page.content()
+    assert "生产作业覆盖 1/3 个环节" in page.locator("svg#readiness-radar desc").text_content()
+    assert "尚未覆盖“生产作业”领域" not in page.locator(".gap-list").inner_text()
+    scroll, inner = page.evaluate(WIDTH_SCRIPT)
+    assert scroll <= inner
