@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tidu.dashboards",
     "tidu.records",
     "tidu.benchmark",
+    "tidu.readiness",
 ]
 
 MIDDLEWARE = [

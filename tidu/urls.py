@@ -23,4 +23,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
     path("benchmark/", include("tidu.benchmark.urls")),
+    path("readiness/", include("tidu.readiness.urls")),
 ]

@@ -254,3 +254,37 @@ def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def radar_chart(chart_id: str, title: str, desc: str, axes: Sequence[tuple[str, float, str]], *,
+                size: int = 340) -> SafeString:
+    """A radar of ``axes`` (label, share 0–1, value text written at the axis end): rings at 25 % steps."""
+    if len(axes) < 3:
+        return _empty(chart_id, title, desc, size)
+    label_room = 70
+    width, height = size + 2 * label_room, size + 40
+    cx, cy, radius = width / 2, height / 2, size / 2 - 30
+    count = len(axes)
+
+    def point(index: int, share: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        return cx + radius * share * math.cos(angle), cy + radius * share * math.sin(angle)
+
+    body = []
+    for ring in (0.25, 0.5, 0.75, 1.0):
+        ring_points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, ring) for i in range(count)))
+        body.append(f'<polygon points="{ring_points}" fill="none" stroke="{LINE}"/>')
+    for index, (label, _share, value_text) in enumerate(axes):
+        x, y = point(index, 1.0)
+        body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{LINE}"/>')
+        lx, ly = point(index, 1.18)
+        anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
+        body.append(_text(lx, ly, label, anchor=anchor, weight="bold"))
+        body.append(_text(lx, ly + 15, value_text, anchor=anchor, fill=MUTED))
+    shape = [point(i, max(0.0, min(1.0, share))) for i, (_, share, _) in enumerate(axes)]
+    body.append(f'<polygon points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in shape)}" fill="{BAR_ALT}" '
+                f'fill-opacity="0.25" stroke="{BAR_ALT}" stroke-width="2"/>')
+    for (x, y), (label, _share, value_text) in zip(shape, axes, strict=True):
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{BAR_ALT}"><title>{_esc(label)}：'
+                    f'{_esc(value_text)}</title></circle>')
+    return _svg(chart_id, title, desc, width, height, body)

@@ -137,7 +137,8 @@ CITY_ONLY = gate(CITY)
 CITY_AND_EXPERTS = gate(CITY, EXPERT_ASSIGNED, EXPERT_UNASSIGNED)
 TOWNSHIP_AND_CITY = gate(TOWN_OWN, TOWN_OTHER, CITY)
 EXPERTS_ONLY = gate(EXPERT_ASSIGNED, EXPERT_UNASSIGNED)
-TEMPLATES = gate(CITY, ADMIN)  # document templates are configuration: the city and 系统管理员
+TEMPLATES = gate(CITY, ADMIN)
+READINESS_VIEWERS = gate(ENT_OWN, ENT_OTHER, TOWN_OWN, TOWN_OTHER, CITY)  # document templates are configuration: the city and 系统管理员
 
 
 def _submit_page(role: str, state: str) -> str:
@@ -245,6 +246,12 @@ TABLE: dict[str, Entry] = {
                                             post=True),
     "enterprises:enterprise_reject": Entry("enterprise", pk, only(TOWN_OWN), gate=gate(TOWN_OWN, TOWN_OTHER),
                                            post=True),
+    # readiness: the enterprise's own live diagnosis; its township and the city see its stored snapshots
+    "readiness:enterprise": Entry("enterprise", pk, only(ENT_OWN, TOWN_OWN, CITY), gate=READINESS_VIEWERS),
+    "readiness:pdf": Entry("enterprise", pk, only(ENT_OWN, TOWN_OWN, CITY), gate=READINESS_VIEWERS,
+                           ok=lambda role, state: "200" if role == ENT_OWN else "404"),  # no snapshot kept yet
+    "readiness:snapshot": ActionEntry("enterprise", pk, only(ENT_OWN, TOWN_OWN, CITY), gate=READINESS_VIEWERS,
+                                      post=True, action=_applicant_only_action),
     # experts: the city's side
     "experts:profile_edit": Entry("expert_profile", pk, gate=CITY_ONLY),
     "experts:relation_remove": Entry("expert_relation", pk, gate=CITY_ONLY, post=True),
