@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tidu.publicity",
     "tidu.dashboards",
     "tidu.records",
+    "tidu.whatif",
 ]
 
 MIDDLEWARE = [
