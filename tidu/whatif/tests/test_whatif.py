@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from tidu import testing
 from tidu.applications.models import Submission
 from tidu.core.models import AuditEntry
+from tidu.policy.editor import next_version, rule_params
 from tidu.policy.models import PackDraft
 from tidu.policy.operations import DraftCreate
 from tidu.whatif.models import WhatIfRun
@@ -41,14 +42,22 @@ def world():
         testing.edit_section(application, "basic", main_business_revenue_10k_yuan=str(revenue))
         testing.submitted(application)
     city = testing.city_officer()
-    draft = DraftCreate(call, pack_id=call.call_pack.pack_id, version="2026.4", code=call.code, title=call.title,
+    draft = DraftCreate(call, pack_id=call.call_pack.pack_id, version=next_version(call.call_pack.version), code=call.code, title=call.title,
                         year=call.year).execute(city)
     return call, city, draft
 
 
 def raise_threshold(draft: PackDraft, value: int) -> None:
     document = copy.deepcopy(draft.document)
+    old = document["content"]["above_designated_size"]["revenue_min_10k_yuan"]
     document["content"]["above_designated_size"]["revenue_min_10k_yuan"] = value
+    # a pack that declares its clauses may carry the threshold as a rule parameter too
+    for param in rule_params(document):
+        if param.kind in ("int", "number") and param.value == old:
+            node = document["content"]["conditions"][param.index]["rule"]["params"]
+            for part in param.path[:-1]:
+                node = node[part]
+            node[param.path[-1]] = value
     PackDraft.objects.filter(pk=draft.pk).update(document=document)
     draft.refresh_from_db()
 
