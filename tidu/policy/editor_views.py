@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+import yaml
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tidu.core.downloads import attachment
 from tidu.core.operations import role_of
 from tidu.policy import selectors
 from tidu.policy.editor import apply_edit, diff, next_version
@@ -70,8 +72,8 @@ def draft(request, pk):
         else:
             messages.success(request, _("已保存。"))
             return redirect("policy:draft", draft.pk)
-    elif request.method == "POST" and draft.status != PackDraft.Status.DRAFT:
-        error = PolicyEditError(DraftSave(draft).check(request.user).reason)
+    elif request.method == "POST" and not (allowed := DraftSave(draft).check(request.user)):
+        error = PolicyEditError(allowed.reason)
     return render(request, "policy/draft.html", {"draft": draft, "form": form, "error": error,
                                                  "change_count": len(diff(draft.base.document, draft.document))})
 
@@ -95,3 +97,11 @@ def draft_publish(request, pk):
                       status=400)
     messages.success(request, _("已发布 %(ref)s，此版本从此不可修改。") % {"ref": row.ref})
     return redirect("policy:draft_diff", draft.pk)
+
+
+@city_only
+def draft_yaml(request, pk):
+    """The version as a pack file (``<pack id>/<version>.yaml``), to keep it in the repository's packs directory."""
+    draft = _draft_for(request, pk)
+    text = yaml.safe_dump(draft.document, allow_unicode=True, sort_keys=False, width=120)
+    return attachment(text.encode("utf-8"), f"{draft.version}.yaml", "application/yaml; charset=utf-8")

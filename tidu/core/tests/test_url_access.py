@@ -299,6 +299,7 @@ TABLE: dict[str, Entry] = {
     "policy:draft": Entry("draft", pk, gate=CITY_ONLY),
     "policy:draft_diff": Entry("draft", pk, gate=CITY_ONLY),
     "policy:draft_publish": Entry("draft", pk, gate=CITY_ONLY, post=True),
+    "policy:draft_yaml": Entry("draft", pk, gate=CITY_ONLY),
     "whatif:start": Entry("draft", pk, gate=CITY_ONLY),
     "whatif:run": Entry("whatif_run", pk, gate=CITY_ONLY),
     "whatif:run_status": Entry("whatif_run", pk, gate=CITY_ONLY),

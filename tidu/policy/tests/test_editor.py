@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+import yaml
 from django.urls import reverse
 
 from tidu import testing
@@ -20,6 +21,8 @@ from tidu.policy.editor import (
     next_version,
     rule_params,
 )
+from tidu.policy.loader import _StringDateLoader as StringDateLoader
+from tidu.policy.loader import parse_pack
 from tidu.policy.models import Call, PackDraft, PolicyPack
 from tidu.policy.selectors import call_policy_for
 
@@ -137,6 +140,9 @@ def test_diff_lists_each_change_old_to_new_and_publish_makes_an_immutable_versio
     call = Call.objects.get(pk=call.pk)
     assert call.call_pack == published and call.closes_on.isoformat() == "2026-03-20"
     assert call_policy_for(call).revenue_min_10k_yuan == 3000
+    # The published version as a pack file, loadable like any file of the packs directory.
+    text = client.get(reverse("policy:draft_yaml", args=[draft.pk])).content.decode()
+    assert parse_pack(yaml.load(text, Loader=StringDateLoader)).sha256 == published.sha256
     assert AuditEntry.objects.filter(action="policy_draft.publish", object_id=str(draft.pk)).count() == 1
 
     # Published: editing and publishing again are refused; the version stays as published.
