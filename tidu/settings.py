@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tidu.records",
     "tidu.benchmark",
     "tidu.readiness",
+    "tidu.whatif",
 ]
 
 MIDDLEWARE = [

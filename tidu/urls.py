@@ -24,4 +24,5 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("benchmark/", include("tidu.benchmark.urls")),
     path("readiness/", include("tidu.readiness.urls")),
+    path("whatif/", include("tidu.whatif.urls")),
 ]

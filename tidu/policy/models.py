@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +73,47 @@ class Call(models.Model):
     @property
     def township_deadline_on(self) -> dt.date:
         return local_day(self.township_deadline_before - dt.timedelta(microseconds=1))
+
+
+class PackDraft(models.Model):
+    """A call pack version the city bureau is preparing from a published one (the call editor).
+
+    Edited only while a draft; publishing stores it as a PolicyPack (immutable from then on, like any loaded
+    version) and points the call its ``content.code`` names at it. The draft row stays, marked published.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="pack_drafts",
+                             verbose_name=_("来源批次"))
+    base = models.ForeignKey(PolicyPack, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("来源版本（已发布）"))
+    pack_id = models.CharField(_("策略包编号"), max_length=100)
+    version = models.CharField(_("版本"), max_length=30)
+    document = models.JSONField(_("内容"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    published_pack = models.ForeignKey(PolicyPack, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("发布的版本"))
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批次策略包草稿")
+        verbose_name_plural = _("批次策略包草稿")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["pack_id", "version"], name="unique_draft_pack_version")]
+
+    def __str__(self):
+        return f"{self.document['pack']['title']}（{self.ref}）"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.pack_id}@{self.version}"
+
+    @property
+    def title(self) -> str:
+        return self.document["pack"]["title"]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 
 from tidu.core import clock
+from tidu.core.operations import role_of
 from tidu.policy.call_policy import CallPolicy
-from tidu.policy.loader import Pack, PackLibrary
-from tidu.policy.models import Call, PolicyPack
+from tidu.policy.loader import Pack, PackError, PackLibrary, parse_pack
+from tidu.policy.models import Call, PackDraft, PolicyPack
 
 
-def _pack_from_row(row: PolicyPack) -> Pack:
+def pack_from_row(row: PolicyPack) -> Pack:
     header = row.document["pack"]
     return Pack(id=row.pack_id, kind=row.kind, version=row.version, title=row.title,
                 sources=tuple(header["sources"]), content=row.document["content"], sha256=row.sha256,
@@ -33,7 +34,7 @@ def call_policy_for(call: Call) -> CallPolicy:
     policy = _POLICY_CACHE.get(key) if call.policy_sha256 else None
     if policy is None:
         rows = [call.call_pack, *call.pinned_packs.all()]
-        policy = CallPolicy.resolve(PackLibrary(_pack_from_row(row) for row in rows), call.call_pack.pack_id,
+        policy = CallPolicy.resolve(PackLibrary(pack_from_row(row) for row in rows), call.call_pack.pack_id,
                                     call.call_pack.version)
         if call.policy_sha256 and policy.sha256 == call.policy_sha256:
             if len(_POLICY_CACHE) >= _POLICY_CACHE_MAX:
@@ -87,3 +88,28 @@ def registration_call(now=None) -> Call | None:
     return (calls.filter(opens_at__lte=moment, closes_before__gt=moment).order_by("closes_before").first()
             or calls.filter(opens_at__gt=moment).order_by("opens_at").first()
             or calls.order_by("-closes_before").first())
+
+
+# --- the call editor: drafts are the city bureau's -------------------------------------------------------
+
+def drafts_visible_to(user):
+    """Call pack drafts (and their diffs and what-ifs): the city bureau's working material, nobody else's."""
+    drafts = PackDraft.objects.select_related("call", "base", "published_pack")
+    return drafts if role_of(user) == "city" else drafts.none()
+
+
+def can_view_draft(user, draft: PackDraft) -> bool:
+    return role_of(user) == "city"
+
+
+def policy_of_document(document: dict, where: str = "草稿") -> CallPolicy:
+    """A call pack document (a draft) resolved with the published versions it pins: the schema, the cross
+    references and the pins are checked exactly as for a pack file (PackError in Chinese otherwise)."""
+    pack = parse_pack(document, where)
+    rows = []
+    for kind, pin in pack.content["packs"].items():
+        row = PolicyPack.objects.filter(pack_id=pin["id"], version=pin["version"]).first()
+        if row is None:
+            raise PackError(where, f"content.packs.{kind}", f"锁定的策略包 {pin['id']}@{pin['version']} 尚未载入")
+        rows.append(row)
+    return CallPolicy.resolve(PackLibrary([pack, *(pack_from_row(row) for row in rows)]), pack.id, pack.version)

@@ -33,6 +33,26 @@ def _store_pack(pack: Pack, report: LoadReport) -> PolicyPack:
     return existing
 
 
+def store_call(policy: CallPolicy, call_pack: PolicyPack, pinned: list[PolicyPack]) -> Call:
+    """Create or refresh the call ``policy`` describes, pinned to ``call_pack`` and ``pinned`` (stored rows)."""
+    call, _ = Call.objects.update_or_create(
+        code=policy.code,
+        defaults={
+            "title": policy.call.content["title"],
+            "year": policy.call.content["year"],
+            "region": policy.region_name,
+            "tier": policy.call_tier["name"],
+            "opens_at": policy.opens_at,
+            "closes_before": policy.closes_before,
+            "township_deadline_before": policy.end_of_day_exclusive(policy.township_deadline),
+            "call_pack": call_pack,
+            "policy_sha256": policy.sha256,
+        },
+    )
+    call.pinned_packs.set(pinned)
+    return call
+
+
 @transaction.atomic
 def policy_load_library(library: PackLibrary) -> LoadReport:
     """Store every pack version of ``library`` and create or refresh the calls they describe."""
@@ -46,21 +66,7 @@ def policy_load_library(library: PackLibrary) -> LoadReport:
         current = Call.objects.filter(code=policy.code).select_related("call_pack").first()
         if current and _version_key(current.call_pack.version) > _version_key(call_pack.version):
             continue  # never move a call back to an older pack because an older library was loaded
-        call, _ = Call.objects.update_or_create(
-            code=policy.code,
-            defaults={
-                "title": call_pack.content["title"],
-                "year": call_pack.content["year"],
-                "region": policy.region_name,
-                "tier": policy.call_tier["name"],
-                "opens_at": policy.opens_at,
-                "closes_before": policy.closes_before,
-                "township_deadline_before": policy.end_of_day_exclusive(policy.township_deadline),
-                "call_pack": stored[call_pack.ref],
-                "policy_sha256": policy.sha256,
-            },
-        )
-        call.pinned_packs.set([stored[ref] for kind, ref in policy.versions.items() if kind != "call"])
+        store_call(policy, stored[call_pack.ref], [stored[ref] for kind, ref in policy.versions.items() if kind != "call"])
         report.calls.append(policy.code)
         pins[policy.code] = policy.versions
     if report.created:

@@ -1,7 +1,10 @@
 from django.shortcuts import get_object_or_404, render
 
 from tidu.core import clock
-from tidu.policy import selectors
+from tidu.policy import (
+    operations,  # noqa: F401 - registers the editor's operations ({% allowed %} on the call page)
+    selectors,
+)
 from tidu.policy.models import Call
 
 

@@ -47,12 +47,14 @@ from tidu.experts import testing
 from tidu.experts.models import ExpertRelation, Rubric
 from tidu.notifications.models import Notification
 from tidu.onsite import services as onsite_services
+from tidu.policy.operations import DraftCreate
 from tidu.publicity import services as publicity_services
 from tidu.publicity.models import CalendarDay, Objection
 from tidu.records.models import ArchiveJob
 from tidu.records.selectors import call_audit_entries
 from tidu.review.models import BatchRun, RecommendationEntry, RecommendationList
 from tidu.review.tests.lifecycle import drive_to
+from tidu.whatif import services as whatif_services
 
 # --- roles ---------------------------------------------------------------------------------------------
 
@@ -302,6 +304,16 @@ TABLE: dict[str, Entry] = {
     "onsite:photo_delete": Entry("photo", pk, only(CITY, EXPERT_ASSIGNED), gate=CITY_AND_EXPERTS, post=True),
     # policy (public)
     "policy:call_detail": Entry("call", lambda o: [o.code], public=True),
+    # the call editor and its what-if: the city bureau's working material
+    "policy:editor": Entry("call", lambda o: [o.code], gate=CITY_ONLY),
+    "policy:draft": Entry("draft", pk, gate=CITY_ONLY),
+    "policy:draft_diff": Entry("draft", pk, gate=CITY_ONLY),
+    "policy:draft_publish": Entry("draft", pk, gate=CITY_ONLY, post=True),
+    "policy:draft_yaml": Entry("draft", pk, gate=CITY_ONLY),
+    "whatif:start": Entry("draft", pk, gate=CITY_ONLY),
+    "whatif:run": Entry("whatif_run", pk, gate=CITY_ONLY),
+    "whatif:run_status": Entry("whatif_run", pk, gate=CITY_ONLY),
+    "whatif:export": Entry("whatif_run", lambda o: [o.pk, "xlsx"], gate=CITY_ONLY),
     # 公示: the public notice (published ones only) and the 认定名单 (finalised only), for everyone …
     "publicity:public_detail": Entry("publicity", pk, lambda role, state: state != "draft", public=True),
     "publicity:final_csv": Entry("publicity", pk, lambda role, state: state == "finalised", public=True),
@@ -562,6 +574,12 @@ class UrlAccessMatrix(TestCase):
         objects["template"] = [Obj("active", template, own(submitted_user))]
         objects["builtin_kind"] = [Obj("builtin", Plain(kind="application_docx"), own(submitted_user))]
         objects["call"] = [Obj("open", w["call"], own(submitted_user))]
+        draft = DraftCreate(w["call"], pack_id=w["call"].call_pack.pack_id, version="2026.99", code=w["call"].code,
+                            title=w["call"].title, year=w["call"].year).execute(city)
+        objects["draft"] = [Obj("draft", draft, own(submitted_user))]
+        whatif_run = whatif_services.start_whatif(draft=draft, call=w["call"], user=city)
+        assert whatif_run.status == "done", whatif_run.message
+        objects["whatif_run"] = [Obj("done", whatif_run, own(submitted_user))]
         archive_job = ArchiveJob.objects.create(call=w["call"], created_by=city, status=ArchiveJob.Status.DONE,
                                                 result_name="归档包.zip")
         archive_job.result.save("archive.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=True)
@@ -659,7 +677,7 @@ class UrlAccessMatrix(TestCase):
         self.check_names(self.names_in("experts", "onsite"))
 
     def test_publicity_notifications_policy_accounts(self):
-        self.check_names(self.names_in("publicity", "notifications", "policy", "accounts", "decisions"))
+        self.check_names(self.names_in("publicity", "notifications", "policy", "accounts", "decisions", "whatif"))
 
     def test_each_kind_answers_the_same_for_one_object_and_for_a_list(self):
         """``can_view_<kind>(user, obj)`` and ``<kinds>_visible_to(user)`` never disagree, for any role or state."""

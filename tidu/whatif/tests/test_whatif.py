@@ -1,0 +1,112 @@
+"""The what-if (issue 13): raising a threshold in a draft shows exactly the applicants who would change, per clause,
+with counts and an export, and no stored verdict or receipt changes."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+
+import pytest
+from django.forms.models import model_to_dict
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tidu import testing
+from tidu.applications.models import Submission
+from tidu.core.models import AuditEntry
+from tidu.policy.editor import next_version, rule_params
+from tidu.policy.models import PackDraft
+from tidu.policy.operations import DraftCreate
+from tidu.whatif.models import WhatIfRun
+
+pytestmark = pytest.mark.django_db
+
+REVENUES = {"天门市甲机械有限公司": 2600, "天门市乙纺织有限公司": 4200, "天门市丙化工有限公司": 6000,
+            "天门市丁电子有限公司": 9800}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world():
+    call = testing.load_call()
+    town = testing.unit("竟陵街道办事处")
+    for position, (name, revenue) in enumerate(REVENUES.items()):
+        enterprise = testing.enterprise(town, name)
+        testing.enterprise_user(enterprise, f"ent{position}")
+        application = testing.application(enterprise, call=call, filled=True)
+        testing.edit_section(application, "basic", main_business_revenue_10k_yuan=str(revenue))
+        testing.submitted(application)
+    city = testing.city_officer()
+    draft = DraftCreate(call, pack_id=call.call_pack.pack_id, version=next_version(call.call_pack.version), code=call.code, title=call.title,
+                        year=call.year).execute(city)
+    return call, city, draft
+
+
+def raise_threshold(draft: PackDraft, value: int) -> None:
+    document = copy.deepcopy(draft.document)
+    old = document["content"]["above_designated_size"]["revenue_min_10k_yuan"]
+    document["content"]["above_designated_size"]["revenue_min_10k_yuan"] = value
+    # a pack that declares its clauses may carry the threshold as a rule parameter too
+    for param in rule_params(document):
+        if param.kind in ("int", "number") and param.value == old:
+            node = document["content"]["conditions"][param.index]["rule"]["params"]
+            for part in param.path[:-1]:
+                node = node[part]
+            node[param.path[-1]] = value
+    PackDraft.objects.filter(pk=draft.pk).update(document=document)
+    draft.refresh_from_db()
+
+
+def stored():
+    return [model_to_dict(s) for s in Submission.objects.order_by("pk")]
+
+
+def test_raising_the_threshold_shows_the_two_applicants_that_fall_below(client, world):
+    call, city, draft = world
+    raise_threshold(draft, 5000)
+    before = stored()
+    assert len(before) == 4 and {s["outcome"] for s in before} == {"eligible"}
+
+    client.force_login(city)
+    response = client.post(reverse("whatif:start", args=[draft.pk]), {"call": call.pk})
+    run = WhatIfRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("whatif:run", args=[run.pk])
+    assert run.status == "done" and run.progress == 100
+    assert run.summary["total"] == 4 and run.summary["judged"] == 4 and run.summary["outcome_changed"] == 2
+    clause3 = [row for row in run.rows if row["clause"] == "申报条件3"]
+    assert sorted(row["enterprise"] for row in clause3) == ["天门市乙纺织有限公司", "天门市甲机械有限公司"]
+    assert {(row["before"], row["after"]) for row in clause3} == {("pass", "review")}
+    counts = {item["clause"]: item["changed"] for item in run.summary["clauses"]}
+    assert counts["申报条件3"] == 2 and counts["基础要求1"] == 2
+
+    page = client.get(reverse("whatif:run", args=[run.pk]) + "?clause=申报条件3").content.decode()
+    assert "2 份的结论会改变" in page
+    assert "天门市甲机械有限公司" in page and "天门市乙纺织有限公司" in page and "天门市丙化工有限公司" not in page
+    assert "符合 → 需人工复核" in page and "符合申报条件 → 需人工复核" in page
+
+    rows = list(csv.reader(io.StringIO(client.get(reverse("whatif:export", args=[run.pk, "csv"])).content
+                                       .decode("utf-8-sig"))))
+    assert rows[0][:5] == ["回执编号", "企业名称", "条款", "原结果", "新结果"]
+    assert sorted(r[1] for r in rows[1:] if r[2] == "申报条件3") == ["天门市乙纺织有限公司", "天门市甲机械有限公司"]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("whatif:export", args=[run.pk, "xlsx"])).content)).active
+    assert sheet.max_row == len(rows)
+
+    assert stored() == before  # no stored verdict, receipt or summary touched
+    assert AuditEntry.objects.filter(action="whatif.start", object_id=str(run.pk)).count() == 1
+
+
+def test_an_unchanged_draft_changes_nobody_and_others_cannot_see_the_run(client, world):
+    call, city, draft = world
+    client.force_login(city)
+    client.post(reverse("whatif:start", args=[draft.pk]), {"call": call.pk})
+    run = WhatIfRun.objects.get()
+    assert run.summary["outcome_changed"] == 0 and run.rows == []
+    assert "没有任何条款的结果改变" in client.get(reverse("whatif:run", args=[run.pk])).content.decode()
+    town = testing.officer(testing.unit("岳口镇"), "town_y")
+    client.force_login(town)
+    assert client.get(reverse("whatif:run", args=[run.pk])).status_code == 403
