@@ -60,7 +60,11 @@ class VerificationCode(models.Model):
     """A 校验码 that has been printed: which application and which submitted content it stands for."""
 
     code = models.CharField(_("校验码"), max_length=20, unique=True)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verification_codes")
+    # None for a sheet about no single application (a review session's 专家签到表); then ``call`` says which call.
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verification_codes",
+                                    null=True, blank=True)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+", null=True, blank=True,
+                             verbose_name=_("申报批次"))
     content_sha256 = models.CharField(_("内容摘要"), max_length=64)
     # Empty for the dossier; a printed review sheet's title (形式审查表, 专家评分表…) otherwise.
     document_title = models.CharField(_("文书"), max_length=50, blank=True, default="")
@@ -131,6 +135,12 @@ class DocumentTemplate(models.Model):
         APPLICATION_DOCX = "application_docx", _("申报书模板（Word，docxtpl 占位符）")
         SUMMARY_XLSX = "summary_xlsx", _("推荐汇总表模板（Excel）")
         RECOGNITION_NOTICE_DOCX = "recognition_notice_docx", _("认定通知模板（Word，docxtpl 占位符）")
+        PUBLICITY_NOTICE_DOCX = "publicity_notice_docx", _("公示通知模板（Word，docxtpl 占位符）")
+        FORMAL_REVIEW_SHEET_DOCX = "formal_review_sheet_docx", _("形式审查表模板（Word，docxtpl 占位符）")
+        EXPERT_SCORE_SHEET_DOCX = "expert_score_sheet_docx", _("专家评分表模板（Word，docxtpl 占位符）")
+        EXPERT_PANEL_SHEET_DOCX = "expert_panel_sheet_docx", _("专家组意见表模板（Word，docxtpl 占位符）")
+        EXPERT_SIGN_IN_SHEET_DOCX = "expert_sign_in_sheet_docx", _("专家签到表模板（Word，docxtpl 占位符）")
+        ONSITE_SHEET_DOCX = "onsite_sheet_docx", _("现场核查表模板（Word，docxtpl 占位符）")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="document_templates",
                              verbose_name=_("申报批次"))

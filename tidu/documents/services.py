@@ -359,8 +359,12 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
     if upload.size and upload.size > TEMPLATE_MAX_BYTES:
         raise TemplateRejected([f"模板文件大小为 {human_size(upload.size)}，超过 {human_size(TEMPLATE_MAX_BYTES)} 的上限"])
     data = upload.read()
-    if kind == DocumentTemplate.Kind.RECOGNITION_NOTICE_DOCX:
+    if kind in (DocumentTemplate.Kind.RECOGNITION_NOTICE_DOCX, DocumentTemplate.Kind.PUBLICITY_NOTICE_DOCX):
         return _upload_notice_template(call=call, kind=kind, data=data, name=upload.name, user=user)
+    from tidu.documents import sheet_docx
+
+    if kind in sheet_docx.SPECS:
+        return _upload_sheet_template(call=call, kind=kind, data=data, name=upload.name, user=user)
     if kind == DocumentTemplate.Kind.APPLICATION_DOCX:
         check = placeholders.check_docx_template(data)
     elif kind == DocumentTemplate.Kind.SUMMARY_XLSX:
@@ -393,11 +397,31 @@ def _upload_notice_template(*, call, kind: str, data: bytes, name: str, user) ->
     """The 认定通知 template: checked (tidu.documents.notice_docx), previewed with the sample notice."""
     from tidu.documents import notice_docx
 
-    check = notice_docx.check_template(data)
+    required = (notice_docx.PUBLICITY_REQUIRED if kind == DocumentTemplate.Kind.PUBLICITY_NOTICE_DOCX
+                else notice_docx.REQUIRED)
+    check = notice_docx.check_template(data, required)
     if not check.ok:
         raise TemplateRejected(check.errors)
     try:
         preview = notice_docx.render(notice_docx.sample_context(), data)
+    except Exception as exc:
+        raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
+    return operations.TemplateEnable(
+        call, kind=kind, data=data, preview=preview, preview_name="preview.docx", sha256=sha256_of_bytes(data),
+        original_name=name or "template", placeholders=check.used, extension="docx").execute(user)
+
+
+def _upload_sheet_template(*, call, kind: str, data: bytes, name: str, user) -> DocumentTemplate:
+    """A review sheet's template (tidu.documents.sheet_docx): checked against its kind's placeholders, previewed
+    with a made-up sheet of that kind."""
+    from tidu.documents import sheet_docx
+
+    check = sheet_docx.check_template(kind, data)
+    if not check.ok:
+        raise TemplateRejected(check.errors)
+    try:
+        preview = sheet_docx.render(sheet_docx.sample_sheet(kind), data, code="SAMPLECODE",
+                                    verify_url="https://example.invalid/verify/", today="2026年1月1日")
     except Exception as exc:
         raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
     return operations.TemplateEnable(
