@@ -64,7 +64,10 @@ SPECS: dict[str, SheetSpec] = {s.kind: s for s in (
                   extra="各专家的得分（列表，顺序同专家名单）；平均分见 r.mean"),
         MEMBERS),
         (("opinion", "专家组意见"),), required=("scores",)),
-    SheetSpec(SIGN_IN, "专家签到表", (MEMBERS,), (),
+    SheetSpec(SIGN_IN, "专家签到表", (MEMBERS, TableSpec(
+        "applications", "评审的申报（表格行循环；按评审会打印时）", (
+            ("number", "序号"), ("enterprise_name", "企业名称"), ("credit_code", "统一社会信用代码"),
+            ("receipt_number", "回执编号")))), (),
               values=(("meeting_name", "会议名称（按评审会打印时）"), ("meeting_date", "会议日期"),
                       ("place", "会议地点")),
               required=("members",)),
