@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tidu.applications.models import Application
+from tidu.core.jobs import BackgroundJob
 from tidu.policy.models import Call
 
 
@@ -78,34 +79,20 @@ class VerificationCode(models.Model):
         return self.code
 
 
-class DocumentJob(models.Model):
-    """Long document work (a full 汇总表 export, a bound dossier) run as a background task."""
+class DocumentJob(BackgroundJob):
+    """Long document work (a full 汇总表 export, a bound dossier) run as a background task (tidu.core.jobs)."""
 
     class Kind(models.TextChoices):
         BOUND_DOSSIER = "bound_dossier", _("装订版申报材料")
         SUMMARY_EXPORT = "summary_export", _("推荐汇总表")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    message = models.CharField(_("说明"), max_length=500, blank=True)
     params = models.JSONField(_("参数"), default=dict, blank=True)
     application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="document_jobs")
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.CASCADE, related_name="document_jobs")
     result = models.FileField(_("结果文件"), upload_to=_job_path, max_length=300, blank=True)
-    result_name = models.CharField(_("下载文件名"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("文书生成任务")
@@ -114,18 +101,6 @@ class DocumentJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}#{self.pk}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == self.Status.DONE
-
-    @property
-    def is_failed(self) -> bool:
-        return self.status == self.Status.FAILED
 
 
 class DocumentTemplate(models.Model):

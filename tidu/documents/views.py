@@ -121,11 +121,10 @@ def _export_preview(request, call: Call, ids: list[int]) -> list[dict]:
     list_rows = services.sent_list_rows({a.recommendation_entry.recommendation_list_id for a in found.values()})
     rows = []
     for pk in shown:
-        application = found.get(pk)
-        entry = services.list_row_in(list_rows, application) if application is not None else None
-        submission = services.recommended_submission(application, entry) if entry is not None else None
-        if submission is not None:
-            rows.append({"application": application, "entry": entry, "submission": submission})
+        source = services.summary_source(found.get(pk), list_rows)  # the job's rule (services._summary_rows)
+        if source is not None:
+            entry, submission = source
+            rows.append({"application": found[pk], "entry": entry, "submission": submission})
     return rows
 
 

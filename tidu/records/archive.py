@@ -40,6 +40,7 @@ from tidu.core import audit_log
 from tidu.core.cells import csv_field
 from tidu.core.downloads import CSV_BOM
 from tidu.decisions.models import CollectiveDecision, ReviewConclusion
+from tidu.documents import sheets as document_sheets
 from tidu.documents.models import DossierDocument
 from tidu.documents.services import (
     application_document,
@@ -48,6 +49,7 @@ from tidu.documents.services import (
 )
 from tidu.documents.typst_engine import DocumentError
 from tidu.experts.models import Assignment, CriterionScore, ExpertReviewResult, PanelOpinion, ReviewSession
+from tidu.experts.sheets import session_sign_in_sheet
 from tidu.onsite.models import CheckItem, OnsiteCheck
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -285,9 +287,6 @@ def _tables(writer: ArchiveWriter, call: Call) -> None:
 
 def _review_sessions(writer: ArchiveWriter, call: Call) -> None:
     """Each 评审会's 专家签到表 (PDF, its 校验码 issued) and one table of the sessions with who and what."""
-    from tidu.documents import sheets as document_sheets
-    from tidu.experts.sheets import session_sign_in_sheet
-
     sessions = list(ReviewSession.objects.filter(call=call).prefetch_related("experts", "applications__enterprise")
                     .order_by("date", "pk"))
     rows = []
@@ -330,12 +329,6 @@ def build_archive(call: Call, handle, progress: Callable[[int, str], None] = lam
 
 # --- the job --------------------------------------------------------------------------------------------
 
-def _progress_writer(job_id: int) -> Callable[[int, str], None]:
-    def write(percent: int, message: str) -> None:
-        ArchiveJob.objects.filter(pk=job_id).update(progress=max(0, min(99, int(percent))), message=message[:500])
-    return write
-
-
 def archive_name(call: Call) -> str:
     return f"{safe(call.code)}-归档包-{timezone.localdate():%Y%m%d}.zip"
 
@@ -345,11 +338,10 @@ def run_job(job_id: int) -> dict:
     job = ArchiveJob.objects.select_related("call").get(pk=job_id)
     if job.status == ArchiveJob.Status.DONE:
         return {"status": job.status}
-    ArchiveJob.objects.filter(pk=job_id).update(status=ArchiveJob.Status.RUNNING, started_at=timezone.now(),
-                                                progress=1, message="开始生成")
+    ArchiveJob.mark_running(job_id)
     try:
         with tempfile.TemporaryFile(suffix=".zip") as handle:
-            count = build_archive(job.call, handle, _progress_writer(job_id))
+            count = build_archive(job.call, handle, ArchiveJob.progress_writer(job_id))
             handle.seek(0)
             digest, size = hashlib.sha256(), 0
             while chunk := handle.read(CHUNK):
@@ -360,12 +352,8 @@ def run_job(job_id: int) -> dict:
             job.result.save(f"{digest.hexdigest()[:16]}.zip", File(handle), save=False)
     except Exception as exc:
         logger.exception("archive job %s failed", job_id)
-        ArchiveJob.objects.filter(pk=job_id).update(
-            status=ArchiveJob.Status.FAILED, finished_at=timezone.now(),
-            message=f"生成失败：{type(exc).__name__}。请稍后重试或联系管理员。"[:500])
+        ArchiveJob.mark_failed(job_id, ArchiveJob.failure_message(exc))
         return {"status": "failed"}
     job.result_name, job.size, job.sha256, job.file_count = archive_name(job.call), size, digest.hexdigest(), count
-    job.status, job.progress, job.message, job.finished_at = ArchiveJob.Status.DONE, 100, "已完成", timezone.now()
-    job.save(update_fields=["result", "result_name", "size", "sha256", "file_count", "status", "progress", "message",
-                            "finished_at"])
+    job.mark_done("result", "result_name", "size", "sha256", "file_count")
     return {"status": "done", "bytes": size, "files": count}
