@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tidu.applications.models import Application
+from tidu.core.jobs import BackgroundJob
 from tidu.policy.models import Call
 
 
@@ -60,7 +61,11 @@ class VerificationCode(models.Model):
     """A 校验码 that has been printed: which application and which submitted content it stands for."""
 
     code = models.CharField(_("校验码"), max_length=20, unique=True)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verification_codes")
+    # None for a sheet about no single application (a review session's 专家签到表); then ``call`` says which call.
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="verification_codes",
+                                    null=True, blank=True)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+", null=True, blank=True,
+                             verbose_name=_("申报批次"))
     content_sha256 = models.CharField(_("内容摘要"), max_length=64)
     # Empty for the dossier; a printed review sheet's title (形式审查表, 专家评分表…) otherwise.
     document_title = models.CharField(_("文书"), max_length=50, blank=True, default="")
@@ -74,34 +79,20 @@ class VerificationCode(models.Model):
         return self.code
 
 
-class DocumentJob(models.Model):
-    """Long document work (a full 汇总表 export, a bound dossier) run as a background task."""
+class DocumentJob(BackgroundJob):
+    """Long document work (a full 汇总表 export, a bound dossier) run as a background task (tidu.core.jobs)."""
 
     class Kind(models.TextChoices):
         BOUND_DOSSIER = "bound_dossier", _("装订版申报材料")
         SUMMARY_EXPORT = "summary_export", _("推荐汇总表")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    message = models.CharField(_("说明"), max_length=500, blank=True)
     params = models.JSONField(_("参数"), default=dict, blank=True)
     application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE,
                                     related_name="document_jobs")
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.CASCADE, related_name="document_jobs")
     result = models.FileField(_("结果文件"), upload_to=_job_path, max_length=300, blank=True)
-    result_name = models.CharField(_("下载文件名"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("文书生成任务")
@@ -111,18 +102,6 @@ class DocumentJob(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}#{self.pk}"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == self.Status.DONE
-
-    @property
-    def is_failed(self) -> bool:
-        return self.status == self.Status.FAILED
-
 
 class DocumentTemplate(models.Model):
     """A template uploaded by the city bureau for one call; the newest active one replaces the built-in."""
@@ -131,6 +110,12 @@ class DocumentTemplate(models.Model):
         APPLICATION_DOCX = "application_docx", _("申报书模板（Word，docxtpl 占位符）")
         SUMMARY_XLSX = "summary_xlsx", _("推荐汇总表模板（Excel）")
         RECOGNITION_NOTICE_DOCX = "recognition_notice_docx", _("认定通知模板（Word，docxtpl 占位符）")
+        PUBLICITY_NOTICE_DOCX = "publicity_notice_docx", _("公示通知模板（Word，docxtpl 占位符）")
+        FORMAL_REVIEW_SHEET_DOCX = "formal_review_sheet_docx", _("形式审查表模板（Word，docxtpl 占位符）")
+        EXPERT_SCORE_SHEET_DOCX = "expert_score_sheet_docx", _("专家评分表模板（Word，docxtpl 占位符）")
+        EXPERT_PANEL_SHEET_DOCX = "expert_panel_sheet_docx", _("专家组意见表模板（Word，docxtpl 占位符）")
+        EXPERT_SIGN_IN_SHEET_DOCX = "expert_sign_in_sheet_docx", _("专家签到表模板（Word，docxtpl 占位符）")
+        ONSITE_SHEET_DOCX = "onsite_sheet_docx", _("现场核查表模板（Word，docxtpl 占位符）")
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="document_templates",
                              verbose_name=_("申报批次"))

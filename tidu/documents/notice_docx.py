@@ -30,6 +30,8 @@ PLACEHOLDERS = {
     "date": "发文日期（如 2026年4月21日）",
 }
 REQUIRED = ("document_number", "date", "entries")
+# The 公示 notice has no 文号 (it is posted, not filed): only the date and the list are required.
+PUBLICITY_REQUIRED = ("date", "entries")
 
 
 def sample_context() -> dict:
@@ -42,8 +44,9 @@ def sample_context() -> dict:
                          "project_name": "示例项目", "unit_name": "示例乡镇", "tier_label": "基础级"} for n in (1, 2)]}
 
 
-def check_template(data: bytes) -> TemplateCheck:
-    """A bureau's 认定通知 template: valid .docx, valid docxtpl syntax, only known placeholders, the required ones."""
+def check_template(data: bytes, required: tuple[str, ...] = REQUIRED) -> TemplateCheck:
+    """A bureau's 认定通知 (or, with ``PUBLICITY_REQUIRED``, 公示) template: valid .docx, valid docxtpl syntax,
+    only known placeholders, the required ones."""
     from jinja2 import TemplateSyntaxError, meta
 
     check = TemplateCheck()
@@ -58,7 +61,7 @@ def check_template(data: bytes) -> TemplateCheck:
     used = meta.find_undeclared_variables(ast)
     for name in sorted(used - set(PLACEHOLDERS)):
         check.errors.append(f"模板使用了未知的占位符 {name}；可用的占位符见本页列表")
-    for name in REQUIRED:
+    for name in required:
         if name not in used:
             check.errors.append(f"模板缺少必需的占位符 {name}（{PLACEHOLDERS[name]}）")
     check.used = sorted(used & set(PLACEHOLDERS))

@@ -164,8 +164,11 @@ def parse_docx_template(data: bytes):
     return _docx_template_ast(data)
 
 
-def _walk_docx_ast(node, scope: dict[str, Placeholder | None], used: set[str], unknown: list[str]) -> None:
-    """Record every placeholder the template reads; unknown names and attributes go to ``unknown``."""
+def _walk_docx_ast(node, scope: dict[str, Placeholder | None], used: set[str], unknown: list[str],
+                   catalogue: dict[str, Placeholder] | None = None) -> None:
+    """Record every placeholder the template reads; unknown names and attributes go to ``unknown``.
+    ``catalogue``: the placeholders by name (the 申报书's when None)."""
+    catalogue = DOCX_BY_NAME if catalogue is None else catalogue
     from jinja2 import nodes
 
     def resolve(expr) -> Placeholder | None | bool:
@@ -175,9 +178,9 @@ def _walk_docx_ast(node, scope: dict[str, Placeholder | None], used: set[str], u
                 return scope[expr.name]
             if expr.name in ("loop", "range", "true", "false", "none", "True", "False", "None"):
                 return True
-            if expr.name in DOCX_BY_NAME:
+            if expr.name in catalogue:
                 used.add(expr.name)
-                return DOCX_BY_NAME[expr.name]
+                return catalogue[expr.name]
             unknown.append("{{ " + expr.name + " }}")
             return None
         if isinstance(expr, nodes.Getattr):
@@ -203,10 +206,10 @@ def _walk_docx_ast(node, scope: dict[str, Placeholder | None], used: set[str], u
             for name in names:
                 inner[name] = source if isinstance(source, Placeholder) else True
             if node.test is not None:
-                _walk_docx_ast(node.test, inner, used, unknown)
+                _walk_docx_ast(node.test, inner, used, unknown, catalogue)
             for body in visit_list:
                 for child in body:
-                    _walk_docx_ast(child, inner, used, unknown)
+                    _walk_docx_ast(child, inner, used, unknown, catalogue)
             return
         if isinstance(node, nodes.Assign | nodes.AssignBlock):
             names = _target_names(node.target)
@@ -243,7 +246,9 @@ def _dotted(expr) -> str:
     return "…"
 
 
-def check_docx_template(data: bytes) -> TemplateCheck:
+def check_docx_template(data: bytes, catalogue: tuple[Placeholder, ...] = DOCX_PLACEHOLDERS) -> TemplateCheck:
+    """A Word template against ``catalogue`` (the 申报书's placeholders unless given): valid .docx and syntax,
+    no unknown placeholder or attribute, every required one present."""
     from jinja2 import TemplateSyntaxError
 
     check = TemplateCheck()
@@ -267,10 +272,10 @@ def check_docx_template(data: bytes) -> TemplateCheck:
             check.errors.append(f"模板不允许使用过滤器“{node.name}”")
     used: set[str] = set()
     unknown: list[str] = []
-    _walk_docx_ast(ast, {}, used, unknown)
+    _walk_docx_ast(ast, {}, used, unknown, {p.name: p for p in catalogue})
     for name in dict.fromkeys(unknown):
         check.errors.append(f"模板使用了未知的占位符 {name}；可用的占位符见本页列表")
-    for placeholder in DOCX_PLACEHOLDERS:
+    for placeholder in catalogue:
         if placeholder.required and placeholder.name not in used:
             check.errors.append(f"模板缺少必需的占位符 {{{{ {placeholder.name} }}}}（{placeholder.description}）")
     check.used = sorted(used)

@@ -194,24 +194,17 @@ def start_summary_export(*, call, user, application_ids: Sequence[int], unit_nam
     return _enqueue(job)
 
 
-def _progress_writer(job_id: int) -> Callable[[int, str], None]:
-    def write(percent: int, message: str) -> None:
-        DocumentJob.objects.filter(pk=job_id).update(progress=max(0, min(99, int(percent))), message=message[:500])
-    return write
-
-
 def run_job(job_id: int) -> dict:
     """Do the work of one job (called by the task); never raises for a document problem."""
     job = DocumentJob.objects.select_related("application__enterprise__organisation", "call", "created_by").get(
         pk=job_id)
     if job.status == DocumentJob.Status.DONE:
         return {"status": job.status}
-    DocumentJob.objects.filter(pk=job_id).update(status=DocumentJob.Status.RUNNING, started_at=timezone.now(),
-                                                 progress=1, message="开始生成")
-    progress = _progress_writer(job_id)
+    DocumentJob.mark_running(job_id)
+    progress = DocumentJob.progress_writer(job_id)
     # Checked again when the job runs: whoever started it must still see everything it is made from.
     if not selectors.job_applications_visible(job.created_by, job):
-        _finish(job_id, DocumentJob.Status.FAILED, JobRefused().message)
+        DocumentJob.mark_failed(job_id, JobRefused().message)
         return {"status": "refused"}
     try:
         if job.kind == DocumentJob.Kind.BOUND_DOSSIER:
@@ -219,17 +212,16 @@ def run_job(job_id: int) -> dict:
         else:
             content, name = _run_summary(job, progress)
     except DocumentError as exc:
-        _finish(job_id, DocumentJob.Status.FAILED, exc.message)
+        DocumentJob.mark_failed(job_id, exc.message)
         return {"status": "failed", "message": exc.message}
     except Exception as exc:
         logger.exception("document job %s failed", job_id)
-        _finish(job_id, DocumentJob.Status.FAILED, f"生成失败：{type(exc).__name__}。请稍后重试或联系管理员。")
+        DocumentJob.mark_failed(job_id, DocumentJob.failure_message(exc))
         return {"status": "failed"}
     job.refresh_from_db()
     job.result.save(_ascii_name(name), ContentFile(content), save=False)
     job.result_name = name
-    job.status, job.progress, job.message, job.finished_at = DocumentJob.Status.DONE, 100, "已完成", timezone.now()
-    job.save(update_fields=["result", "result_name", "status", "progress", "message", "finished_at"])
+    job.mark_done("result", "result_name")
     return {"status": "done", "bytes": len(content)}
 
 
@@ -237,9 +229,6 @@ def _ascii_name(name: str) -> str:
     extension = name.rsplit(".", 1)[-1]
     return f"{sha256_of_bytes(name.encode())[:12]}.{extension}"
 
-
-def _finish(job_id: int, status: str, message: str) -> None:
-    DocumentJob.objects.filter(pk=job_id).update(status=status, message=message[:500], finished_at=timezone.now())
 
 
 def _run_bound(job: DocumentJob, progress) -> tuple[bytes, str]:
@@ -279,6 +268,17 @@ def recommended_submission(application: Application, entry: dict):
     return named[0] if named else (submissions[0] if submissions else None)
 
 
+def summary_source(application: Application | None, list_rows: dict) -> tuple[dict, object] | None:
+    """What one 汇总表 row is made of — the application's row in its sent 推荐名单 and the receipt that row names —
+    or None when the application has no row (on no sent list, or never submitted). The one rule behind both the
+    export page's preview and the export job (``_summary_rows``)."""
+    if application is None:
+        return None
+    entry = list_row_in(list_rows, application)
+    submission = recommended_submission(application, entry) if entry is not None else None
+    return None if submission is None else (entry, submission)
+
+
 SUMMARY_CHUNK = 500
 
 
@@ -289,9 +289,9 @@ def _summary_rows(applications, list_rows, progress=None, *, total: int, done: i
     for position, application in enumerate(applications, start=done + 1):
         policy = policies.get(application.call_id) or policies.setdefault(application.call_id,
                                                                           call_policy_for(application.call))
-        entry = list_row_in(list_rows, application)
-        submission = recommended_submission(application, entry) if entry is not None else None
-        if submission is not None:
+        source = summary_source(application, list_rows)
+        if source is not None:
+            entry, submission = source
             index += 1
             rows.append(record_summary_row(application, submission, entry, policy).numbered(index))
         if progress and (position == total or position % SUMMARY_CHUNK == 0):
@@ -359,8 +359,12 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
     if upload.size and upload.size > TEMPLATE_MAX_BYTES:
         raise TemplateRejected([f"模板文件大小为 {human_size(upload.size)}，超过 {human_size(TEMPLATE_MAX_BYTES)} 的上限"])
     data = upload.read()
-    if kind == DocumentTemplate.Kind.RECOGNITION_NOTICE_DOCX:
+    if kind in (DocumentTemplate.Kind.RECOGNITION_NOTICE_DOCX, DocumentTemplate.Kind.PUBLICITY_NOTICE_DOCX):
         return _upload_notice_template(call=call, kind=kind, data=data, name=upload.name, user=user)
+    from tidu.documents import sheet_docx
+
+    if kind in sheet_docx.SPECS:
+        return _upload_sheet_template(call=call, kind=kind, data=data, name=upload.name, user=user)
     if kind == DocumentTemplate.Kind.APPLICATION_DOCX:
         check = placeholders.check_docx_template(data)
     elif kind == DocumentTemplate.Kind.SUMMARY_XLSX:
@@ -393,11 +397,31 @@ def _upload_notice_template(*, call, kind: str, data: bytes, name: str, user) ->
     """The 认定通知 template: checked (tidu.documents.notice_docx), previewed with the sample notice."""
     from tidu.documents import notice_docx
 
-    check = notice_docx.check_template(data)
+    required = (notice_docx.PUBLICITY_REQUIRED if kind == DocumentTemplate.Kind.PUBLICITY_NOTICE_DOCX
+                else notice_docx.REQUIRED)
+    check = notice_docx.check_template(data, required)
     if not check.ok:
         raise TemplateRejected(check.errors)
     try:
         preview = notice_docx.render(notice_docx.sample_context(), data)
+    except Exception as exc:
+        raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
+    return operations.TemplateEnable(
+        call, kind=kind, data=data, preview=preview, preview_name="preview.docx", sha256=sha256_of_bytes(data),
+        original_name=name or "template", placeholders=check.used, extension="docx").execute(user)
+
+
+def _upload_sheet_template(*, call, kind: str, data: bytes, name: str, user) -> DocumentTemplate:
+    """A review sheet's template (tidu.documents.sheet_docx): checked against its kind's placeholders, previewed
+    with a made-up sheet of that kind."""
+    from tidu.documents import sheet_docx
+
+    check = sheet_docx.check_template(kind, data)
+    if not check.ok:
+        raise TemplateRejected(check.errors)
+    try:
+        preview = sheet_docx.render(sheet_docx.sample_sheet(kind), data, code="SAMPLECODE",
+                                    verify_url="https://example.invalid/verify/", today="2026年1月1日")
     except Exception as exc:
         raise TemplateRejected([f"用示例数据试填模板时出错：{exc}"]) from exc
     return operations.TemplateEnable(

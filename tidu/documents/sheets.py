@@ -68,16 +68,28 @@ class Text:
 class Sheet:
     kind: str  # slug, part of the file name and of the 校验码's content
     title: str
-    application: Any  # the Application the sheet is about (the 校验码 is recorded against it)
+    application: Any  # the Application the sheet is about (the 校验码 is recorded against it); None: see code_key
     subtitle: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
     blocks: list[Table | Text] = field(default_factory=list)
     signatures: list[str] = field(default_factory=list)  # who signs: "审查人：张三", "企业代表"
     note: str = ""
+    # A sheet about no single application (a review session's 签到表): its call, what the file is named after,
+    # the key its 校验码 is derived from (e.g. "session-3"), and named values for a bureau's Word template.
+    call_obj: Any = None
+    subject: str = ""
+    code_key: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def call(self):
+        if self.call_obj is not None:
+            return self.call_obj
+        return self.application.call if self.application is not None else None
 
     @property
     def filename_stem(self) -> str:
-        return f"{self.title}-{self.application.enterprise.name}"
+        return f"{self.title}-{self.subject or self.application.enterprise.name}"
 
     def content(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "subtitle": self.subtitle,
@@ -90,7 +102,8 @@ class Sheet:
 
 
 def issue_code(sheet: Sheet) -> str:
-    return verification.issue_document_code(sheet.application, sheet.content_sha256(), sheet.title)
+    return verification.issue_document_code(sheet.application, sheet.content_sha256(), sheet.title,
+                                            key=sheet.code_key, call=sheet.call)
 
 
 def _pdf_payload(sheet: Sheet, code: str, verify_url: str) -> dict[str, Any]:
@@ -195,11 +208,33 @@ def render_sheet_docx(sheet: Sheet, *, code: str, verify_url: str = "") -> bytes
     return buffer.getvalue()
 
 
+def bureau_template(sheet: Sheet) -> bytes | None:
+    """The bureau's enabled Word template for this sheet's kind and call (tidu.documents.sheet_docx), or None."""
+    from tidu.documents import services, sheet_docx
+
+    kind = sheet_docx.kind_of(sheet)
+    if not kind or sheet.call is None:
+        return None
+    return services.template_bytes(sheet.call, kind)
+
+
 def render_sheet(sheet: Sheet, fmt: str, *, verify_url: str = "") -> tuple[bytes, str, str]:
-    """(content, file name, content type) of the sheet in ``fmt`` (pdf/docx), its 校验码 issued."""
+    """(content, file name, content type) of the sheet in ``fmt`` (pdf/docx), its 校验码 issued. Word uses the
+    bureau's own template of the sheet's kind when one is enabled for the call, else the built-in layout."""
     code = issue_code(sheet)
+    name = f"{sheet.filename_stem}.{fmt}"
+    if fmt == DOCX:
+        template = bureau_template(sheet)
+        if template is not None:
+            from django.utils import timezone
+
+            from tidu.documents import sheet_docx
+
+            content = sheet_docx.render(sheet, template, code=code, verify_url=verify_url,
+                                        today=date_zh(timezone.now()))
+            return content, name, FORMATS[fmt]
     renderer = render_sheet_pdf if fmt == PDF else render_sheet_docx
-    return renderer(sheet, code=code, verify_url=verify_url), f"{sheet.filename_stem}.{fmt}", FORMATS[fmt]
+    return renderer(sheet, code=code, verify_url=verify_url), name, FORMATS[fmt]
 
 
 def points(value: Any) -> str:

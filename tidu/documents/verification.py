@@ -45,12 +45,13 @@ def issue_code(application, content_sha256: str) -> str:
     return code
 
 
-def issue_document_code(application, content_sha256: str, title: str) -> str:
-    """The code printed on a review sheet about ``application`` (its content's digest), recorded with its title."""
+def issue_document_code(application, content_sha256: str, title: str, *, key: str = "", call=None) -> str:
+    """The code printed on a review sheet about ``application`` (its content's digest), recorded with its title.
+    A sheet about no single application (a review session's 签到表) passes ``key`` (e.g. "session-3") and its call."""
     from tidu.documents.models import VerificationCode
 
-    code = verification_code(application.pk, content_sha256)
-    VerificationCode.objects.get_or_create(code=code, defaults={"application": application,
+    code = verification_code(application.pk if application is not None else key, content_sha256)
+    VerificationCode.objects.get_or_create(code=code, defaults={"application": application, "call": call,
                                                                 "content_sha256": content_sha256,
                                                                 "document_title": title[:50]})
     return code
@@ -75,6 +76,7 @@ class VerifyResult:
     is_current: bool
     current_receipt_number: str
     document_title: str = ""  # a review sheet's title; empty for the dossier
+    call_title: str = ""  # a sheet about no single application: its call
 
 
 def verify(code: str) -> VerifyResult | None:
@@ -84,10 +86,14 @@ def verify(code: str) -> VerifyResult | None:
     code = normalise_code(code)
     if not is_well_formed(code):
         return None
-    record = VerificationCode.objects.select_related("application__enterprise").filter(code=code).first()
+    record = VerificationCode.objects.select_related("application__enterprise", "call").filter(code=code).first()
     if record is None:
         return None
     application = record.application
+    if application is None:  # a sheet about no single application (a review session's 签到表)
+        return VerifyResult(receipt_number="", submitted_at=record.created_at, enterprise_masked="",
+                            is_current=True, current_receipt_number="", document_title=record.document_title,
+                            call_title=record.call.title if record.call else "")
     if record.document_title:  # a review sheet: what it is, about whom, when it was printed
         return VerifyResult(receipt_number="", submitted_at=record.created_at,
                             enterprise_masked=mask_enterprise_name(application.enterprise.name), is_current=True,

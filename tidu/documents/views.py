@@ -15,7 +15,7 @@ from tidu.accounts import permissions as account_permissions
 from tidu.applications.models import Application, Submission
 from tidu.applications.selectors import applications_visible_to
 from tidu.core.downloads import attachment
-from tidu.documents import notice_docx, placeholders, selectors, services, verification
+from tidu.documents import notice_docx, placeholders, selectors, services, sheet_docx, verification
 from tidu.documents.dossier import SUMMARY_COLUMNS, build_dossier
 from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
 from tidu.documents.typst_engine import DocumentError
@@ -121,11 +121,10 @@ def _export_preview(request, call: Call, ids: list[int]) -> list[dict]:
     list_rows = services.sent_list_rows({a.recommendation_entry.recommendation_list_id for a in found.values()})
     rows = []
     for pk in shown:
-        application = found.get(pk)
-        entry = services.list_row_in(list_rows, application) if application is not None else None
-        submission = services.recommended_submission(application, entry) if entry is not None else None
-        if submission is not None:
-            rows.append({"application": application, "entry": entry, "submission": submission})
+        source = services.summary_source(found.get(pk), list_rows)  # the job's rule (services._summary_rows)
+        if source is not None:
+            entry, submission = source
+            rows.append({"application": found[pk], "entry": entry, "submission": submission})
     return rows
 
 
@@ -246,6 +245,9 @@ def _templates_context(calls, errors):
         "templates": DocumentTemplate.objects.select_related("call", "uploaded_by")[:50],
         "docx_placeholders": placeholders.DOCX_PLACEHOLDERS,
         "notice_placeholders": notice_docx.PLACEHOLDERS.items(),
+        "sheet_specs": [(kind, spec.title, sheet_docx.placeholders_for(kind)[len(sheet_docx.COMMON):])
+                        for kind, spec in sheet_docx.SPECS.items()],
+        "sheet_common": sheet_docx.COMMON,
         "xlsx_row_placeholders": placeholders.XLSX_ROW_PLACEHOLDERS,
         "xlsx_sheet_placeholders": placeholders.XLSX_SHEET_PLACEHOLDERS,
     }
@@ -284,8 +286,12 @@ def builtin_template(request, kind: str):
     if kind == "application_docx":
         return FileResponse(BUILTIN_TEMPLATE.open("rb"), as_attachment=True, filename="内置申报书模板.docx",
                             content_type=services.MIME["docx"])
-    if kind == "recognition_notice_docx":
-        return attachment(notice_docx.builtin_template(), "内置认定通知模板.docx", services.MIME["docx"])
+    if kind in ("recognition_notice_docx", "publicity_notice_docx"):
+        label = "认定通知" if kind == "recognition_notice_docx" else "公示通知"
+        return attachment(notice_docx.builtin_template(), f"内置{label}模板.docx", services.MIME["docx"])
+    if kind in sheet_docx.SPECS:
+        return attachment(sheet_docx.starter_template(kind), f"{sheet_docx.SPECS[kind].title}模板（起步）.docx",
+                          services.MIME["docx"])
     if kind == "summary_xlsx":
         from tidu.documents.xlsx import builtin_summary_template
 

@@ -132,7 +132,27 @@ def test_downloads_agree_with_the_screen(page, world):
         assert "专家签到表" in text and all(a.expert.display_name in text for a in
                                         Assignment.objects.filter(application=huachu))
 
+    # A 评审会 recorded on its page, and its 专家签到表: the experts ticked and the application reviewed.
+    page.goto("/experts/sessions/")
+    click_and_wait(page, page.locator("a.btn", has_text="新建评审会"))
+    page.select_option("#id_call", str(huachu.call_id))
+    page.fill("#id_name", "第一次专家评审会")
+    page.fill("#id_date", "2026-04-08")
+    page.fill("#id_place", "市经信局三楼会议室")
+    reviewers = [a.expert for a in Assignment.objects.filter(application=huachu).select_related("expert")]
+    for expert in reviewers:
+        page.locator("#session-experts label", has_text=expert.display_name).locator("input").check()
+    page.locator("#session-applications label", has_text=COMPANY).locator("input").check()
+    click_and_wait(page, 'form.xp-form button[type="submit"]')
+    row = page.locator("#review-sessions tbody tr", has_text="第一次专家评审会")
+    assert all(expert.display_name in row.inner_text() for expert in reviewers) and COMPANY in row.inner_text()
+    for text in both_formats(page, row.locator('a[href$="sign-in-sheet.pdf"]'),
+                             row.locator('a[href$="sign-in-sheet.docx"]')):
+        assert "专家签到表" in text and "第一次专家评审会" in text and "市经信局三楼会议室" in text and COMPANY in text
+        assert all(expert.display_name in text for expert in reviewers)
+
     # 现场核查表 from the on-site check page (linked from the expert-review page).
+    page.goto(f"/experts/applications/{huachu.pk}/")
     click_and_wait(page, page.locator("p.xp-actions a.btn", has_text="现场核查（"))
     for text in both_formats(page, page.locator('#sheets a[href$="sheet.pdf"]'),
                              page.locator('#sheets a[href$="sheet.docx"]')):

@@ -5,14 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts.models import Organisation, User
+from tidu.applications.models import Application
 from tidu.core import forms as core_forms
 from tidu.enterprises.models import Enterprise
 from tidu.experts import selectors, services
 from tidu.experts.models import ExpertProfile, ExpertRelation, Rubric
+from tidu.policy.models import Call
 
 
 class ProfileForm(core_forms.ModelForm):
@@ -123,3 +126,34 @@ class CriterionForm(core_forms.Form):
                                      help_text=_("按等级给分的评分项填写各档分值，用逗号分隔，如 0,5,10,20；留空则不限"))
     step = forms.DecimalField(label=_("分值步长"), max_digits=5, decimal_places=1, required=False,
                               min_value=Decimal("0.1"), help_text=_("只能按此步长给分（如 5：0、5、10……）；留空则不限"))
+
+
+class ReviewSessionForm(core_forms.Form):
+    """A 评审会: the call (when new), name, date, place, the experts attending and the applications reviewed."""
+
+    call = forms.ModelChoiceField(label=_("申报批次"), queryset=Call.objects.none())
+    name = forms.CharField(label=_("会议名称"), max_length=200)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("地点"), max_length=200, required=False)
+    experts = forms.ModelMultipleChoiceField(label=_("参会专家"), queryset=User.objects.none(), required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+    applications = forms.ModelMultipleChoiceField(label=_("评审的申报"), queryset=Application.objects.none(),
+                                                  required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, user, session=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = Call.objects.order_by("-year", "code")
+        if session is not None:
+            del self.fields["call"]
+        self.fields["experts"].queryset = (User.objects.filter(role=User.Role.EXPERT, expert_profile__isnull=False)
+                                           .order_by("last_name", "first_name", "username"))
+        self.fields["experts"].label_from_instance = lambda u: u.display_name
+        # In or around expert review; on an edit also those already listed (whatever their state now).
+        wanted = Q(pk__in=selectors.review_queue(user).values("pk"))
+        if session is not None:
+            wanted |= Q(pk__in=session.applications.values("pk"))
+        applications = Application.objects.filter(wanted).select_related("enterprise", "call")
+        if session is not None:
+            applications = applications.filter(call=session.call)
+        self.fields["applications"].queryset = applications.order_by("enterprise__name", "pk")
+        self.fields["applications"].label_from_instance = lambda a: f"{a.enterprise.name}（{a.call.title}）"

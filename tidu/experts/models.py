@@ -292,3 +292,30 @@ class PanelOpinion(models.Model):
 
     def __str__(self):
         return f"{self.application} · {self.text[:20]}"
+
+
+class ReviewSession(models.Model):
+    """A review meeting (评审会): the experts who attend and the applications they review there, for one call.
+    Its 专家签到表 is printed per session (``tidu.experts.sheets.session_sign_in_sheet``)."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="review_sessions",
+                             verbose_name=_("申报批次"))
+    name = models.CharField(_("会议名称"), max_length=200)
+    date = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    experts = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="review_sessions", blank=True,
+                                     verbose_name=_("参会专家"))
+    applications = models.ManyToManyField(Application, related_name="review_sessions", blank=True,
+                                          verbose_name=_("评审的申报"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("评审会")
+        verbose_name_plural = _("评审会")
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.name}（{self.date:%Y-%m-%d}）"

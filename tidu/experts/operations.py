@@ -45,6 +45,7 @@ from tidu.experts.models import (
     ExpertRelation,
     ExpertReviewResult,
     PanelOpinion,
+    ReviewSession,
     Rubric,
 )
 from tidu.experts.scoring import fmt_points, parse_points, parse_scale, scale_error
@@ -959,3 +960,102 @@ def inspector_rule(user, check) -> Check:
     reasons = coi.conflict_reasons(profile, application.enterprise,
                                    exclude_same_unit=rubric.exclude_same_unit if rubric else True)
     return refused("；".join(reasons)) if reasons else ALLOWED
+
+
+# --- review sessions (评审会) ---------------------------------------------------------------------------
+
+SESSION_FIELDS = ("name", "date", "place")
+
+
+def _session_detail(session: ReviewSession) -> dict:
+    return {"call": session.call.code, "name": session.name, "date": session.date.isoformat(), "place": session.place,
+            "experts": sorted(session.experts.values_list("username", flat=True)),
+            "applications": sorted(session.applications.values_list("pk", flat=True))}
+
+
+class _SessionOperation(_PoolOperation):
+    """Params ``data``: name, date, place, experts (users with role 评审专家 in the pool), applications (of the
+    session's call, past submission)."""
+
+    object_type = "review_session"
+
+    def session_call(self, obj) -> Call:
+        return obj
+
+    def validate(self, user, obj) -> None:
+        data: Mapping = self.params.get("data") or {}
+        call = self.session_call(obj)
+        name = (data.get("name") or "").strip()
+        if not name:
+            raise ExpertsError("请填写会议名称")
+        if len(name) > 200:
+            raise ExpertsError(f"会议名称不能超过 200 个字（现为 {len(name)} 个字）")
+        if not data.get("date"):
+            raise ExpertsError("请填写评审会日期")
+        place = (data.get("place") or "").strip()
+        if len(place) > 200:
+            raise ExpertsError(f"地点不能超过 200 个字（现为 {len(place)} 个字）")
+        pooled = set(ExpertProfile.objects.values_list("user_id", flat=True))
+        for expert in data.get("experts") or ():
+            if expert.role != User.Role.EXPERT or expert.pk not in pooled:
+                raise ExpertsError(f"“{expert.display_name}”不在专家库中，不能列为参会专家")
+        for application in data.get("applications") or ():
+            if application.call_id != call.pk:
+                raise ExpertsError(f"“{application.enterprise.name}”的申报不属于“{call.title}”，不能列入本次评审会")
+            if application.status == State.DRAFT:
+                raise ExpertsError(f"“{application.enterprise.name}”的申报尚未提交，不能列入评审会")
+        self.cleaned = {"name": name, "date": data["date"], "place": place,
+                        "experts": list(data.get("experts") or ()), "applications": list(data.get("applications") or ())}
+
+    def write(self, session: ReviewSession) -> ReviewSession:
+        for key in SESSION_FIELDS:
+            setattr(session, key, self.cleaned[key])
+        session.save()
+        session.experts.set(self.cleaned["experts"])
+        session.applications.set(self.cleaned["applications"])
+        return session
+
+
+@operation_class
+class ReviewSessionCreate(_SessionOperation):
+    """A new 评审会 of the call (the object)."""
+
+    name = "review_session.create"
+    label = "新建评审会"
+    model = Call
+    transition = workflow.POOL_ACTIONS_BY_ACTION["session_create"]
+
+    def state_of(self, obj) -> str:
+        return ""
+
+    def perform(self, user, obj) -> ReviewSession:
+        return self.write(ReviewSession(call=obj, created_by=user))
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        return self.audit_record(obj, object_id=result.pk, to_status="scheduled", detail=_session_detail(result))
+
+
+@operation_class
+class ReviewSessionUpdate(_SessionOperation):
+    """Change a 评审会: its name, date, place, experts or applications (before and after recorded)."""
+
+    name = "review_session.update"
+    label = "修改评审会"
+    model = ReviewSession
+    transition = workflow.POOL_ACTIONS_BY_ACTION["session_update"]
+
+    def state_of(self, obj) -> str:
+        return ""
+
+    def session_call(self, obj) -> Call:
+        return obj.call
+
+    def perform(self, user, obj) -> ReviewSession:
+        self.before = _session_detail(obj)
+        return self.write(obj)
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        after = _session_detail(result)
+        return self.audit_record(obj, object_id=result.pk, to_status="scheduled",
+                                 detail={"changes": {k: [self.before[k], after[k]] for k in after
+                                                     if self.before[k] != after[k]}})

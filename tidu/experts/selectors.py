@@ -353,3 +353,14 @@ def panel_opinion_for(user, application: Application) -> PanelOpinion | None:
     if accounts.is_expert(user) and not scores_visible(user, review_state(application)):
         return None
     return PanelOpinion.objects.filter(application=application).select_related("written_by").first()
+
+
+# --- review sessions (评审会) --------------------------------------------------------------------------
+
+def review_sessions_visible_to(user):
+    """The 评审会 the user may see: the city's, all of them; nobody else's."""
+    from tidu.experts.models import ReviewSession
+
+    if not accounts.is_city_user(user):
+        return ReviewSession.objects.none()
+    return ReviewSession.objects.select_related("call", "created_by")

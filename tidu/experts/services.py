@@ -212,3 +212,10 @@ def review_complete(*, application: Application, user, note: str = "",
 
 def latest_result(application: Application) -> ExpertReviewResult | None:
     return application.expert_results.select_related("completed_by").first()
+
+
+def review_session_save(*, user, data: Mapping, call=None, session=None):
+    """Create a 评审会 of ``call``, or change ``session`` (each audited, ``review_session.*``)."""
+    if session is None:
+        return operations.ReviewSessionCreate(call, data=data).execute(user)
+    return operations.ReviewSessionUpdate(session, data=data).execute(user)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from tidu.documents import sheets
-from tidu.experts.models import Assignment, ExpertProfile, ExpertReviewResult
+from tidu.experts.models import Assignment, ExpertProfile, ExpertReviewResult, ReviewSession
 from tidu.experts.scoring import fmt_points
 from tidu.experts.selectors import PanelView, ReviewState
 
@@ -102,4 +102,39 @@ def sign_in_sheet(state: ReviewState) -> sheets.Sheet:
         facts=sheets.application_facts(state.application) + [_rubric_fact(state.rubric),
                                                              (_("评审日期"), "")],
         blocks=[_members_table(state, sign=True, heading=_("评审专家"), blank_rows=max(state.needed, 1))],
+        signatures=[_("会务工作人员")])
+
+
+def session_sign_in_sheet(session: ReviewSession) -> sheets.Sheet:
+    """The 专家签到表 of a 评审会: its name, date and place, the experts attending (with room for substitutes)
+    and the applications reviewed there. Its 校验码 is recorded against the session's call."""
+    experts = list(session.experts.order_by("last_name", "first_name", "username"))
+    profiles = _profiles(e.pk for e in experts)
+    rows = []
+    for n, expert in enumerate(experts, start=1):
+        profile = profiles.get(expert.pk)
+        rows.append([str(n), expert.display_name, profile.title if profile else "",
+                     profile.employer_name if profile else "", profile.expertise if profile else "", ""])
+    rows += [[str(len(rows) + i + 1), "", "", "", "", ""] for i in range(2)]
+    applications = list(session.applications.select_related("enterprise").order_by("enterprise__name", "pk"))
+    reviewed = []
+    for n, application in enumerate(applications, start=1):
+        latest = application.latest_submission()
+        reviewed.append([str(n), application.enterprise.name, application.enterprise.credit_code,
+                         latest.number if latest else ""])
+    day = sheets.day(session.date)
+    return sheets.Sheet(
+        kind=f"session-sign-in-{session.pk}", title=_("专家签到表"), application=None, call_obj=session.call,
+        subject=f"{session.name}-{session.date:%Y%m%d}", code_key=f"review-session-{session.pk}",
+        values={"meeting_name": session.name, "meeting_date": day, "place": session.place},
+        facts=[(_("会议名称"), session.name), (_("申报批次"), session.call.title), (_("日期"), day),
+               (_("地点"), session.place), (_("参会专家"), str(len(experts))),
+               (_("评审的申报"), str(len(applications)))],
+        blocks=[sheets.Table(heading=_("参会专家"), rows=rows, columns=[
+                    sheets.Column(_("序号"), cm=1.1, align="center"), sheets.Column(_("姓名"), fr=2),
+                    sheets.Column(_("职称"), fr=2), sheets.Column(_("工作单位"), fr=3),
+                    sheets.Column(_("专业领域"), fr=2), sheets.Column(_("签字"), cm=2.6)]),
+                sheets.Table(heading=_("评审的申报"), rows=reviewed, columns=[
+                    sheets.Column(_("序号"), cm=1.1, align="center"), sheets.Column(_("企业名称"), fr=3),
+                    sheets.Column(_("统一社会信用代码"), cm=4.6), sheets.Column(_("回执编号"), fr=2)])],
         signatures=[_("会务工作人员")])

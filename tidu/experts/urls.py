@@ -24,6 +24,10 @@ urlpatterns = [
     path("assignments/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("assignments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("assignments/<int:pk>/leader/", views.leader, name="leader"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/<int:pk>/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/sign-in-sheet.<str:fmt>", views.session_sign_in_sheet, name="session_sign_in_sheet"),
     # the expert (评审专家)
     path("mine/", views.my_assignments, name="my_assignments"),
     path("mine/profile/", views.my_profile, name="my_profile"),

@@ -522,3 +522,54 @@ def sign_in_sheet(request, pk, fmt):
     """The 专家签到表 of the application's panel."""
     application = _city_application(request, pk)
     return _sheet(request, sheets.sign_in_sheet(selectors.review_state(application)), fmt)
+
+
+# --- review sessions (评审会) -------------------------------------------------------------------------------
+
+@city_only
+@require_GET
+def sessions(request):
+    """The city's 评审会: each with its experts and applications, and its 专家签到表 to print."""
+    found = (selectors.review_sessions_visible_to(request.user)
+             .prefetch_related("experts", "applications__enterprise"))
+    page = Paginator(found, POOL_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "experts/sessions.html", {"sessions": page.object_list, "page": page})
+
+
+def _session_form_page(request, form, session=None):
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        call = data.pop("call", None)
+        try:
+            saved = services.review_session_save(user=request.user, data=data, call=call, session=session)
+        except services.ExpertsError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, gettext("评审会“%(name)s”已保存") % {"name": saved.name})
+            return redirect("experts:sessions")
+    return render(request, "experts/session_form.html", {"form": form, "session": session},
+                  status=400 if request.method == "POST" else 200)
+
+
+@city_only
+@require_http_methods(["GET", "POST"])
+def session_new(request):
+    return _session_form_page(request, forms.ReviewSessionForm(request.POST or None, user=request.user))
+
+
+@city_only
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk):
+    session = get_object_or_404(selectors.review_sessions_visible_to(request.user), pk=pk)
+    initial = {"name": session.name, "date": session.date, "place": session.place,
+               "experts": list(session.experts.all()), "applications": list(session.applications.all())}
+    form = forms.ReviewSessionForm(request.POST or None, user=request.user, session=session, initial=initial)
+    return _session_form_page(request, form, session)
+
+
+@city_only
+@require_GET
+def session_sign_in_sheet(request, pk, fmt):
+    """The 专家签到表 of a 评审会 (PDF or Word, with its 校验码)."""
+    session = get_object_or_404(selectors.review_sessions_visible_to(request.user), pk=pk)
+    return _sheet(request, sheets.session_sign_in_sheet(session), fmt)

@@ -83,5 +83,8 @@ POOL_ACTIONS: tuple[Transition, ...] = (
     # Switching the seal off early (全部提交前市经信局可查看分数) needs a reason.
     Transition("rubric_update", gettext_noop("修改评分表设置"), (), SAME, ("city",)),
     Transition("criterion_change", gettext_noop("修改评分项"), (), SAME, ("city",)),
+    # Review sessions (评审会): the city schedules them and prints their 专家签到表.
+    Transition("session_create", gettext_noop("新建评审会"), (), SAME, ("city",)),
+    Transition("session_update", gettext_noop("修改评审会"), (), SAME, ("city",)),
 )
 POOL_ACTIONS_BY_ACTION = {t.action: t for t in POOL_ACTIONS}

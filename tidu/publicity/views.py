@@ -406,7 +406,11 @@ def _notice_file(request, document: notices.NoticeDocument, fmt: str, *, templat
 
 def _publicity_notice(request, pk: int, fmt: str):
     publicity = get_object_or_404(selectors.publicities_visible_to(request.user), pk=pk)
-    return _notice_file(request, notices.publicity_notice(publicity, selectors.publicity_entries(publicity)), fmt)
+    # The bureau's own Word template for the 公示 of this call, when it enabled one (documents' template page).
+    template = (document_services.template_bytes(publicity.call, "publicity_notice_docx")
+                if fmt == "docx" else None)
+    return _notice_file(request, notices.publicity_notice(publicity, selectors.publicity_entries(publicity)), fmt,
+                        template=template)
 
 
 @city_required

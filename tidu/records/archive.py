@@ -7,7 +7,7 @@ What is in it (``README.txt`` inside says the same in Chinese):
   verdict (``提交回执-<回执编号>.json``);
 * ``推荐名单/``: each unit's signed and sent 推荐名单 (XLSX and PDF from its frozen snapshot, and the snapshot);
 * ``评审/``: 形式审查, 专家评审任务 and scores per criterion, 专家评审结果, 专家组意见, 现场核查, 评审结论,
-  集体决策 as CSV (one row per record, every field);
+  集体决策 as CSV (one row per record, every field); each 评审会's 专家签到表 (PDF) and the sessions' table;
 * ``公示与认定/``: the 公示 batches, their entries, the objections and their handling, and the final list;
 * ``操作日志.csv``: every audit row about the call (``tidu.records.selectors.call_audit_entries``);
 * ``manifest.csv``: path, size and SHA-256 of every other file.
@@ -40,6 +40,7 @@ from tidu.core import audit_log
 from tidu.core.cells import csv_field
 from tidu.core.downloads import CSV_BOM
 from tidu.decisions.models import CollectiveDecision, ReviewConclusion
+from tidu.documents import sheets as document_sheets
 from tidu.documents.models import DossierDocument
 from tidu.documents.services import (
     application_document,
@@ -47,7 +48,8 @@ from tidu.documents.services import (
     render_recommendation_list,
 )
 from tidu.documents.typst_engine import DocumentError
-from tidu.experts.models import Assignment, CriterionScore, ExpertReviewResult, PanelOpinion
+from tidu.experts.models import Assignment, CriterionScore, ExpertReviewResult, PanelOpinion, ReviewSession
+from tidu.experts.sheets import session_sign_in_sheet
 from tidu.onsite.models import CheckItem, OnsiteCheck
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -194,7 +196,8 @@ README = """本压缩包是“{call}”（{code}）的归档包，由智能工�
 目录说明：
 申报材料/   每个已提交申报的装订版申报材料（PDF）、原始佐证材料文件、每次提交的回执内容（JSON）
 推荐名单/   各乡镇（街道）签发并报送的推荐名单（Excel、PDF 及签发时的名单快照）
-评审/       形式审查、专家评审任务与逐项评分、专家评审结果、专家组意见、现场核查、评审结论、集体决策（CSV）
+评审/       形式审查、专家评审任务与逐项评分、专家评审结果、专家组意见、现场核查、评审结论、集体决策（CSV）；
+            评审会/ 下为每次评审会的专家签到表（PDF，带校验码），评审会.csv 列出各次评审会的参会专家和评审的申报
 公示与认定/ 公示、公示名单、异议及其处理、认定名单（CSV）
 操作日志.csv 与本批次有关的每一次操作记录（操作人、角色、时间、状态变化、意见或原因、请求编号）
 manifest.csv 除其本身外每个文件的路径、字节数和 SHA-256 摘要，可用于核对文件完整、未被修改
@@ -282,6 +285,27 @@ def _tables(writer: ArchiveWriter, call: Call) -> None:
     writer.table("公示与认定/认定名单.csv", headers, rows)
 
 
+def _review_sessions(writer: ArchiveWriter, call: Call) -> None:
+    """Each 评审会's 专家签到表 (PDF, its 校验码 issued) and one table of the sessions with who and what."""
+    sessions = list(ReviewSession.objects.filter(call=call).prefetch_related("experts", "applications__enterprise")
+                    .order_by("date", "pk"))
+    rows = []
+    for session in sessions:
+        stem = f"评审/评审会/{session.date:%Y%m%d}-{safe(session.name)}-专家签到表"
+        sheet = session_sign_in_sheet(session)
+        code = document_sheets.issue_code(sheet)
+        try:
+            content = document_sheets.render_sheet_pdf(sheet, code=code)
+        except DocumentError as error:
+            writer.data(f"{stem}-未能生成.txt", error.message.encode("utf-8"), note="未能生成")
+        else:
+            writer.data(f"{stem}.pdf", content, note=f"校验码 {code}")
+        rows.append([session.pk, session.name, session.date, session.place,
+                     "、".join(e.display_name for e in session.experts.all()),
+                     "、".join(a.enterprise.name for a in session.applications.all())])
+    writer.table("评审/评审会.csv", ["编号", "会议名称", "日期", "地点", "参会专家", "评审的申报"], rows)
+
+
 def _audit_log(writer: ArchiveWriter, call: Call) -> None:
     writer.table("操作日志.csv", audit_log.headers(), audit_log.rows(selectors.call_audit_entries(call)))
 
@@ -297,18 +321,13 @@ def build_archive(call: Call, handle, progress: Callable[[int, str], None] = lam
     _recommendation_lists(writer, call)
     progress(75, "正在归档评审与公示记录")
     _tables(writer, call)
+    _review_sessions(writer, call)
     progress(90, "正在归档操作日志")
     _audit_log(writer, call)
     return writer.close_with_manifest()
 
 
 # --- the job --------------------------------------------------------------------------------------------
-
-def _progress_writer(job_id: int) -> Callable[[int, str], None]:
-    def write(percent: int, message: str) -> None:
-        ArchiveJob.objects.filter(pk=job_id).update(progress=max(0, min(99, int(percent))), message=message[:500])
-    return write
-
 
 def archive_name(call: Call) -> str:
     return f"{safe(call.code)}-归档包-{timezone.localdate():%Y%m%d}.zip"
@@ -319,11 +338,10 @@ def run_job(job_id: int) -> dict:
     job = ArchiveJob.objects.select_related("call").get(pk=job_id)
     if job.status == ArchiveJob.Status.DONE:
         return {"status": job.status}
-    ArchiveJob.objects.filter(pk=job_id).update(status=ArchiveJob.Status.RUNNING, started_at=timezone.now(),
-                                                progress=1, message="开始生成")
+    ArchiveJob.mark_running(job_id)
     try:
         with tempfile.TemporaryFile(suffix=".zip") as handle:
-            count = build_archive(job.call, handle, _progress_writer(job_id))
+            count = build_archive(job.call, handle, ArchiveJob.progress_writer(job_id))
             handle.seek(0)
             digest, size = hashlib.sha256(), 0
             while chunk := handle.read(CHUNK):
@@ -334,12 +352,8 @@ def run_job(job_id: int) -> dict:
             job.result.save(f"{digest.hexdigest()[:16]}.zip", File(handle), save=False)
     except Exception as exc:
         logger.exception("archive job %s failed", job_id)
-        ArchiveJob.objects.filter(pk=job_id).update(
-            status=ArchiveJob.Status.FAILED, finished_at=timezone.now(),
-            message=f"生成失败：{type(exc).__name__}。请稍后重试或联系管理员。"[:500])
+        ArchiveJob.mark_failed(job_id, ArchiveJob.failure_message(exc))
         return {"status": "failed"}
     job.result_name, job.size, job.sha256, job.file_count = archive_name(job.call), size, digest.hexdigest(), count
-    job.status, job.progress, job.message, job.finished_at = ArchiveJob.Status.DONE, 100, "已完成", timezone.now()
-    job.save(update_fields=["result", "result_name", "size", "sha256", "file_count", "status", "progress", "message",
-                            "finished_at"])
+    job.mark_done("result", "result_name", "size", "sha256", "file_count")
     return {"status": "done", "bytes": size, "files": count}

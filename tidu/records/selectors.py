@@ -18,7 +18,7 @@ from tidu.applications.models import Application
 from tidu.core.models import AuditEntry
 from tidu.decisions.models import CollectiveDecision, DecisionSetting
 from tidu.documents.models import DocumentJob, DocumentTemplate
-from tidu.experts.models import Criterion, Rubric
+from tidu.experts.models import Criterion, ReviewSession, Rubric
 from tidu.policy.models import Call
 from tidu.publicity.models import Objection, Publicity, PublicityEntry
 from tidu.records.models import ArchiveJob
@@ -57,6 +57,7 @@ def call_audit_entries(call: Call) -> QuerySet[AuditEntry]:
         "decision_setting": DecisionSetting.objects.filter(call=call),
         "rubric": Rubric.objects.filter(call=call),
         "criterion": Criterion.objects.filter(rubric__call=call),
+        "review_session": ReviewSession.objects.filter(call=call),
         "document_template": DocumentTemplate.objects.filter(call=call),
         "document_job": DocumentJob.objects.filter(call=call),
         "archive_job": ArchiveJob.objects.filter(call=call),

@@ -44,7 +44,7 @@ from tidu.documents import services as document_services
 from tidu.documents.models import DocumentJob, DocumentTemplate, VerificationCode
 from tidu.experts import services as expert_services
 from tidu.experts import testing
-from tidu.experts.models import ExpertRelation, Rubric
+from tidu.experts.models import ExpertRelation, ReviewSession, Rubric
 from tidu.notifications.models import Notification
 from tidu.onsite import services as onsite_services
 from tidu.policy.operations import DraftCreate
@@ -260,6 +260,8 @@ TABLE: dict[str, Entry] = {
     "experts:rubric_ensure": Entry("call", pk, gate=CITY_ONLY, post=True),
     "experts:scores_export": Entry("call", pk, gate=CITY_ONLY),
     "experts:rubric": Entry("rubric", pk, gate=CITY_ONLY),
+    "experts:session_edit": Entry("review_session", pk, gate=CITY_ONLY),
+    "experts:session_sign_in_sheet": Entry("review_session", pdf, gate=CITY_ONLY),
     "experts:assign": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "experts:review": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "experts:complete": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
@@ -601,6 +603,10 @@ class UrlAccessMatrix(TestCase):
         objects["expert_profile"] = [Obj("active", profile, own(users["ent_a"]))]
         objects["expert_relation"] = [Obj("declared", relation, own(users["ent_b"]))]
         objects["rubric"] = [Obj("default", Rubric.objects.get(pk=active.rubric_id), own(users["ent_a"]))]
+        session = ReviewSession.objects.create(call=w["call"], name="第一次评审会", date=dt.date(2026, 4, 8),
+                                               created_by=city)
+        session.experts.set([experts["e1"]])
+        objects["review_session"] = [Obj("scheduled", session, own(users["ent_a"]))]
         review_user = apps["expert_review"][1]
 
         def assignment(state, a, user, expert):

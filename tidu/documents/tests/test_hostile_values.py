@@ -284,3 +284,89 @@ def test_rejection_letter_pdf_with_hostile_values():
     assert_nothing_lost(data, long_copies=1)
     text = all_text(data).replace(" ", "").replace("\n", "")
     assert "91429006MA49ABCD1X" * 3 in text and "Q" * 120 in text
+
+
+# --- per cell: a long value stays inside its own cell, not only on the page --------------------------------
+
+CM = 72 / 2.54
+A4 = (595.28, 841.89)
+# One marker per column, found nowhere else in the document, each as long as a user can make it.
+CELL_MARKERS = {"enterprise_name": "甲", "credit_code": "W", "project_name": "Q", "unit_name": "乙", "tier_label": "丙"}
+
+
+def _marked_entries(count: int = 2) -> list[dict]:
+    return [{"position": n, "enterprise_name": "甲" * 100, "credit_code": "W" * 54, "project_name": "Q" * 100,
+             "unit_name": "乙" * 60, "tier_label": "丙" * 24, "batch_label": "第一批"} for n in range(1, count + 1)]
+
+
+def table_cells(left: float, right: float, widths: list) -> list[tuple[float, float]]:
+    """Column edges (points) of a Typst table spanning ``left``…``right``: widths in cm (float) or fr (str "2fr")."""
+    fixed = sum(w * CM for w in widths if not isinstance(w, str))
+    shares = sum(float(w[:-2]) for w in widths if isinstance(w, str))
+    edges, x = [], left
+    for w in widths:
+        width = (right - left - fixed) * float(w[:-2]) / shares if isinstance(w, str) else w * CM
+        edges.append((x, x + width))
+        x += width
+    return edges
+
+
+def assert_in_own_cell(data: bytes, marker: str, cell: tuple[float, float]) -> None:
+    """Every run made only of ``marker`` starts inside ``cell`` and ends before its right edge (1 pt slack)."""
+    seen = 0
+    for number, (_width, _height, runs) in enumerate(runs_by_page(data), start=1):
+        for run in runs:
+            if set(run.text.replace(" ", "")) != {marker}:
+                continue
+            seen += 1
+            assert cell[0] - 1 <= run.x and run.x + run.width <= cell[1] + 1, (marker, number, cell, run)
+    assert seen, marker
+
+
+def test_notice_values_stay_in_their_own_cells():
+    from tidu.publicity import notices
+
+    margin = 2.4 * CM
+    cells = table_cells(margin, A4[0] - margin, [1.1, "1fr", 3.6, "1fr", 2.4, 1.6])
+    short = {"entries": _marked_entries(), "paragraphs": ["正文。"], "closing": ["特此通知。"]}
+    for document in (_notice(**short),  # the 认定通知, then the 公示 notice
+                     _notice(**short, document_number="", addressee="", tier_header="申报等级")):
+        data = notices.render_pdf(document)
+        for column, key in enumerate(("enterprise_name", "credit_code", "project_name", "unit_name", "tier_label"),
+                                     start=1):
+            assert_in_own_cell(data, CELL_MARKERS[key], cells[column])
+
+
+def test_call_final_list_values_stay_in_their_own_cells():
+    from tidu.publicity import exports, rules
+
+    columns = [{"key": key, "label": label} for key, label in rules.FINAL_COLUMNS] + [exports.CALL_BATCH_COLUMN]
+    snapshot = {"title": "2026年度基础级智能工厂认定名单", "issuer": "天门市经济和信息化局", "list_date": "2026-04-20",
+                "columns": columns, "entries": _marked_entries(2)}
+    data = exports.call_final_pdf(snapshot)
+    landscape_width = A4[1]
+    margin = 1.4 * CM
+    cells = table_cells(margin, landscape_width - margin, [f"{w}fr" for w in (1.1, 5.0, 3.6, 5.0, 3.0, 1.7, 4.0)])
+    for column, key in enumerate(("enterprise_name", "credit_code", "project_name", "unit_name", "tier_label"),
+                                 start=1):
+        assert_in_own_cell(data, CELL_MARKERS[key], cells[column])
+
+
+@pytest.mark.parametrize("recognised", [True, False])
+def test_letter_values_stay_in_their_blocks(recognised):
+    import types
+
+    from tidu.decisions import letters
+
+    application = types.SimpleNamespace(call=types.SimpleNamespace(title="天门市2026年度基础级智能工厂申报"))
+    letter = letters.OutcomeLetter(
+        application=application, recognised=recognised,
+        title="智能工厂认定通知书" if recognised else "智能工厂不予认定通知书", issuer="丁" * 60,
+        date="2026年4月20日", enterprise_name="甲" * 200, credit_code="W" * 54, project_name="Q" * 120,
+        tier_name="基础级", reject_reason="" if recognised else "乙" * 400, review_reasons="" if recognised else "丙" * 300)
+    data = letters.letter_pdf(letter)
+    margin = 2.6 * CM
+    text_block = (margin, A4[0] - margin)
+    for marker in ("甲", "W", "Q") + (() if recognised else ("乙", "丙")):
+        assert_in_own_cell(data, marker, text_block)
+    assert_in_own_cell(data, "丁", (A4[0] - margin - 8 * CM, A4[0] - margin))  # the 8 cm signature block

@@ -124,3 +124,39 @@ def test_the_bureau_replaces_the_word_template_of_the_recognition_notice(client,
     assert "本局自定义模板 天门市经济和信息化局" in text and "天经信发〔2026〕12号" in text
     builtin = client.get(reverse("documents:builtin_template", args=["recognition_notice_docx"]))
     assert builtin.status_code == 200 and Document(io.BytesIO(builtin.content)).paragraphs
+
+
+def _template_without(name: str, extra: str = "") -> bytes:
+    """The built-in notice template with every paragraph/cell using ``name`` emptied, plus ``extra``."""
+    document = Document(io.BytesIO(notice_docx.builtin_template()))
+    for paragraph in document.paragraphs:
+        if name in paragraph.text:
+            paragraph.text = ""
+    if extra:
+        document.add_paragraph(extra)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_bureau_replaces_the_word_template_of_the_publicity_notice(client, world, published, city):
+    call = published.call
+    client.force_login(city)
+    url = reverse("documents:templates")
+    response = client.post(url, {"call": call.pk, "kind": "publicity_notice_docx",
+                                 "file": SimpleUploadedFile("bad.docx", _template_without("date", "{{ 联系人 }}"))})
+    page = response.content.decode()
+    assert response.status_code == 400 and "未知的占位符 联系人" in page and "缺少必需的占位符 date" in page
+    good = _template_without("document_number", "天门市经信局公示专用模板 {{ issuer }}")  # no 文号: still valid
+    response = client.post(url, {"call": call.pk, "kind": "publicity_notice_docx",
+                                 "file": SimpleUploadedFile("公示模板.docx", good)})
+    assert response.status_code == 302
+    text = _docx_text(client.get(reverse("publicity:publicity_notice_docx", args=[published.pk])).content)
+    assert "天门市经信局公示专用模板" in text and published.title in text
+    assert all(e.enterprise_name in text for e in published.entries.all())
+    template = document_services.active_template(call, "publicity_notice_docx")
+    assert AuditEntry.objects.filter(action="document_template.enable", object_id=template.pk).exists()
+    client.post(reverse("documents:template_deactivate", args=[template.pk]))
+    text = _docx_text(client.get(reverse("publicity:publicity_notice_docx", args=[published.pk])).content)
+    assert "公示专用模板" not in text and published.title in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -158,3 +159,34 @@ def test_a_file_missing_from_storage_is_noted_not_fatal(world, verified):
     with zipfile.ZipFile(handle) as unpacked:
         missing = [name for name in unpacked.namelist() if name.endswith("-文件缺失.txt")]
         assert len(missing) == 1 and evidence.sha256 in unpacked.read(missing[0]).decode()
+
+
+def test_the_archive_holds_each_review_sessions_sign_in_sheet(world, verified, city):
+    from pypdf import PdfReader
+
+    from tidu import testing as build
+    from tidu.documents.models import VerificationCode
+    from tidu.experts import services as expert_services
+
+    call = world["call"]
+    expert = build.expert("e_archive", "孙专家", profile=True, employer="武汉某大学", email=None)
+    session = expert_services.review_session_save(user=city, call=call, data={
+        "name": "第一次评审会", "date": dt.date(2026, 3, 20), "place": "市经信局三楼会议室", "experts": [expert],
+        "applications": list(verified.values())})
+    handle = io.BytesIO()
+    archive.build_archive(call, handle)
+    with zipfile.ZipFile(io.BytesIO(handle.getvalue())) as unpacked:
+        name = "评审/评审会/20260320-第一次评审会-专家签到表.pdf"
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(unpacked.read(name))).pages)
+        text = text.replace(" ", "").replace("\n", "").replace("\u200b", "")
+        assert "专家签到表" in text and "孙专家" in text and "市经信局三楼会议室" in text
+        assert all(a.enterprise.name in text for a in verified.values())
+        code = VerificationCode.objects.get(call=call, application=None).code
+        assert code in text
+        listed = {row["路径 path"]: row for row in read_csv(unpacked, "manifest.csv")}
+        assert listed[name]["SHA-256"] == hashlib.sha256(unpacked.read(name)).hexdigest()
+        [row] = read_csv(unpacked, "评审/评审会.csv")
+        assert row["会议名称"] == "第一次评审会" and row["参会专家"] == "孙专家"
+        logged = {int(r["序号"]) for r in read_csv(unpacked, "操作日志.csv")}
+        created = AuditEntry.objects.get(action="review_session.create", object_id=str(session.pk))
+        assert created.pk in logged
