@@ -20,6 +20,11 @@ class Application(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="applications",
                                    verbose_name=_("企业"))
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报批次"))
+    # The enterprise's township unit (enterprise → organisation → parent), stored so that lists sort and filter by
+    # unit on this table's own indexes. Set when the application is created; kept equal to the enterprise's unit
+    # by the one operation that moves an enterprise (organisation.update of its node's parent).
+    unit = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
+                             related_name="+", verbose_name=_("所属乡镇"))
     tier = models.CharField(_("申报等级"), max_length=20)
     status = models.CharField(_("状态"), max_length=40, choices=[(state, _(label)) for state, label in STATE_LABELS.items()], default=State.DRAFT)
     # Sections the reviewer sent back (退回补正): {section key: reason}. Empty unless status is returned.
@@ -40,9 +45,20 @@ class Application(models.Model):
         ordering = ["-updated_at"]
         constraints = [models.UniqueConstraint(fields=["enterprise", "call", "tier"],
                                                name="one_application_per_enterprise_call_tier")]
+        indexes = [
+            # the township's list (its unit, by status then newest) and the city's per-unit filters
+            models.Index(fields=["unit", "status", "-updated_at", "id"], name="application_unit_status_idx"),
+            # the city's lists of one call, grouped by unit
+            models.Index(fields=["call", "unit", "status", "id"], name="application_call_unit_idx"),
+        ]
 
     def __str__(self):
         return f"{self.enterprise.name} · {self.call.title}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.unit_id is None and self.enterprise_id is not None:
+            self.unit_id = self.enterprise.organisation.parent_id  # the stored unit, whatever path creates it
+        super().save(*args, **kwargs)
 
     @property
     def on_sent_list(self) -> bool:

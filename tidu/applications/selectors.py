@@ -50,8 +50,11 @@ def applications_visible_to(user) -> QuerySet[Application]:
     role = permissions.role_of(user)
     if role == Role.ENTERPRISE:
         return applications.filter(enterprise__in=enterprises_visible_to(user))
-    if role in (Role.TOWNSHIP, Role.CITY):
-        return applications.filter(enterprise__in=enterprises_visible_to(user)).exclude(_never_submitted())
+    if role == Role.CITY:  # every enterprise's (``enterprises_visible_to``): no filter to join
+        return applications.exclude(_never_submitted())
+    if role == Role.TOWNSHIP:  # its unit's enterprises' (``enterprises_visible_to``), by the stored unit (indexed)
+        unit = permissions.unit_of(user)
+        return applications.filter(unit=unit).exclude(_never_submitted()) if unit else applications.none()
     return applications.none()
 
 

@@ -295,7 +295,7 @@ def unit_list(request):
 @require_GET
 def all_list(request):
     _require_role(request, *CITY_ROLES)
-    applications = _visible(request.user).order_by("enterprise__organisation__parent__name", "status", "pk")
+    applications = _visible(request.user).order_by("unit__name", "status", "pk")  # the stored unit: one small join
     status = request.GET.get("status", "")
     if status:
         applications = applications.filter(status=status)

@@ -42,7 +42,7 @@ def summary_applications(user, call) -> QuerySet[Application]:
     return (application_selectors.applications_visible_to(user).filter(call=call)
             .filter(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS)
             .select_related("recommendation_entry__recommendation_list")
-            .order_by("enterprise__organisation__parent__name", "recommendation_entry__priority", "pk"))
+            .order_by("unit__name", "recommendation_entry__priority", "pk"))
 
 
 def job_applications_visible(user, job: DocumentJob) -> bool:

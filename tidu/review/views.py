@@ -57,7 +57,7 @@ def _error_text(error) -> str:
 
 def _dashboard_context(request, call, **extra):
     now = clock.now()
-    data = selectors.township_dashboard(request.user, call)
+    data = selectors.township_dashboard(request.user, call, request.GET.get("page"))
     deadlines = []
     if call is not None:
         deadlines = [{"label": gettext("乡镇推荐截止"), **selectors.deadline_info(call.township_deadline_on, now)},
@@ -68,7 +68,7 @@ def _dashboard_context(request, call, **extra):
             "list_blocker": services.township_blocker(rlist, now) if rlist else
             (None if call is None or not services.deadline_passed(call, now)
              else gettext("乡镇推荐截止时间已过，不能再建立推荐名单")),
-            "addable_ids": {row.application.pk for row in data["addable"]},
+            "query": urlencode({"call": call.code}) if call else "",
             "register_url": request.build_absolute_uri(reverse("enterprises:register")), **extra}
 
 
