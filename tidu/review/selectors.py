@@ -30,7 +30,7 @@ from tidu.applications.workflow import (
     display_state,
     state_label,
 )
-from tidu.core.paging import page_of
+from tidu.core.paging import page_of, page_of_groups
 from tidu.core.timezones import local_day
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import enterprises_visible_to
@@ -310,8 +310,26 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
         applications = applications.filter(status=filters.status)
     if filters.findings:
         applications = applications.filter(findings_condition(filters.findings))
-    return applications.order_by("unit__name", "recommendation_entry__priority",
-                                 "enterprise__name", "pk")
+    return applications.order_by("unit__name", *INTAKE_WITHIN_UNIT)
+
+
+# Intake's order: by unit (the unit stored on the application), then within the unit by 推荐名单 priority, enterprise.
+INTAKE_WITHIN_UNIT = ("recommendation_entry__priority", "enterprise__name", "pk")
+
+
+def intake_page(applications: QuerySet[Application], per_page: int, number):
+    """One page of ``intake_applications`` in its order, sorting only the units the page shows, with the status
+    counts and the set of statuses present: one GROUP BY (unit, status, list sent) serves all three."""
+    counts, statuses, units = Counter(), set(), Counter()
+    grouped = (applications.order_by().annotate(sent=LIST_SENT_EXPRESSION).values("unit", "status", "sent")
+               .annotate(n=Count("pk")).values_list("unit", "status", "sent", "n"))
+    for unit, status, list_sent, n in grouped:
+        counts[display_state(status, list_sent=list_sent)] += n
+        statuses.add(status)
+        units[unit] += n
+    page = page_of_groups(applications, per_page, number, group="unit", group_order="unit__name",
+                          within=INTAKE_WITHIN_UNIT, sizes=units)
+    return page, display_state_counts(counts), statuses
 
 
 def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:
@@ -320,15 +338,6 @@ def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:
     order += [LIST_SENT, *[s for s in STATE_LABELS if s not in order]]
     return [(state, gettext(state_label(state)) if state != LIST_SENT else gettext(DISPLAY_LABELS[LIST_SENT]),
              counts[state]) for state in order if counts.get(state)]
-
-
-def intake_status_counts(applications: QuerySet[Application]) -> list[tuple[str, str, int]]:
-    counts = Counter()
-    grouped = (applications.order_by().annotate(sent=LIST_SENT_EXPRESSION).values("status", "sent")
-               .annotate(n=Count("pk")).values_list("status", "sent", "n"))
-    for status, list_sent, n in grouped:
-        counts[display_state(status, list_sent=list_sent)] += n
-    return display_state_counts(counts)
 
 
 def intake_lists(call: Call | None) -> list[dict[str, Any]]:
