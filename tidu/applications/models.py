@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,9 +11,13 @@ from tidu.eligibility.findings import Outcome
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
-# The status of a 推荐名单 sent (报送) to the city (review.RecommendationList.Status.SENT): an application on such
-# a list is shown as waiting for the city (workflow.LIST_SENT).
-SENT_LIST_STATUS = "sent"
+
+@cache
+def sent_list_status() -> str:
+    """The status of a 推荐名单 sent (报送) to the city, as review declares it (``RecommendationList.Status.SENT``),
+    read through the relation: applications does not import review (review depends on it), and keeps no copy."""
+    entry = Application._meta.get_field("recommendation_entry").related_model
+    return entry._meta.get_field("recommendation_list").related_model.Status.SENT.value
 
 
 class Application(models.Model):
@@ -72,7 +78,7 @@ class Application(models.Model):
         if hasattr(self, "list_sent"):
             return bool(self.list_sent)
         entry = getattr(self, "recommendation_entry", None)
-        return entry is not None and entry.recommendation_list.status == SENT_LIST_STATUS
+        return entry is not None and entry.recommendation_list.status == sent_list_status()
 
     @property
     def display_state(self) -> str:

@@ -15,11 +15,11 @@ from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_city_user, role_of, unit_of
 from tidu.applications.models import Application
 from tidu.applications.selectors import (
-    LIST_SENT_EXPRESSION,
     VerdictSummary,
     applications_visible_to,
     can_view_application,
     drafts_started_in,
+    list_sent_expression,
     with_latest_submission,
 )
 from tidu.applications.workflow import (
@@ -189,7 +189,7 @@ def township_dashboard(user, call: Call | None, page_number=None) -> dict[str, A
     states = Counter()
     draft_only = 0
     if call is not None:
-        grouped = (visible.order_by().annotate(sent=LIST_SENT_EXPRESSION).values("status", "sent")
+        grouped = (visible.order_by().annotate(sent=list_sent_expression()).values("status", "sent")
                    .annotate(n=Count("pk")).values_list("status", "sent", "n"))
         for status, list_sent, n in grouped:
             states[display_state(status, list_sent=list_sent)] += n
@@ -321,7 +321,7 @@ def intake_page(applications: QuerySet[Application], per_page: int, number):
     """One page of ``intake_applications`` in its order, sorting only the units the page shows, with the status
     counts and the set of statuses present: one GROUP BY (unit, status, list sent) serves all three."""
     counts, statuses, units = Counter(), set(), Counter()
-    grouped = (applications.order_by().annotate(sent=LIST_SENT_EXPRESSION).values("unit", "status", "sent")
+    grouped = (applications.order_by().annotate(sent=list_sent_expression()).values("unit", "status", "sent")
                .annotate(n=Count("pk")).values_list("unit", "status", "sent", "n"))
     for unit, status, list_sent, n in grouped:
         counts[display_state(status, list_sent=list_sent)] += n
