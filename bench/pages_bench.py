@@ -9,7 +9,10 @@ application filled and submitted through the wizard's services) and grows it to 
 the units). For every size it requests each page through Django's test client (full middleware stack: session,
 auth, CSRF, locale): one warm-up request, then ``--repeat`` timed ones. It prints, per page, the median
 wall-clock milliseconds, the number of queries, the HTML size, and the ratio to the **auth floor** measured in
-the same run: a view that only reads ``request.user`` behind the same middleware.
+the same run: a view that only reads ``request.user`` behind the same middleware. It also prints the median CPU
+time of this process per request (``time.process_time``: Django and the driver, not the PostgreSQL server's own
+work) and its ratio to the floor's, the steadier figure on a shared machine. After each bulk load it runs ANALYZE
+(a real database gets fresh statistics from autovacuum; without them the planner misjudges the joins).
 
 Timed figures are wall-clock on whatever machine runs it: give the load average (printed) with them.
 """
@@ -90,15 +93,16 @@ def _measure(client, user, url, repeat: int):
     client.force_login(user)
     response = client.get(url)  # warm-up (the policy is read once per process)
     assert response.status_code == 200, (url, response.status_code)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return statistics.median(times), len(queries), len(body)
+    return statistics.median(times), len(queries), len(body), statistics.median(cpu)
 
 
 def main() -> None:
@@ -144,6 +148,9 @@ def main() -> None:
             start = time.perf_counter()
             build.clone_applications(world["template"], size - have, units=world["units"], serial_from=have)
             have = size
+            if connection.vendor == "postgresql":  # fresh statistics, as autovacuum gives a real database after a load
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
             print(f"\n== {size:,} applications (bulk copies: {time.perf_counter() - start:.1f} s; "
                   f"{_data_size(connection)}) · load average {os.getloadavg()[0]:.2f}")
             start = time.perf_counter()
@@ -157,9 +164,12 @@ def main() -> None:
             for name, (user, url) in _pages(world).items():
                 rows[name] = _measure(client, user, url, args.repeat)
             floor = rows["auth floor"][0]
-            print(f"{'page':<38} {'median ms':>10} {'× floor':>8} {'queries':>8} {'HTML KB':>9}")
-            for name, (ms, queries, size_bytes) in rows.items():
-                print(f"{name:<38} {ms:>10.1f} {ms / floor:>7.1f}× {queries:>8} {size_bytes / 1024:>9.1f}")
+            floor_cpu = rows["auth floor"][3]
+            print(f"{'page':<38} {'median ms':>10} {'× floor':>8} {'CPU ms':>8} {'× floor':>8} {'queries':>8} "
+                  f"{'HTML KB':>9}")
+            for name, (ms, queries, size_bytes, cpu_ms) in rows.items():
+                print(f"{name:<38} {ms:>10.1f} {ms / floor:>7.1f}× {cpu_ms:>8.1f} {cpu_ms / floor_cpu:>7.1f}× "
+                      f"{queries:>8} {size_bytes / 1024:>9.1f}")
             results[size] = rows
         if len(sizes) >= 2:
             low, high = sizes[0], sizes[-1]

@@ -579,7 +579,8 @@ def clone_applications(template: Application, count: int, *, units: list[Organis
                        **enterprise_fields) for serial, node in zip(batch, nodes, strict=True)])
         applications = Application.objects.bulk_create([
             Application(enterprise=enterprise, call_id=template.call_id, tier=template.tier,
-                        status=status or template.status) for enterprise in enterprises])
+                        unit_id=node.parent_id, status=status or template.status)
+            for enterprise, node in zip(enterprises, nodes, strict=True)])
         ApplicationSection.objects.bulk_create([
             ApplicationSection(application=application, **section)
             for application in applications for section in sections])

@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
+from django.apps import apps as django_apps
+
 from tidu.accounts import permissions
 from tidu.accounts.errors import AccountsError
 from tidu.accounts.lifecycle import NEW, PUBLIC, SYSTEM, ActiveState, transition
@@ -142,6 +144,11 @@ class UserChangeRole(AccountOperation):
         for field, (_, after) in self.detail["changed"].items():
             setattr(obj, field, after)
         obj.save(update_fields=[field.removesuffix("_id") for field in self.detail["changed"]])
+        if "parent_id" in self.detail["changed"] and obj.kind == Organisation.Kind.ENTERPRISE:
+            # An enterprise moved to another unit: its applications store their unit (for indexed lists), so they
+            # move with it in this same transaction. Looked up by name: applications depends on accounts.
+            application_model = django_apps.get_model("applications", "Application")
+            application_model.objects.filter(enterprise__organisation=obj).update(unit_id=obj.parent_id)
         return obj
 
 
@@ -286,6 +293,11 @@ class OrganisationUpdate(AccountOperation):
         for field, (_, after) in self.detail["changed"].items():
             setattr(obj, field, after)
         obj.save(update_fields=[field.removesuffix("_id") for field in self.detail["changed"]])
+        if "parent_id" in self.detail["changed"] and obj.kind == Organisation.Kind.ENTERPRISE:
+            # An enterprise moved to another unit: its applications store their unit (for indexed lists), so they
+            # move with it in this same transaction. Looked up by name: applications depends on accounts.
+            application_model = django_apps.get_model("applications", "Application")
+            application_model.objects.filter(enterprise__organisation=obj).update(unit_id=obj.parent_id)
         return obj
 
 

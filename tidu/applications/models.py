@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,9 +11,13 @@ from tidu.eligibility.findings import Outcome
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
-# The status of a 推荐名单 sent (报送) to the city (review.RecommendationList.Status.SENT): an application on such
-# a list is shown as waiting for the city (workflow.LIST_SENT).
-SENT_LIST_STATUS = "sent"
+
+@cache
+def sent_list_status() -> str:
+    """The status of a 推荐名单 sent (报送) to the city, as review declares it (``RecommendationList.Status.SENT``),
+    read through the relation: applications does not import review (review depends on it), and keeps no copy."""
+    entry = Application._meta.get_field("recommendation_entry").related_model
+    return entry._meta.get_field("recommendation_list").related_model.Status.SENT.value
 
 
 class Application(models.Model):
@@ -20,6 +26,11 @@ class Application(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="applications",
                                    verbose_name=_("企业"))
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报批次"))
+    # The enterprise's township unit (enterprise → organisation → parent), stored so that lists sort and filter by
+    # unit on this table's own indexes. Set when the application is created; kept equal to the enterprise's unit
+    # by the one operation that moves an enterprise (organisation.update of its node's parent).
+    unit = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
+                             related_name="+", verbose_name=_("所属乡镇"))
     tier = models.CharField(_("申报等级"), max_length=20)
     status = models.CharField(_("状态"), max_length=40, choices=[(state, _(label)) for state, label in STATE_LABELS.items()], default=State.DRAFT)
     # Sections the reviewer sent back (退回补正): {section key: reason}. Empty unless status is returned.
@@ -40,9 +51,20 @@ class Application(models.Model):
         ordering = ["-updated_at"]
         constraints = [models.UniqueConstraint(fields=["enterprise", "call", "tier"],
                                                name="one_application_per_enterprise_call_tier")]
+        indexes = [
+            # the township's list (its unit, by status then newest) and the city's per-unit filters
+            models.Index(fields=["unit", "status", "-updated_at", "id"], name="application_unit_status_idx"),
+            # the city's lists of one call, grouped by unit
+            models.Index(fields=["call", "unit", "status", "id"], name="application_call_unit_idx"),
+        ]
 
     def __str__(self):
         return f"{self.enterprise.name} · {self.call.title}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.unit_id is None and self.enterprise_id is not None:
+            self.unit_id = self.enterprise.organisation.parent_id  # the stored unit, whatever path creates it
+        super().save(*args, **kwargs)
 
     @property
     def on_sent_list(self) -> bool:
@@ -56,7 +78,7 @@ class Application(models.Model):
         if hasattr(self, "list_sent"):
             return bool(self.list_sent)
         entry = getattr(self, "recommendation_entry", None)
-        return entry is not None and entry.recommendation_list.status == SENT_LIST_STATUS
+        return entry is not None and entry.recommendation_list.status == sent_list_status()
 
     @property
     def display_state(self) -> str:

@@ -245,7 +245,7 @@ class StartApplication(Operation):
 
     def perform(self, user, obj: Enterprise) -> Application:
         application = Application.objects.create(enterprise=obj, call=self.params["call"],
-                                                 tier=self.params["tier_id"])
+                                                 tier=self.params["tier_id"], unit_id=obj.organisation.parent_id)
         ApplicationSection.objects.bulk_create(
             ApplicationSection(application=application, key=key, data=prefill_basic(obj) if key == "basic" else {})
             for key in SECTION_KEYS)

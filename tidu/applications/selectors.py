@@ -32,7 +32,7 @@ from django.utils.translation import gettext
 
 from tidu.accounts import permissions
 from tidu.accounts.models import User
-from tidu.applications.models import SENT_LIST_STATUS, Application, Evidence, Submission
+from tidu.applications.models import Application, Evidence, Submission, sent_list_status
 from tidu.applications.workflow import State
 from tidu.eligibility.findings import Outcome
 from tidu.enterprises.selectors import enterprises_visible_to
@@ -50,8 +50,11 @@ def applications_visible_to(user) -> QuerySet[Application]:
     role = permissions.role_of(user)
     if role == Role.ENTERPRISE:
         return applications.filter(enterprise__in=enterprises_visible_to(user))
-    if role in (Role.TOWNSHIP, Role.CITY):
-        return applications.filter(enterprise__in=enterprises_visible_to(user)).exclude(_never_submitted())
+    if role == Role.CITY:  # every enterprise's (``enterprises_visible_to``): no filter to join
+        return applications.exclude(_never_submitted())
+    if role == Role.TOWNSHIP:  # its unit's enterprises' (``enterprises_visible_to``), by the stored unit (indexed)
+        unit = permissions.unit_of(user)
+        return applications.filter(unit=unit).exclude(_never_submitted()) if unit else applications.none()
     return applications.none()
 
 
@@ -158,14 +161,15 @@ def with_latest_submission(applications: QuerySet[Application]) -> QuerySet[Appl
         latest_number=_latest("number", CharField()), latest_submitted_at=_latest("submitted_at", DateTimeField()),
         latest_outcome=_latest("outcome", CharField()), latest_failing=_latest("failing_clauses", JSONField()),
         latest_review=_latest("review_clauses", JSONField()), latest_missing=_latest("missing_clauses", JSONField()),
-        list_sent=LIST_SENT_EXPRESSION)
+        list_sent=list_sent_expression())
 
 
-# Is the application on its unit's 推荐名单 sent to the city? (read by ``Application.status_label``)
-LIST_SENT_EXPRESSION = Case(When(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS, then=Value(True)),
-                            default=Value(False), output_field=BooleanField())
+def list_sent_expression() -> Case:
+    """Is the application on its unit's 推荐名单 sent to the city? (read by ``Application.status_label``)"""
+    return Case(When(recommendation_entry__recommendation_list__status=sent_list_status(), then=Value(True)),
+                default=Value(False), output_field=BooleanField())
 
 
 def with_list_state(applications: QuerySet[Application]) -> QuerySet[Application]:
     """Annotate ``list_sent`` so that status labels need no query per application."""
-    return applications.annotate(list_sent=LIST_SENT_EXPRESSION)
+    return applications.annotate(list_sent=list_sent_expression())

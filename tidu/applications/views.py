@@ -49,7 +49,7 @@ from tidu.applications.workflow import (
 from tidu.core import clock
 from tidu.core.dates import date_zh
 from tidu.core.operations import operation
-from tidu.core.paging import page_of
+from tidu.core.paging import page_of, page_of_groups
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.interchange import InterchangeError
 from tidu.enterprises.selectors import enterprise_of
@@ -270,12 +270,16 @@ def start(request):
 LIST_PAGE_SIZE = 50
 
 
-def _list_page(request, applications):
+def _list_page(request, applications, *, within_unit: tuple[str, ...] | None = None):
     """One page of a list, read in SQL: the latest receipt's number, time and stored verdict (judged at submission)
     come as annotated columns (``selectors.with_latest_submission``), never by loading and decoding submissions."""
     applications = selectors.with_latest_submission(
         applications.select_related("enterprise__organisation__parent", "call"))
-    page = page_of(applications, LIST_PAGE_SIZE, request.GET.get("page"))
+    if within_unit:  # grouped by the stored unit: only the units the page shows are sorted
+        page = page_of_groups(applications, LIST_PAGE_SIZE, request.GET.get("page"), group="unit",
+                              group_order="unit__name", within=within_unit)
+    else:
+        page = page_of(applications, LIST_PAGE_SIZE, request.GET.get("page"))
     for application in page.object_list:
         application.awaits_unit = application.status == State.SUBMITTED
         application.verdict_summary = selectors.VerdictSummary.annotated(application)
@@ -295,12 +299,12 @@ def unit_list(request):
 @require_GET
 def all_list(request):
     _require_role(request, *CITY_ROLES)
-    applications = _visible(request.user).order_by("enterprise__organisation__parent__name", "status", "pk")
+    applications = _visible(request.user)
     status = request.GET.get("status", "")
     if status:
         applications = applications.filter(status=status)
     return render(request, "applications/unit_list.html", {
-        "page": _list_page(request, applications), "scope": "all", "status": status,
+        "page": _list_page(request, applications, within_unit=("status", "pk")), "scope": "all", "status": status,
         "query": urlencode({"status": status}) if status else "",
         "statuses": [(s, label) for s, label in Application._meta.get_field("status").choices if s != State.DRAFT]})
 

@@ -105,16 +105,24 @@ def _division(code: str) -> tuple[str, str, str]:
 _OVERVIEWS: dict[tuple[int, str], tuple[tuple, Overview]] = {}
 
 
+# Audit rows without an application that can change any call's figures: an enterprise's industry or unit, a unit,
+# a 推荐名单 sent or reopened (the list's audit row names no application; counted for every call, conservatively).
+SHARED_AUDIT_TYPES = ("enterprise", "organisation", "recommendation_list")
+
+
 def _fingerprint(call: Call) -> tuple:
-    """What the figures depend on, read as three indexed aggregates: the call's applications (count, last
-    change), their sections' last save, and the newest audit row (every transition, confirmation and change of
-    an enterprise or organisation through an operation writes one)."""
-    applications = Application.objects.filter(call=call).aggregate(n=Count("pk"), last=Max("updated_at"))
-    sections = ApplicationSection.objects.filter(application__call=call, key__in=SECTION_KEYS).aggregate(
-        last=Max("updated_at"))
-    audit = AuditEntry.objects.aggregate(last=Max("pk"))
+    """What the figures depend on, read as indexed aggregates scoped to the call: its applications (count, last
+    change); the newest audit row of one of *its* applications (every transition and every section save writes
+    one, with its application); the newest audit row of the kinds shared by every call (``SHARED_AUDIT_TYPES``);
+    the units. An action on an application of another call changes none of these."""
+    own = Application.objects.filter(call=call)
+    applications = own.aggregate(n=Count("pk"), last=Max("updated_at"))
+    audit = (AuditEntry.objects.filter(application_id__in=own.values("pk")).order_by("-pk")
+             .values_list("pk", flat=True).first())
+    shared = AuditEntry.objects.filter(application_id__isnull=True, object_type__in=SHARED_AUDIT_TYPES).aggregate(
+        last=Max("pk"))
     units = Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS).aggregate(n=Count("pk"), last=Max("pk"))
-    return (call.policy_sha256, applications["n"], applications["last"], sections["last"], audit["last"],
+    return (call.policy_sha256, applications["n"], applications["last"], audit, shared["last"],
             units["n"], units["last"])
 
 

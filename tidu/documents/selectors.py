@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from tidu.accounts import permissions
 from tidu.applications import selectors as application_selectors
-from tidu.applications.models import SENT_LIST_STATUS, Application
+from tidu.applications.models import Application, sent_list_status
 from tidu.documents.models import DocumentJob, DossierDocument, VerificationCode
 
 
@@ -40,9 +40,9 @@ def summary_applications(user, call) -> QuerySet[Application]:
     if not may_export_summary(user):
         return Application.objects.none()
     return (application_selectors.applications_visible_to(user).filter(call=call)
-            .filter(recommendation_entry__recommendation_list__status=SENT_LIST_STATUS)
+            .filter(recommendation_entry__recommendation_list__status=sent_list_status())
             .select_related("recommendation_entry__recommendation_list")
-            .order_by("enterprise__organisation__parent__name", "recommendation_entry__priority", "pk"))
+            .order_by("unit__name", "recommendation_entry__priority", "pk"))
 
 
 def job_applications_visible(user, job: DocumentJob) -> bool:

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tidu.applications.models import SENT_LIST_STATUS, Application
+from tidu.applications.models import Application, sent_list_status
 from tidu.core.hashing import sha256_of_bytes
 from tidu.core.sizes import human_size
 from tidu.core.timezones import local_day
@@ -247,7 +247,7 @@ def sent_list_rows(list_ids) -> dict[tuple[int, int], dict]:
     recommendation_list_model = Application._meta.get_field("recommendation_entry").related_model._meta.get_field(
         "recommendation_list").related_model
     rows: dict[tuple[int, int], dict] = {}
-    lists = recommendation_list_model.objects.filter(pk__in=set(list_ids), status=SENT_LIST_STATUS).only("pk", "snapshot")
+    lists = recommendation_list_model.objects.filter(pk__in=set(list_ids), status=sent_list_status()).only("pk", "snapshot")
     for recommendation_list in lists:
         for row in (recommendation_list.snapshot or {}).get("entries", []):
             rows.setdefault((recommendation_list.pk, row.get("application")), row)

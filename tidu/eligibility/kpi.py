@@ -79,11 +79,28 @@ def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[f
     return value, None
 
 
+# Per KPI definition (a pack's dicts, never changed once loaded): its input specs by key, and its result when no
+# input is given (every input missing). Keyed by id() with the definition itself kept, so an id is never reused.
+_DEFINITIONS: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]], KpiResult]] = {}
+
+
+def _definition(kpi: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], KpiResult]:
+    known = _DEFINITIONS.get(id(kpi))
+    if known is None or known[0] is not kpi:
+        specs = {spec["key"]: spec for spec in kpi["inputs"]}
+        empty = KpiResult(kpi_id=kpi["id"], name=kpi["name"], unit=kpi["unit"], value=None, missing=tuple(specs))
+        if len(_DEFINITIONS) > 10_000:  # packs reloaded many times in one process (tests): start again
+            _DEFINITIONS.clear()
+        known = _DEFINITIONS[id(kpi)] = (kpi, specs, empty)
+    return known[1], known[2]
+
+
 def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult:
     """Compute one KPI. ``inputs`` maps the pack's input keys to numbers; absent or None means not yet given."""
-    inputs = inputs or {}
+    specs, empty = _definition(kpi)
+    if not inputs:
+        return empty  # frozen: shared by every evaluation that gives this KPI no input
     base = {"kpi_id": kpi["id"], "name": kpi["name"], "unit": kpi["unit"]}
-    specs = {spec["key"]: spec for spec in kpi["inputs"]}
     problems = [KpiProblem(kpi["id"], key, f"{kpi['name']}没有名为 {key!r} 的输入项（可用：{'、'.join(specs)}）")
                 for key in inputs if key not in specs]
     values: dict[str, float] = {}

@@ -105,8 +105,8 @@ class CallPolicy:
     def is_open_at(self, moment: dt.datetime) -> bool:
         return self.opens_at <= moment < self.closes_before
 
-    @property
-    def lookback_start(self) -> dt.date:
+    @cached_property
+    def lookback_start(self) -> dt.date:  # read by every dated check of every evaluation; the policy is immutable
         """First day counted in 近三年: the same calendar day ``lookback_years`` before the window opens."""
         years = self.call.content["lookback_years"]
         opens = self.window_opens

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +50,8 @@ class Pack:
     path: str = field(default="", compare=False)
     description: str = ""
 
-    @property
-    def ref(self) -> str:
+    @cached_property
+    def ref(self) -> str:  # read for every finding the engine writes; a pack never changes once loaded
         return f"{self.id}@{self.version}"
 
     def source(self, source_id: str) -> dict[str, Any] | None:

@@ -31,7 +31,7 @@ def township_deadline_reminders(call: Call, today: dt.date, report: ReminderRepo
     lists = {rlist.unit_id: rlist for rlist in RecommendationList.objects.filter(call=call)}
     count = 0
     for unit in lists_not_sent(call):
-        pending = Application.objects.filter(call=call, enterprise__organisation__parent=unit,
+        pending = Application.objects.filter(call=call, unit=unit,
                                              status=State.SUBMITTED).count()
         rlist = lists.get(unit.pk)
         state = rlist.get_status_display() if rlist else "尚未建立"

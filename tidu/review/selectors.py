@@ -15,11 +15,11 @@ from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_city_user, role_of, unit_of
 from tidu.applications.models import Application
 from tidu.applications.selectors import (
-    LIST_SENT_EXPRESSION,
     VerdictSummary,
     applications_visible_to,
     can_view_application,
     drafts_started_in,
+    list_sent_expression,
     with_latest_submission,
 )
 from tidu.applications.workflow import (
@@ -30,7 +30,9 @@ from tidu.applications.workflow import (
     display_state,
     state_label,
 )
+from tidu.core.paging import page_of, page_of_groups
 from tidu.core.timezones import local_day
+from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import enterprises_visible_to
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -151,43 +153,65 @@ class DashboardRow:
         return self.has_draft and self.application is None
 
 
-def township_dashboard(user, call: Call | None) -> dict[str, Any]:
-    """The unit's enterprises with their application for ``call``; drafts show only that they exist."""
+TOWNSHIP_PAGE_SIZE = 50
+
+
+def township_dashboard(user, call: Call | None, page_number=None) -> dict[str, Any]:
+    """The unit's enterprises (one page, by name) with their application for ``call``; drafts show only that they
+    exist. The cards' counts are SQL aggregates over the whole unit; only the page's rows are read in full, so the
+    page reads the same number of queries whatever the unit's size."""
     unit = unit_of(user)
-    enterprises = list(enterprises_visible_to(user).order_by("name"))
-    applications = {}
-    drafts = set(drafts_started_in(user, call)) if call is not None else set()
-    if call is not None:
-        for application in with_latest_submission(applications_visible_to(user).filter(call=call)
+    enterprises = enterprises_visible_to(user)
+    page = page_of(enterprises.order_by("name", "pk"), TOWNSHIP_PAGE_SIZE, page_number)
+    ids = [enterprise.pk for enterprise in page.object_list]
+    applications, drafts = {}, set()
+    visible = applications_visible_to(user).filter(call=call) if call is not None else Application.objects.none()
+    if call is not None and ids:
+        drafts = set(drafts_started_in(user, call).filter(enterprise__in=ids))
+        for application in with_latest_submission(visible.filter(enterprise__in=ids)
                                                   .select_related("recommendation_entry")):
             applications[application.enterprise_id] = application
-    rows, states = [], Counter()
-    for enterprise in enterprises:
+    rows = []
+    for enterprise in page.object_list:
         application = applications.get(enterprise.pk)
         row = DashboardRow(enterprise=enterprise, application=application,
                            has_draft=application is None and enterprise.pk in drafts)
-        if row.is_draft:
-            states[State.DRAFT] += 1
         if application is not None:
-            states[application.display_state] += 1
             entry = getattr(application, "recommendation_entry", None)
             row.on_list, row.priority = entry is not None, entry.priority if entry else None
             if application.status != State.DRAFT:
-                # The verdict judged at submission, as stored: one query for the whole unit, never re-judged.
+                # The verdict judged at submission, as stored: one query for the page, never re-judged.
                 row.submitted_at, row.receipt_number = application.latest_submitted_at, application.latest_number or ""
                 row.verdict = VerdictSummary.annotated(application)
                 row.counts = row.verdict.counts if row.verdict else {}
         rows.append(row)
+    # The whole unit's figures, in SQL: states (drafts count as 填写中), enterprises with nothing, 待办.
+    states = Counter()
+    draft_only = 0
+    if call is not None:
+        grouped = (visible.order_by().annotate(sent=list_sent_expression()).values("status", "sent")
+                   .annotate(n=Count("pk")).values_list("status", "sent", "n"))
+        for status, list_sent, n in grouped:
+            states[display_state(status, list_sent=list_sent)] += n
+        draft_only = (enterprises.filter(pk__in=drafts_started_in(user, call))
+                      .exclude(pk__in=visible.values("enterprise_id")).count())
+        if draft_only:
+            states[State.DRAFT] += draft_only
+    figures = {"applied": 0, **enterprises.order_by().aggregate(
+        total=Count("pk"), pending=Count("pk", filter=Q(status=Enterprise.Status.PENDING)),
+        **({"applied": Count("pk", filter=Q(pk__in=visible.values("enterprise_id")))} if call is not None else {}))}
+    addable = (visible.filter(status=State.TOWNSHIP_RECOMMENDED, recommendation_entry__isnull=True)
+               if call is not None else Application.objects.none())
     rlist = RecommendationList.objects.filter(call=call, unit=unit).first() if call and unit else None
-    counts = display_state_counts(states)
-    return {"unit": unit, "rows": rows, "state_counts": counts, "rlist": rlist,
-            "addable": [row for row in rows if row.application is not None
-                        and row.application.status == State.TOWNSHIP_RECOMMENDED and not row.on_list],
+    return {"unit": unit, "rows": rows, "page": page, "state_counts": display_state_counts(states), "rlist": rlist,
+            "addable_count": addable.count() if call is not None else 0,
+            "addable_ids": {row.application.pk for row in rows if row.application is not None
+                            and row.application.status == State.TOWNSHIP_RECOMMENDED and not row.on_list},
             "invitations": Invitation.objects.filter(unit=unit).select_related("invited_by", "call")[:200]
             if unit else [],
-            "without_application": sum(1 for row in rows if row.application is None and not row.is_draft),
+            "without_application": figures["total"] - figures["applied"] - draft_only,
             # What waits for the unit (the 待办 card): enterprises to confirm, submissions to review.
-            "to_confirm": sum(1 for enterprise in enterprises if enterprise.is_pending),
+            "to_confirm": figures["pending"],
             "to_review": states.get(State.SUBMITTED, 0)}
 
 
@@ -277,7 +301,7 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
     if filters.call is not None:
         applications = applications.filter(call=filters.call)
     if filters.unit is not None:
-        applications = applications.filter(enterprise__organisation__parent=filters.unit)
+        applications = applications.filter(unit=filters.unit)
     if filters.industry:
         applications = applications.filter(enterprise__industry_code__startswith=filters.industry)
     if filters.tier:
@@ -286,8 +310,26 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
         applications = applications.filter(status=filters.status)
     if filters.findings:
         applications = applications.filter(findings_condition(filters.findings))
-    return applications.order_by("enterprise__organisation__parent__name", "recommendation_entry__priority",
-                                 "enterprise__name", "pk")
+    return applications.order_by("unit__name", *INTAKE_WITHIN_UNIT)
+
+
+# Intake's order: by unit (the unit stored on the application), then within the unit by 推荐名单 priority, enterprise.
+INTAKE_WITHIN_UNIT = ("recommendation_entry__priority", "enterprise__name", "pk")
+
+
+def intake_page(applications: QuerySet[Application], per_page: int, number):
+    """One page of ``intake_applications`` in its order, sorting only the units the page shows, with the status
+    counts and the set of statuses present: one GROUP BY (unit, status, list sent) serves all three."""
+    counts, statuses, units = Counter(), set(), Counter()
+    grouped = (applications.order_by().annotate(sent=list_sent_expression()).values("unit", "status", "sent")
+               .annotate(n=Count("pk")).values_list("unit", "status", "sent", "n"))
+    for unit, status, list_sent, n in grouped:
+        counts[display_state(status, list_sent=list_sent)] += n
+        statuses.add(status)
+        units[unit] += n
+    page = page_of_groups(applications, per_page, number, group="unit", group_order="unit__name",
+                          within=INTAKE_WITHIN_UNIT, sizes=units)
+    return page, display_state_counts(counts), statuses
 
 
 def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:
@@ -296,15 +338,6 @@ def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:
     order += [LIST_SENT, *[s for s in STATE_LABELS if s not in order]]
     return [(state, gettext(state_label(state)) if state != LIST_SENT else gettext(DISPLAY_LABELS[LIST_SENT]),
              counts[state]) for state in order if counts.get(state)]
-
-
-def intake_status_counts(applications: QuerySet[Application]) -> list[tuple[str, str, int]]:
-    counts = Counter()
-    grouped = (applications.order_by().annotate(sent=LIST_SENT_EXPRESSION).values("status", "sent")
-               .annotate(n=Count("pk")).values_list("status", "sent", "n"))
-    for status, list_sent, n in grouped:
-        counts[display_state(status, list_sent=list_sent)] += n
-    return display_state_counts(counts)
 
 
 def intake_lists(call: Call | None) -> list[dict[str, Any]]:

@@ -340,8 +340,8 @@ def batch_run(*, applications: QuerySet[Application], action: str, user, reason:
     if transition.needs_reason and not reason:
         raise ReviewError(f"“{transition.label}”须填写意见（将用于全部申报）")
     rows = (Application.objects.filter(pk__in=applications.order_by().values("pk"))
-            .order_by("enterprise__organisation__parent__name", "enterprise__name", "pk")
-            .values_list("pk", "enterprise__name", "enterprise__organisation__parent__name", "status"))
+            .order_by("unit__name", "enterprise__name", "pk")
+            .values_list("pk", "enterprise__name", "unit__name", "status"))
     with transaction.atomic():
         run = BatchRun.objects.create(action=action, action_label=transition.label, filters=filters or {},
                                       filters_text=filters_text[:500], reason=reason, actor=user)

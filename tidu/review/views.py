@@ -29,7 +29,6 @@ from tidu.applications.selectors import VerdictSummary, applications_visible_to
 from tidu.applications.workflow import STATE_LABELS, State, state_label
 from tidu.core import clock
 from tidu.core.downloads import attachment
-from tidu.core.paging import page_of
 from tidu.core.timezones import local_day
 from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
 from tidu.documents.sheets import sheet_response
@@ -57,7 +56,7 @@ def _error_text(error) -> str:
 
 def _dashboard_context(request, call, **extra):
     now = clock.now()
-    data = selectors.township_dashboard(request.user, call)
+    data = selectors.township_dashboard(request.user, call, request.GET.get("page"))
     deadlines = []
     if call is not None:
         deadlines = [{"label": gettext("乡镇推荐截止"), **selectors.deadline_info(call.township_deadline_on, now)},
@@ -68,7 +67,7 @@ def _dashboard_context(request, call, **extra):
             "list_blocker": services.township_blocker(rlist, now) if rlist else
             (None if call is None or not services.deadline_passed(call, now)
              else gettext("乡镇推荐截止时间已过，不能再建立推荐名单")),
-            "addable_ids": {row.application.pk for row in data["addable"]},
+            "query": urlencode({"call": call.code}) if call else "",
             "register_url": request.build_absolute_uri(reverse("enterprises:register")), **extra}
 
 
@@ -291,7 +290,7 @@ def _industry_choices():
 def _intake_context(request, params, **extra):
     filters, problems = selectors.parse_intake_filters(params)
     applications = selectors.intake_applications(request.user, filters)
-    page = page_of(applications, PAGE_SIZE, request.GET.get("page"))
+    page, status_counts, states = selectors.intake_page(applications, PAGE_SIZE, request.GET.get("page"))
     rows = []
     for application in page.object_list:
         entry = getattr(application, "recommendation_entry", None)
@@ -302,11 +301,10 @@ def _intake_context(request, params, **extra):
     tier_names = dict(selectors.tier_choices(filters.call))
     for row in rows:
         row["tier_name"] = tier_names.get(row["application"].tier, row["application"].tier)
-    states = set(applications.order_by().values_list("status", flat=True).distinct())
     officer = any(services.may_batch(request.user, action) for action in services.BATCH_ACTIONS)
     query = urlencode(filters.as_params())
     return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
-            "total": page.paginator.count, "status_counts": selectors.intake_status_counts(applications),
+            "total": page.paginator.count, "status_counts": status_counts,
             "batch_actions": services.batch_actions_for(states) if officer else [],
             "officer": officer, "params": filters.as_params(), "query": query,
             "calls": Call.objects.order_by("-year", "code"), "units": selectors.unit_choices(),

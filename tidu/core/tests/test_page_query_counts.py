@@ -52,6 +52,7 @@ def _pages(world, run_pk):
         "汇总表 export page": (city, reverse("documents:summary_export", args=[call.pk])),
         "expert pool": (city, reverse("experts:pool")),
         "township dashboard": (town, reverse("review:township_dashboard")),
+        "township dashboard, page 2": (town, reverse("review:township_dashboard") + f"?call={call.code}&page=2"),
         "操作日志 of the call": (city, reverse("records:call_log", args=[call.pk])),
         "操作日志 CSV": (city, reverse("records:call_log_export", args=[call.pk]) + "?format=csv"),
     }
@@ -75,7 +76,10 @@ def _counts(client, world) -> dict[str, int]:
 GROWING: dict[str, str] = {}
 
 
-def test_pages_read_a_constant_number_of_queries_at_two_sizes(client, world):
+def test_pages_read_a_constant_number_of_queries_at_two_sizes(client, world, monkeypatch):
+    from tidu.review import selectors as review_selectors
+
+    monkeypatch.setattr(review_selectors, "TOWNSHIP_PAGE_SIZE", 2)  # the unit's enterprises span pages at both sizes
     build.clone_applications(world["template"], SMALL - 1, units=world["units"])
     small = _counts(client, world)
     build.clone_applications(world["template"], LARGE - SMALL, units=world["units"], serial_from=SMALL)

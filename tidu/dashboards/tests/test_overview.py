@@ -165,3 +165,29 @@ def test_admin_does_not_see_the_dashboard(client, call, users):
     client.force_login(users["admin"])
     assert client.get(reverse("dashboards:overview")).status_code == 403
     assert client.get(reverse("dashboards:table_csv")).status_code == 403
+
+
+def test_an_action_in_one_call_does_not_recompute_another_calls_figures(call, applications, users, units):
+    from tidu.core.models import AuditEntry
+    from tidu.core.operations import AuditRecord, write_audit
+    from tidu.policy.models import Call
+
+    other = Call.objects.get(pk=call.pk)
+    other.pk, other.code, other.title = None, "other-call", "另一批次"
+    other.save()
+    other.pinned_packs.set(call.pinned_packs.all())
+    make_application(other, units["x"], "C3484", S.SUBMITTED, path=[S.SUBMITTED], maturity=2, actor=users["city"])
+    selectors._OVERVIEWS.clear()
+    first_a, first_b = selectors.overview(call), selectors.overview(other)
+    assert (first_a.total, first_b.total) == (6, 1)
+    # an action on an application of call A (a transition's or a section save's audit row, with its application)
+    write_audit(users["city"], AuditRecord(object_type="application", object_id=applications[2].pk,
+                                           application_id=applications[2].pk, action="x", to_status=S.RETURNED))
+    assert selectors.overview(other) is first_b  # call B's figures are kept
+    assert selectors.overview(call) is not first_a  # call A's are recomputed
+    # a change every call depends on (an enterprise's registration) recomputes both
+    kept_a, kept_b = selectors.overview(call), selectors.overview(other)
+    write_audit(users["city"], AuditRecord(object_type="enterprise", object_id=applications[0].enterprise_id,
+                                           action="enterprise.update"))
+    assert selectors.overview(call) is not kept_a and selectors.overview(other) is not kept_b
+    assert AuditEntry.objects.count() > 0

@@ -1,0 +1,139 @@
+"""Benchmark of the 推荐汇总表 export of a whole call, end to end, job included (run on demand; not a test).
+
+    DATABASE_URL=postgres://user@host:5432/NAME .venv/bin/python bench/export_bench.py [--size 10000] [--format zip]
+
+Creates the scratch database ``test_<NAME>`` (dropped at the end), builds one township's call through the
+project's services (one application submitted and recommended through the wizard's and the review's services), grows
+it with the bulk path ``tidu.testing.clone_applications`` and puts every application on the unit's 推荐名单, signed
+and sent (``tidu.testing.put_on_sent_list``: the review services). Then **two separate child processes** each run
+the export as a user does: ``start_summary_export`` (the 汇总表 page's POST; the job runs in the worker — here the
+configured django-tasks backend, run to completion in the child), until the job's file is stored:
+
+* the **time** run: wall-clock and CPU time of this process (not the PostgreSQL server's);
+* the **memory** run: the process's peak RSS (``ru_maxrss``; Django, the packs, the fonts and Typst included) before
+  and after the job, and the Python heap's peak (tracemalloc on: it slows the run, so it is not the time run).
+
+Prints the figures, the number of rows and the file's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidu.settings")
+
+
+def _build(size: int) -> None:
+    from tidu import testing as build
+    from tidu.applications.models import Application
+    from tidu.applications.workflow import State
+
+    call = build.load_call()
+    unit = build.unit("岳口镇", "township")
+    build.officer(unit, "town")
+    build.city_officer("city")
+    enterprise = build.enterprise(unit, "天门市华楚精密机械有限公司")
+    build.enterprise_user(enterprise, "ent")
+    template = build.application(enterprise, call=call)
+    build.submitted(template)
+    build.drive_to(template, State.TOWNSHIP_RECOMMENDED)
+    build.clone_applications(template, size - 1, status=State.TOWNSHIP_RECOMMENDED)
+    build.put_on_sent_list(*Application.objects.filter(status=State.TOWNSHIP_RECOMMENDED).order_by("pk"))
+
+
+def _child(measure: str, fmt: str) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = str(ROOT / "var" / "bench-media")
+    from tidu.accounts.models import User
+    from tidu.applications.models import Application
+    from tidu.documents import services
+    from tidu.documents.models import DocumentJob
+    from tidu.policy.models import Call
+
+    call = Call.objects.get()
+    city = User.objects.get(username="city")
+    ids = list(Application.objects.filter(call=call).order_by("pk").values_list("pk", flat=True))
+    if measure == "memory":
+        import tracemalloc
+
+        tracemalloc.start()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start, start_cpu = time.perf_counter(), time.process_time()
+    job = services.start_summary_export(call=call, user=city, application_ids=ids, unit_name="岳口镇", fmt=fmt)
+    job.refresh_from_db()
+    if job.status != DocumentJob.Status.DONE:  # a queue backend: run it here, as the worker would
+        services.run_job(job.pk)
+        job.refresh_from_db()
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    result = {"status": job.status, "message": job.message, "rows": len(ids), "bytes": job.result.size,
+              "wall": wall, "cpu": cpu, "rss_before_mb": rss_before / 1024,
+              "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if measure == "memory":
+        result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    print("RESULT " + json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=10000)
+    parser.add_argument("--format", default="zip", choices=("zip", "xlsx", "pdf"))
+    parser.add_argument("--child", choices=("time", "memory"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return _child(args.child, args.format)
+    sys.stdout.reconfigure(line_buffering=True)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    old_name = connection.settings_dict["NAME"]
+    test_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        print(f"tidu export bench · {connection.vendor} · Python {platform.python_version()} · {os.cpu_count()} CPUs · "
+              f"load average {os.getloadavg()[0]:.2f} at start")
+        start = time.perf_counter()
+        _build(args.size)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"built {args.size:,} applications on a sent 推荐名单 in {time.perf_counter() - start:.1f} s")
+        connection.close()
+        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + test_name
+        for measure in ("time", "memory"):
+            output = subprocess.run([sys.executable, __file__, "--child", measure, "--format", args.format],
+                                    env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True,
+                                    check=False)
+            lines = [line for line in output.stdout.splitlines() if line.startswith("RESULT ")]
+            if not lines:
+                print(f"{measure} run failed:\n{output.stderr[-3000:]}")
+                continue
+            r = json.loads(lines[-1].removeprefix("RESULT "))
+            if measure == "time":
+                print(f"time run ({args.format}, {r['rows']:,} rows, {r['bytes'] / 1024 / 1024:.1f} MB file, "
+                      f"{r['status']}): wall {r['wall']:.2f} s · CPU {r['cpu']:.2f} s · "
+                      f"load average {os.getloadavg()[0]:.2f}")
+            else:
+                print(f"memory run: peak RSS {r['rss_peak_mb']:.0f} MB (before the job {r['rss_before_mb']:.0f} MB) · "
+                      f"Python heap peak {r['heap_peak_mb']:.0f} MB (tracemalloc on; its wall {r['wall']:.1f} s "
+                      f"is not a time figure)")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
