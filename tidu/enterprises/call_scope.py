@@ -36,7 +36,7 @@ class RegistrationScope:
 
     def region_differs(self, code: str) -> bool:
         region = self.region_of(code)
-        return bool(region) and region != self.region_code
+        return bool(region) and bool(self.region_code) and region != self.region_code
 
 
 def registration_scope() -> RegistrationScope | None:

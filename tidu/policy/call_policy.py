@@ -282,8 +282,8 @@ class CallPolicy:
 
     @property
     def region_division_code(self) -> str:
-        """The call's 行政区划代码 (6 digits), as stated in the pack."""
-        return str(self.call.content["region"]["division_code"])
+        """The call's 行政区划代码 (6 digits), as stated in the pack ("" when its sources give none)."""
+        return str(self.call.content["region"].get("division_code", ""))
 
     @property
     def region_aliases(self) -> list[str]:
