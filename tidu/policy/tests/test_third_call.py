@@ -29,6 +29,7 @@ from tidu.onsite.checklist import build_checklist
 from tidu.policy.loader import DEFAULT_PACKS_DIR
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
+from tidu.review.errors import ReviewError
 from tidu.review.formal import formal_checklist
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,25 @@ def test_a_yaml_only_call_runs_the_whole_journey(third_call, client):
     items = build_checklist(application_services.section_raw(application), policy)
     assert [(i.key, i.title) for i in items if i.kind == "declaration"] == [
         ("scale", "主营业务收入（2亿元及以上）"), ("maturity", "成熟度自评估等级与报告编号")]
+
+
+def test_the_declared_recommendation_quota_is_enforced_when_a_unit_signs(third_call):
+    assert call_policy_for(third_call).recommendation_quota == 1
+    town_unit = build.unit("沙嘴街道办事处", Organisation.Kind.SUBDISTRICT)
+    build.officer(town_unit, "town_xt")
+    build.city_officer("city_xt")
+    applications = []
+    for n in (1, 2):
+        enterprise = build.enterprise(town_unit, f"仙桃市示例{n}有限公司", username=f"ent_xt{n}")
+        build.enterprise_user(enterprise, f"ent_xt{n}")
+        application = build.application(enterprise, call=third_call, filled=True)
+        upload = SimpleUploadedFile("证书.pdf", build.minimal_pdf_bytes("证书"), content_type="application/pdf")
+        evidence_upload(application=application, section="conditions", topic="申报条件4", upload=upload,
+                        user=build._owner(application))
+        build.submitted(application, now=IN_WINDOW, fill=False)
+        build.transition(application, "township_recommend", "township")
+        applications.append(application)
+    with pytest.raises(ReviewError) as error:
+        build.put_on_sent_list(*applications)
+    assert "超过本批次每个单位最多推荐 1 家的名额" in str(error.value.problems if hasattr(error.value, "problems")
+                                                   else error.value)
