@@ -203,7 +203,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tidu@localhost")
 # Notification channels (tidu/notifications/channels.py): in-app always; e-mail and SMS as each person chooses.
 # SMS backend: "console" (log only, the default) or "aliyun" (Alibaba Cloud SMS SendSms; keys from the vendor).
 TIDU_SMS_BACKEND = os.environ.get("TIDU_SMS_BACKEND", "console")
-TIDU_SMS_SIGN_NAME = os.environ.get("TIDU_SMS_SIGN_NAME", "天门市经信局")
+TIDU_SMS_SIGN_NAME = os.environ.get("TIDU_SMS_SIGN_NAME", "")  # the issuer's vendor-approved 签名, per deployment
 TIDU_SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("TIDU_SMS_ALIYUN_ACCESS_KEY_ID", "")
 TIDU_SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("TIDU_SMS_ALIYUN_ACCESS_KEY_SECRET", "")
 TIDU_SMS_ALIYUN_TEMPLATE_CODE = os.environ.get("TIDU_SMS_ALIYUN_TEMPLATE_CODE", "")

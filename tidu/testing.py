@@ -148,6 +148,14 @@ def expert(username: str = "expert", name: str = "", *, profile: bool = False, e
     return account
 
 
+def _call_region() -> str:
+    """The region of the call registration is for (its pack), else the seed's city (no call loaded)."""
+    from tidu.enterprises.call_scope import registration_scope
+
+    scope = registration_scope()
+    return scope.region_name if scope is not None else "湖北省天门市"
+
+
 def enterprise(unit: Organisation, name: str, *, credit_code: str | None = None, industry: str = "C3484",
                confirmed: bool = True, register: bool = False, username: str | None = None,
                **fields) -> Enterprise:
@@ -157,7 +165,8 @@ def enterprise(unit: Organisation, name: str, *, credit_code: str | None = None,
     trail shows both — the unit must then have an officer."""
     code = credit_code or valid_credit_code()
     values = {"industry_code": industry, "contact_name": "王立新", "contact_phone": "13872800001",
-              "contact_email": "contact@example.com", "legal_representative": "李强"}
+              "contact_email": "contact@example.com", "legal_representative": "李强",
+              "registered_region": _call_region()}
     values.update(fields)
     if register:
         made, _account = enterprise_services.enterprise_register(

@@ -13,7 +13,7 @@ from typing import Any
 
 from tidu.applications import permissions, revision
 from tidu.applications.models import Application
-from tidu.applications.sections import SECTIONS, YES, CleanResult, clean_section
+from tidu.applications.sections import YES, CleanResult, clean_section, sections_for
 from tidu.applications.workflow import State
 from tidu.core import clock
 from tidu.core.dates import beijing_text, date_zh
@@ -70,7 +70,7 @@ def application_progress(application: Application, policy: CallPolicy | None = N
     rows = {section.key: section for section in application.sections.select_related("updated_by")}
     evidence_topics = set(application.evidence.values_list("topic", flat=True))
     progress = []
-    for spec in SECTIONS:
+    for spec in sections_for(policy):
         row = rows.get(spec.key)
         clean = clean_section(spec, row.data if row else {}, policy)
         evidence_missing = [label for topic, label in spec.evidence_topics
@@ -83,16 +83,11 @@ def application_progress(application: Application, policy: CallPolicy | None = N
     return progress
 
 
-# Packs from before call-tianmen-2026-basic@2026.3 state no evidence requirements; the platform then required
-# the 自评估报告 only (申报条件7), as it did when those packs were published.
-_LEGACY_REQUIRED_EVIDENCE = {"maturity_report"}
-
-
 def evidence_required(policy: CallPolicy, topic: str) -> bool | None:
     """True/False as the call pack states for this evidence slot; None when the pack says nothing of it."""
     stated = policy.evidence_requirements
-    if not stated:
-        return True if topic in _LEGACY_REQUIRED_EVIDENCE else None
+    if not stated:  # packs that state none: what the platform required when they were published (policy data)
+        return True if topic in policy.legacy_required_evidence else None
     return stated[topic]["required"] if topic in stated else None
 
 
@@ -110,10 +105,11 @@ def _yes(value) -> bool | None:
 
 def application_interchange(application: Application, policy: CallPolicy | None = None,
                             submitted_at: dt.datetime | None = None) -> dict[str, Any]:
-    """The application in the engine's interchange format, built only from cleanly answered fields."""
+    """The application in the engine's interchange format, built only from cleanly answered fields of the
+    sections as the call asks for them (a field no declared clause reads is not exported)."""
     policy = policy or call_policy_for(application.call)
     raw = section_raw(application)
-    clean = {spec.key: clean_section(spec, raw.get(spec.key), policy).values for spec in SECTIONS}
+    clean = {spec.key: clean_section(spec, raw.get(spec.key), policy).values for spec in sections_for(policy)}
     basic, conditions, maturity = clean["basic"], clean["conditions"], clean["maturity"]
     organisation, scope = clean["organisation"], clean["scope"]
 

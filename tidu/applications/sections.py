@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -119,8 +119,7 @@ SECTIONS: tuple[Section, ...] = (
         Field("onsite_verification", "愿意配合现场核查", "yesno", choices=YES_NO),
         Field("technology_promotion", "愿意配合技术推广", "yesno", choices=YES_NO),
         Field("case_exchange", "愿意配合典型案例交流", "yesno", choices=YES_NO),
-    ), intro="逐条申明并上传佐证材料；“近三年”自申报开始之日向前计算三年。",
-        evidence_topics=tuple((f"申报条件{n}", f"申报条件{n}") for n in range(1, 10))),
+    ), intro="逐条申明并上传佐证材料；“近三年”自申报开始之日向前计算三年。"),
     Section("maturity", "成熟度自评估", (
         Field("level", "自评估等级", "choice", choices=tuple((str(n), f"{label}") for n, label in
                                                           ((1, "一级（规划级）"), (2, "二级（规范级）"), (3, "三级（集成级）"),
@@ -129,7 +128,7 @@ SECTIONS: tuple[Section, ...] = (
         Field("report_number", "评估报告编号", "text", max_length=60),
         Field("report_date", "评估报告日期", "date"),
         Field("platform", "自评估平台", "text", max_length=100, help="须在“智能制造评估评价公共服务平台”开展"),
-    ), evidence_topics=(("maturity_report", "自评估报告"),)),
+    )),
     Section("scope", "建设范围与项目概况", (
         Field("scope", "建设范围", "choice", choices=(("产线级", "产线级"), ("车间级", "车间级"), ("工厂级", "工厂级"))),
         Field("project_name", "智能工厂（项目）名称", "text", max_length=200),
@@ -159,6 +158,28 @@ SECTIONS: tuple[Section, ...] = (
 )
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
 SECTION_KEYS = tuple(SECTIONS_BY_KEY)
+
+# Steps whose fields are shown only when a clause of the call (or of its tier) declares that it reads them.
+DECLARED_STEPS = ("conditions",)
+
+
+def sections_for(policy) -> tuple[Section, ...]:
+    """The sections as one call asks for them: the 申报条件 step holds the fields its clauses ``reads`` and one
+    evidence slot per clause; a clause's ``uploads`` add slots to other steps (e.g. 自评估报告 in 成熟度自评估)."""
+    if policy is None:
+        return SECTIONS
+    reads, slots = policy.reads, policy.evidence_slots
+    out = []
+    for section in SECTIONS:
+        fields = section.fields
+        if section.key in DECLARED_STEPS:
+            fields = tuple(f for f in fields if f"{section.key}.{f.name}" in reads)
+        out.append(replace(section, fields=fields, evidence_topics=slots.get(section.key, section.evidence_topics)))
+    return tuple(out)
+
+
+def section_for(key: str, policy) -> Section:
+    return next(s for s in sections_for(policy) if s.key == key)
 
 
 @dataclass

@@ -35,6 +35,8 @@ from tidu.applications.sections import (
     SECTIONS_BY_KEY,
     clean_section,
     derived_kpi_inputs,
+    section_for,
+    sections_for,
 )
 from tidu.applications.workflow import (
     EDITABLE_STATES,
@@ -343,7 +345,7 @@ def _evidence_groups(application: Application, section, policy, raw) -> list[dic
 
 
 def _topic_label(policy, section_key: str | None, topic: str) -> str:
-    specs = [SECTIONS_BY_KEY[section_key]] if section_key in SECTIONS_BY_KEY else SECTIONS
+    specs = [section_for(section_key, policy)] if section_key in SECTIONS_BY_KEY else sections_for(policy)
     labels = {key: label for spec in specs for key, label in spec.evidence_topics}
     if topic in labels:
         return labels[topic]
@@ -355,7 +357,7 @@ def _topic_label(policy, section_key: str | None, topic: str) -> str:
 def _allowed_topics(section, policy) -> set[str]:
     if section.key == "scenarios":
         return set(policy.scenario_map)
-    return {topic for topic, _ in section.evidence_topics}
+    return {topic for topic, _ in section_for(section.key, policy).evidence_topics}
 
 
 def _summary(section, data, policy) -> list[tuple[str, str]]:
@@ -393,6 +395,7 @@ def _conflict_context(section, typed, latest, policy) -> dict:
 
 def _section_context(request, application, section, policy, *, raw, base_revision, progress=None,
                      verdict=None, verdict_problems=None) -> dict:
+    section = section_for(section.key, policy)  # the step as this call asks for it (declared clauses)
     progress = progress or services.application_progress(application, policy, request.user)
     current = _progress_map(progress)[section.key]
     clean = clean_section(section, raw, policy)
@@ -528,6 +531,7 @@ def section(request, pk, key):
     application = _get_application(request, pk)
     spec = _section_or_404(key)
     policy = call_policy_for(application.call)
+    spec = section_for(key, policy)  # the step as this call asks for it
     if request.method == "GET":
         row = application.sections.get(key=key)
         raw, report_import = row.data, None
@@ -568,6 +572,7 @@ def autosave(request, pk, key):
     application = _get_application(request, pk)
     spec = _section_or_404(key)
     policy = call_policy_for(application.call)
+    spec = section_for(key, policy)  # the step as this call asks for it
     if not permissions.can_edit(request.user, application):
         return render(request, "applications/_autosave.html", {"error": _("只有申报企业本身可以修改申报内容。")},
                       status=403)
@@ -688,7 +693,7 @@ def _answers(application, policy) -> list[dict]:
     raw = {row.key: row.data for row in application.sections.all()}
     return [{"key": spec.key, "title": spec.title,
              "items": [(label, text) for label, text in _summary(spec, raw.get(spec.key), policy)]}
-            for spec in SECTIONS]
+            for spec in sections_for(policy)]
 
 
 def _evidence_rows(application, policy) -> list[dict]:
@@ -911,7 +916,7 @@ def _review_context(request, application, policy, **extra) -> dict:
         item.topic_label = _topic_label(policy, item.section, item.topic)
         evidence[item.section].append(item)
     for item in services.application_progress(application, policy):
-        spec = SECTIONS_BY_KEY[item.key]
+        spec = section_for(item.key, policy)
         entry = {"spec": spec, "progress": item, "evidence": evidence.get(item.key, [])}
         if spec.key == "kpis":
             entry["kpi_categories"] = forms.bind_kpis(raw.get(spec.key), item.clean, catalogue)

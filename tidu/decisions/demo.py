@@ -28,6 +28,7 @@ from tidu.core.timezones import BEIJING
 from tidu.decisions import selectors, services
 from tidu.decisions.models import ReviewConclusion
 from tidu.enterprises import credit_code, industries
+from tidu.enterprises.demo import DEMO_REGION
 from tidu.enterprises.models import Enterprise
 from tidu.experts import selectors as expert_selectors
 from tidu.experts import services as expert_services
@@ -58,7 +59,8 @@ def _enterprise():
     organisation = ensure_organisation(name, Organisation.Kind.ENTERPRISE, unit(unit_name))
     user = ensure_user(username, role=User.Role.ENTERPRISE, organisation=organisation, name=contact, phone=phone)
     enterprise, _ = Enterprise.objects.get_or_create(credit_code=credit_code.validate(code), defaults={
-        "organisation": organisation, "name": name, "industry_code": industries.validate(industry),
+        "organisation": organisation, "name": name, "registered_region": DEMO_REGION,
+        "industry_code": industries.validate(industry),
         "legal_representative": representative, "contact_name": contact, "contact_phone": phone,
         "contact_email": user.email, "status": Enterprise.Status.CONFIRMED,
         "confirmed_by": User.objects.get(username=officer), "confirmed_at": timezone.now()})

@@ -49,20 +49,8 @@ NOT_FILLED = "（未填写）"
 ATTESTATION_TEXT = ("本单位承诺：所填内容及所附佐证材料真实、准确、完整，不涉及国家秘密和商业秘密，"
                     "并愿意配合开展现场核查、技术推广和典型案例交流等工作。如有不实，愿承担相应责任。")
 
-# What the enterprise declared for each 申报条件: (section, field) pairs shown next to the clause.
-CONDITION_DECLARATIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "申报条件1": (("basic", "registered_region"), ("basic", "legal_status"), ("basic", "industry_code")),
-    "申报条件2": (("conditions", "construction_completed"),),
-    "申报条件3": (("basic", "above_designated_size"), ("basic", "main_business_revenue_10k_yuan")),
-    "申报条件4": (("conditions", "operations_and_finance_sound"), ("conditions", "has_bad_credit_records"),
-              ("conditions", "has_accidents"), ("conditions", "has_violations")),
-    "申报条件5": (("conditions", "secure_and_controllable"), ("conditions", "cyber_and_data_risk_controllable")),
-    "申报条件6": (("organisation", "has_mechanism"), ("organisation", "talent_count")),
-    "申报条件7": (("maturity", "level"), ("maturity", "score"), ("maturity", "platform")),
-    "申报条件8": (("conditions", "onsite_verification"), ("conditions", "technology_promotion"),
-              ("conditions", "case_exchange")),
-    "申报条件9": (("scope", "scope"),),
-}
+# What the enterprise declared for each 申报条件 comes from the call pack (each clause's ``dossier``: the
+# section.field shown and its wording), see ``_conditions``.
 GATED_ROWS = {"has_bad_credit_records": "bad_credit_records", "has_accidents": "accidents",
               "has_violations": "violations"}
 
@@ -476,7 +464,7 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
                               attested_at=attested_at or NOT_FILLED,
                               confirmed=clean["attestation"].get("confirmed") == YES)
 
-    evidence = _evidence_index(inputs.evidence)
+    evidence = _evidence_index(inputs.evidence, policy)
 
     level = maturity.get("level")
     registered = inputs.registered
@@ -519,17 +507,18 @@ def _conditions(policy: CallPolicy, clean: dict[str, dict[str, Any]], verdict: d
                 timing: str) -> tuple[ConditionItem, ...]:
     findings = {f["clause"]: f for f in (verdict or {}).get("findings", [])}
     out = []
+    shown_fields = {d["clause"]: d["dossier"] for d in policy.condition_declarations}
     for clause, text in [*policy.conditions.items(), ("申报时间", policy.call.content["window"]["text"])]:
         declared = []
-        for section_key, name in CONDITION_DECLARATIONS.get(clause, ()):
-            spec = SECTIONS_BY_KEY[section_key].field(name)
-            value = clean[section_key].get(name)
+        for entry in shown_fields.get(clause, ()):
+            section_key, _sep, name = entry["section"].partition(".")
+            value = clean.get(section_key, {}).get(name)
             shown = _display(section_key, name, value)
             if name in GATED_ROWS and value == YES:
                 rows = clean[section_key].get(GATED_ROWS[name]) or []
                 if rows:
                     shown += f"（{len(rows)} 项：{_event_rows_text(rows)}）"
-            declared.append(f"{spec.label}：{shown}")
+            declared.append(f"{entry['label']}：{shown}")
         if clause == "申报时间":
             declared.append(timing)
         finding = findings.get(clause)
@@ -598,7 +587,7 @@ def _kpis(policy: CallPolicy, values: dict[str, dict[str, float]]) -> tuple[KpiR
     return tuple(rows)
 
 
-def _evidence_index(evidence: list[EvidenceFacts]) -> tuple[EvidenceEntry, ...]:
+def _evidence_index(evidence: list[EvidenceFacts], policy: CallPolicy) -> tuple[EvidenceEntry, ...]:
     order = {key: i for i, key in enumerate(SECTION_KEYS)}
     ordered = sorted(evidence, key=lambda e: (order.get(e.section, 99), e.topic, e.id))
     entries = []
@@ -607,7 +596,7 @@ def _evidence_index(evidence: list[EvidenceFacts]) -> tuple[EvidenceEntry, ...]:
         title = dict(SECTION_TITLES).get(e.section, section.title if section else e.section)
         topic = e.topic
         if section is not None:
-            topic = dict(section.evidence_topics).get(e.topic, e.topic)
+            topic = dict(policy.evidence_slots.get(e.section, ())).get(e.topic, e.topic)
         entries.append(EvidenceEntry(
             number=number, evidence_id=e.id, section_key=e.section, section_title=title, topic=topic,
             name=e.original_name, content_type=e.content_type, size=e.size, sha256=e.sha256,

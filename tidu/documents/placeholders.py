@@ -44,8 +44,8 @@ SCENARIO_ITEM = (
 
 DOCX_PLACEHOLDERS: tuple[Placeholder, ...] = (
     _p("cover_title", "申报书标题，如“基础级智能工厂申报书”", example="{{ cover_title }}"),
-    _p("call_title", "申报批次名称，如“天门市2026年度基础级智能工厂申报”"),
-    _p("issuer", "受理单位，如“天门市经济和信息化局”"),
+    _p("call_title", "申报批次名称，如“某市2026年度基础级智能工厂申报”"),
+    _p("issuer", "受理单位，如“某市经济和信息化局”"),
     _p("project_name", "项目（智能工厂）名称"),
     _p("enterprise_name", "企业名称", required=True, example="{{ enterprise_name }}"),
     _p("credit_code", "统一社会信用代码", required=True, example="{{ credit_code }}"),
@@ -100,7 +100,7 @@ DOCX_PLACEHOLDERS: tuple[Placeholder, ...] = (
 DOCX_BY_NAME = {p.name: p for p in DOCX_PLACEHOLDERS}
 
 _SUMMARY_DESCRIPTIONS = {
-    "序号": "推荐优先顺序（数字）", "市/县": "市/县，如 天门市", "所属乡镇（单位）": "所属乡镇（办事处、农场、开发区）",
+    "序号": "推荐优先顺序（数字）", "市/县": "市/县（申报批次所在地区）", "所属乡镇（单位）": "所属乡镇（办事处、农场、开发区）",
     "企业名称": "企业名称", "统一社会信用代码": "统一社会信用代码", "智能工厂名称": "项目（智能工厂）名称",
     "所属行业": "所属行业（GB/T 4754-2017）", "申报等级": "申报等级", "成熟度等级": "成熟度自评估等级",
     "成熟度得分": "成熟度自评估得分（数字）", "覆盖环节": "覆盖环节", "场景数": "已建设场景数（数字）",
@@ -112,7 +112,7 @@ XLSX_ROW_PLACEHOLDERS: tuple[Placeholder, ...] = tuple(
                 required=header in ("序号", "企业名称", "统一社会信用代码"), example="{{" + header + "}}")
     for _, header, _ in SUMMARY_COLUMNS)
 XLSX_SHEET_PLACEHOLDERS: tuple[Placeholder, ...] = (
-    Placeholder("标题", "表格标题，如“天门市2026年度基础级智能工厂项目推荐汇总表”", example="{{标题}}"),
+    Placeholder("标题", "表格标题，如“某市2026年度基础级智能工厂项目推荐汇总表”", example="{{标题}}"),
     Placeholder("填报单位", "填报单位（乡镇或市经信局）", example="{{填报单位}}"),
     Placeholder("填报日期", "填报日期", example="{{填报日期}}"),
 )

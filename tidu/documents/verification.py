@@ -58,7 +58,7 @@ def issue_document_code(application, content_sha256: str, title: str, *, key: st
 
 
 def mask_enterprise_name(name: str) -> str:
-    """天门市华楚精密机械有限公司 → 天门市华楚****有限公司: enough to recognise, not enough to copy."""
+    """某市华楚精密机械有限公司 → 某市华楚****有限公司: enough to recognise, not enough to copy."""
     name = name or ""
     suffix = next((s for s in COMPANY_SUFFIXES if name.endswith(s) and len(name) > len(s)), "")
     core = name[: len(name) - len(suffix)] if suffix else name

@@ -12,8 +12,8 @@ from tidu.policy import selectors as policy_selectors
 class RegistrationScope:
     call_title: str
     admitted: tuple[dict, ...]  # {"code": "C" | "B07", "name": ..., "basis": ...}, from the call pack
-    region_code: str            # 行政区划代码 of the call's region, e.g. "429006"
-    region_name: str            # e.g. "湖北省天门市"
+    region_code: str            # 行政区划代码 of the call's region (6 digits)
+    region_name: str            # province + city, as the call pack states them
 
     def admits(self, code: str) -> bool:
         return any(code.startswith(item["code"]) for item in self.admitted)
@@ -36,7 +36,7 @@ class RegistrationScope:
 
     def region_differs(self, code: str) -> bool:
         region = self.region_of(code)
-        return bool(region) and region != self.region_code
+        return bool(region) and bool(self.region_code) and region != self.region_code
 
 
 def registration_scope() -> RegistrationScope | None:

@@ -30,6 +30,8 @@ ENTERPRISES = [
     ("hengli", "天门市恒力电气设备有限公司", "91429006MA4F8Q2W7Q", "C3823", Legal.LEGAL_PERSON, "天门经济开发区",
      Status.CONFIRMED, "肖恒", "肖敏", "13907281006", "天门经济开发区东湖路31号"),
 ]
+# The demo city (example data of the seed call, whose pack states the region).
+DEMO_REGION = "湖北省天门市"
 OFFICER_OF_UNIT = {"岳口镇": "yuekou", "天门经济开发区": "kaifaqu"}
 SHORT_UNIT = {"岳口镇": "岳口镇", "天门经济开发区": "开发区"}
 
@@ -45,7 +47,7 @@ def load(out) -> list[tuple[str, str, str]]:
         user = ensure_user(username, role=User.Role.ENTERPRISE, organisation=organisation, name=contact, phone=phone)
         confirmed = status == Status.CONFIRMED
         Enterprise.objects.get_or_create(credit_code=code, defaults={
-            "organisation": organisation, "name": name, "legal_status": legal_status, "industry_code": industry,
+            "organisation": organisation, "name": name, "registered_region": DEMO_REGION, "legal_status": legal_status, "industry_code": industry,
             "address": address, "legal_representative": representative, "contact_name": contact,
             "contact_phone": phone, "contact_email": user.email, "status": status,
             "confirmed_by": User.objects.get(username=OFFICER_OF_UNIT[unit_name]) if confirmed else None,

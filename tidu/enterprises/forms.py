@@ -36,7 +36,7 @@ class RegistrationForm(core_forms.Form):
         label=_("行业中类或小类代码（选填）"), max_length=5, required=False,
         help_text=_("3位中类或4位小类数字代码，如 348 或 3484，须以所选大类的两位代码开头。"
                     "中类、小类不在列表中逐一列出，请对照 GB/T 4754-2017 填写。"))
-    registered_region = forms.CharField(label=_("登记注册地"), max_length=100, initial="湖北省天门市")
+    registered_region = forms.CharField(label=_("登记注册地"), max_length=100)  # initial: the call's region
     address = forms.CharField(label=_("地址"), max_length=300)
     legal_representative = forms.CharField(label=_("法定代表人"), max_length=50)
     contact_name = forms.CharField(label=_("联系人"), max_length=50)

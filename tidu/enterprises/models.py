@@ -25,7 +25,8 @@ class Enterprise(models.Model):
     legal_status = models.CharField(_("法人类型"), max_length=20, choices=LegalStatus.choices,
                                     default=LegalStatus.LEGAL_PERSON)
     industry_code = models.CharField(_("所属行业（GB/T 4754-2017）"), max_length=5)
-    registered_region = models.CharField(_("登记注册地"), max_length=100, default="湖北省天门市")
+    # No default: the region comes from the registration (prefilled with the call's region, from its policy pack).
+    registered_region = models.CharField(_("登记注册地"), max_length=100)
     address = models.CharField(_("地址"), max_length=300, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50)

@@ -20,7 +20,7 @@ from tidu.core.operations import (
     operation_class,
     refused,
 )
-from tidu.enterprises import validators
+from tidu.enterprises import call_scope, validators
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.events import EnterpriseConfirmationDecided, EnterpriseRegistered
 from tidu.enterprises.lifecycle import NEW, transition
@@ -30,6 +30,12 @@ DUPLICATE_CREDIT_CODE = _("该统一社会信用代码已登记")
 DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
 DUPLICATE_NAME_IN_UNIT = _("该乡镇（办事处、农场、开发区）下已有同名企业登记")
 
+
+
+def _call_region() -> str:
+    """The region of the call registration is open for (its policy pack), when none was given."""
+    scope = call_scope.registration_scope()
+    return scope.region_name if scope is not None else ""
 
 class EnterpriseOperation(TableOperation):
     error_class = EnterpriseError
@@ -122,7 +128,7 @@ class EnterpriseRegister(EnterpriseOperation):
         obj.organisation = organisation
         obj.name, obj.credit_code, obj.industry_code = clean["name"], clean["credit_code"], clean["industry_code"]
         obj.legal_status = p["legal_status"]
-        obj.registered_region = (p.get("registered_region") or "").strip() or "湖北省天门市"
+        obj.registered_region = (p.get("registered_region") or "").strip() or _call_region()
         obj.address = (p.get("address") or "").strip()
         obj.legal_representative = (p.get("legal_representative") or "").strip()
         obj.contact_name = (p.get("contact_name") or "").strip()

@@ -34,9 +34,10 @@ __all__ = ["DUPLICATE_CREDIT_CODE", "DUPLICATE_NAME_IN_UNIT", "DUPLICATE_USERNAM
 
 def enterprise_register(*, name: str, credit_code: str, legal_status: str, industry_code: str,
                         unit: Organisation, contact_name: str, contact_phone: str, username: str,
-                        password: str, contact_email: str = "", registered_region: str = "湖北省天门市",
+                        password: str, contact_email: str = "", registered_region: str = "",
                         address: str = "", legal_representative: str = "") -> tuple[Enterprise, User]:
-    """Create the enterprise's login, its organisation node under ``unit`` and the Enterprise (待乡镇确认)."""
+    """Create the enterprise's login, its organisation node under ``unit`` and the Enterprise (待乡镇确认).
+    Without ``registered_region`` the region of the call registration is open for is taken (its policy pack)."""
     operation = operations.EnterpriseRegister(
         Enterprise(), name=name, credit_code=credit_code, legal_status=legal_status, industry_code=industry_code,
         unit=unit, contact_name=contact_name, contact_phone=contact_phone, username=username, password=password,

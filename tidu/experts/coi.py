@@ -4,7 +4,7 @@ An expert is excluded from an application when
 1. the expert's employer (an enterprise on the platform) is the applicant;
 2. the expert declared a relationship with the applicant (consulting, shareholding, an earlier conflict…);
 3. the employer name the expert declared is the applicant's name (compared after normalising width,
-   brackets and spaces, so “（天门）” and “(天门)” match);
+   brackets and spaces, so “（东湖）” and “(东湖)” match);
 4. the rubric's “同乡镇回避” is on and the expert's township unit is the applicant's unit.
 """
 

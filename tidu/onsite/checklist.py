@@ -1,8 +1,8 @@
 """The on-site checklist, generated from what the application claims.
 
 One item per scenario built (its id, name and what was claimed), one per KPI reported with valid inputs
-(the inputs and the computed value), and one per declaration of the 申报条件 that can be seen on site:
-已完成建设, 规上/营收, 安全可控, 组织机制与人才, 成熟度等级与报告编号, 建设范围. The claims are read from
+(the inputs and the computed value), and one per on-site item the call's clauses declare (``onsite`` in the call
+pack: for the seed 已完成建设, 规上/营收, 安全可控, 组织机制与人才, 成熟度等级与报告编号, 建设范围). The claims are read from
 the cleanly answered fields only (``sections.clean_section``), exactly what reviewers and the engine see.
 """
 
@@ -26,17 +26,6 @@ class ItemSpec:
     claim: str
 
 
-# (key, title) of the declarations checked on site, in the order the inspector walks through them.
-DECLARATIONS: tuple[tuple[str, str], ...] = (
-    ("construction_completed", "已完成智能工厂建设"),
-    ("scale", "规模以上工业企业与主营业务收入"),
-    ("security", "关键技术装备与软件安全可控"),
-    ("organisation", "组织机制与人才"),
-    ("maturity", "成熟度自评估等级与报告编号"),
-    ("scope", "建设范围"),
-)
-
-
 def _yn(value: Any) -> str:
     if value is None:
         return MISSING
@@ -57,7 +46,25 @@ def _choice_label(section_key: str, field: str, value: Any) -> str:
     return dict(SECTIONS_BY_KEY[section_key].field(field).choices).get(str(value), str(value))
 
 
-def _declarations(clean: dict[str, dict[str, Any]]) -> list[ItemSpec]:
+def _declared_fields(clean: dict[str, dict[str, Any]], reads: list[str]) -> str:
+    """What the application says for the fields a clause reads (section.field), one line each."""
+    lines = []
+    for path in reads:
+        section_key, _sep, name = path.partition(".")
+        spec = next((f for f in SECTIONS_BY_KEY[section_key].fields if f.name == name), None) \
+            if section_key in SECTIONS_BY_KEY else None
+        if spec is None or spec.kind == "rows":
+            continue
+        value = clean.get(section_key, {}).get(name)
+        shown = _yn(value) if spec.kind == "yesno" else _choice_label(section_key, name, value) \
+            if spec.kind == "choice" else _v(value)
+        lines.append(f"{spec.label}：{shown}")
+    return "\n".join(lines) or MISSING
+
+
+def _declarations(clean: dict[str, dict[str, Any]], policy: CallPolicy) -> list[ItemSpec]:
+    """One item per on-site item the call's clauses declare (``onsite``), in the clauses' order; an item the
+    platform knows how to summarise gets that summary, any other shows the fields its clause reads."""
     basic, conditions, maturity = clean["basic"], clean["conditions"], clean["maturity"]
     scope, organisation, equipment = clean["scope"], clean["organisation"], clean["equipment"].get("equipment", [])
     domestic = sum(1 for row in equipment if row.get("origin") == "国产")
@@ -89,7 +96,9 @@ def _declarations(clean: dict[str, dict[str, Any]]) -> list[ItemSpec]:
             f"项目名称：{_v(scope.get('project_name'))}；总投资 {_v(scope.get('total_investment_10k_yuan'), ' 万元')}\n"
             f"主要集成商/服务商：{_v(scope.get('integrators'))}"),
     }
-    return [ItemSpec("declaration", key, title, claims[key]) for key, title in DECLARATIONS]
+    return [ItemSpec("declaration", item["item"], item["text"],
+                     claims.get(item["item"]) or _declared_fields(clean, declaration["reads"]))
+            for declaration in policy.condition_declarations for item in declaration["onsite"]]
 
 
 def _scenarios(clean: dict[str, dict[str, Any]], policy: CallPolicy) -> list[ItemSpec]:
@@ -122,4 +131,4 @@ def _kpis(clean: dict[str, dict[str, Any]], policy: CallPolicy) -> list[ItemSpec
 def build_checklist(raw_sections: dict[str, dict[str, Any]], policy: CallPolicy) -> list[ItemSpec]:
     """The checklist for an application's stored sections (``services.section_raw``) under its call's policy."""
     clean = {spec.key: clean_section(spec, raw_sections.get(spec.key), policy).values for spec in SECTIONS}
-    return [*_scenarios(clean, policy), *_kpis(clean, policy), *_declarations(clean)]
+    return [*_scenarios(clean, policy), *_kpis(clean, policy), *_declarations(clean, policy)]

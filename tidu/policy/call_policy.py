@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from tidu.policy.loader import DEFAULT_PACKS_DIR, Pack, PackError, PackLibrary, content_hash
+
+# What the seed's clauses mean, for packs published before they declared it themselves (data, frozen).
+SEED_DECLARATIONS = Path(__file__).resolve().parent / "declarations" / "seed-2026.yaml"
+DECLARATION_KEYS = ("rule", "also", "reads", "evidence", "uploads", "formal_review", "onsite", "dossier")
+
+
+@cache
+def seed_declarations() -> dict[str, Any]:
+    return yaml.safe_load(SEED_DECLARATIONS.read_text(encoding="utf-8"))
+
+
+def _declaration(item: dict[str, Any], fallback: dict[str, Any]) -> dict[str, Any]:
+    """One clause with its declaration: the pack's own when it declares a rule, else the frozen seed meaning."""
+    declared = item if item.get("rule") else {**fallback.get(item["clause"], {}), **item}
+    out = {"clause": item["clause"], "text": item["text"]}
+    for key in DECLARATION_KEYS:
+        out[key] = declared.get(key, [] if key not in ("rule", "evidence") else None)
+    return out
 
 
 @dataclass(frozen=True)
@@ -120,6 +141,43 @@ class CallPolicy:
     def conditions(self) -> dict[str, str]:
         return {c["clause"]: c["text"] for c in self.call.content["conditions"]}
 
+    @property
+    def declares_clauses(self) -> bool:
+        """True when the call pack declares what its conditions mean (2026.4 on); older packs read the seed file."""
+        return any(c.get("rule") for c in self.call.content["conditions"])
+
+    @cached_property
+    def condition_declarations(self) -> list[dict[str, Any]]:
+        """Every 申报条件 of the call with its rule, the fields it reads, its evidence, checklist items and
+        dossier wording (keys: clause, text, rule, also, reads, evidence, uploads, formal_review, onsite, dossier)."""
+        fallback = {} if self.declares_clauses else seed_declarations()["conditions"]
+        return [_declaration(c, fallback) for c in self.call.content["conditions"]]
+
+    @cached_property
+    def requirement_declarations(self) -> list[dict[str, Any]]:
+        """The tier pack's 基础要求 with their rules (the seed file's when the tiers pack declares none)."""
+        fallback = seed_declarations()["requirements"]
+        return [_declaration(c, fallback) for c in self.tiers.content["basic_requirements"]]
+
+    @property
+    def call_rules(self) -> list[dict[str, Any]]:
+        """Rules of the call as a whole (recommendation_quota, prerequisite_tier), as declared."""
+        return list(self.call.content.get("call_rules", []))
+
+    def call_rule(self, kind: str) -> dict[str, Any] | None:
+        return next((r for r in self.call_rules if r["kind"] == kind), None)
+
+    @property
+    def recommendation_quota(self) -> int | None:
+        """How many applications one unit may recommend, when the call states a quota (None: no limit stated)."""
+        rule = self.call_rule("recommendation_quota")
+        return int(rule["params"]["per_unit"]) if rule else None
+
+    @cached_property
+    def reads(self) -> set[str]:
+        """Every section field (section.field) a declared clause of the call or of the tier reads."""
+        return {path for d in (*self.condition_declarations, *self.requirement_declarations) for path in d["reads"]}
+
     @cached_property
     def basic_requirements(self) -> dict[str, str]:
         return {c["clause"]: c["text"] for c in self.tiers.content["basic_requirements"]}
@@ -191,16 +249,41 @@ class CallPolicy:
     def admits_industry(self, code: str) -> bool:
         return any(code.startswith(item["code"]) for item in self.admitted_industries)
 
-    @property
+    @cached_property
     def evidence_requirements(self) -> dict[str, dict[str, Any]]:
-        """Evidence slot (topic) → {"required": bool, "basis": text}, as the call pack states; {} when it states none."""
+        """Evidence slot (topic) → {"required": bool, "basis": text}, as the call pack states (in each clause's
+        declaration from 2026.4 on, in content.evidence before); {} when it states none."""
+        if self.declares_clauses:
+            out = {}
+            for d in self.condition_declarations:
+                for item in ([d["evidence"]] if d["evidence"] else []) + list(d["uploads"]):
+                    out[item["topic"]] = {"required": item["required"], "basis": item.get("basis", "")}
+            return out
         items = (self.call.content.get("evidence") or {}).get("items", [])
         return {item["topic"]: {"required": item["required"], "basis": item["basis"]} for item in items}
 
+    @cached_property
+    def evidence_slots(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Section key → the evidence slots (topic, label) the call's clauses declare in it: each clause's own
+        topic in 申报条件, and its ``uploads`` (e.g. the 自评估报告 in 成熟度自评估)."""
+        slots: dict[str, list[tuple[str, str]]] = {"conditions": []}
+        for d in self.condition_declarations:
+            if d["evidence"]:
+                slots["conditions"].append((d["evidence"]["topic"], d["evidence"].get("label", d["evidence"]["topic"])))
+            else:
+                slots["conditions"].append((d["clause"], d["clause"]))
+            for upload in d["uploads"]:
+                slots.setdefault(upload["section"], []).append((upload["topic"], upload["label"]))
+        return {key: tuple(value) for key, value in slots.items()}
+
+    @property
+    def legacy_required_evidence(self) -> set[str]:
+        return set(seed_declarations()["required_evidence"])
+
     @property
     def region_division_code(self) -> str:
-        """The call's 行政区划代码 (6 digits), as stated in the pack."""
-        return str(self.call.content["region"]["division_code"])
+        """The call's 行政区划代码 (6 digits), as stated in the pack ("" when its sources give none)."""
+        return str(self.call.content["region"].get("division_code", ""))
 
     @property
     def region_aliases(self) -> list[str]:

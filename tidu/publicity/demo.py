@@ -27,6 +27,7 @@ from tidu.core import clock
 from tidu.core.timezones import BEIJING
 from tidu.decisions import services as decision_services
 from tidu.enterprises import credit_code, industries
+from tidu.enterprises.demo import DEMO_REGION
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 from tidu.publicity import services
@@ -55,7 +56,7 @@ def _enterprise(username, name, code, industry, unit_name, officer, representati
     organisation = ensure_organisation(name, Organisation.Kind.ENTERPRISE, unit(unit_name))
     user = ensure_user(username, role=User.Role.ENTERPRISE, organisation=organisation, name=contact, phone=phone)
     enterprise, _ = Enterprise.objects.get_or_create(credit_code=code, defaults={
-        "organisation": organisation, "name": name, "industry_code": industry, "legal_representative": representative,
+        "organisation": organisation, "name": name, "registered_region": DEMO_REGION, "industry_code": industry, "legal_representative": representative,
         "contact_name": contact, "contact_phone": phone, "contact_email": user.email,
         "status": Enterprise.Status.CONFIRMED, "confirmed_by": User.objects.get(username=officer),
         "confirmed_at": timezone.now()})

@@ -69,13 +69,19 @@ def formal_checklist(application: Application) -> list[CheckItem]:
                                complete, Result.PASS if complete else Result.MISSING,
                                "已完整填写" if complete else "，".join(parts)))
     topics = set(application.evidence.values_list("topic", flat=True))
-    uploaded = "maturity_report" in topics
-    items.append(CheckItem("evidence:maturity_report", MATERIALS, "成熟度自评估报告已上传", uploaded,
-                           Result.PASS if uploaded else Result.MISSING, "已上传" if uploaded else "未上传自评估报告"))
+    # The call's clauses declare their formal-review items (an uploaded evidence slot, e.g. the 自评估报告) and one
+    # evidence slot each.
+    for declaration in policy.condition_declarations:
+        uploads = {upload["topic"]: upload["label"] for upload in declaration["uploads"]}
+        for item in declaration["formal_review"]:
+            uploaded = item["item"] in topics
+            items.append(CheckItem(f"evidence:{item['item']}", MATERIALS, item["text"], uploaded,
+                                   Result.PASS if uploaded else Result.MISSING,
+                                   "已上传" if uploaded else f"未上传{uploads.get(item['item'], item['text'])}"))
     match = report_match_item(application, policy)
     if match is not None:
         items.append(match)
-    for topic, label in SECTIONS_BY_KEY["conditions"].evidence_topics:
+    for topic, label in policy.evidence_slots["conditions"]:
         present = topic in topics
         items.append(CheckItem(f"evidence:{topic}", MATERIALS, f"{label}佐证材料已上传", present,
                                Result.PASS if present else Result.MISSING,

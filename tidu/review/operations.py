@@ -399,7 +399,12 @@ class SignList(ListOperation):
         return super().state_check(obj)
 
     def validate(self, user, obj) -> None:
-        problems = sign_blockers(obj)
+        problems = list(sign_blockers(obj))
+        # A recommendation quota per unit, when the call pack declares one (call_rules: recommendation_quota).
+        quota = call_policy_for(obj.call).recommendation_quota
+        count = obj.entries.count()
+        if quota is not None and count > quota:
+            problems.append(f"名单有 {count} 家，超过本批次每个单位最多推荐 {quota} 家的名额，请删减后再签发")
         if problems:
             raise ReviewError("暂不能签发：", problems)
 

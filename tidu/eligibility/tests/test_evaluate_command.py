@@ -146,7 +146,7 @@ def test_json_output_shape():
     assert set(first) >= {"clause", "result", "message", "clause_text", "source", "checks"}
     assert first["clause"] == "申报条件1"
     assert verdict["kpis"]["K09"]["value"] == 54.17
-    assert verdict["policy_versions"]["call"] == "call-tianmen-2026-basic@2026.3"
+    assert verdict["policy_versions"]["call"] == "call-tianmen-2026-basic@2026.4"
 
 
 def test_advanced_tier_on_the_passing_example_lacks_operations_management():

@@ -11,6 +11,7 @@ from tidu.enterprises import services
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.tests.codes import code, with_check
 from tidu.enterprises.tests.factories import make_enterprise
+from tidu.testing import load_call
 
 pytestmark = pytest.mark.django_db
 REGISTER = reverse("enterprises:register")
@@ -49,6 +50,8 @@ def assert_kept(response, data, *, except_fields=()):
 
 
 def test_page_offers_grouped_industries_and_units(client, unit):
+    assert 'value="湖北省天门市"' not in client.get(REGISTER).content.decode()  # no region in the code
+    load_call()  # the region offered is the call's (its policy pack)
     text = client.get(REGISTER).content.decode()
     assert '<optgroup label="C 制造业">' in text
     assert '<option value="C34">34 通用设备制造业</option>' in text
@@ -224,6 +227,7 @@ def test_service_checks_again(unit):
 
 
 def test_service_registers(unit):
+    load_call()  # without a region given, the call's region (its policy pack) is taken
     enterprise, user = services.enterprise_register(
         name="天门市某某有限公司", credit_code=code(901), legal_status="legal_person", industry_code="C27",
         unit=unit, contact_name="张三", contact_phone="0728-5221234", username="mouMou", password=PASSWORD,

@@ -9,8 +9,8 @@ from tidu.applications.testing import EXAMPLE
 from tidu.experts import services as expert_services
 from tidu.experts import testing
 from tidu.onsite import services
-from tidu.onsite.checklist import DECLARATIONS
 from tidu.onsite.models import CheckItem, OnsiteCheck
+from tidu.policy.selectors import call_policy_for
 
 
 @pytest.fixture
@@ -23,11 +23,15 @@ def test_checklist_has_one_item_per_scenario_kpi_and_declaration(reviewed):
     check = OnsiteCheck.objects.get(application=reviewed)  # opened when the expert review completed
     items = list(check.items.all())
     scenarios, kpis = example["scenarios"], example["kpis"]
-    assert len(items) == len(scenarios) + len(kpis) + len(DECLARATIONS) == 3 + 3 + 6
+    # The declaration items are the ones the call's clauses declare (onsite in the call pack), in their order.
+    declared = [(item["item"], item["text"]) for d in call_policy_for(reviewed.call).condition_declarations
+                for item in d["onsite"]]
+    assert len(items) == len(scenarios) + len(kpis) + len(declared) == 3 + 3 + 6
     by_kind = {kind: [i for i in items if i.kind == kind] for kind in CheckItem.Kind.values}
     assert [i.key for i in by_kind["scenario"]] == [s["id"] for s in scenarios]
     assert sorted(i.key for i in by_kind["kpi"]) == sorted(kpis)
-    assert [i.key for i in by_kind["declaration"]] == [key for key, _ in DECLARATIONS]
+    assert [i.key for i in by_kind["declaration"]] == [key for key, _ in declared] == [
+        "construction_completed", "scale", "security", "organisation", "maturity", "scope"]
     assert all(i.result == "" for i in items)
 
 

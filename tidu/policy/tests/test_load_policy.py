@@ -19,15 +19,16 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE = "tianmen-2026-basic"
 PINNED = {"taxonomy-2025@2025.1", "tiers-2025@2025.1", "kpis-2025@2025.1", "maturity-gbt39116@2020.1"}
-CURRENT_CALL = "call-tianmen-2026-basic@2026.3"
+CURRENT_CALL = "call-tianmen-2026-basic@2026.4"
 # 2026.1 stays in the library: a published version is never removed (applications may be pinned to it).
-ALL_REFS = PINNED | {"call-tianmen-2026-basic@2026.1", "call-tianmen-2026-basic@2026.2", CURRENT_CALL}
+ALL_REFS = PINNED | {"call-tianmen-2026-basic@2026.1", "call-tianmen-2026-basic@2026.2",
+                     "call-tianmen-2026-basic@2026.3", CURRENT_CALL}
 PACK_FILES = {
     "taxonomy": "taxonomy-2025/2025.1.yaml",
     "tiers": "tiers-2025/2025.1.yaml",
     "kpis": "kpis-2025/2025.1.yaml",
     "maturity": "maturity-gbt39116/2020.1.yaml",
-    "call": "call-tianmen-2026-basic/2026.3.yaml",
+    "call": "call-tianmen-2026-basic/2026.4.yaml",
 }
 
 
@@ -242,18 +243,18 @@ def test_re_versioned_call_pack_moves_the_call_to_its_new_pins(packs_dir):
     def pin_new_taxonomy(document):
         document["content"]["packs"]["taxonomy"]["version"] = "2025.2"
 
-    new_version(packs_dir, "call", "2026.4", pin_new_taxonomy)
+    new_version(packs_dir, "call", "2026.5", pin_new_taxonomy)
     load(packs_dir)
 
     assert Call.objects.count() == 1
     call = Call.objects.get()
-    assert call.call_pack.ref == "call-tianmen-2026-basic@2026.4"
+    assert call.call_pack.ref == "call-tianmen-2026-basic@2026.5"
     assert "taxonomy-2025@2025.2" in {p.ref for p in call.pinned_packs.all()}
     assert "taxonomy-2025@2025.1" not in {p.ref for p in call.pinned_packs.all()}
     assert call.policy_sha256 != old_sha
     assert selectors.call_policy_for(call).scenario_map["SC24"]["name"] == "在线智能检验"
     # The old call versions are still stored, so verdicts given under them can be re-explained.
-    assert PolicyPack.objects.filter(pack_id="call-tianmen-2026-basic", version="2026.3").exists()
+    assert PolicyPack.objects.filter(pack_id="call-tianmen-2026-basic", version="2026.4").exists()
 
 
 # --- pages ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ PACK_FILES = {
     "tiers": "tiers-2025/2025.1.yaml",
     "kpis": "kpis-2025/2025.1.yaml",
     "maturity": "maturity-gbt39116/2020.1.yaml",
-    "call": "call-tianmen-2026-basic/2026.3.yaml",
+    "call": "call-tianmen-2026-basic/2026.4.yaml",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -389,12 +389,13 @@ def test_the_real_library_loads():
     library = PackLibrary.from_directory(DEFAULT_PACKS_DIR)
     refs = {pack.kind: pack.ref for pack in library}
     assert refs == {
-        "call": "call-tianmen-2026-basic@2026.3", "kpis": "kpis-2025@2025.1",
+        "call": "call-tianmen-2026-basic@2026.4", "kpis": "kpis-2025@2025.1",
         "maturity": "maturity-gbt39116@2020.1", "taxonomy": "taxonomy-2025@2025.1", "tiers": "tiers-2025@2025.1",
     }
     assert [pack.ref for pack in library.calls()] == ["call-tianmen-2026-basic@2026.1",
                                                       "call-tianmen-2026-basic@2026.2",
-                                                      "call-tianmen-2026-basic@2026.3"]
+                                                      "call-tianmen-2026-basic@2026.3",
+                                                      "call-tianmen-2026-basic@2026.4"]
     policy = CallPolicy.resolve(library, CALL_ID)
     assert policy.versions == {kind: refs[kind] for kind in ("call", "taxonomy", "tiers", "kpis", "maturity")}
     assert policy.code == "tianmen-2026-basic"

@@ -1,0 +1,424 @@
+"""The rule library: what a clause can mean, each kind a pure function of (application, parameters).
+
+A call pack declares, for each of its clauses, one ``rule`` (and optionally ``also`` further rules) by kind and
+parameters; the engine looks the kind up in ``RULES`` and joins the checks. Every function reads the application
+(interchange document) through ``ctx`` and returns a list of checks; call-specific values (region, thresholds,
+platforms, industries, scopes) come from the parameters or from the call pack, never from this module.
+Adding a kind means adding it here, to ``KINDS`` in the call schema, and a unit test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from tidu.core.dates import date_zh
+from tidu.core.timezones import local_day, local_time
+from tidu.eligibility.findings import Check, Finding, Result
+from tidu.eligibility.kpi import compute_all
+
+PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MISSING
+LEVEL_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
+
+
+@dataclass
+class Context:
+    """One application under one call and tier, as the rules read it."""
+    policy: Any  # tidu.policy.call_policy.CallPolicy
+    app: dict[str, Any]
+    tier: dict[str, Any]
+    submitted_at: dt.datetime | None = None
+    # Findings other clauses refer to (requirements_met): "basic_requirements" and "construction_content".
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def get(self, path: str) -> Any:
+        node: Any = self.app
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    @property
+    def reference_end(self) -> dt.date:
+        if self.submitted_at is not None:
+            return local_day(self.submitted_at, self.policy)
+        return self.policy.window_closes
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+# --- region match -------------------------------------------------------------------------------
+def region_match(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """Registered inside the call's region (content.region; ``aliases`` in params add spellings)."""
+    region = ctx.get("enterprise.registered_region")
+    aliases = [*ctx.policy.region_aliases, *params.get("aliases", [])]
+    if not region:
+        return [Check(MISSING, "尚未填写登记注册地")]
+    if any(region.replace(" ", "").startswith(alias) for alias in aliases):
+        return [Check(PASS, f"在{ctx.policy.region_name}内注册（{region}）")]
+    return [Check(FAIL, f"登记注册地为“{region}”，不在{ctx.policy.region_name}内")]
+
+
+# --- legal person, with the industries whose branches may apply -----------------------------------
+def legal_person(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    status = ctx.get("enterprise.legal_status")
+    if status is None:
+        return [Check(MISSING, "尚未说明是独立法人还是法人的分支机构")]
+    if status == "legal_person":
+        return [Check(PASS, "具有独立法人资格")]
+    if not params.get("branch_exceptions", True):
+        return [Check(FAIL, "申报主体为法人的分支机构，本批次要求具有独立法人资格")]
+    return [_branch_check(ctx)]
+
+
+def _branch_check(ctx: Context) -> Check:
+    code = ctx.get("enterprise.industry_code")
+    if not code:
+        return Check(MISSING, "申报主体为法人的分支机构，尚未填写所属行业代码，无法判断是否属于允许分支机构申报的行业")
+    industries = ctx.policy.branch_industries
+    groups = "、".join(dict.fromkeys(i["group"] for i in industries))
+    matches = [i for i in industries if code.startswith(i["code"])]
+    if not matches:
+        return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 不在允许分支机构申报的行业（{groups}）之列，"
+                             "是否属于“有行业特殊情况”需人工复核")
+    # The most specific entry decides: a named sub-class passes inside a class that is only broadly related.
+    industry = max(matches, key=lambda i: len(i["code"]))
+    if industry.get("match", "named") == "named":
+        return Check(PASS, f"申报主体为法人的分支机构，所属行业 {code} 属于{industry['group']}"
+                           f"（{industry['code']} {industry['name']}），允许分支机构申报")
+    return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 属于 {industry['code']} {industry['name']}，"
+                         f"该类中只有部分行业属于{industry['group']}，是否属于允许分支机构申报的"
+                         f"“有行业特殊情况”的行业需人工复核")
+
+
+# --- other clauses this one refers to ------------------------------------------------------------
+def requirements_met(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """Carry the result of other clauses (the tier's basic requirements or its construction content) into this one."""
+    findings = ctx.findings.get(params.get("of", "basic_requirements"), [])
+    what = params.get("what", "《要素条件》基础要求")
+    not_passed = [f for f in findings if f.result != PASS]
+    if not not_passed:
+        return [Check(PASS, f"满足{what}（{'、'.join(f.clause for f in findings)}均符合）")]
+    return [Check(f.result, f"{what}中“{f.clause}”{f.result.label}（详见该条）") for f in not_passed]
+
+
+# --- a yes/no declaration that must be yes -------------------------------------------------------
+def declaration_true(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    what = params.get("what", "")
+    value = ctx.get(params["field"])
+    if value is None:
+        return [Check(MISSING, params.get("unanswered", "尚未申明{what}").format(what=what))]
+    if value:
+        return [Check(PASS, params.get("yes", "申明{what}").format(what=what))]
+    return [Check(FAIL, params.get("no", "未能做到{what}").format(what=what))]
+
+
+def statement_given(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    what = params.get("what", "")
+    if not str(ctx.get(params["field"]) or "").strip():
+        return [Check(MISSING, f"尚未说明{what}")]
+    return [Check(PASS, f"已说明{what}")]
+
+
+# --- threshold on a declared figure --------------------------------------------------------------
+# The figures of the interchange format a threshold can be set on: where they are and how they read.
+FIGURES: dict[str, dict[str, str]] = {
+    "main_business_revenue_10k_yuan": {"path": "enterprise.main_business_revenue_10k_yuan", "name": "上年度主营业务收入",
+                                       "unit": " 万元"},
+    "talent_count": {"path": "organisation.talent_count", "name": "智能制造专业人才", "unit": " 人"},
+    "employees": {"path": "enterprise.employees", "name": "从业人数", "unit": " 人"},
+}
+DECLARED = {"above_designated_size": "enterprise.above_designated_size"}
+
+
+def threshold(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """``figure`` ≥ ``min``. With ``declared`` (规上): the declaration decides, a figure below the line is reviewed."""
+    figure = FIGURES.get(params["figure"], {"path": params["figure"], "name": params["figure"], "unit": ""})
+    value = ctx.get(figure["path"])
+    if params.get("declared"):
+        return _scale(ctx, params, value)
+    minimum = params.get("min", 1)
+    if params["figure"] == "talent_count":
+        if value is None:
+            return [Check(MISSING, "尚未填写智能制造专业人才人数")]
+        if value >= minimum:
+            return [Check(PASS, f"拥有智能制造专业人才 {_num(value)} 人")]
+        if minimum <= 1:
+            return [Check(FAIL, "没有智能制造专业人才")]
+        return [Check(FAIL, f"智能制造专业人才 {_num(value)} 人，少于 {_num(minimum)} 人")]
+    name, unit = figure["name"], figure["unit"]
+    if value is None:
+        return [Check(MISSING, f"尚未填写{name}")]
+    if value >= minimum:
+        return [Check(PASS, f"{name} {_num(value)}{unit}，达到 {_num(minimum)}{unit}")]
+    return [Check(FAIL, f"{name} {_num(value)}{unit}，低于 {_num(minimum)}{unit}")]
+
+
+def _scale(ctx: Context, params: dict[str, Any], revenue: Any) -> list[Check]:
+    declared = ctx.get(DECLARED.get(params["declared"], params["declared"]))
+    minimum = params.get("min", ctx.policy.revenue_min_10k_yuan)
+    if declared is None:
+        return [Check(MISSING, "尚未说明是否为规模以上工业企业")]
+    if declared is False:
+        return [Check(FAIL, "申报主体不是规模以上工业企业")]
+    if revenue is None:
+        return [Check(MISSING, f"已申明为规上企业，尚未填写上年度主营业务收入（规上标准为 {minimum:g} 万元及以上）")]
+    if revenue >= minimum:
+        return [Check(PASS, f"规模以上工业企业，主营业务收入 {revenue:g} 万元，达到 {minimum:g} 万元标准")]
+    return [Check(REVIEW, f"申明为规上企业，但主营业务收入 {revenue:g} 万元低于规上标准 {minimum:g} 万元，"
+                          "需核实是否仍在规上企业统计名录内")]
+
+
+# --- dated events within the look-back -----------------------------------------------------------
+EVENT_LISTS = {"bad_credit_records": "不良信用记录", "violations": "违法违规行为"}
+
+
+def dated_events(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """No listed event (and no accident of the given severities; with ``fatal`` none with deaths) since the
+    call's look-back start (content.lookback_years before the window opens)."""
+    start = date_zh(ctx.policy.lookback_start)
+    checks = []
+    for key in params.get("lists", list(EVENT_LISTS)):
+        checks.extend(_events(ctx, key, EVENT_LISTS.get(key, key), lambda event: True, start))
+    severities = tuple(params.get("severities", ()))
+    if severities:
+        checks.extend(_events(ctx, "accidents", f"{severities[0]}及以上安全、环保等事故",
+                              lambda event: event["severity"] in severities, start))
+    if params.get("fatal"):
+        checks.extend(_events(ctx, "accidents", "亡人事故", lambda event: event["fatalities"] > 0, start,
+                              note=params.get("fatal_note", "")))
+    return checks
+
+
+def _events(ctx: Context, key: str, what: str, counts, start: str, note: str = "") -> list[Check]:
+    record = ctx.app.get("record", {})
+    if key not in record:
+        return [Check(MISSING, f"尚未申报近三年有无{what}")]
+    lookback, end = ctx.policy.lookback_start, ctx.reference_end
+    recent, older, later = [], [], []
+    for event in (e for e in record[key] if counts(e)):
+        day = dt.date.fromisoformat(event["date"])
+        (older if day < lookback else later if day > end else recent).append(event)
+    checks = []
+    if recent:
+        dates = "、".join(event["date"] for event in recent)
+        checks.append(Check(FAIL, f"近三年（{start}以来）有{what} {len(recent)} 起（{dates}）{note}"))
+    else:
+        checks.append(Check(PASS, f"近三年（{start}以来）无{what}"
+                                  + (f"；另有 {len(older)} 起早于{start}，不计入近三年" if older else "")))
+    if later:
+        dates = "、".join(event["date"] for event in later)
+        checks.append(Check(REVIEW, f"{what}记录的日期（{dates}）晚于申报时间，请核实"))
+    return checks
+
+
+def list_consistent(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """Rows of a list marked as not meeting a declaration that says yes: reviewed."""
+    flag = params.get("flag", "secure_controllable")
+    rows = ctx.app.get(params.get("list", "equipment"), [])
+    uncontrolled = [item["name"] for item in rows if not item.get(flag)]
+    if uncontrolled and ctx.get(params.get("declaration", "security.secure_and_controllable")):
+        return [Check(REVIEW, f"关键技术装备与工业软件清单中有 {len(uncontrolled)} 项标为非安全可控"
+                              f"（{'、'.join(uncontrolled)}），与“安全可控”的申明不一致，需人工复核")]
+    return []
+
+
+# --- maturity level ≥ n, with a report made on a named platform ------------------------------------
+def maturity_level(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    maturity = ctx.app.get("maturity", {})
+    minimum = params.get("min_level", ctx.tier["maturity_min_level"])
+    level = maturity.get("level")
+    checks: list[Check]
+    if level is None:
+        checks = [Check(MISSING, "尚未填写智能制造能力成熟度自评估等级")]
+    else:
+        standard = ctx.policy.maturity.content["standard"]["code"]
+        if level < minimum:
+            checks = [Check(FAIL, f"成熟度自评估为{LEVEL_LABELS[level]}，{ctx.tier['name']}要求达到 {standard} "
+                                  f"{LEVEL_LABELS[minimum]}及以上")]
+        else:
+            checks = [Check(PASS, f"成熟度自评估为{LEVEL_LABELS[level]}，达到{LEVEL_LABELS[minimum]}及以上")]
+        score = maturity.get("score")
+        band = ctx.policy.maturity_levels.get(level)
+        if score is not None and band is not None:
+            upper_ok = score < band["score_max"] or (level == 5 and score <= band["score_max"])
+            if not (band["score_min"] <= score and upper_ok):
+                checks.append(Check(REVIEW, f"自评估得分 {score:g} 与{LEVEL_LABELS[level]}的得分区间"
+                                            f"（{band['score_min']:g}–{band['score_max']:g}）不一致，请核对评估报告"))
+    if params.get("platform"):
+        checks.extend(_platform_checks(ctx, maturity, params))
+    return checks
+
+
+def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, Any]) -> list[Check]:
+    name = params["platform"]
+    aliases = params.get("platform_aliases") or [name]
+    checks = []
+    platform = (maturity.get("platform") or "").strip()
+    if not platform:
+        checks.append(Check(MISSING, "尚未说明在哪个平台开展自评估"))
+    elif any(alias.lower() in platform.lower() for alias in aliases):
+        checks.append(Check(PASS, f"在“{name}”开展自评估"))
+    else:
+        checks.append(Check(FAIL, f"自评估平台为“{platform}”，通知要求登录“{name}”开展"))
+    if not params.get("report", True):
+        return checks
+    if not (maturity.get("report_number") or "").strip():
+        checks.append(Check(MISSING, "尚未填写自评估报告编号"))
+    else:
+        checks.append(Check(PASS, f"自评估报告编号 {maturity['report_number'].strip()}"))
+    report_date = maturity.get("report_date")
+    if report_date is None:
+        checks.append(Check(MISSING, "尚未填写自评估报告日期"))
+    elif dt.date.fromisoformat(report_date) > ctx.reference_end:
+        checks.append(Check(FAIL, f"自评估报告日期 {report_date} 晚于申报时间"))
+    else:
+        checks.append(Check(PASS, f"自评估报告日期 {report_date}"))
+    return checks
+
+
+# --- coverage through 环节 → domain ---------------------------------------------------------------
+def covered_domains(ctx: Context) -> dict[str, list[str]]:
+    covered: dict[str, list[str]] = {}
+    for scenario in ctx.app.get("scenarios", []):
+        covered.setdefault(ctx.policy.domain_of_scenario(scenario["id"]), []).append(scenario["id"])
+    return covered
+
+
+def ai_ratio(ctx: Context) -> float | None:
+    scenarios = ctx.app.get("scenarios", [])
+    ai = sum(1 for s in scenarios if s.get("uses_ai"))
+    return round(ai / len(scenarios) * 100, 2) if scenarios else None
+
+
+def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """The scenarios built cover every required domain (``domains``; default: the tier's required domains)."""
+    policy, tier = ctx.policy, ctx.tier
+    scenarios = ctx.app.get("scenarios")
+    names = {d_id: d["name"] for d_id, d in policy.domain_map.items()}
+    required = params.get("domains") or tier["required_domains"]
+    if not scenarios:
+        needed = "、".join(names[d] for d in required)
+        return [Check(MISSING, f"尚未选择已建设的典型场景；{tier['name']}至少需覆盖{needed}环节")]
+    covered = covered_domains(ctx)
+    checks = []
+    for domain_id in required:
+        if domain_id in covered:
+            via = "、".join(f"{sid} {policy.scenario_map[sid]['name']}"
+                           f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
+                           for sid in covered[domain_id])
+            checks.append(Check(PASS, f"覆盖{names[domain_id]}：{via}"))
+        else:
+            links = "、".join(link["name"] for link in policy.link_map.values()
+                              if link["domain"] == domain_id and link["in_seed"])
+            checks.append(Check(FAIL, f"未覆盖{names[domain_id]}环节（{names[domain_id]}涵盖{links}），"
+                                      f"{tier['name']}要求至少覆盖该环节"))
+    undescribed = [s["id"] for s in scenarios if not (s.get("description") or "").strip()]
+    if undescribed:
+        checks.append(Check(MISSING, f"场景 {'、'.join(undescribed)} 尚未填写建设内容说明"))
+    if params.get("ai_ratio", True):
+        ratio_min = tier.get("ai_scenario_ratio_min")
+        if ratio_min is not None:
+            checks.extend(ratio_at_least(ctx, {"min": ratio_min}))
+    return checks
+
+
+def ratio_at_least(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """The share of scenarios applying AI (%) ≥ ``min``."""
+    ratio, ratio_min = ai_ratio(ctx), params["min"]
+    result = PASS if ratio is not None and ratio >= ratio_min else FAIL
+    shown = f"{ratio:g}" if ratio is not None else "—"
+    return [Check(result, f"应用人工智能技术场景比例 {shown}%，{ctx.tier['name']}要求不低于 {ratio_min:g}%")]
+
+
+def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    scope = ctx.app.get("scope")
+    allowed = params.get("scopes") or ctx.tier["allowed_scopes"]
+    name = ctx.tier["name"]
+    if scope is None:
+        return [Check(MISSING, "尚未选择建设范围（产线级、车间级或工厂级）")]
+    if scope in allowed:
+        return [Check(PASS, f"建设范围为{scope}，{name}可以是{'、'.join(allowed)}")]
+    return [Check(REVIEW, f"建设范围为{scope}，{name}智能工厂可以是{'、'.join(allowed)}，需人工复核申报等级是否合适")]
+
+
+# --- submission inside the window ----------------------------------------------------------------
+def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    policy = ctx.policy
+    window = f"{date_zh(policy.window_opens)}至{date_zh(policy.window_closes)}（北京时间，含当日）"
+    if ctx.submitted_at is None:
+        return [Check(MISSING, f"尚未提交；申报时间为{window}")]
+    local = local_time(ctx.submitted_at, policy)
+    shown = local.strftime("%Y-%m-%d %H:%M:%S")
+    if local < policy.opens_at:
+        return [Check(FAIL, f"提交时间 {shown}（北京时间）早于申报开始时间；申报时间为{window}")]
+    if local >= policy.closes_before:
+        return [Check(FAIL, f"提交时间 {shown}（北京时间）晚于申报截止时间；申报时间为{window}")]
+    return [Check(PASS, f"提交时间 {shown}（北京时间）在申报时间{window}内")]
+
+
+# --- outcomes only reviewers can judge -----------------------------------------------------------
+def outcome_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """An outcome (``text``) judged by the reviewers: review with the KPIs reported, missing when none is."""
+    text = params["text"]
+    reported = [(kpi_id, r) for kpi_id, r in compute_all(ctx.policy.kpi_map, ctx.app.get("kpis")).items()
+                if r.value is not None]
+    if not reported:
+        return [Check(MISSING, f"尚未填报关键绩效指标，无法评估建设成效：{text}")]
+    figures = "、".join(f"{kpi_id} {r.name} {r.value:g}{r.unit or ''}" for kpi_id, r in reported)
+    return [Check(REVIEW, f"建设成效须由评审专家判断：{text}（已填报指标：{figures}）")]
+
+
+# --- a tier the factory must hold before applying --------------------------------------------------
+def prerequisite_tier(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    """The applicant must already be recognised (or self-rated and recorded) at ``tier``: the interchange carries
+    ``record.prior_tier`` when the applicant states it; the officers verify it against the records."""
+    tier = ctx.policy.find_tier(params["tier"]) or {"id": params["tier"], "name": params["tier"]}
+    prior = ctx.get("record.prior_tier")
+    if prior is None:
+        return [Check(REVIEW, f"须已入库（或自评为）{tier['name']}智能工厂，需核实")]
+    held = ctx.policy.find_tier(prior)
+    order = [t["id"] for t in ctx.policy.tier_map.values()]
+    if held and tier["id"] in order and order.index(held["id"]) >= order.index(tier["id"]):
+        return [Check(PASS, f"申明已为{held['name']}智能工厂（需核实）")]
+    return [Check(FAIL, f"须先为{tier['name']}智能工厂，申明为“{prior}”")]
+
+
+def not_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
+    return [Check(REVIEW, "本条未声明判定规则，需人工复核")]
+
+
+RULES = {
+    "region_match": region_match,
+    "legal_person": legal_person,
+    "requirements_met": requirements_met,
+    "declaration_true": declaration_true,
+    "statement_given": statement_given,
+    "threshold": threshold,
+    "dated_events": dated_events,
+    "list_consistent": list_consistent,
+    "maturity_level": maturity_level,
+    "coverage": coverage,
+    "ratio_at_least": ratio_at_least,
+    "scope_allowed": scope_allowed,
+    "submission_window": submission_window,
+    "outcome_judged": outcome_judged,
+    "prerequisite_tier": prerequisite_tier,
+}
+# Call rules enforced outside the engine (tidu.lists when a township signs its 推荐名单).
+CALL_RULE_KINDS = ("recommendation_quota", "prerequisite_tier")
+
+
+def run(ctx: Context, declaration: dict[str, Any]) -> list[Check]:
+    """All checks of one declared clause: its ``rule`` then its ``also`` rules, in order."""
+    rules = [declaration["rule"], *declaration.get("also", [])] if declaration.get("rule") else []
+    if not rules:
+        return not_judged(ctx, {})
+    checks: list[Check] = []
+    for rule in rules:
+        checks.extend(RULES[rule["kind"]](ctx, rule.get("params") or {}))
+    return checks
