@@ -329,9 +329,9 @@ class _Judgement:
         if report_date is None:
             checks.append(Check(MISSING, "尚未填写自评估报告日期"))
         elif dt.date.fromisoformat(report_date) > self._reference_end():
-            checks.append(Check(FAIL, f"自评估报告日期 {report_date} 晚于申报时间"))
+            checks.append(Check(FAIL, f"自评估报告日期 {date_zh(report_date)} 晚于申报时间"))
         else:
-            checks.append(Check(PASS, f"自评估报告日期 {report_date}"))
+            checks.append(Check(PASS, f"自评估报告日期 {date_zh(report_date)}"))
         return checks
 
     # --- 申报条件8 -------------------------------------------------------------------------------
@@ -365,7 +365,7 @@ class _Judgement:
         if self.submitted_at is None:
             return [Check(MISSING, f"尚未提交；申报时间为{window}")]
         local = local_time(self.submitted_at, self.policy)
-        shown = local.strftime("%Y-%m-%d %H:%M:%S")
+        shown = f"{date_zh(local.date())} {local:%H:%M:%S}"
         if local < self.policy.opens_at:
             return [Check(FAIL, f"提交时间 {shown}（北京时间）早于申报开始时间；申报时间为{window}")]
         if local >= self.policy.closes_before:
