@@ -507,13 +507,17 @@ class SectionSave(ApplicationOperation):
                                        application_status=obj.status, saved_by=user, saved_at=section.updated_at,
                                        editor_token=editor_token)
         if key == "scenarios":
-            self._rederive_kpis(user, obj, data, editor_token)
+            self._rederive_kpis(obj, data)
         Application.objects.filter(pk=obj.pk).update(updated_at=timezone.now())
         return section
 
-    def _rederive_kpis(self, user, obj: Application, scenarios: dict[str, Any], editor_token: str) -> None:
+    def _rederive_kpis(self, obj: Application, scenarios: dict[str, Any]) -> None:
         """The KPI inputs 场景建设 answers (K03: how many scenarios, how many with AI) follow it at once, so the
-        关键绩效指标 step, the verdict and the 申报书 never show the counts of an older 场景建设."""
+        关键绩效指标 step, the verdict and the 申报书 never show the counts of an older 场景建设.
+
+        The KPI section's revision is left as it is: these inputs are never typed (the KPI page shows them
+        read-only and takes them from 场景建设 again when saved), so a KPI page open elsewhere must not be
+        told of a conflict; this save's audit entry records what was re-derived."""
         kpis = ApplicationSection.objects.select_for_update().filter(application=obj, key="kpis").first()
         if kpis is None:
             return
@@ -521,16 +525,8 @@ class SectionSave(ApplicationOperation):
         data = dict(sorted({**kept, **derived_kpi_inputs(scenarios, call_policy_for(obj.call))}.items()))
         if data == (kpis.data or {}):
             return
-        changed = changed_keys(kpis.data or {}, data)
-        kpis.data = data
-        kpis.revision += 1
-        kpis.updated_by = user
-        kpis.editor_token = editor_token
-        kpis.save()
-        SectionRevision.objects.create(section=kpis, revision=kpis.revision, data=data, changed=changed,
-                                       application_status=obj.status, saved_by=user, saved_at=kpis.updated_at,
-                                       editor_token=editor_token)
-        self.derived = {"key": "kpis", "revision": kpis.revision, "changed": changed}
+        self.derived = {"key": "kpis", "changed": changed_keys(kpis.data or {}, data)}
+        ApplicationSection.objects.filter(pk=kpis.pk).update(data=data)
 
     def audit(self, user, obj, result: ApplicationSection, before: str) -> AuditRecord:
         detail = {"key": result.key, "revision": result.revision, "changed": self.changed}
