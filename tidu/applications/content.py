@@ -11,12 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
+
 from tidu.applications import permissions, revision
 from tidu.applications.models import Application
 from tidu.applications.sections import YES, CleanResult, clean_section, sections_for
 from tidu.applications.workflow import State
 from tidu.core import clock
-from tidu.core.dates import beijing_text, date_zh
+from tidu.core.dates import date_local, moment_local
 from tidu.core.hashing import sha256_of_json
 from tidu.eligibility.engine import evaluate
 from tidu.eligibility.findings import Check, Finding, Outcome, Result, Verdict
@@ -73,7 +75,7 @@ def application_progress(application: Application, policy: CallPolicy | None = N
     for spec in sections_for(policy):
         row = rows.get(spec.key)
         clean = clean_section(spec, row.data if row else {}, policy)
-        evidence_missing = [label for topic, label in spec.evidence_topics
+        evidence_missing = [str(label) for topic, label in spec.evidence_topics
                             if evidence_required(policy, topic) and topic not in evidence_topics]
         progress.append(SectionProgress(
             key=spec.key, title=spec.title, clean=clean, revision=row.revision if row else 0,
@@ -226,7 +228,7 @@ def content_hash(application: Application) -> str:
 
 
 def submission_blockers(application: Application, policy: CallPolicy, now: dt.datetime) -> list[str]:
-    """Everything that stops a submission now, in Chinese; empty when it may go ahead."""
+    """Everything that stops a submission now, in the reader's language; empty when it may go ahead."""
     problems = []
     if revision.pending(application):
         # A return's 补正期限 replaces the window: resubmission is open until the due date's end, even after the
@@ -234,20 +236,21 @@ def submission_blockers(application: Application, policy: CallPolicy, now: dt.da
         if not revision.is_open(application, policy, now):
             problems.append(revision.lapsed_text(application))
     elif not policy.is_open_at(now):
-        local = beijing_text(now, "%Y-%m-%d %H:%M", policy)
-        problems.append(f"当前时间 {local}（北京时间）不在申报时间 {policy.call.content['window']['text']} 内"
-                        f"（截止到 {date_zh(policy.window_closes)} 24:00）")
+        problems.append(gettext("当前时间 %(now)s（北京时间）不在申报时间 %(window)s 内（截止到 %(closes)s 24:00）") % {
+            "now": moment_local(now, policy), "window": policy.call.content["window"]["text"],
+            "closes": date_local(policy.window_closes)})
     if not application.enterprise.is_confirmed:
-        problems.append("企业尚未经所属乡镇（办事处、农场、开发区）确认")
+        problems.append(gettext("企业尚未经所属乡镇（办事处、农场、开发区）确认"))
     for progress in application_progress(application, policy):
         if progress.complete:
             continue
         parts = []
         if progress.clean.missing:
-            parts.append(f"{len(progress.clean.missing)} 项未填")
+            parts.append(gettext("%(n)s 项未填") % {"n": len(progress.clean.missing)})
         if progress.clean.errors:
-            parts.append(f"{len(progress.clean.errors)} 项有误")
+            parts.append(gettext("%(n)s 项有误") % {"n": len(progress.clean.errors)})
         if progress.evidence_missing:
-            parts.append("未上传" + "、".join(progress.evidence_missing))
-        problems.append(f"“{progress.title}”尚未完成（{'，'.join(parts)}）")
+            parts.append(gettext("未上传%(topics)s") % {"topics": gettext("、").join(progress.evidence_missing)})
+        problems.append(gettext("“%(title)s”尚未完成（%(parts)s）") % {"title": progress.title,
+                                                                   "parts": gettext("，").join(parts)})
     return problems

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tidu.applications.sections import NO, YES, CleanResult, Field, Section, field_choices
+from tidu.core.dates import date_local
 from tidu.eligibility.kpi import KpiResult, compute_kpi
 
 MAX_ROWS = 200  # more rows than any real application has; stops a hostile form from bloating a section
@@ -130,6 +131,11 @@ class BoundField:
         """The value as a reader sees it (the choice's label rather than its code)."""
         if not self.value:
             return ""
+        if self.spec.kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.value.strip()):
+            try:
+                return date_local(self.value.strip())  # 2026年3月15日 / 15 Mar 2026
+            except ValueError:
+                return self.value
         return dict(self.choices).get(self.value, self.value)
 
 

@@ -36,7 +36,13 @@ from tidu.applications.content import (
 from tidu.applications.errors import ApplicationError, EvidenceRejected, SectionConflict
 from tidu.applications.events import ApplicationTransitioned
 from tidu.applications.models import Application, ApplicationSection, Evidence, SectionRevision, Submission
-from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES
+from tidu.applications.sections import (
+    DERIVED_KPI_INPUTS,
+    SECTION_KEYS,
+    SECTIONS_BY_KEY,
+    YES,
+    derived_kpi_inputs,
+)
 from tidu.applications.workflow import (
     EDITABLE_STATES,
     RETURN_TO,
@@ -504,14 +510,35 @@ class SectionSave(ApplicationOperation):
         SectionRevision.objects.create(section=section, revision=section.revision, data=data, changed=self.changed,
                                        application_status=obj.status, saved_by=user, saved_at=section.updated_at,
                                        editor_token=editor_token)
+        if key == "scenarios":
+            self._rederive_kpis(obj, data)
         Application.objects.filter(pk=obj.pk).update(updated_at=timezone.now())
         return section
 
+    def _rederive_kpis(self, obj: Application, scenarios: dict[str, Any]) -> None:
+        """The KPI inputs 场景建设 answers (K03: how many scenarios, how many with AI) follow it at once, so the
+        关键绩效指标 step, the verdict and the 申报书 never show the counts of an older 场景建设.
+
+        The KPI section's revision is left as it is: these inputs are never typed (the KPI page shows them
+        read-only and takes them from 场景建设 again when saved), so a KPI page open elsewhere must not be
+        told of a conflict; this save's audit entry records what was re-derived."""
+        kpis = ApplicationSection.objects.select_for_update().filter(application=obj, key="kpis").first()
+        if kpis is None:
+            return
+        kept = {kpi_id: value for kpi_id, value in (kpis.data or {}).items() if kpi_id not in DERIVED_KPI_INPUTS}
+        data = dict(sorted({**kept, **derived_kpi_inputs(scenarios, call_policy_for(obj.call))}.items()))
+        if data == (kpis.data or {}):
+            return
+        self.derived = {"key": "kpis", "changed": changed_keys(kpis.data or {}, data)}
+        ApplicationSection.objects.filter(pk=kpis.pk).update(data=data)
+
     def audit(self, user, obj, result: ApplicationSection, before: str) -> AuditRecord:
+        detail = {"key": result.key, "revision": result.revision, "changed": self.changed}
+        if getattr(self, "derived", None):
+            detail["derived"] = self.derived  # the KPI inputs re-derived from this 场景建设
         return AuditRecord(object_type="application_section", object_id=result.pk, application_id=obj.pk,
                            action=self.name, from_status=before, to_status=obj.status,
-                           detail={"key": result.key, "revision": result.revision, "changed": self.changed,
-                                   **self._source_detail()})
+                           detail={**detail, **self._source_detail()})
 
     def _source_detail(self) -> dict:
         source = self.params.get("imported_from")

@@ -3,7 +3,9 @@
 What the user typed is stored as it was typed (strings); ``clean_section`` turns it into typed values
 and a list of field problems. An invalid or empty field is simply absent from the clean values, so
 the engine reports it as "missing", and the form shows the problem next to the untouched input.
-Plain Python: the policy (scenario catalogue, KPIs) is passed in, no Django here.
+The policy (scenario catalogue, KPIs) is passed in. Labels, options and messages are Chinese source strings
+marked for translation (lazy, so each page shows them in the reader's language); printed documents render
+them under the Chinese locale.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from tidu.core.dates import date_local
 from tidu.eligibility.kpi import MAX_INPUT, compute_kpi
 from tidu.enterprises import industries
 
 SCENARIO_DESCRIPTION_MAX = 3000  # Older national calls capped each scenario description at 3,000 characters.
 LONG_TEXT_MAX = 2000
 YES, NO = "yes", "no"
-YES_NO = ((YES, "是"), (NO, "否"))
+YES_NO = ((YES, _("是")), (NO, _("否")))
+# 近三年有无…: "有" / "无" answer whether there is anything to list (a context keeps "无" apart from "none").
+HAS_NONE = ((YES, pgettext_lazy("有无", "有")), (NO, pgettext_lazy("有无", "无")))
 
 
 @dataclass(frozen=True)
@@ -55,105 +64,108 @@ class Section:
 
 
 EVENT_COLUMNS = (
-    Field("date", "日期", "date"),
-    Field("description", "情况说明", "text", max_length=500),
+    Field("date", _("日期"), "date"),
+    Field("description", _("情况说明"), "text", max_length=500),
 )
 ACCIDENT_COLUMNS = (
-    Field("date", "日期", "date"),
-    Field("category", "类别", "choice", choices=(("安全", "安全"), ("环保", "环保"), ("其他", "其他"))),
-    Field("severity", "等级", "choice",
-          choices=(("一般", "一般"), ("较大", "较大"), ("重大", "重大"), ("特别重大", "特别重大"))),
-    Field("fatalities", "死亡人数", "integer", min_value=0),
-    Field("description", "情况说明", "text", required=False, max_length=500),
+    Field("date", _("日期"), "date"),
+    Field("category", _("类别"), "choice", choices=(("安全", _("安全")), ("环保", _("环保")), ("其他", _("其他")))),
+    Field("severity", _("等级"), "choice",
+          choices=(("一般", _("一般")), ("较大", _("较大")), ("重大", _("重大")), ("特别重大", _("特别重大")))),
+    Field("fatalities", _("死亡人数"), "integer", min_value=0),
+    Field("description", _("情况说明"), "text", required=False, max_length=500),
 )
 EQUIPMENT_COLUMNS = (
-    Field("name", "名称", "text", max_length=200),
-    Field("category", "类别", "choice", choices=tuple((c, c) for c in ("装备", "工业软件", "工业操作系统", "系统解决方案", "其他"))),
-    Field("model", "型号/版本", "text", required=False, max_length=100),
-    Field("vendor", "供应商", "text", required=False, max_length=200),
-    Field("origin", "国产/进口", "choice", choices=(("国产", "国产"), ("进口", "进口"))),
-    Field("secure_controllable", "安全可控", "yesno", choices=YES_NO),
+    Field("name", _("名称"), "text", max_length=200),
+    Field("category", _("类别"), "choice", choices=(("装备", _("装备")), ("工业软件", _("工业软件")),
+                                                 ("工业操作系统", _("工业操作系统")),
+                                                 ("系统解决方案", _("系统解决方案")), ("其他", _("其他")))),
+    Field("model", _("型号/版本"), "text", required=False, max_length=100),
+    Field("vendor", _("供应商"), "text", required=False, max_length=200),
+    Field("origin", _("国产/进口"), "choice", choices=(("国产", _("国产")), ("进口", _("进口")))),
+    Field("secure_controllable", _("安全可控"), "yesno", choices=YES_NO),
 )
 SCENARIO_COLUMNS = (
-    Field("id", "典型场景", "choice"),  # choices come from the call's scenario catalogue
-    Field("description", "建设内容", "textarea", max_length=SCENARIO_DESCRIPTION_MAX,
-          help=f"建设了什么、解决了什么问题、取得了什么效果，不超过 {SCENARIO_DESCRIPTION_MAX} 字"),
-    Field("equipment_software", "应用的装备与软件", "textarea", required=False, max_length=LONG_TEXT_MAX),
-    Field("uses_ai", "是否应用人工智能技术", "yesno", choices=YES_NO),
+    Field("id", _("典型场景"), "choice"),  # choices come from the call's scenario catalogue
+    Field("description", _("建设内容"), "textarea", max_length=SCENARIO_DESCRIPTION_MAX,
+          help=format_lazy(_("建设了什么、解决了什么问题、取得了什么效果，不超过 {max} 字"),
+                           max=SCENARIO_DESCRIPTION_MAX)),
+    Field("equipment_software", _("应用的装备与软件"), "textarea", required=False, max_length=LONG_TEXT_MAX),
+    Field("uses_ai", _("是否应用人工智能技术"), "yesno", choices=YES_NO),
 )
 
-REGISTRY_HELP = "来自企业注册信息，不在此修改；如有变化，请向所属乡镇（办事处）申请变更登记"
+REGISTRY_HELP = _("来自企业注册信息，不在此修改；如有变化，请向所属乡镇（办事处）申请变更登记")
 
 SECTIONS: tuple[Section, ...] = (
-    Section("basic", "基本信息", (
-        Field("name", "企业名称", "text", max_length=200, registry=True,
+    Section("basic", _("基本信息"), (
+        Field("name", _("企业名称"), "text", max_length=200, registry=True,
               help=REGISTRY_HELP),
-        Field("credit_code", "统一社会信用代码", "text", max_length=18, registry=True,
+        Field("credit_code", _("统一社会信用代码"), "text", max_length=18, registry=True,
               help=REGISTRY_HELP),
-        Field("registered_region", "登记注册地", "text", max_length=100, registry=True,
+        Field("registered_region", _("登记注册地"), "text", max_length=100, registry=True,
               help=REGISTRY_HELP),
-        Field("legal_status", "法人类型", "choice",
-              choices=(("legal_person", "独立法人"), ("branch", "法人的分支机构"))),
-        Field("industry_code", "所属行业（GB/T 4754-2017 代码）", "text", max_length=5, registry=True,
+        Field("legal_status", _("法人类型"), "choice",
+              choices=(("legal_person", _("独立法人")), ("branch", _("法人的分支机构")))),
+        Field("industry_code", _("所属行业（GB/T 4754-2017 代码）"), "text", max_length=5, registry=True,
               help=REGISTRY_HELP),
-        Field("above_designated_size", "是否为规模以上工业企业", "yesno", choices=YES_NO),
-        Field("main_business_revenue_10k_yuan", "上年度主营业务收入（万元）", "decimal", min_value=0),
-        Field("employees", "从业人数", "integer", required=False, min_value=0),
-        Field("competitiveness", "企业和产品市场竞争力", "textarea", max_length=LONG_TEXT_MAX,
-              help="主导产品、市场占有率、行业地位等"),
-        Field("contact_name", "联系人", "text", max_length=50),
-        Field("contact_phone", "联系电话", "text", max_length=30),
+        Field("above_designated_size", _("是否为规模以上工业企业"), "yesno", choices=YES_NO),
+        Field("main_business_revenue_10k_yuan", _("上年度主营业务收入（万元）"), "decimal", min_value=0),
+        Field("employees", _("从业人数"), "integer", required=False, min_value=0),
+        Field("competitiveness", _("企业和产品市场竞争力"), "textarea", max_length=LONG_TEXT_MAX,
+              help=_("主导产品、市场占有率、行业地位等")),
+        Field("contact_name", _("联系人"), "text", max_length=50),
+        Field("contact_phone", _("联系电话"), "text", max_length=30),
     )),
-    Section("conditions", "申报条件", (
-        Field("construction_completed", "已完成智能工厂建设", "yesno", choices=YES_NO),
-        Field("operations_and_finance_sound", "近三年经营和财务状况良好", "yesno", choices=YES_NO),
-        Field("has_bad_credit_records", "近三年有无不良信用记录", "yesno", choices=(("yes", "有"), ("no", "无"))),
-        Field("bad_credit_records", "不良信用记录", "rows", columns=EVENT_COLUMNS, gate="has_bad_credit_records"),
-        Field("has_accidents", "近三年有无安全、环保等事故", "yesno", choices=(("yes", "有"), ("no", "无"))),
-        Field("accidents", "事故", "rows", columns=ACCIDENT_COLUMNS, gate="has_accidents"),
-        Field("has_violations", "近三年有无违法违规行为", "yesno", choices=(("yes", "有"), ("no", "无"))),
-        Field("violations", "违法违规行为", "rows", columns=EVENT_COLUMNS, gate="has_violations"),
-        Field("secure_and_controllable", "关键技术装备、工业软件、工业操作系统、系统解决方案等安全可控", "yesno",
+    Section("conditions", _("申报条件"), (
+        Field("construction_completed", _("已完成智能工厂建设"), "yesno", choices=YES_NO),
+        Field("operations_and_finance_sound", _("近三年经营和财务状况良好"), "yesno", choices=YES_NO),
+        Field("has_bad_credit_records", _("近三年有无不良信用记录"), "yesno", choices=HAS_NONE),
+        Field("bad_credit_records", _("不良信用记录"), "rows", columns=EVENT_COLUMNS, gate="has_bad_credit_records"),
+        Field("has_accidents", _("近三年有无安全、环保等事故"), "yesno", choices=HAS_NONE),
+        Field("accidents", _("事故"), "rows", columns=ACCIDENT_COLUMNS, gate="has_accidents"),
+        Field("has_violations", _("近三年有无违法违规行为"), "yesno", choices=HAS_NONE),
+        Field("violations", _("违法违规行为"), "rows", columns=EVENT_COLUMNS, gate="has_violations"),
+        Field("secure_and_controllable", _("关键技术装备、工业软件、工业操作系统、系统解决方案等安全可控"), "yesno",
               choices=YES_NO),
-        Field("cyber_and_data_risk_controllable", "网络安全和数据安全风险可控", "yesno", choices=YES_NO),
-        Field("onsite_verification", "愿意配合现场核查", "yesno", choices=YES_NO),
-        Field("technology_promotion", "愿意配合技术推广", "yesno", choices=YES_NO),
-        Field("case_exchange", "愿意配合典型案例交流", "yesno", choices=YES_NO),
-    ), intro="逐条申明并上传佐证材料；“近三年”自申报开始之日向前计算三年。"),
-    Section("maturity", "成熟度自评估", (
-        Field("level", "自评估等级", "choice", choices=tuple((str(n), f"{label}") for n, label in
-                                                          ((1, "一级（规划级）"), (2, "二级（规范级）"), (3, "三级（集成级）"),
-                                                           (4, "四级（优化级）"), (5, "五级（引领级）")))),
-        Field("score", "自评估得分", "decimal", min_value=0, max_value=5),
-        Field("report_number", "评估报告编号", "text", max_length=60),
-        Field("report_date", "评估报告日期", "date"),
-        Field("platform", "自评估平台", "text", max_length=100, help="须在“智能制造评估评价公共服务平台”开展"),
+        Field("cyber_and_data_risk_controllable", _("网络安全和数据安全风险可控"), "yesno", choices=YES_NO),
+        Field("onsite_verification", _("愿意配合现场核查"), "yesno", choices=YES_NO),
+        Field("technology_promotion", _("愿意配合技术推广"), "yesno", choices=YES_NO),
+        Field("case_exchange", _("愿意配合典型案例交流"), "yesno", choices=YES_NO),
+    ), intro=_("逐条申明并上传佐证材料；“近三年”自申报开始之日向前计算三年。")),
+    Section("maturity", _("成熟度自评估"), (
+        Field("level", _("自评估等级"), "choice", choices=tuple((str(n), label) for n, label in
+                                                          ((1, _("一级（规划级）")), (2, _("二级（规范级）")), (3, _("三级（集成级）")),
+                                                           (4, _("四级（优化级）")), (5, _("五级（引领级）"))))),
+        Field("score", _("自评估得分"), "decimal", min_value=0, max_value=5),
+        Field("report_number", _("评估报告编号"), "text", max_length=60),
+        Field("report_date", _("评估报告日期"), "date"),
+        Field("platform", _("自评估平台"), "text", max_length=100, help=_("须在“智能制造评估评价公共服务平台”开展")),
     )),
-    Section("scope", "建设范围与项目概况", (
-        Field("scope", "建设范围", "choice", choices=(("产线级", "产线级"), ("车间级", "车间级"), ("工厂级", "工厂级"))),
-        Field("project_name", "智能工厂（项目）名称", "text", max_length=200),
-        Field("start_date", "建设开始日期", "date"),
-        Field("end_date", "建设完成日期", "date"),
-        Field("total_investment_10k_yuan", "总投资（万元）", "decimal", min_value=0),
-        Field("integrators", "主要系统集成商/服务商", "textarea", required=False, max_length=LONG_TEXT_MAX),
-        Field("summary", "项目概况", "textarea", max_length=SCENARIO_DESCRIPTION_MAX),
+    Section("scope", _("建设范围与项目概况"), (
+        Field("scope", _("建设范围"), "choice", choices=(("产线级", _("产线级")), ("车间级", _("车间级")), ("工厂级", _("工厂级")))),
+        Field("project_name", _("智能工厂（项目）名称"), "text", max_length=200),
+        Field("start_date", _("建设开始日期"), "date"),
+        Field("end_date", _("建设完成日期"), "date"),
+        Field("total_investment_10k_yuan", _("总投资（万元）"), "decimal", min_value=0),
+        Field("integrators", _("主要系统集成商/服务商"), "textarea", required=False, max_length=LONG_TEXT_MAX),
+        Field("summary", _("项目概况"), "textarea", max_length=SCENARIO_DESCRIPTION_MAX),
     )),
-    Section("scenarios", "场景建设", (
-        Field("scenarios", "已建设的典型场景", "rows", columns=SCENARIO_COLUMNS),
-    ), intro="从《智能制造典型场景参考指引（2025年版）》中选择已建成的场景；基础级至少覆盖生产作业环节。"),
-    Section("equipment", "关键技术装备与工业软件清单", (
-        Field("equipment", "清单", "rows", columns=EQUIPMENT_COLUMNS),
+    Section("scenarios", _("场景建设"), (
+        Field("scenarios", _("已建设的典型场景"), "rows", columns=SCENARIO_COLUMNS),
+    ), intro=_("从《智能制造典型场景参考指引（2025年版）》中选择已建成的场景；基础级至少覆盖生产作业环节。")),
+    Section("equipment", _("关键技术装备与工业软件清单"), (
+        Field("equipment", _("清单"), "rows", columns=EQUIPMENT_COLUMNS),
     )),
-    Section("kpis", "关键绩效指标", (), intro="填写各指标的计算依据，系统按公式计算；不适用的指标可不填。"),
-    Section("organisation", "组织机制与人才", (
-        Field("has_mechanism", "已建立智能工厂统筹规划、建设和运营的组织机制", "yesno", choices=YES_NO),
-        Field("description", "组织机制说明", "textarea", max_length=LONG_TEXT_MAX),
-        Field("talent_count", "智能制造专业人才人数", "integer", min_value=0),
+    Section("kpis", _("关键绩效指标"), (), intro=_("填写各指标的计算依据，系统按公式计算；不适用的指标可不填。")),
+    Section("organisation", _("组织机制与人才"), (
+        Field("has_mechanism", _("已建立智能工厂统筹规划、建设和运营的组织机制"), "yesno", choices=YES_NO),
+        Field("description", _("组织机制说明"), "textarea", max_length=LONG_TEXT_MAX),
+        Field("talent_count", _("智能制造专业人才人数"), "integer", min_value=0),
     )),
-    Section("attestation", "真实性承诺", (
-        Field("signer_name", "承诺人（法定代表人或授权人）姓名", "text", max_length=50),
-        Field("confirmed", "本单位承诺所填内容及佐证材料真实、准确、完整，不涉及国家秘密和商业秘密，并愿意配合现场核查",
-              "yesno", choices=(("yes", "我承诺"),)),
+    Section("attestation", _("真实性承诺"), (
+        Field("signer_name", _("承诺人（法定代表人或授权人）姓名"), "text", max_length=50),
+        Field("confirmed", _("本单位承诺所填内容及佐证材料真实、准确、完整，不涉及国家秘密和商业秘密，并愿意配合现场核查"),
+              "yesno", choices=(("yes", _("我承诺")),)),
     )),
 )
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
@@ -217,35 +229,35 @@ def _clean_value(spec: Field, raw: Any, choices: tuple[tuple[str, str], ...]) ->
     text = str(raw).strip()
     if spec.kind in ("text", "textarea"):
         if spec.max_length and len(text) > spec.max_length:
-            return None, f"不能超过 {spec.max_length} 字（现有 {len(text)} 字）"
+            return None, gettext("不能超过 %(max)s 字（现有 %(count)s 字）") % {"max": spec.max_length, "count": len(text)}
         return text, None
     if spec.kind in ("choice", "yesno"):
         allowed = dict(choices)
         if text not in allowed:
-            return None, f"请从选项中选择（“{text}”无效）"
+            return None, gettext("请从选项中选择（“%(text)s”无效）") % {"text": text}
         return text, None
     if spec.kind == "date":
         try:
             return dt.date.fromisoformat(unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS)).isoformat(), None
         except ValueError:
-            return None, f"“{text}”不是有效日期，请按 年-月-日 填写，如 2025-12-18"
+            return None, gettext("“%(text)s”不是有效日期，请按 年-月-日 填写，如 2025-12-18") % {"text": text}
     if spec.kind in ("integer", "decimal"):
         try:
             number = Decimal(normalise_number(text))
         except InvalidOperation:
-            return None, f"“{text}”不是数字"
+            return None, gettext("“%(text)s”不是数字") % {"text": text}
         if not number.is_finite():
-            return None, f"“{text}”不是有效数字"
+            return None, gettext("“%(text)s”不是有效数字") % {"text": text}
         if abs(number) > Decimal(str(MAX_INPUT)):
-            return None, f"数值过大（{text}），请核对单位与位数"
+            return None, gettext("数值过大（%(text)s），请核对单位与位数") % {"text": text}
         if spec.kind == "integer" and number != number.to_integral_value():
-            return None, f"应为整数（填写了 {text}）"
+            return None, gettext("应为整数（填写了 %(text)s）") % {"text": text}
         if spec.min_value == 0 and number < 0:
-            return None, f"{spec.label}不能为负数（填写了 {text}）"
+            return None, gettext("%(label)s不能为负数（填写了 %(text)s）") % {"label": spec.label, "text": text}
         if spec.min_value is not None and number < Decimal(str(spec.min_value)):
-            return None, f"{spec.label}不能小于 {spec.min_value:g}"
+            return None, gettext("%(label)s不能小于 %(min)s") % {"label": spec.label, "min": f"{spec.min_value:g}"}
         if spec.max_value is not None and number > Decimal(str(spec.max_value)):
-            return None, f"{spec.label}不能大于 {spec.max_value:g}"
+            return None, gettext("%(label)s不能大于 %(max)s") % {"label": spec.label, "max": f"{spec.max_value:g}"}
         return (int(number) if spec.kind == "integer" else float(number)), None
     raise ValueError(f"unknown field kind {spec.kind!r}")
 
@@ -278,7 +290,7 @@ def clean_section(section: Section, raw: dict[str, Any] | None, policy=None) -> 
         else:
             values[spec.name] = value
     if section.key == "basic" and "contact_phone" in values and not _PHONE.match(values["contact_phone"].replace(" ", "")):
-        errors["contact_phone"] = "请填写有效的手机号或固定电话（如 13800000000 或 0728-5221234）"
+        errors["contact_phone"] = gettext("请填写有效的手机号或固定电话（如 13800000000 或 0728-5221234）")
         del values["contact_phone"]
     if section.key == "basic" and "industry_code" in values:
         try:
@@ -288,8 +300,8 @@ def clean_section(section: Section, raw: dict[str, Any] | None, policy=None) -> 
             del values["industry_code"]
     if section.key == "scope" and "start_date" in values and "end_date" in values \
             and values["end_date"] < values["start_date"]:
-        errors["end_date"] = (f"建设完成日期（{values['end_date']}）早于建设开始日期（{values['start_date']}），"
-                              "请核对两个日期")
+        errors["end_date"] = gettext("建设完成日期（%(end)s）早于建设开始日期（%(start)s），请核对两个日期") % {
+            "end": date_local(values["end_date"]), "start": date_local(values["start_date"])}
         del values["end_date"]
     if section.key == "attestation" and values.get("confirmed") != YES and "confirmed" not in missing \
             and "confirmed" not in errors:
@@ -330,7 +342,7 @@ def _clean_rows(spec, raw, values, errors, missing, scenario_choices):
                 clean_row[column.name] = value
         if spec.name == "scenarios" and clean_row.get("id"):
             if clean_row["id"] in seen_ids:
-                errors[f"{spec.name}[{index}].id"] = f"场景 {clean_row['id']} 已经填报过"
+                errors[f"{spec.name}[{index}].id"] = gettext("场景 %(id)s 已经填报过") % {"id": clean_row["id"]}
                 row_ok = False
             seen_ids.add(clean_row["id"])
         if row_ok:
@@ -377,7 +389,7 @@ def _clean_kpis(raw: dict[str, Any], policy) -> CleanResult:
                 if not number.is_finite():
                     raise InvalidOperation
             except InvalidOperation:
-                errors[f"{kpi_id}.{spec['key']}"] = f"“{text}”不是数字"
+                errors[f"{kpi_id}.{spec['key']}"] = gettext("“%(text)s”不是数字") % {"text": text}
                 continue
             numbers[spec["key"]] = float(number)
         if not numbers:

@@ -31,6 +31,23 @@ def date_zh(value: dt.date | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
+def date_local(value: dt.date | str | None) -> str:
+    """A date as the active language writes it: 2026年3月5日 in Chinese, 5 Mar 2026 in English; empty → ""."""
+    from django.utils.formats import date_format
+
+    day = _as_date(value)
+    return date_format(day, "DATE_FORMAT") if day else ""
+
+
+def moment_local(value: dt.datetime | None, policy=None) -> str:
+    """A stored moment in 北京时间 (or the call's zone) as the active language writes it, with hours and minutes:
+    2026年3月5日 14:30 / 5 Mar 2026 14:30; not a moment → ""."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    local = local_time(value, policy)
+    return f"{date_local(local.date())} {local:%H:%M}"
+
+
 def date_zh_weekday(value: dt.date | str | None) -> str:
     """2026-04-03 → 2026年4月3日（星期五）."""
     day = _as_date(value)

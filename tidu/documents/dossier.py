@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from tidu.applications.sections import SECTION_KEYS, SECTIONS_BY_KEY, YES, clean_section
 from tidu.applications.services import application_verdict, content_hash, section_raw
 from tidu.core.dates import date_zh
@@ -318,7 +321,7 @@ def _display(section_key: str, name: str, value: Any) -> str:
     if value is None:
         return NOT_FILLED
     if spec.kind in ("choice", "yesno"):
-        return dict(spec.choices).get(value, str(value))
+        return str(dict(spec.choices).get(value, value))
     if spec.kind == "date":
         return date_zh(value)
     if spec.kind in ("integer", "decimal"):
@@ -386,6 +389,13 @@ class RegisteredFacts:
 
 
 def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
+    """The dossier as printed: always in Chinese (the wizard's labels are translated for the reader on pages,
+    never in the document), whatever language the person asking for it reads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _assemble_dossier(policy, inputs)
+
+
+def _assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
     clean = {key: clean_section(SECTIONS_BY_KEY[key], inputs.raw_sections.get(key), policy).values
              for key in SECTION_KEYS}
     basic, scope, maturity = clean["basic"], clean["scope"], clean["maturity"]
@@ -426,7 +436,7 @@ def assemble_dossier(policy: CallPolicy, inputs: DossierInputs) -> Dossier:
                 text = inputs.industry_text
             if section_key == "maturity" and f.name == "score" and value is not None:
                 text = f"{value:.2f}"
-            out.append(Item(f.label, text))
+            out.append(Item(str(f.label), text))
         return tuple(out)
 
     basic_items = items("basic")
@@ -593,10 +603,10 @@ def _evidence_index(evidence: list[EvidenceFacts], policy: CallPolicy) -> tuple[
     entries = []
     for number, e in enumerate(ordered, start=1):
         section = SECTIONS_BY_KEY.get(e.section)
-        title = dict(SECTION_TITLES).get(e.section, section.title if section else e.section)
+        title = dict(SECTION_TITLES).get(e.section, str(section.title) if section else e.section)
         topic = e.topic
         if section is not None:
-            topic = dict(policy.evidence_slots.get(e.section, ())).get(e.topic, e.topic)
+            topic = str(dict(policy.evidence_slots.get(e.section, ())).get(e.topic, e.topic))
         entries.append(EvidenceEntry(
             number=number, evidence_id=e.id, section_key=e.section, section_title=title, topic=topic,
             name=e.original_name, content_type=e.content_type, size=e.size, sha256=e.sha256,

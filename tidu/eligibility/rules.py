@@ -275,9 +275,9 @@ def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, A
     if report_date is None:
         checks.append(Check(MISSING, "尚未填写自评估报告日期"))
     elif dt.date.fromisoformat(report_date) > ctx.reference_end:
-        checks.append(Check(FAIL, f"自评估报告日期 {report_date} 晚于申报时间"))
+        checks.append(Check(FAIL, f"自评估报告日期 {date_zh(report_date)} 晚于申报时间"))
     else:
-        checks.append(Check(PASS, f"自评估报告日期 {report_date}"))
+        checks.append(Check(PASS, f"自评估报告日期 {date_zh(report_date)}"))
     return checks
 
 
@@ -353,7 +353,7 @@ def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     if ctx.submitted_at is None:
         return [Check(MISSING, f"尚未提交；申报时间为{window}")]
     local = local_time(ctx.submitted_at, policy)
-    shown = local.strftime("%Y-%m-%d %H:%M:%S")
+    shown = f"{date_zh(local.date())} {local:%H:%M:%S}"
     if local < policy.opens_at:
         return [Check(FAIL, f"提交时间 {shown}（北京时间）早于申报开始时间；申报时间为{window}")]
     if local >= policy.closes_before:

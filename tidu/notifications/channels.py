@@ -32,12 +32,23 @@ def preference_for(user) -> ChannelPreference:
     try:
         return user.channel_preference
     except ChannelPreference.DoesNotExist:
-        mobile = ""
-        try:
-            mobile = sms.clean_mobile(user.phone or "")
-        except ValidationError:
-            pass
-        return ChannelPreference(user=user, mobile=mobile)
+        return _default_preference(user)
+
+
+def _default_preference(user) -> ChannelPreference:
+    mobile = ""
+    try:
+        mobile = sms.clean_mobile(user.phone or "")
+    except ValidationError:
+        pass
+    return ChannelPreference(user=user, mobile=mobile)
+
+
+def preferences_for(users: Iterable) -> dict[int, ChannelPreference]:
+    """Each user's choice (or the defaults), read in one query for the whole batch of recipients."""
+    users = {user.pk: user for user in users}
+    saved = {p.user_id: p for p in ChannelPreference.objects.filter(user_id__in=list(users))}
+    return {pk: saved.get(pk) or _default_preference(user) for pk, user in users.items()}
 
 
 def _absolute(link: str) -> str:
@@ -135,8 +146,10 @@ def attempt(delivery: Delivery, notice: Notification | None = None) -> bool:
 def dispatch(notices: Iterable[Notification]) -> None:
     """Send the notices through every outside channel their recipients chose (each once: a notice already
     delivered on a channel is not sent there again)."""
+    notices = list(notices)
+    preferences = preferences_for(notice.recipient for notice in notices)  # one query, not one per person
     for notice in notices:
-        preference = preference_for(notice.recipient)
+        preference = preferences[notice.recipient_id]
         for channel in outside_channels():
             address = channel.address(notice.recipient, preference)
             if not address:

@@ -20,3 +20,5 @@ class NotificationRequested(DomainEvent):
     link: str = ""
     email: bool = True
     dedupe_key: str = ""
+    # The source sentences (notifications.messages) for display in the reader's language; {} for plain text.
+    i18n: dict = dataclasses.field(default_factory=dict)

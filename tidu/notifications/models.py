@@ -17,6 +17,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed = models.BooleanField(_("已发邮件"), default=False)
+    # {"title": sentence, "body": sentence or [sentences]} (tidu.notifications.messages): shown in the reader's
+    # language; {} for a notice written as plain Chinese text.
+    i18n = models.JSONField(_("多语言原文"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("通知")
@@ -27,6 +30,19 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (as written when the notice has no source sentences)."""
+        from tidu.notifications.messages import render
+
+        return render(self.i18n["title"]) if self.i18n.get("title") else self.title
+
+    @property
+    def shown_body(self) -> str:
+        from tidu.notifications.messages import render
+
+        return render(self.i18n["body"]) if self.i18n.get("body") else self.body
 
 
 class ChannelPreference(models.Model):

@@ -10,15 +10,16 @@ and retried, never lost and never undoing the decision.
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from tidu.accounts.models import User
 from tidu.applications.events import ApplicationTransitioned
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS_BY_KEY
 from tidu.applications.workflow import TRANSITIONS_BY_ACTION, State
-from tidu.core.dates import date_zh
 from tidu.enterprises.events import EnterpriseRegistered
 from tidu.enterprises.models import Enterprise
+from tidu.notifications.messages import day, text, tr
 from tidu.notifications.services import notify
 
 ENTERPRISE_OWN = ("submit", "resubmit")
@@ -37,34 +38,38 @@ def _city_officers():
 
 def _notify_enterprise(application, event: ApplicationTransitioned) -> None:
     transition = TRANSITIONS_BY_ACTION[event.action]
-    lines = [f"您的申报“{application.call.title}”：{transition.label}。"]
+    lines = [text(gettext_noop("您的申报“%(call)s”：%(action)s。"), call=application.call.title, action=tr(transition.label))]
     if event.reason:
-        lines.append(f"意见：{event.reason}")
-    lines.extend(f"· {SECTIONS_BY_KEY[key].title if key in SECTIONS_BY_KEY else key}：{text}"
-                 for key, text in (event.section_reasons or {}).items())
+        lines.append(text(gettext_noop("意见：%(reason)s"), reason=event.reason))
+    lines.extend(text("· %(section)s：%(text)s", section=tr(SECTIONS_BY_KEY[key].title) if key in SECTIONS_BY_KEY
+                      else key, text=reason) for key, reason in (event.section_reasons or {}).items())
     if transition.is_return and application.revision_due:
-        lines.append(f"请于{date_zh(application.revision_due)}前完成补正并重新提交（含当日，北京时间24:00止）。")
+        lines.append(text(gettext_noop("请于%(due)s前完成补正并重新提交（含当日，北京时间24:00止）。"),
+                          due=day(application.revision_due)))
     users = application.enterprise.organisation.users.filter(is_active=True)
-    notify(users, kind=f"application.{event.action}", title=f"申报{transition.label}", body="\n".join(lines),
-           link=f"/applications/{application.pk}/status/")
+    notify(users, kind=f"application.{event.action}", title=text(gettext_noop("申报%(action)s"), action=tr(transition.label)),
+           body=lines, link=f"/applications/{application.pk}/status/")
 
 
 def _notify_officers(application, event: ApplicationTransitioned) -> None:
     name = application.enterprise.name
     review_link = reverse("applications:review", args=[application.pk])
     if event.action == "submit":
-        notify(_unit_officers(application), kind="application.submitted", title=f"新的申报待审核：{name}",
-               body=f"{name}提交了“{application.call.title}”申报，请审核并决定是否推荐。", link=review_link)
+        notify(_unit_officers(application), kind="application.submitted",
+               title=text(gettext_noop("新的申报待审核：%(name)s"), name=name),
+               body=text(gettext_noop("%(name)s提交了“%(call)s”申报，请审核并决定是否推荐。"), name=name,
+                         call=application.call.title), link=review_link)
     elif event.action == "resubmit":
         if event.to_status == State.SUBMITTED:
             recipients, link = _unit_officers(application), review_link
         else:
             recipients, link = _city_officers(), reverse("review:formal_review", args=[application.pk])
-        notify(recipients, kind="application.resubmitted", title=f"补正后重新提交：{name}",
-               body=f"{name}已按退回意见修改并重新提交，请继续审核。", link=link)
+        notify(recipients, kind="application.resubmitted", title=text(gettext_noop("补正后重新提交：%(name)s"), name=name),
+               body=text(gettext_noop("%(name)s已按退回意见修改并重新提交，请继续审核。"), name=name), link=link)
     elif event.action == "withdraw":
-        notify(_unit_officers(application), kind="application.withdrawn", title=f"企业撤回申报：{name}",
-               body=f"原因：{event.reason}" if event.reason else "", link=review_link)
+        notify(_unit_officers(application), kind="application.withdrawn",
+               title=text(gettext_noop("企业撤回申报：%(name)s"), name=name),
+               body=text(gettext_noop("原因：%(reason)s"), reason=event.reason) if event.reason else "", link=review_link)
 
 
 def on_application_transitioned(event: ApplicationTransitioned, event_id: int) -> None:
@@ -81,7 +86,8 @@ def on_enterprise_registered(event: EnterpriseRegistered, event_id: int) -> None
     if enterprise is None:
         return
     officers = User.objects.filter(role=User.Role.TOWNSHIP, organisation_id=event.unit_id, is_active=True)
-    notify(officers, kind="enterprise.registered", title=f"新企业登记待确认：{enterprise.name}",
-           body=f"{enterprise.name}（统一社会信用代码 {enterprise.credit_code}）已在本单位登记，"
-                "确认后才能提交申报。请核实后确认或退回。",
+    notify(officers, kind="enterprise.registered",
+           title=text(gettext_noop("新企业登记待确认：%(name)s"), name=enterprise.name),
+           body=text(gettext_noop("%(name)s（统一社会信用代码 %(code)s）已在本单位登记，确认后才能提交申报。请核实后确认或退回。"),
+                     name=enterprise.name, code=enterprise.credit_code),
            link=reverse("enterprises:unit_enterprises") + "?status=pending", dedupe_key=f"enterprise.registered:{enterprise.pk}")

@@ -18,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from tidu.accounts.models import User
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
-from tidu.core.dates import date_zh
+from tidu.notifications.messages import day, text
 from tidu.notifications.services import deliver
 from tidu.policy.models import Call
 
@@ -61,14 +62,15 @@ def _window_reminders(call: Call, today: dt.date, report: ReminderReport) -> Non
         users = User.objects.filter(organisation=application.enterprise.organisation, role=User.Role.ENTERPRISE,
                                     is_active=True)
         if application.status == State.DRAFT:
-            title = f"申报截止还剩 {days_left} 天，您的申报尚未提交"
-            body = (f"“{call.title}”企业申报截止时间为 {date_zh(last_day)} 24:00（北京时间），还剩 {days_left} 天。"
-                    "您的申报书仍是草稿，请尽快完成并提交；逾期系统将不再受理。")
+            title = text(gettext_noop("申报截止还剩 %(days)s 天，您的申报尚未提交"), days=days_left)
+            body = text(gettext_noop("“%(call)s”企业申报截止时间为 %(last_day)s 24:00（北京时间），还剩 %(days)s 天。"
+                              "您的申报书仍是草稿，请尽快完成并提交；逾期系统将不再受理。"),
+                        call=call.title, last_day=day(last_day), days=days_left)
             link = reverse("applications:submit", args=[application.pk])
         else:
-            title = f"申报截止还剩 {days_left} 天，请完成补正并重新提交"
-            body = (f"您的申报被退回补正，请在 {date_zh(last_day)} 24:00（北京时间）前按意见修改并重新提交，"
-                    f"还剩 {days_left} 天。")
+            title = text(gettext_noop("申报截止还剩 %(days)s 天，请完成补正并重新提交"), days=days_left)
+            body = text(gettext_noop("您的申报被退回补正，请在 %(last_day)s 24:00（北京时间）前按意见修改并重新提交，"
+                              "还剩 %(days)s 天。"), last_day=day(last_day), days=days_left)
             link = reverse("applications:status", args=[application.pk])
         created = deliver(users, kind="reminder.window_closes", title=title, body=body, link=link,
                           dedupe_key=f"reminder:{call.code}:window:{stage}d:application-{application.pk}")

@@ -10,13 +10,20 @@ from django.utils import timezone
 
 from tidu.accounts.models import User
 from tidu.core.events import publish
-from tidu.notifications import channels, selectors
+from tidu.notifications import channels, messages, selectors
 from tidu.notifications.events import NotificationRequested
 from tidu.notifications.models import Notification
 
 
-def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link: str = "", email: bool = True,
-            dedupe_key: str = "") -> list[Notification]:
+def _texts(title, body, i18n: dict | None = None) -> tuple[str, str, dict]:
+    """(Chinese title, Chinese body, source sentences) for plain text or ``messages.text`` sentences."""
+    if messages.structured(title) or messages.structured(body):
+        return messages.in_chinese(title), messages.in_chinese(body), {"title": title, "body": body}
+    return title, body, i18n or {}
+
+
+def deliver(recipients: Iterable, *, kind: str, title, body="", link: str = "", email: bool = True,
+            dedupe_key: str = "", i18n: dict | None = None) -> list[Notification]:
     """Create the notices (then send the e-mails) now; returns the notices created.
 
     A recipient who already has a notice with the same non-empty ``dedupe_key`` gets nothing (reminders, and a
@@ -24,6 +31,7 @@ def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link
     and retries. The outside channels each person chose (e-mail, SMS: ``channels.dispatch``) run only after
     every notice is written, so a retry does not mail anyone twice; ``email=False`` keeps the notice in-app.
     """
+    title, body, i18n = _texts(title, body, i18n)
     created = []
     for user in recipients:
         if user is None or not user.is_active:
@@ -33,7 +41,7 @@ def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link
         try:
             with transaction.atomic():
                 notice = Notification.objects.create(recipient=user, kind=kind, title=title, body=body,
-                                                     link=link, dedupe_key=dedupe_key)
+                                                     link=link, dedupe_key=dedupe_key, i18n=i18n)
         except IntegrityError:
             if dedupe_key and Notification.objects.filter(recipient=user, dedupe_key=dedupe_key).exists():
                 continue  # a concurrent run sent it first
@@ -44,19 +52,24 @@ def deliver(recipients: Iterable, *, kind: str, title: str, body: str = "", link
     return created
 
 
-def notify(recipients: Iterable, *, kind: str, title: str, body: str = "", link: str = "", email: bool = True,
+def notify(recipients: Iterable, *, kind: str, title, body="", link: str = "", email: bool = True,
            dedupe_key: str = "") -> None:
     """Tell ``recipients`` (users) about something, durably.
 
     Publishes a ``NotificationRequested`` event inside the caller's transaction (the outbox): nothing is sent
     if that rolls back; once it commits the notices are created and the e-mails sent. A failure to notify is
     logged and retried by ``tidu deliver_events``; it never undoes the caller's action and is never lost.
+
+    ``title`` and ``body`` are Chinese text, or sentences made with ``messages.text`` (a body may be a list of
+    them, one per line): those are stored in Chinese for the e-mail and SMS, and shown on the notices page in
+    the reader's language.
     """
+    title, body, i18n = _texts(title, body)
     ids = [user.pk for user in recipients if user is not None and user.is_active]
     if not ids:
         return
     publish(NotificationRequested(recipient_ids=ids, kind=kind, title=title, body=body, link=link, email=email,
-                                  dedupe_key=dedupe_key))
+                                  dedupe_key=dedupe_key, i18n=i18n))
 
 
 def on_notification_requested(event: NotificationRequested, event_id: int) -> None:
@@ -64,7 +77,8 @@ def on_notification_requested(event: NotificationRequested, event_id: int) -> No
     when the caller gave none)."""
     users = User.objects.in_bulk(event.recipient_ids)
     deliver([users[pk] for pk in event.recipient_ids if pk in users], kind=event.kind, title=event.title,
-            body=event.body, link=event.link, email=event.email, dedupe_key=event.dedupe_key or f"event:{event_id}")
+            body=event.body, link=event.link, email=event.email, dedupe_key=event.dedupe_key or f"event:{event_id}",
+            i18n=event.i18n)
 
 
 def unread_count(user) -> int:

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from tidu.applications.sections import SECTIONS, SECTIONS_BY_KEY, YES, clean_section
+from tidu.core.dates import date_zh
 from tidu.eligibility.kpi import compute_kpi
 from tidu.policy.call_policy import CallPolicy
 
@@ -43,7 +47,8 @@ def _v(value: Any, suffix: str = "") -> str:
 def _choice_label(section_key: str, field: str, value: Any) -> str:
     if value is None:
         return MISSING
-    return dict(SECTIONS_BY_KEY[section_key].field(field).choices).get(str(value), str(value))
+    with translation.override(settings.LANGUAGE_CODE):  # the checklist is stored and printed in Chinese
+        return str(dict(SECTIONS_BY_KEY[section_key].field(field).choices).get(str(value), str(value)))
 
 
 def _declared_fields(clean: dict[str, dict[str, Any]], reads: list[str]) -> str:
@@ -89,7 +94,7 @@ def _declarations(clean: dict[str, dict[str, Any]], policy: CallPolicy) -> list[
         "maturity": (
             f"自评估等级：{_choice_label('maturity', 'level', maturity.get('level'))}，"
             f"得分 {_v(maturity.get('score'))}\n"
-            f"评估报告编号：{_v(maturity.get('report_number'))}（{_v(maturity.get('report_date'))}）\n"
+            f"评估报告编号：{_v(maturity.get('report_number'))}（{date_zh(maturity.get('report_date')) or MISSING}）\n"
             f"自评估平台：{_v(maturity.get('platform'))}"),
         "scope": (
             f"建设范围：{_v(scope.get('scope'))}\n"

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tidu.applications import c3mep
@@ -55,19 +58,27 @@ def report_match_item(application: Application, policy) -> CheckItem | None:
 
 
 def formal_checklist(application: Application) -> list[CheckItem]:
-    """The checklist as the engine sees the application right now: 材料齐全, then 条件符合 clause by clause."""
+    """The checklist as the engine sees the application right now: 材料齐全, then 条件符合 clause by clause.
+
+    Built and stored in Chinese whoever looks (the page shows it translated: applications_tags.check_label and
+    check_message)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _formal_checklist(application)
+
+
+def _formal_checklist(application: Application) -> list[CheckItem]:
     policy = call_policy_for(application.call)
     items: list[CheckItem] = []
     for progress in application_services.application_progress(application, policy):
         complete = progress.clean.complete
         parts = []
         if progress.clean.missing:
-            parts.append(f"{len(progress.clean.missing)} 项未填")
+            parts.append(_("%(n)s 项未填") % {"n": len(progress.clean.missing)})
         if progress.clean.errors:
-            parts.append(f"{len(progress.clean.errors)} 项有误")
-        items.append(CheckItem(f"section:{progress.key}", MATERIALS, f"“{progress.title}”填写完整",
+            parts.append(_("%(n)s 项有误") % {"n": len(progress.clean.errors)})
+        items.append(CheckItem(f"section:{progress.key}", MATERIALS, _("“%(title)s”填写完整") % {"title": progress.title},
                                complete, Result.PASS if complete else Result.MISSING,
-                               "已完整填写" if complete else "，".join(parts)))
+                               _("已完整填写") if complete else _("，").join(parts)))
     topics = set(application.evidence.values_list("topic", flat=True))
     # The call's clauses declare their formal-review items (an uploaded evidence slot, e.g. the 自评估报告) and one
     # evidence slot each.
@@ -77,15 +88,15 @@ def formal_checklist(application: Application) -> list[CheckItem]:
             uploaded = item["item"] in topics
             items.append(CheckItem(f"evidence:{item['item']}", MATERIALS, item["text"], uploaded,
                                    Result.PASS if uploaded else Result.MISSING,
-                                   "已上传" if uploaded else f"未上传{uploads.get(item['item'], item['text'])}"))
+                                   _("已上传") if uploaded else _("未上传%(label)s") % {"label": uploads.get(item["item"], item["text"])}))
     match = report_match_item(application, policy)
     if match is not None:
         items.append(match)
     for topic, label in policy.evidence_slots["conditions"]:
         present = topic in topics
-        items.append(CheckItem(f"evidence:{topic}", MATERIALS, f"{label}佐证材料已上传", present,
+        items.append(CheckItem(f"evidence:{topic}", MATERIALS, _("%(label)s佐证材料已上传") % {"label": label}, present,
                                Result.PASS if present else Result.MISSING,
-                               "已上传" if present else f"未上传{label}的佐证材料"))
+                               _("已上传") if present else _("未上传%(label)s的佐证材料") % {"label": label}))
     # 系统判定 is the verdict judged at submission, stored with the receipt; judged now only if none was stored.
     verdict = application_services.stored_verdict(application.latest_submission())
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.conf import settings
 from django.utils.translation import gettext, ngettext
@@ -64,6 +66,37 @@ def check_label(item) -> str:
     if kind == "evidence" and name:
         return gettext("%(label)s佐证材料已上传") % {"label": gettext(name)}
     return label
+
+
+_COUNTS = re.compile(r"^(?:(\d+) 项未填)?(?:，)?(?:(\d+) 项有误)?$")
+
+
+@register.filter
+def check_message(item) -> str:
+    """A 形式审查 checklist item's engine message in the reader's language: the fixed 材料齐全 messages are
+    rebuilt from the key and the stored Chinese; a clause's message is the engine's own and shown as stored."""
+    get = item.get if isinstance(item, dict) else (lambda name, default=None: getattr(item, name, default))
+    key, message = str(get("key", "") or ""), str(get("engine_message", "") or "")
+    kind, _sep, name = key.partition(":")
+    if kind == "section":
+        counts = _COUNTS.match(message)
+        if message == "已完整填写":
+            return gettext("已完整填写")
+        if counts and message:
+            parts = []
+            if counts.group(1):
+                parts.append(gettext("%(n)s 项未填") % {"n": counts.group(1)})
+            if counts.group(2):
+                parts.append(gettext("%(n)s 项有误") % {"n": counts.group(2)})
+            return gettext("，").join(parts)
+    if kind == "evidence":
+        if message == "已上传":
+            return gettext("已上传")
+        if name == "maturity_report" and message == "未上传自评估报告":
+            return gettext("未上传自评估报告")
+        if message == f"未上传{name}的佐证材料":
+            return gettext("未上传%(label)s的佐证材料") % {"label": gettext(name)}
+    return message
 
 
 @register.filter

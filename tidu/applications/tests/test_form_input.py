@@ -56,7 +56,7 @@ def test_end_before_start_and_negative_investment_refused_with_the_field_named(c
     assert response["Location"].startswith(section_url(app_a, "scope"))
     page = client.get(response["Location"]).content.decode()
     assert 'id="error-summary"' in page
-    assert "建设完成日期（2025-01-01）早于建设开始日期（2025-06-01）" in page
+    assert "建设完成日期（2025年1月1日）早于建设开始日期（2025年6月1日）" in page
     assert "总投资（万元）不能为负数（填写了 －5）" in page
     assert 'value="2025-01-01"' in page and 'value="－5"' in page and 'value="2025-06-01"' in page
     clean = clean_section(SECTIONS_BY_KEY["scope"], app_a.sections.get(key="scope").data, call_policy_for(app_a.call))
@@ -80,3 +80,38 @@ def test_ai_scenario_counts_are_shown_from_scenarios_not_asked_again(client, use
                                           "kpi-K01-whole": "58"})
     data = app_a.sections.get(key="kpis").data
     assert data["K03"] == {"part": "2", "whole": "3"} and data["K01"] == {"part": "４６", "whole": "58"}
+
+
+def scenario_rows(*pairs):
+    rows = {}
+    for index, (sid, ai) in enumerate(pairs):
+        rows.update({f"scenarios-{index}-id": sid, f"scenarios-{index}-description": "建设内容",
+                     f"scenarios-{index}-uses_ai": ai})
+    return rows
+
+
+def test_saving_scenarios_rederives_the_ai_count_at_once(client, users, app_a):
+    """K03 follows 场景建设 when that is saved, without anyone opening the KPI step; typed KPIs are kept."""
+    from tidu.core.models import AuditEntry
+
+    login(client, users["a"])
+    post(client, app_a, "kpis", go="", **{"kpi-K01-part": "46", "kpi-K01-whole": "58"})
+    post(client, app_a, "scenarios", go="", **scenario_rows(("SC24", "yes"), ("SC25", "no")))
+    kpis = app_a.sections.get(key="kpis")
+    assert kpis.data == {"K01": {"part": "46", "whole": "58"}, "K03": {"part": "1", "whole": "2"}}
+    revision = kpis.revision
+
+    post(client, app_a, "scenarios", go="", **scenario_rows(("SC24", "yes"), ("SC25", "yes"), ("SC26", "yes")))
+    kpis.refresh_from_db()
+    assert kpis.data["K03"] == {"part": "3", "whole": "3"} and kpis.data["K01"] == {"part": "46", "whole": "58"}
+    assert kpis.revision == revision  # never typed: a KPI page open elsewhere is not put in conflict
+    entry = AuditEntry.objects.filter(action="application.section_save").order_by("-id").first()
+    assert entry.detail["key"] == "scenarios" and entry.detail["derived"]["key"] == "kpis"
+    verdict_kpis = clean_section(SECTIONS_BY_KEY["kpis"], kpis.data, call_policy_for(app_a.call)).values
+    assert verdict_kpis["K03"] == {"part": 3.0, "whole": 3.0}
+
+    assert entry.detail["derived"]["changed"] == ["K03"]
+    # Emptying 场景建设 drops the derived count.
+    post(client, app_a, "scenarios", go="", **{"scenarios-0-id": "", "scenarios-0-description": ""})
+    kpis.refresh_from_db()
+    assert "K03" not in kpis.data and kpis.data["K01"] == {"part": "46", "whole": "58"}

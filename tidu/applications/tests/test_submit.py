@@ -123,7 +123,7 @@ def test_outside_the_window_the_page_explains(client, users, app_a, frozen_now):
     frozen_now(dt.datetime(2026, 3, 16, 0, 0, tzinfo=BEIJING))
     login(client, users["a"])
     page = client.get(submit_url(app_a)).content.decode()
-    assert "不在申报时间" in page and "2026-03-16 00:00（北京时间）" in page
+    assert "不在申报时间" in page and "2026年3月16日 00:00（北京时间）" in page
 
 
 # --- the window boundaries, in Beijing time and in UTC ----------------------------------------------------

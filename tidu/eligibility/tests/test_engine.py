@@ -447,7 +447,7 @@ def test_report_dated_after_submission_fails(policy, passing_application):
     passing_application["maturity"]["report_date"] = "2026-03-11"  # submitted 2026-03-10
     verdict = judge(policy, passing_application)
     assert_only(verdict, {"申报条件7": FAIL})
-    assert "自评估报告日期 2026-03-11 晚于申报时间" in message(verdict, "申报条件7")
+    assert "自评估报告日期 2026年3月11日 晚于申报时间" in message(verdict, "申报条件7")
 
 
 def test_advanced_tier_also_accepts_maturity_level_2(policy, passing_application):
@@ -516,7 +516,9 @@ def test_submission_window_boundaries(policy, passing_application, submitted_at,
     assert_only(verdict, {"申报时间": expected})
     assert verdict.eligible == (expected == PASS)
     text = message(verdict, "申报时间")
-    assert f"提交时间 {shown}（北京时间）" in text
+    day, time = shown.split(" ")
+    year, month, date = (int(part) for part in day.split("-"))
+    assert f"提交时间 {year}年{month}月{date}日 {time}（北京时间）" in text  # the Chinese date, never ISO
     assert "2026年1月22日至2026年3月15日（北京时间，含当日）" in text
     if expected == FAIL:
         assert ("早于申报开始时间" if shown < "2026-01-22" else "晚于申报截止时间") in text

@@ -44,7 +44,7 @@ def test_claims_say_what_was_claimed(reviewed):
     assert "46" in k01.claim and "58" in k01.claim and "计算值：79.31%" in k01.claim  # 46 / 58
     assert "规模以上工业企业：是" in items["scale"].claim and "万元" in items["scale"].claim
     assert "自评估等级：二级（规范级），得分 2.15" in items["maturity"].claim
-    assert "C3ME-2025-420000-01234（2025-12-18）" in items["maturity"].claim
+    assert "C3ME-2025-420000-01234（2025年12月18日）" in items["maturity"].claim
     assert "申明已完成智能工厂建设：是" in items["construction_completed"].claim
     assert "智能制造专业人才：14 人" in items["organisation"].claim
     assert "建设范围：车间级" in items["scope"].claim and "机加车间智能化改造项目" in items["scope"].claim
