@@ -22,4 +22,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", ops_views.healthz, name="healthz"),
+    path("api/", include("tidu.api.urls")),
 ]
