@@ -23,7 +23,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
-from ninja import Body, NinjaAPI, Query, Schema
+from ninja import Body, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import HttpError as NinjaHttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -191,7 +191,8 @@ _PYDANTIC_MESSAGES = {
 def _validation(request, exc: NinjaValidationError):
     problems = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        location = [str(part) for part in error.get("loc", ())
+                    if part not in ("body", "query", "path", "header", "payload")]
         message = _PYDANTIC_MESSAGES.get(error.get("type", ""), "格式不正确")
         problems.append({"field": ".".join(location) or gettext("（请求）"), "message": gettext(message)})
     return api.create_response(request, {"detail": gettext("请求参数有误。"), "problems": problems}, status=422)
@@ -544,7 +545,7 @@ def _idempotent(request, run):
     if kept is not None:
         if kept.request_sha256 != fingerprint:
             raise ApiError(422, gettext("该 Idempotency-Key 已用于另一个请求，请换一个新的键。"))
-        return kept.status_code, kept.body
+        return Status(kept.status_code, kept.body)
     try:
         status, body = 200, run()
     except ApiError as exc:
@@ -557,8 +558,8 @@ def _idempotent(request, run):
                                               status_code=status, body=json.loads(json.dumps(body, default=str)))
     except IntegrityError:  # the same key raced in at the same moment: the first one's answer stands
         kept = IdempotentResponse.objects.get(token=request.auth, key=key)
-        return kept.status_code, kept.body
-    return status, body
+        return Status(kept.status_code, kept.body)
+    return Status(status, body)
 
 
 def _action_out(entry, obj, label: str) -> dict:
