@@ -81,7 +81,8 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
-READ_ERRORS = {code: ErrorOut for code in (401, 403, 404, 422, 429)}
+# 400: a control character in the path or query (tidu.core.unsafe_text answers before the view).
+READ_ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 422, 429)}
 
 
 # --- authentication ----------------------------------------------------------------------------------------
