@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from tidu.accounts import permissions
-from tidu.api.models import ApiToken
+from tidu.api.models import ApiToken, digest
 
 
 def tokens_of(user) -> QuerySet[ApiToken]:
@@ -26,8 +26,6 @@ def all_tokens_visible_to(user) -> QuerySet[ApiToken]:
 
 def authenticate(secret: str) -> ApiToken | None:
     """The token with this secret (whatever its state), or None."""
-    from tidu.api.models import digest
-
     if not secret or len(secret) > 200:
         return None
     return ApiToken.objects.select_related("user", "user__organisation").filter(token_sha256=digest(secret)).first()
