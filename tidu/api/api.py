@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,6 +56,8 @@ TOWNSHIP_ACTIONS = ("township_recommend", "township_not_recommend", "township_re
                     "township_withdraw_recommendation")
 CITY_ACTIONS = ("city_receive", "city_return")
 ACTION_SCOPE = {**{a: Scope.TOWNSHIP_ACT for a in TOWNSHIP_ACTIONS}, **{a: Scope.CITY_ACT for a in CITY_ACTIONS}}
+ActionName = Literal["township_recommend", "township_not_recommend", "township_return",
+                     "township_withdraw_recommendation", "city_receive", "city_return"]
 
 MAX_EVALUATE_BYTES = 1_000_000
 OPTIONAL_BODY = Body(default=None)  # an action needs no body when it needs no reason
@@ -578,7 +580,7 @@ def _last_entry(object_type: str, pk: int, action: str):
 
 @api.post("/applications/{application_id}/actions/{action}", response={200: ActionOut, **ERRORS},
           summary="对一份申报办理（乡镇：推荐、不予推荐、退回补正、撤回推荐；市经信局：受理、退回补正）", tags=["办理"])
-def application_action(request, application_id: int, action: str, payload: ActionIn = OPTIONAL_BODY):
+def application_action(request, application_id: int, action: ActionName, payload: ActionIn = OPTIONAL_BODY):
     if action not in ACTION_SCOPE:
         raise ApiError(404, gettext("接口不提供操作“%(action)s”，可用的操作：%(actions)s") % {
             "action": action[:60], "actions": "、".join(ACTION_SCOPE)})
@@ -642,3 +644,6 @@ def _openapi_schema(*args, **kwargs):
 
 
 api.get_openapi_schema = _openapi_schema
+
+
+assert set(ActionName.__args__) == set(ACTION_SCOPE)  # the documented path values are the offered actions

@@ -87,7 +87,7 @@ def test_wrong_scope_wrong_unit_and_unknown_actions_are_refused(world, client):
                           token(world["people"]["city"]), {"reason": "x"})
     assert city_as_town.status_code == 403 and "乡镇办理" in city_as_town.json()["detail"]
     unknown = _post(client, f"/api/applications/{app_a.pk}/actions/recognise", town_y)
-    assert unknown.status_code == 404 and "接口不提供操作" in unknown.json()["detail"]
+    assert unknown.status_code == 422 and unknown.json()["problems"] == [{"field": "action", "message": "不是允许的取值"}]
     enterprise = token(world["people"]["ent_a"])
     assert _post(client, f"/api/applications/{app_a.pk}/actions/township_recommend", enterprise).status_code == 403
     assert not AuditEntry.objects.filter(object_id=str(app_a.pk), action="township_recommend").exists()

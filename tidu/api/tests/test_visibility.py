@@ -92,3 +92,17 @@ def test_calls_and_their_pinned_policy(world, client):
     assert {p["pack_id"] for p in policy["packs"]} >= {"call-tianmen-2026-basic"}
     assert len(policy["documents"]) == len(policy["packs"])
     assert client.get("/api/calls/999999/policy", **auth(secret)).status_code == 404
+
+
+def test_the_fuzz_visibility_check_catches_a_planted_leak(world):
+    """The check the fuzz makes (tidu.api.visibility) would notice an object of another unit in an answer."""
+    from tidu.api.visibility import outside_visibility
+
+    app_b = world["apps"]["b"]
+    town_x = world["people"]["town_x"]
+    leak = {"count": 1, "items": [{"id": app_b.pk, "enterprise": {"id": app_b.enterprise_id}}]}
+    assert outside_visibility(town_x, "/api/applications", leak) == {"application": [app_b.pk],
+                                                                     "enterprise": [app_b.enterprise_id]}
+    assert outside_visibility(world["people"]["city"], "/api/applications", leak) == {}
+    assert outside_visibility(town_x, f"/api/applications/{app_b.pk}/documents", [{"id": 999}]) == {
+        "document": [999]}
