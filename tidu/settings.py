@@ -66,10 +66,13 @@ INSTALLED_APPS = [
     "tidu.benchmark",
     "tidu.readiness",
     "tidu.whatif",
+    "ninja",  # django-ninja: its API docs page uses the local static files (no CDN) when it is installed
+    "tidu.api",
 ]
 
 MIDDLEWARE = [
     "tidu.core.request_id.RequestIdMiddleware",
+    "tidu.api.middleware.ApiCallMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -342,3 +345,5 @@ TIDU_ENTERPRISE_IDLE_TIMEOUT_MINUTES = int(os.environ.get("TIDU_ENTERPRISE_IDLE_
 TIDU_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ADDRESS", "10"))
 TIDU_PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("TIDU_PASSWORD_RESET_PER_ACCOUNT", "3"))
 TIDU_REGISTRATION_PER_ADDRESS = int(os.environ.get("TIDU_REGISTRATION_PER_ADDRESS", "10"))
+# HTTP API (tidu/api): requests per personal access token per minute (0 = no limit).
+TIDU_API_RATE_PER_MINUTE = int(os.environ.get("TIDU_API_RATE_PER_MINUTE", "120"))

@@ -25,4 +25,5 @@ urlpatterns = [
     path("benchmark/", include("tidu.benchmark.urls")),
     path("readiness/", include("tidu.readiness.urls")),
     path("whatif/", include("tidu.whatif.urls")),
+    path("api/", include("tidu.api.urls")),
 ]

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from tidu.core.errors import Refused, TiduError
 from tidu.core.events import DomainEvent, publish
-from tidu.core.request_id import current_request_id
+from tidu.core.request_id import current_api_token, current_request_id
 from tidu.core.text import param_places
 
 
@@ -223,6 +223,9 @@ def write_audit(user, record: AuditRecord):
     """The one way an audit row is written (operations call it; nothing else should)."""
     from tidu.core.models import AuditEntry
 
+    token_id = current_api_token()
+    if token_id is not None:  # done through the HTTP API with a personal access token (tidu.api)
+        record.detail = {**record.detail, "api_token": token_id}
     return AuditEntry.objects.create(
         actor=user if getattr(user, "pk", None) else None, actor_role=role_of(user) or "",
         object_type=record.object_type, object_id=str(record.object_id), application_id=record.application_id,

@@ -17,6 +17,22 @@ def current_request_id() -> str:
     return _current.get()
 
 
+# The personal access token (tidu.api) a request authenticated with, if any: written on its audit rows.
+_api_token: contextvars.ContextVar[int | None] = contextvars.ContextVar("tidu_api_token", default=None)
+
+
+def current_api_token() -> int | None:
+    return _api_token.get()
+
+
+def set_api_token(token_id: int | None) -> contextvars.Token:
+    return _api_token.set(token_id)
+
+
+def reset_api_token(token: contextvars.Token) -> None:
+    _api_token.reset(token)
+
+
 def new_request_id() -> str:
     value = uuid.uuid4().hex
     _current.set(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.db import DataError
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 def _page(request, message: str, details: list[str] | None = None):
+    if request.path.startswith("/api/"):  # the HTTP API (tidu.api) answers in its own JSON error shape
+        return JsonResponse({"detail": message, "problems": [{"field": d, "message": message} for d in details or []]},
+                            status=400, json_dumps_params={"ensure_ascii": False})
     return render(request, "core/unsafe_text.html", {"message": message, "details": details or []}, status=400)
 
 

@@ -355,6 +355,21 @@ TABLE: dict[str, Entry] = {
     "review:receive": Entry("application", pk, city_app_visible, gate=CITY_ONLY, post=True),
     "review:formal_review": Entry("application", pk, city_app_visible, gate=CITY_ONLY),
     "review:formal_review_sheet": Entry("application", pdf, city_app_visible, gate=CITY_ONLY),
+    # The HTTP API (tidu/api) takes a personal access token, never the session: every signed-in role of this
+    # table, like a visitor, gets 401 (GET on an action: 405). Who sees what *with a token* — each role, every
+    # id listed or returned compared with the selectors — is tidu/api/tests/test_visibility.py and the fuzz
+    # (tidu/api/tests/test_fuzz.py, and the schemathesis run in deploy/ci_production_smoke.sh).
+    "api:call_policy": Entry("call", pk, public=True, ok="401"),
+    "api:application_detail": Entry("application", pk, public=True, ok="401"),
+    "api:application_submissions": Entry("application", pk, public=True, ok="401"),
+    "api:application_documents": Entry("application", pk, public=True, ok="401"),
+    "api:submission_detail": Entry("application", pk, public=True, ok="401"),  # refused before any lookup
+    "api:document_download": Entry("application", pk, public=True, ok="401"),  # refused before any lookup
+    "api:application_action": Entry("application", lambda o: [o.pk, "township_recommend"], public=True, ok="405"),
+    "api:enterprise_confirm": Entry("enterprise", pk, public=True, ok="405"),
+    "api:enterprise_reject": Entry("enterprise", pk, public=True, ok="405"),
+    # Revoking a token: the owner's own (or the 安全管理员's); tidu/api/tests/test_tokens.py checks who may.
+    "api_token_revoke": Entry("application", pk, post=True),
 }
 
 
@@ -684,6 +699,9 @@ class UrlAccessMatrix(TestCase):
 
     def test_publicity_notifications_policy_accounts(self):
         self.check_names(self.names_in("publicity", "notifications", "policy", "accounts", "decisions", "whatif"))
+
+    def test_api(self):
+        self.check_names(self.names_in("api", "api_token_revoke"))
 
     def test_each_kind_answers_the_same_for_one_object_and_for_a_list(self):
         """``can_view_<kind>(user, obj)`` and ``<kinds>_visible_to(user)`` never disagree, for any role or state."""
