@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 
 from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
-from tidu.enterprises.models import Enterprise, RegistrationChange
+from tidu.enterprises.models import Enterprise, EnterpriseImport, RegistrationChange
 
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
@@ -57,3 +57,15 @@ def status_counts(enterprises: QuerySet[Enterprise]) -> list[tuple[str, str, int
     """[(status, label, count)] for every status, in the order the statuses are declared."""
     counts = dict(enterprises.order_by().values_list("status").annotate(n=Count("id")))
     return [(status, label, counts.get(status, 0)) for status, label in Enterprise.Status.choices]
+
+
+def imports_visible_to(user) -> QuerySet[EnterpriseImport]:
+    """Bulk imports: the city sees all; a township officer those into its own unit; nobody else any."""
+    imports = EnterpriseImport.objects.select_related("created_by", "unit", "confirmed_by")
+    role = permissions.role_of(user)
+    if role == User.Role.CITY:
+        return imports
+    if role == User.Role.TOWNSHIP:
+        unit = permissions.unit_of(user)
+        return imports.filter(unit=unit) if unit is not None else imports.none()
+    return imports.none()
