@@ -22,7 +22,13 @@ class ArchiveJob(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
+    class Kind(models.TextChoices):
+        ARCHIVE = "archive", _("归档包")
+        INTERCHANGE = "interchange", _("交换数据包（JSON）")
+
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="archive_jobs", verbose_name=_("申报批次"))
+    # 归档包 for people; 交换数据包: every submission's frozen interchange JSON, for machines (``tidu evaluate``).
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.ARCHIVE)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     message = models.CharField(_("说明"), max_length=500, blank=True)
