@@ -35,7 +35,7 @@ from tidu.accounts.models import User
 from tidu.applications.models import SENT_LIST_STATUS, Application, Evidence, Submission
 from tidu.applications.workflow import State
 from tidu.eligibility.findings import Outcome
-from tidu.enterprises.selectors import enterprises_visible_to
+from tidu.enterprises.selectors import delegated_enterprise_ids, enterprises_visible_to, is_delegate_of
 
 Role = User.Role
 
@@ -50,7 +50,11 @@ def applications_visible_to(user) -> QuerySet[Application]:
     role = permissions.role_of(user)
     if role == Role.ENTERPRISE:
         return applications.filter(enterprise__in=enterprises_visible_to(user))
-    if role in (Role.TOWNSHIP, Role.CITY):
+    if role == Role.TOWNSHIP:
+        # Drafts are the enterprise's own business, unless it let this officer prepare them (a delegation).
+        return applications.filter(enterprise__in=enterprises_visible_to(user)).filter(
+            ~_never_submitted() | Q(enterprise_id__in=delegated_enterprise_ids(user)))
+    if role == Role.CITY:
         return applications.filter(enterprise__in=enterprises_visible_to(user)).exclude(_never_submitted())
     return applications.none()
 
@@ -58,6 +62,11 @@ def applications_visible_to(user) -> QuerySet[Application]:
 def is_own_enterprise(user, application: Application) -> bool:
     return (permissions.is_enterprise_user(user) and user.organisation_id is not None
             and user.organisation_id == application.enterprise.organisation_id)
+
+
+def is_delegate(user, application: Application) -> bool:
+    """A township officer the enterprise lets prepare its applications (``enterprises.Delegation``)."""
+    return is_unit_officer(user, application) and is_delegate_of(user, application.enterprise)
 
 
 def is_unit_officer(user, application: Application) -> bool:
@@ -76,7 +85,7 @@ def can_view_application(user, application: Application) -> bool:
     if is_own_enterprise(user, application):
         return True
     if not was_submitted(application):
-        return False
+        return is_delegate(user, application)
     return permissions.is_city_user(user) or is_unit_officer(user, application)
 
 

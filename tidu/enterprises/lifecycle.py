@@ -56,6 +56,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # A township (into its own unit) or the city (into the unit each row names) imports enterprises from its
     # registry: confirmed at once, since the importer vouches for them as the confirmation would.
     Transition("enterprise.import", gettext_noop("批量导入企业"), (NEW,), S.CONFIRMED, ("township", "city")),
+    # The enterprise lets an officer of its unit prepare its applications (it still signs and submits itself).
+    Transition("enterprise.grant_delegation", gettext_noop("委托代为填报"), (S.CONFIRMED,), SAME, ("enterprise",)),
+    Transition("enterprise.revoke_delegation", gettext_noop("撤销委托"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
+               ("enterprise",)),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
 

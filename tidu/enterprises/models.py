@@ -194,3 +194,34 @@ class EnterpriseImportRow(models.Model):
 
     def __str__(self):
         return f"{self.batch_id}#{self.number}"
+
+
+class Delegation(models.Model):
+    """The enterprise lets an officer of its own unit (乡镇、办事处、农场、开发区) prepare its applications on its behalf
+    (CiviForm's "trusted intermediary"). The officer may fill sections and upload evidence; the enterprise itself
+    signs the 真实性承诺 and submits. Revoked, never deleted: who could act for whom, and when, stays on record."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="delegations",
+                                   verbose_name=_("企业"))
+    grantee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations",
+                                verbose_name=_("受托经办人"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("委托人"))
+    granted_at = models.DateTimeField(_("委托时间"), auto_now_add=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("撤销人"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("委托代为填报")
+        verbose_name_plural = _("委托代为填报")
+        ordering = ["-granted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "grantee"], condition=models.Q(revoked_at=None),
+                                               name="delegation_one_active")]
+
+    def __str__(self):
+        return f"{self.enterprise} → {self.grantee}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

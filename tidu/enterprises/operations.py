@@ -24,7 +24,7 @@ from tidu.enterprises import validators
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.events import EnterpriseConfirmationDecided, EnterpriseRegistered
 from tidu.enterprises.lifecycle import NEW, transition
-from tidu.enterprises.models import Enterprise, EnterpriseImport, RegistrationChange
+from tidu.enterprises.models import Delegation, Enterprise, EnterpriseImport, RegistrationChange
 
 DUPLICATE_CREDIT_CODE = _("该统一社会信用代码已登记")
 DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
@@ -555,4 +555,69 @@ class EnterpriseImportOne(EnterpriseOperation):
         record.detail = {"name": obj.name, "credit_code": obj.credit_code, "unit_id": self.params["unit"].pk,
                          "user_id": result[1].pk, "import_id": self.params.get("import_id"),
                          "row": self.params.get("row")}
+        return record
+
+
+# --- trusted intermediary: an officer of the enterprise's unit prepares its applications ---------------------
+
+def delegation_candidates(enterprise: Enterprise):
+    """Active officers of the enterprise's own unit: the only people it may let prepare its applications."""
+    return User.objects.filter(role=User.Role.TOWNSHIP, is_active=True,
+                               organisation_id=enterprise.organisation.parent_id).order_by("first_name", "username")
+
+
+@operation_class
+class EnterpriseGrantDelegation(EnterpriseOperation):
+    """The enterprise lets one officer of its unit prepare its applications (parameter ``grantee``)."""
+
+    name = "enterprise.grant_delegation"
+    label = "委托代为填报"
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def validate(self, user, obj) -> None:
+        grantee = self.params.get("grantee")
+        if grantee is None or not delegation_candidates(obj).filter(pk=grantee.pk).exists():
+            raise EnterpriseError(_("只能委托本企业所属乡镇（办事处、农场、开发区）在岗的经办人代为填报"))
+        if Delegation.objects.filter(enterprise=obj, grantee=grantee, revoked_at=None).exists():
+            raise EnterpriseError(_("已委托该经办人代为填报，无需重复委托"))
+
+    def perform(self, user, obj) -> Delegation:
+        return Delegation.objects.create(enterprise=obj, grantee=self.params["grantee"], granted_by=user)
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
+                         "grantee": result.grantee.get_username()}
+        return record
+
+
+@operation_class
+class EnterpriseRevokeDelegation(EnterpriseOperation):
+    """The enterprise takes a delegation back (parameter ``delegation``): the officer can no longer edit."""
+
+    name = "enterprise.revoke_delegation"
+    label = "撤销委托"
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def validate(self, user, obj) -> None:
+        delegation = self.params.get("delegation")
+        if delegation is None or delegation.enterprise_id != obj.pk:
+            raise EnterpriseError(_("没有这项委托"))
+        if not Delegation.objects.filter(pk=delegation.pk, revoked_at=None).exists():
+            raise EnterpriseError(_("该委托已经撤销"))
+
+    def perform(self, user, obj) -> Delegation:
+        delegation = self.params["delegation"]
+        delegation.revoked_by, delegation.revoked_at = user, timezone.now()
+        delegation.save(update_fields=["revoked_by", "revoked_at"])
+        return delegation
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
+                         "grantee": result.grantee.get_username()}
         return record

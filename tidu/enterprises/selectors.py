@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 
 from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
-from tidu.enterprises.models import Enterprise, EnterpriseImport, RegistrationChange
+from tidu.enterprises.models import Delegation, Enterprise, EnterpriseImport, RegistrationChange
 
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
@@ -69,3 +69,22 @@ def imports_visible_to(user) -> QuerySet[EnterpriseImport]:
         unit = permissions.unit_of(user)
         return imports.filter(unit=unit) if unit is not None else imports.none()
     return imports.none()
+
+
+def delegated_enterprise_ids(user) -> QuerySet:
+    """Ids of the enterprises that currently let this township officer prepare their applications (only its own
+    unit's: a delegation outlives a move of the officer to another unit only on paper, never in effect)."""
+    if permissions.role_of(user) != User.Role.TOWNSHIP:
+        return Delegation.objects.none().values("enterprise_id")
+    return Delegation.objects.filter(grantee=user, revoked_at=None,
+                                     enterprise__organisation__parent_id=user.organisation_id).values("enterprise_id")
+
+
+def is_delegate_of(user, enterprise: Enterprise) -> bool:
+    return permissions.role_of(user) == User.Role.TOWNSHIP and Delegation.objects.filter(
+        grantee=user, revoked_at=None, enterprise=enterprise,
+        enterprise__organisation__parent_id=user.organisation_id).exists()
+
+
+def delegations_of(enterprise: Enterprise) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(enterprise=enterprise).select_related("grantee", "granted_by", "revoked_by")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("mine/", views.my_enterprise, name="my_enterprise"),
     path("mine/change/", views.request_change, name="request_change"),
+    path("mine/delegation/", views.delegation, name="delegation"),
     path("unit/", views.unit_enterprises, name="unit_enterprises"),
     path("unit/changes/", views.decide_change, name="decide_change"),
     path("all/", views.all_enterprises, name="all_enterprises"),

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,7 @@ from tidu.core import ratelimit
 from tidu.core.client_ip import client_address
 from tidu.core.downloads import CSV_CONTENT_TYPE, attachment, csv_bytes
 from tidu.core.paging import page_of
-from tidu.enterprises import bulk_import, call_scope, imports, selectors, services
+from tidu.enterprises import bulk_import, call_scope, imports, operations, selectors, services
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.forms import (
     ContactsForm,
@@ -31,6 +32,7 @@ from tidu.enterprises.forms import (
     RejectForm,
 )
 from tidu.enterprises.models import EnterpriseImport, EnterpriseImportRow, RegistrationChange
+from tidu.policy import selectors as policy_selectors
 
 Role = User.Role
 PAGE_SIZE = 50
@@ -84,7 +86,31 @@ def my_enterprise(request):
 def _mine_context(request, enterprise, *, form=None, change_form=None) -> dict:
     initial = {field: getattr(enterprise, field) for field in RegistrationChange.FIELDS}
     return {"enterprise": enterprise, "form": form, "change_form": change_form or RegistrationChangeForm(initial=initial),
-            "changes": selectors.registration_changes_visible_to(request.user).filter(enterprise=enterprise)[:5]}
+            "changes": selectors.registration_changes_visible_to(request.user).filter(enterprise=enterprise)[:5],
+            "delegations": selectors.delegations_of(enterprise)[:20],
+            "delegation_candidates": operations.delegation_candidates(enterprise)}
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def delegation(request):
+    """The enterprise lets an officer of its unit prepare its applications, or takes that back."""
+    enterprise = selectors.enterprise_of(request.user)
+    if enterprise is None:
+        return redirect("enterprises:my_enterprise")
+    try:
+        if request.POST.get("revoke"):
+            revoked = get_object_or_404(selectors.delegations_of(enterprise), pk=request.POST["revoke"])
+            operations.EnterpriseRevokeDelegation(enterprise, delegation=revoked).execute(request.user)
+            messages.success(request, _("已撤销对%(name)s的委托。") % {"name": revoked.grantee.display_name})
+        else:
+            grantee = operations.delegation_candidates(enterprise).filter(pk=request.POST.get("grantee") or 0).first()
+            operations.EnterpriseGrantDelegation(enterprise, grantee=grantee).execute(request.user)
+            messages.success(request, _("已委托%(name)s代为填报；真实性承诺和提交仍须由本企业完成。")
+                             % {"name": grantee.display_name})
+    except EnterpriseError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("enterprises:my_enterprise") + "#delegation")
 
 
 @require_POST
@@ -209,8 +235,12 @@ def enterprise_reject(request, pk):
 
 
 def _detail_context(request, enterprise, reject_form=None) -> dict:
+    delegated = selectors.is_delegate_of(request.user, enterprise)
     return {
         "enterprise": enterprise,
+        "delegated": delegated,
+        # The call registration is for: the delegate may open the enterprise's draft for it (applications:start).
+        "delegation_call": policy_selectors.registration_call() if delegated else None,
         "can_confirm": services.can_confirm(enterprise, request.user),
         "can_reject": services.can_reject(enterprise, request.user),
         "reject_form": reject_form or RejectForm(),
