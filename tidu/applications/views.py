@@ -254,8 +254,9 @@ def start(request):
     _require_role(request, Role.ENTERPRISE, Role.TOWNSHIP)
     if _role(request.user) == Role.TOWNSHIP:
         # An officer the enterprise lets prepare its applications (a delegation) starts one on its behalf.
-        enterprise = get_object_or_404(enterprises_visible_to(request.user), pk=request.POST.get("enterprise") or 0)
-        if not permissions.can_start_application(request.user, enterprise):
+        raw = request.POST.get("enterprise") or ""
+        enterprise = enterprises_visible_to(request.user).filter(pk=raw).first() if raw.isdigit() else None
+        if enterprise is None or not permissions.can_start_application(request.user, enterprise):
             raise PermissionDenied(_("该企业未委托您代为填报。"))
     else:
         enterprise = enterprise_of(request.user)
