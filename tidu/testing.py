@@ -684,3 +684,42 @@ def peer_applications(template: Application, kpi_values: list[dict[str, float]],
         set_kpis(application, values)
         application.refresh_from_db()
     return made
+
+
+# ---------------------------------------------------------------- registry files (bulk enterprise import)
+
+def registry_row(serial: int, **values) -> dict:
+    """One enterprise as a row of the import template (column key → text), valid unless ``values`` say otherwise."""
+    row = {"name": f"导入测试企业{serial:05d}有限公司", "credit_code": valid_credit_code(serial, prefix="91429006MA4B"),
+           "legal_status": "独立法人", "industry_code": "C3484", "registered_region": "", "address": "",
+           "legal_representative": "", "contact_name": "联系人", "contact_phone": f"138{serial:08d}",
+           "contact_email": ""}
+    row.update(values)
+    return row
+
+
+def registry_file(rows: list[dict], *, with_unit: bool = False, fmt: str = "xlsx", encoding: str = "utf-8-sig") -> bytes:
+    """The rows written into the import template's columns (as a user fills the downloaded template)."""
+    from tidu.enterprises.bulk_import import columns_for
+
+    columns = columns_for(with_unit=with_unit)
+    headers = [f"{column.header}{'*' if column.required else ''}" for column in columns]
+    lines = [[row.get(column.key, "") for column in columns] for row in rows]
+    if fmt == "csv":
+        import csv
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(headers)
+        writer.writerows(lines)
+        return buffer.getvalue().encode(encoding)
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(headers)
+    for line in lines:
+        sheet.append(line)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

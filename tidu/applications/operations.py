@@ -43,6 +43,7 @@ from tidu.applications.sections import (
     YES,
     derived_kpi_inputs,
 )
+from tidu.applications.selectors import is_delegate
 from tidu.applications.workflow import (
     EDITABLE_STATES,
     RETURN_TO,
@@ -87,6 +88,24 @@ class ApplicationOperation(Operation):
         if role == "township":
             return permissions.is_unit_officer(user, obj)
         return True
+
+
+class DelegableOperation(ApplicationOperation):
+    """Preparing an application: the enterprise, or an officer of its unit it lets prepare its applications
+    (``enterprises.Delegation``: CiviForm's trusted intermediary). Such a change is recorded as made on the
+    enterprise's behalf. Signing the 真实性承诺 and submitting stay the enterprise's own."""
+
+    roles = ("enterprise", "township")
+
+    def in_scope(self, user, obj) -> bool:
+        if role_of(user) == "township":
+            return is_delegate(user, obj)
+        return super().in_scope(user, obj)
+
+    def on_behalf(self, user, obj) -> dict:
+        if role_of(user) != "township":
+            return {}
+        return {"on_behalf_of": obj.enterprise.name, "enterprise_id": obj.enterprise_id}
 
 
 def _transition_event(obj: Application, entry, user, section_reasons=None) -> ApplicationTransitioned:
@@ -217,7 +236,7 @@ class StartApplication(Operation):
     label = "新建申报"
     object_type = "application"
     model = Enterprise
-    roles = ("enterprise",)
+    roles = ("enterprise", "township")  # a township officer only for an enterprise that delegated it (in_scope)
     error_class = ApplicationError
 
     def in_scope(self, user, obj) -> bool:
@@ -258,8 +277,9 @@ class StartApplication(Operation):
         return application
 
     def audit(self, user, obj, result: Application, before: str) -> AuditRecord:
+        detail = {"on_behalf_of": obj.name, "enterprise_id": obj.pk} if role_of(user) == "township" else {}
         return AuditRecord(object_type="application", object_id=result.pk, application_id=result.pk,
-                           action="create", to_status=result.status)
+                           action="create", to_status=result.status, detail=detail)
 
 
 # --- submitting -------------------------------------------------------------------------------------------
@@ -437,7 +457,7 @@ def changed_keys(old: dict, new: dict) -> list[str]:
 
 
 @operation_class
-class SectionSave(ApplicationOperation):
+class SectionSave(DelegableOperation):
     """Store what the enterprise typed in one section and keep the revision (who, when, which fields).
 
     Parameters: ``key``, ``data``, ``base_revision``, ``editor_token``, and ``imported_from`` (an Evidence of
@@ -449,7 +469,11 @@ class SectionSave(ApplicationOperation):
     text_checked_in_validate = ("data",)
     label = "保存申报书"
     object_type = "application_section"
-    roles = ("enterprise",)
+
+    def rules_check(self, user, obj) -> Check:
+        if self.params.get("key") == "attestation" and role_of(user) == "township":
+            return refused("真实性承诺须由申报企业本身签署，受托经办人不能代签")
+        return ALLOWED
 
     def state_check(self, obj) -> Check:
         key = self.params.get("key")
@@ -538,7 +562,7 @@ class SectionSave(ApplicationOperation):
             detail["derived"] = self.derived  # the KPI inputs re-derived from this 场景建设
         return AuditRecord(object_type="application_section", object_id=result.pk, application_id=obj.pk,
                            action=self.name, from_status=before, to_status=obj.status,
-                           detail={**detail, **self._source_detail()})
+                           detail={**detail, **self._source_detail(), **self.on_behalf(user, obj)})
 
     def _source_detail(self) -> dict:
         source = self.params.get("imported_from")
@@ -549,9 +573,8 @@ class SectionSave(ApplicationOperation):
 
 # --- evidence -----------------------------------------------------------------------------------------------
 
-class _EvidenceOperation(ApplicationOperation):
+class _EvidenceOperation(DelegableOperation):
     object_type = "evidence"
-    roles = ("enterprise",)
     error_class = EvidenceRejected
 
     def section_key(self) -> str:
@@ -608,7 +631,8 @@ class EvidenceUpload(_EvidenceOperation):
         return AuditRecord(object_type="evidence", object_id=result.pk, application_id=obj.pk, action=self.name,
                            from_status=before, to_status=obj.status, content_sha256=result.sha256,
                            detail={"section": result.section, "topic": result.topic, "name": result.original_name,
-                                   "size": result.size, **({"extracted": result.extracted} if result.extracted else {})})
+                                   "size": result.size, **({"extracted": result.extracted} if result.extracted else {}),
+                                   **self.on_behalf(user, obj)})
 
 
 @operation_class

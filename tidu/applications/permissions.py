@@ -7,6 +7,7 @@ from __future__ import annotations
 from tidu.accounts import permissions as accounts
 from tidu.applications import selectors
 from tidu.applications.models import Application
+from tidu.enterprises.selectors import is_delegate_of
 
 is_own_enterprise = selectors.is_own_enterprise
 is_unit_officer = selectors.is_unit_officer
@@ -17,9 +18,12 @@ def can_view(user, application: Application) -> bool:
 
 
 def can_edit(user, application: Application) -> bool:
-    return is_own_enterprise(user, application)
+    """The enterprise, or an officer it lets prepare its applications (never the 真实性承诺: see operations)."""
+    return is_own_enterprise(user, application) or selectors.is_delegate(user, application)
 
 
 def can_start_application(user, enterprise) -> bool:
+    if accounts.is_township_user(user):
+        return is_delegate_of(user, enterprise)
     return (accounts.is_enterprise_user(user) and user.organisation_id is not None
             and user.organisation_id == enterprise.organisation_id)

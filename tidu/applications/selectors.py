@@ -35,7 +35,7 @@ from tidu.accounts.models import User
 from tidu.applications.models import Application, Evidence, Submission, sent_list_status
 from tidu.applications.workflow import State
 from tidu.eligibility.findings import Outcome
-from tidu.enterprises.selectors import enterprises_visible_to
+from tidu.enterprises.selectors import delegated_enterprise_ids, enterprises_visible_to, is_delegate_of
 
 Role = User.Role
 
@@ -54,13 +54,22 @@ def applications_visible_to(user) -> QuerySet[Application]:
         return applications.exclude(_never_submitted())
     if role == Role.TOWNSHIP:  # its unit's enterprises' (``enterprises_visible_to``), by the stored unit (indexed)
         unit = permissions.unit_of(user)
-        return applications.filter(unit=unit).exclude(_never_submitted()) if unit else applications.none()
+        if unit is None:
+            return applications.none()
+        # Drafts are the enterprise's own business, unless it let this officer prepare them (a delegation).
+        return applications.filter(unit=unit).filter(
+            ~_never_submitted() | Q(enterprise_id__in=delegated_enterprise_ids(user)))
     return applications.none()
 
 
 def is_own_enterprise(user, application: Application) -> bool:
     return (permissions.is_enterprise_user(user) and user.organisation_id is not None
             and user.organisation_id == application.enterprise.organisation_id)
+
+
+def is_delegate(user, application: Application) -> bool:
+    """A township officer the enterprise lets prepare its applications (``enterprises.Delegation``)."""
+    return is_unit_officer(user, application) and is_delegate_of(user, application.enterprise)
 
 
 def is_unit_officer(user, application: Application) -> bool:
@@ -79,7 +88,7 @@ def can_view_application(user, application: Application) -> bool:
     if is_own_enterprise(user, application):
         return True
     if not was_submitted(application):
-        return False
+        return is_delegate(user, application)
     return permissions.is_city_user(user) or is_unit_officer(user, application)
 
 

@@ -54,7 +54,7 @@ from tidu.core.operations import operation
 from tidu.core.paging import page_of, page_of_groups
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.interchange import InterchangeError
-from tidu.enterprises.selectors import enterprise_of
+from tidu.enterprises.selectors import enterprise_of, enterprises_visible_to
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for, kpi_catalogue, scenario_catalogue
 
@@ -253,8 +253,15 @@ def home(request):
 @login_required
 @require_POST
 def start(request):
-    _require_role(request, Role.ENTERPRISE)
-    enterprise = enterprise_of(request.user)
+    _require_role(request, Role.ENTERPRISE, Role.TOWNSHIP)
+    if _role(request.user) == Role.TOWNSHIP:
+        # An officer the enterprise lets prepare its applications (a delegation) starts one on its behalf.
+        raw = request.POST.get("enterprise") or ""
+        enterprise = enterprises_visible_to(request.user).filter(pk=raw).first() if raw.isdigit() else None
+        if enterprise is None or not permissions.can_start_application(request.user, enterprise):
+            raise PermissionDenied(_("该企业未委托您代为填报。"))
+    else:
+        enterprise = enterprise_of(request.user)
     if enterprise is None:
         raise PermissionDenied(_("账号尚未关联企业，请先完成企业登记。"))
     call = get_object_or_404(Call, code=request.POST.get("call", ""))
@@ -722,7 +729,8 @@ def _submit_context(request, application, policy, **extra):
 @login_required
 def submit(request, pk):
     application = _get_application(request, pk)
-    _require_edit(request.user, application)
+    if not permissions.is_own_enterprise(request.user, application):  # a delegate prepares; the enterprise submits
+        raise PermissionDenied(_("只有申报企业本身可以提交申报。"))
     policy = call_policy_for(application.call)
     if request.method == "GET":
         return render(request, "applications/submit.html", _submit_context(request, application, policy))

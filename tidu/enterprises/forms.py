@@ -216,3 +216,8 @@ class EnterpriseFilterForm(core_forms.Form):
         if self.cleaned_data["status"]:
             enterprises = enterprises.filter(status=self.cleaned_data["status"])
         return enterprises
+
+
+class ImportUploadForm(core_forms.Form):
+    file = forms.FileField(label=_("企业名单文件（.xlsx 或 .csv）"),
+                           error_messages={"required": _("请选择要上传的企业名单文件（.xlsx 或 .csv）")})

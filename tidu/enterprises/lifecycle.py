@@ -53,8 +53,32 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("enterprise.approve_change", gettext_noop("同意变更登记"), (S.CONFIRMED,), SAME, ("township",)),
     Transition("enterprise.reject_change", gettext_noop("不同意变更登记"), (S.CONFIRMED,), SAME, ("township",),
                needs_reason=True),
+    # A township (into its own unit) or the city (into the unit each row names) imports enterprises from its
+    # registry: confirmed at once, since the importer vouches for them as the confirmation would.
+    Transition("enterprise.import", gettext_noop("批量导入企业"), (NEW,), S.CONFIRMED, ("township", "city")),
+    # The enterprise lets an officer of its unit prepare its applications (it still signs and submits itself).
+    Transition("enterprise.grant_delegation", gettext_noop("委托代为填报"), (S.CONFIRMED,), SAME, ("enterprise",)),
+    Transition("enterprise.revoke_delegation", gettext_noop("撤销委托"), (S.PENDING, S.CONFIRMED, S.REJECTED), SAME,
+               ("enterprise",)),
 )
 TRANSITIONS_BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+
+class ImportState:
+    CHECKING = "checking"
+    CHECKED = "checked"
+    REFUSED = "refused"
+    IMPORTING = "importing"
+    DONE = "done"
+
+
+IS = ImportState
+# The import file's own lifecycle: uploaded (checked by a job), confirmed (imported by a job).
+IMPORT_TRANSITIONS: tuple[Transition, ...] = (
+    Transition("enterprise_import.upload", gettext_noop("上传企业名单"), (NEW,), IS.CHECKING, ("township", "city")),
+    Transition("enterprise_import.confirm", gettext_noop("确认导入"), (IS.CHECKED,), IS.IMPORTING, ("township", "city")),
+)
+TRANSITIONS_BY_ACTION.update({t.action: t for t in IMPORT_TRANSITIONS})
 
 
 def transition(action: str) -> Transition:

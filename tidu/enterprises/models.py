@@ -112,3 +112,117 @@ class RegistrationChange(models.Model):
         """(field label, before, after) for display."""
         return [(str(Enterprise._meta.get_field(field).verbose_name), before, after)
                 for field, (before, after) in self.changes.items()]
+
+
+class EnterpriseImport(models.Model):
+    """One uploaded registry file (Excel/CSV) of enterprises: checked row by row as a job, shown as a preview, then
+    imported on confirmation as a job in chunks (resumable: only pending rows are done). A township imports into
+    its own unit; the city names each row's unit."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("正在校验")
+        CHECKED = "checked", _("待确认导入")
+        REFUSED = "refused", _("文件无法导入")
+        IMPORTING = "importing", _("正在导入")
+        DONE = "done", _("导入完成")
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("上传人"))
+    unit = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("导入到单位"))
+    with_unit = models.BooleanField(_("按行指定所属单位"), default=False)
+    file = models.FileField(_("文件"), upload_to="enterprise-imports/%Y/%m/", max_length=300)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.CHECKING)
+    file_error = models.TextField(_("文件问题"), blank=True)
+    site_url = models.CharField(_("平台地址"), max_length=200, blank=True)
+    total = models.PositiveIntegerField(_("行数"), default=0)
+    valid = models.PositiveIntegerField(_("可导入"), default=0)
+    invalid = models.PositiveIntegerField(_("有错误"), default=0)
+    existing = models.PositiveIntegerField(_("已登记（跳过）"), default=0)
+    imported = models.PositiveIntegerField(_("已导入"), default=0)
+    skipped = models.PositiveIntegerField(_("导入时跳过"), default=0)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("校验完成时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("确认人"))
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    progressed_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("企业批量导入")
+        verbose_name_plural = _("企业批量导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def done_rows(self) -> int:
+        return self.imported + self.skipped
+
+
+class EnterpriseImportRow(models.Model):
+    """One data row of an import file, with the row number the user sees in Excel, its problems (each with its
+    column) and, once imported, its enterprise."""
+
+    class Outcome(models.TextChoices):
+        INVALID = "invalid", _("有错误，不导入")
+        EXISTING = "existing", _("已登记，跳过")
+        PENDING = "pending", _("待导入")
+        IMPORTED = "imported", _("已导入")
+        SKIPPED = "skipped", _("导入时跳过")
+
+    batch = models.ForeignKey(EnterpriseImport, on_delete=models.CASCADE, related_name="rows",
+                              verbose_name=_("批量导入"))
+    number = models.PositiveIntegerField(_("行号"))
+    values = models.JSONField(_("内容"), default=dict)
+    errors = models.JSONField(_("问题"), default=list, blank=True)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("企业"))
+    done_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量导入逐行结果")
+        verbose_name_plural = _("批量导入逐行结果")
+        ordering = ["batch", "number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "number"], name="enterprise_import_row_unique")]
+        indexes = [models.Index(fields=["batch", "outcome", "number"], name="enterprise_import_outcome")]
+
+    def __str__(self):
+        return f"{self.batch_id}#{self.number}"
+
+
+class Delegation(models.Model):
+    """The enterprise lets an officer of its own unit (乡镇、办事处、农场、开发区) prepare its applications on its behalf
+    (CiviForm's "trusted intermediary"). The officer may fill sections and upload evidence; the enterprise itself
+    signs the 真实性承诺 and submits. Revoked, never deleted: who could act for whom, and when, stays on record."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="delegations",
+                                   verbose_name=_("企业"))
+    grantee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations",
+                                verbose_name=_("受托经办人"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("委托人"))
+    granted_at = models.DateTimeField(_("委托时间"), auto_now_add=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("撤销人"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("委托代为填报")
+        verbose_name_plural = _("委托代为填报")
+        ordering = ["-granted_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "grantee"], condition=models.Q(revoked_at=None),
+                                               name="delegation_one_active")]
+
+    def __str__(self):
+        return f"{self.enterprise} → {self.grantee}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

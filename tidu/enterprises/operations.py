@@ -24,7 +24,7 @@ from tidu.enterprises import call_scope, validators
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.events import EnterpriseConfirmationDecided, EnterpriseRegistered
 from tidu.enterprises.lifecycle import NEW, transition
-from tidu.enterprises.models import Enterprise, RegistrationChange
+from tidu.enterprises.models import Delegation, Enterprise, EnterpriseImport, RegistrationChange
 
 DUPLICATE_CREDIT_CODE = _("该统一社会信用代码已登记")
 DUPLICATE_USERNAME = _("该用户名已被使用，请换一个")
@@ -396,3 +396,234 @@ class EnterpriseRejectChange(_ChangeDecision):
     def perform(self, user, obj) -> Enterprise:
         self.decide(user, RegistrationChange.Status.REJECTED, str(self.params["reason"]).strip())
         return obj
+
+
+# --- bulk import from a registry (see tidu.enterprises.imports) -----------------------------------------------
+
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def may_import_into(user, unit: Organisation | None) -> bool:
+    """A township officer imports into their own unit; the city into any active unit."""
+    if permissions.is_city_user(user):
+        return unit is None or (unit.is_unit and unit.is_active)
+    own = permissions.unit_of(user) if permissions.is_township_user(user) else None
+    return own is not None and (unit is None or own.pk == unit.pk)
+
+
+class ImportFileOperation(TableOperation):
+    error_class = EnterpriseError
+    object_type = "enterprise_import"
+    model = EnterpriseImport
+
+    @property
+    def transition(self):
+        return transition(self.name)
+
+    def state_of(self, obj) -> str:
+        return obj.status if obj.pk is not None else NEW
+
+    def in_scope(self, user, obj) -> bool:
+        if obj.pk is None:
+            return may_import_into(user, None)
+        if permissions.is_city_user(user):
+            return True
+        own = permissions.unit_of(user) if permissions.is_township_user(user) else None
+        return own is not None and obj.unit_id == own.pk
+
+
+@operation_class
+class EnterpriseImportUpload(ImportFileOperation):
+    """A township or the city uploads a registry file; a job then checks it row by row (状态: 正在校验)."""
+
+    name = "enterprise_import.upload"
+    label = "上传企业名单"
+
+    def lock(self):
+        return self.obj
+
+    def validate(self, user, obj) -> None:
+        content, file_name = self.params.get("content") or b"", str(self.params.get("file_name") or "")
+        if not content:
+            raise ValidationError({"file": _("请选择要上传的企业名单文件（.xlsx 或 .csv）")})
+        if len(content) > IMPORT_MAX_BYTES:
+            raise ValidationError({"file": _("文件超过20MB，请拆分后分批上传")})
+        if not file_name.lower().endswith((".xlsx", ".csv")):
+            raise ValidationError({"file": _("只接受 .xlsx 或 .csv 文件，请下载模板填写后上传")})
+
+    def perform(self, user, obj) -> EnterpriseImport:
+        import hashlib
+
+        from django.core.files.base import ContentFile
+
+        from tidu.core.storage import written
+
+        content, file_name = self.params["content"], self.params["file_name"]
+        city = permissions.is_city_user(user)
+        obj.created_by, obj.unit, obj.with_unit = user, None if city else permissions.unit_of(user), city
+        obj.file_name = file_name[-200:]
+        obj.sha256 = hashlib.sha256(content).hexdigest()
+        obj.site_url = str(self.params.get("site_url") or "")[:200]
+        obj.status = EnterpriseImport.Status.CHECKING
+        obj.file.save("registry" + (".csv" if file_name.lower().endswith(".csv") else ".xlsx"),
+                      ContentFile(content), save=False)
+        written(obj.file.storage, obj.file.name)
+        obj.save()
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"file_name": obj.file_name, "sha256": obj.sha256, "size": len(self.params["content"]),
+                         "unit_id": obj.unit_id}
+        return record
+
+
+@operation_class
+class EnterpriseImportConfirm(ImportFileOperation):
+    """The uploader's unit (or the city) confirms the checked rows: a job imports them (状态: 正在导入)."""
+
+    name = "enterprise_import.confirm"
+    label = "确认导入"
+
+    def rules_check(self, user, obj) -> Check:
+        if not obj.valid:
+            return refused(_("没有可以导入的行：请修改文件中标出的错误后重新上传"))
+        return ALLOWED
+
+    def perform(self, user, obj) -> EnterpriseImport:
+        obj.status = EnterpriseImport.Status.IMPORTING
+        obj.confirmed_by, obj.confirmed_at = user, timezone.now()
+        if self.params.get("site_url"):
+            obj.site_url = str(self.params["site_url"])[:200]
+        obj.save(update_fields=["status", "confirmed_by", "confirmed_at", "site_url"])
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"file_name": obj.file_name, "sha256": obj.sha256, "valid": obj.valid,
+                         "invalid": obj.invalid, "existing": obj.existing}
+        return record
+
+
+class ImportSkipped(EnterpriseError):
+    """The row cannot be imported now (registered meanwhile, name taken): recorded as 导入时跳过, not a failure."""
+
+
+@operation_class
+class EnterpriseImportOne(EnterpriseOperation):
+    """One row of a confirmed import becomes a confirmed enterprise under its unit, with a login the contact
+    activates through the invitation (no password is set here). Same identity checks as registration."""
+
+    name = "enterprise.import"
+    label = "批量导入企业"
+
+    def state_of(self, obj) -> str:
+        return obj.status if obj.pk is not None else NEW
+
+    def in_scope(self, user, obj) -> bool:
+        return may_import_into(user, self.params.get("unit"))
+
+    def lock(self):
+        if not self.params.get("unit_locked"):  # the import job locks a chunk's units once, before its rows
+            Organisation.objects.select_for_update().filter(pk=self.params["unit"].pk).first()
+        return self.obj
+
+    def validate(self, user, obj) -> None:
+        values, unit = self.params["values"], self.params["unit"]
+        if Enterprise.objects.filter(credit_code=values["credit_code"]).exists():
+            raise ImportSkipped(_("该统一社会信用代码已登记（可能在校验后由他人登记），未重复导入"))
+        if Organisation.objects.filter(parent=unit, name=values["name"]).exists():
+            raise ImportSkipped(_("本单位下已有同名企业登记，未导入"))
+        if User.objects.filter(username__iexact=values["credit_code"]).exists():
+            raise ImportSkipped(_("以该统一社会信用代码为用户名的账号已存在，未导入"))
+
+    def perform(self, user, obj) -> tuple[Enterprise, User]:
+        values, unit = self.params["values"], self.params["unit"]
+        organisation = Organisation.objects.create(name=values["name"], kind=Organisation.Kind.ENTERPRISE, parent=unit)
+        account = User(username=values["credit_code"], email=values.get("contact_email", ""),
+                       first_name=values.get("contact_name", ""), phone=values.get("contact_phone", ""),
+                       role=User.Role.ENTERPRISE, organisation=organisation)
+        account.set_unusable_password()  # the contact sets it from the invitation link
+        account.save()
+        obj.organisation = organisation
+        for key in ("name", "credit_code", "industry_code", "legal_status", "address", "legal_representative",
+                    "contact_name", "contact_phone", "contact_email"):
+            setattr(obj, key, values.get(key, ""))
+        obj.registered_region = values.get("registered_region") or self.params.get("default_region", "")
+        obj.status = Enterprise.Status.CONFIRMED
+        obj.status_note = str(_("批量导入"))
+        obj.confirmed_by, obj.confirmed_at = user, timezone.now()
+        obj.save()
+        return obj, account
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"name": obj.name, "credit_code": obj.credit_code, "unit_id": self.params["unit"].pk,
+                         "user_id": result[1].pk, "import_id": self.params.get("import_id"),
+                         "row": self.params.get("row")}
+        return record
+
+
+# --- trusted intermediary: an officer of the enterprise's unit prepares its applications ---------------------
+
+def delegation_candidates(enterprise: Enterprise):
+    """Active officers of the enterprise's own unit: the only people it may let prepare its applications."""
+    return User.objects.filter(role=User.Role.TOWNSHIP, is_active=True,
+                               organisation_id=enterprise.organisation.parent_id).order_by("first_name", "username")
+
+
+@operation_class
+class EnterpriseGrantDelegation(EnterpriseOperation):
+    """The enterprise lets one officer of its unit prepare its applications (parameter ``grantee``)."""
+
+    name = "enterprise.grant_delegation"
+    label = "委托代为填报"
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def validate(self, user, obj) -> None:
+        grantee = self.params.get("grantee")
+        if grantee is None or not delegation_candidates(obj).filter(pk=grantee.pk).exists():
+            raise EnterpriseError(_("只能委托本企业所属乡镇（办事处、农场、开发区）在岗的经办人代为填报"))
+        if Delegation.objects.filter(enterprise=obj, grantee=grantee, revoked_at=None).exists():
+            raise EnterpriseError(_("已委托该经办人代为填报，无需重复委托"))
+
+    def perform(self, user, obj) -> Delegation:
+        return Delegation.objects.create(enterprise=obj, grantee=self.params["grantee"], granted_by=user)
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
+                         "grantee": result.grantee.get_username()}
+        return record
+
+
+@operation_class
+class EnterpriseRevokeDelegation(EnterpriseOperation):
+    """The enterprise takes a delegation back (parameter ``delegation``): the officer can no longer edit."""
+
+    name = "enterprise.revoke_delegation"
+    label = "撤销委托"
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def validate(self, user, obj) -> None:
+        delegation = self.params.get("delegation")
+        if delegation is None or delegation.enterprise_id != obj.pk:
+            raise EnterpriseError(_("没有这项委托"))
+        if not Delegation.objects.filter(pk=delegation.pk, revoked_at=None).exists():
+            raise EnterpriseError(_("该委托已经撤销"))
+
+    def perform(self, user, obj) -> Delegation:
+        delegation = self.params["delegation"]
+        delegation.revoked_by, delegation.revoked_at = user, timezone.now()
+        delegation.save(update_fields=["revoked_by", "revoked_at"])
+        return delegation
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
+                         "grantee": result.grantee.get_username()}
+        return record

@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 
 from tidu.accounts import permissions
 from tidu.accounts.models import Organisation, User
-from tidu.enterprises.models import Enterprise, RegistrationChange
+from tidu.enterprises.models import Delegation, Enterprise, EnterpriseImport, RegistrationChange
 
 
 def enterprises_visible_to(user) -> QuerySet[Enterprise]:
@@ -57,3 +57,34 @@ def status_counts(enterprises: QuerySet[Enterprise]) -> list[tuple[str, str, int
     """[(status, label, count)] for every status, in the order the statuses are declared."""
     counts = dict(enterprises.order_by().values_list("status").annotate(n=Count("id")))
     return [(status, label, counts.get(status, 0)) for status, label in Enterprise.Status.choices]
+
+
+def imports_visible_to(user) -> QuerySet[EnterpriseImport]:
+    """Bulk imports: the city sees all; a township officer those into its own unit; nobody else any."""
+    imports = EnterpriseImport.objects.select_related("created_by", "unit", "confirmed_by")
+    role = permissions.role_of(user)
+    if role == User.Role.CITY:
+        return imports
+    if role == User.Role.TOWNSHIP:
+        unit = permissions.unit_of(user)
+        return imports.filter(unit=unit) if unit is not None else imports.none()
+    return imports.none()
+
+
+def delegated_enterprise_ids(user) -> QuerySet:
+    """Ids of the enterprises that currently let this township officer prepare their applications (only its own
+    unit's: a delegation outlives a move of the officer to another unit only on paper, never in effect)."""
+    if permissions.role_of(user) != User.Role.TOWNSHIP:
+        return Delegation.objects.none().values("enterprise_id")
+    return Delegation.objects.filter(grantee=user, revoked_at=None,
+                                     enterprise__organisation__parent_id=user.organisation_id).values("enterprise_id")
+
+
+def is_delegate_of(user, enterprise: Enterprise) -> bool:
+    return permissions.role_of(user) == User.Role.TOWNSHIP and Delegation.objects.filter(
+        grantee=user, revoked_at=None, enterprise=enterprise,
+        enterprise__organisation__parent_id=user.organisation_id).exists()
+
+
+def delegations_of(enterprise: Enterprise) -> QuerySet[Delegation]:
+    return Delegation.objects.filter(enterprise=enterprise).select_related("grantee", "granted_by", "revoked_by")

@@ -7,8 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tidu.accounts import permissions
@@ -17,16 +19,20 @@ from tidu.accounts.permissions import role_required
 from tidu.accounts.services import dashboard_url_for
 from tidu.core import ratelimit
 from tidu.core.client_ip import client_address
-from tidu.enterprises import call_scope, selectors, services
+from tidu.core.downloads import CSV_CONTENT_TYPE, attachment, csv_bytes
+from tidu.core.paging import page_of
+from tidu.enterprises import bulk_import, call_scope, imports, operations, selectors, services
 from tidu.enterprises.errors import EnterpriseError
 from tidu.enterprises.forms import (
     ContactsForm,
     EnterpriseFilterForm,
+    ImportUploadForm,
     RegistrationChangeForm,
     RegistrationForm,
     RejectForm,
 )
-from tidu.enterprises.models import RegistrationChange
+from tidu.enterprises.models import EnterpriseImport, EnterpriseImportRow, RegistrationChange
+from tidu.policy import selectors as policy_selectors
 
 Role = User.Role
 PAGE_SIZE = 50
@@ -80,7 +86,31 @@ def my_enterprise(request):
 def _mine_context(request, enterprise, *, form=None, change_form=None) -> dict:
     initial = {field: getattr(enterprise, field) for field in RegistrationChange.FIELDS}
     return {"enterprise": enterprise, "form": form, "change_form": change_form or RegistrationChangeForm(initial=initial),
-            "changes": selectors.registration_changes_visible_to(request.user).filter(enterprise=enterprise)[:5]}
+            "changes": selectors.registration_changes_visible_to(request.user).filter(enterprise=enterprise)[:5],
+            "delegations": selectors.delegations_of(enterprise)[:20],
+            "delegation_candidates": operations.delegation_candidates(enterprise)}
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def delegation(request):
+    """The enterprise lets an officer of its unit prepare its applications, or takes that back."""
+    enterprise = selectors.enterprise_of(request.user)
+    if enterprise is None:
+        return redirect("enterprises:my_enterprise")
+    try:
+        if request.POST.get("revoke"):
+            revoked = get_object_or_404(selectors.delegations_of(enterprise), pk=request.POST["revoke"])
+            operations.EnterpriseRevokeDelegation(enterprise, delegation=revoked).execute(request.user)
+            messages.success(request, _("已撤销对%(name)s的委托。") % {"name": revoked.grantee.display_name})
+        else:
+            grantee = operations.delegation_candidates(enterprise).filter(pk=request.POST.get("grantee") or 0).first()
+            operations.EnterpriseGrantDelegation(enterprise, grantee=grantee).execute(request.user)
+            messages.success(request, _("已委托%(name)s代为填报；真实性承诺和提交仍须由本企业完成。")
+                             % {"name": grantee.display_name})
+    except EnterpriseError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("enterprises:my_enterprise") + "#delegation")
 
 
 @require_POST
@@ -136,12 +166,14 @@ def unit_enterprises(request):
     status = request.GET.get("status", "")
     if status in {value for value, _, _ in counts}:
         enterprises = enterprises.filter(status=status)
+    # Paged in SQL: a unit may hold thousands of enterprises after a bulk import.
+    page = page_of(enterprises.order_by("name", "pk"), PAGE_SIZE, request.GET.get("page"))
     rows = [(enterprise, services.can_confirm(enterprise, request.user), services.can_reject(enterprise, request.user))
-            for enterprise in enterprises]
+            for enterprise in page.object_list]
     pending_changes = selectors.registration_changes_visible_to(request.user).filter(
         status=RegistrationChange.Status.PENDING)
     return render(request, "enterprises/unit_enterprises.html", {
-        "unit": permissions.unit_of(request.user), "rows": rows, "counts": counts, "status": status,
+        "unit": permissions.unit_of(request.user), "rows": rows, "page": page, "counts": counts, "status": status,
         "pending_changes": pending_changes})
 
 
@@ -203,8 +235,12 @@ def enterprise_reject(request, pk):
 
 
 def _detail_context(request, enterprise, reject_form=None) -> dict:
+    delegated = selectors.is_delegate_of(request.user, enterprise)
     return {
         "enterprise": enterprise,
+        "delegated": delegated,
+        # The call registration is for: the delegate may open the enterprise's draft for it (applications:start).
+        "delegation_call": policy_selectors.registration_call() if delegated else None,
         "can_confirm": services.can_confirm(enterprise, request.user),
         "can_reject": services.can_reject(enterprise, request.user),
         "reject_form": reject_form or RejectForm(),
@@ -217,3 +253,92 @@ def _back(request):
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return redirect(target)
     return redirect("enterprises:unit_enterprises")
+
+
+# --- bulk import ---------------------------------------------------------------------------------------------
+
+IMPORT_ROLES = (Role.TOWNSHIP, Role.CITY)
+IMPORT_ROW_FILTERS = {"errors": gettext_lazy("有错误"), "existing": gettext_lazy("已登记（跳过）"),
+                      "imported": gettext_lazy("已导入"), "all": gettext_lazy("全部")}
+
+
+@role_required(*IMPORT_ROLES)
+def import_start(request):
+    posted = request.method == "POST"
+    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = imports.upload_import(request.user, content=upload.read(), file_name=upload.name,
+                                          site_url=request.build_absolute_uri("/"))
+        except ValidationError as error:
+            form.add_error("file", "；".join(error.messages))
+        except EnterpriseError as error:
+            form.add_error("file", error.message)
+        else:
+            return redirect("enterprises:import_detail", pk=batch.pk)
+    history = selectors.imports_visible_to(request.user)[:20]
+    city = permissions.is_city_user(request.user)
+    return render(request, "enterprises/import_start.html", {
+        "form": form, "history": history, "city": city, "unit": permissions.unit_of(request.user),
+        "columns": bulk_import.columns_for(with_unit=city)}, status=400 if form.errors else 200)
+
+
+@role_required(*IMPORT_ROLES)
+def import_template(request, fmt):
+    city = permissions.is_city_user(request.user)
+    name = _("企业批量导入模板")
+    if fmt == "csv":
+        return attachment(csv_bytes(bulk_import.template_headers(with_unit=city), []), f"{name}.csv",
+                          CSV_CONTENT_TYPE)
+    return attachment(bulk_import.template_xlsx(with_unit=city), f"{name}.xlsx",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _visible_import(request, pk):
+    return get_object_or_404(selectors.imports_visible_to(request.user), pk=pk)
+
+
+@role_required(*IMPORT_ROLES)
+def import_detail(request, pk):
+    batch = _visible_import(request, pk)
+    shown = request.GET.get("rows") or ("errors" if batch.invalid else "all")
+    if shown not in IMPORT_ROW_FILTERS:
+        shown = "all"
+    rows = batch.rows.order_by("number")
+    outcome = {"errors": EnterpriseImportRow.Outcome.INVALID, "existing": EnterpriseImportRow.Outcome.EXISTING,
+               "imported": EnterpriseImportRow.Outcome.IMPORTED}.get(shown)
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    page = page_of(rows, 100, request.GET.get("page"))
+    return render(request, "enterprises/import_detail.html", {
+        "batch": batch, "page": page, "shown": shown, "filters": IMPORT_ROW_FILTERS.items(),
+        "running": batch.status in (EnterpriseImport.Status.CHECKING, EnterpriseImport.Status.IMPORTING)})
+
+
+@require_POST
+@role_required(*IMPORT_ROLES)
+def import_confirm(request, pk):
+    batch = _visible_import(request, pk)
+    try:
+        imports.confirm_import(batch, request.user, site_url=request.build_absolute_uri("/"))
+    except EnterpriseError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已开始导入 %(count)s 家企业，完成后向填写了邮箱的联系人发送账号邀请。")
+                         % {"count": batch.valid})
+    return redirect("enterprises:import_detail", pk=batch.pk)
+
+
+@role_required(*IMPORT_ROLES)
+def import_errors(request, pk):
+    """Every problem of the file, one line each (row, column, heading, message), to fix the file in Excel."""
+    batch = _visible_import(request, pk)
+    lines = []
+    for number, errors in batch.rows.exclude(errors=[]).order_by("number").values_list("number", "errors").iterator(
+            chunk_size=2000):
+        for error in errors:
+            lines.append([number, error.get("column", ""), error.get("header", ""),
+                          _("提示") if error.get("warning") else _("错误"), error.get("message", "")])
+    headers = [_("行号"), _("列"), _("列标题"), _("类别"), _("问题")]
+    return attachment(csv_bytes(headers, lines), _("企业导入问题清单") + f"-{batch.pk}.csv", CSV_CONTENT_TYPE)

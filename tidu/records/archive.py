@@ -329,8 +329,73 @@ def build_archive(call: Call, handle, progress: Callable[[int, str], None] = lam
 
 # --- the job --------------------------------------------------------------------------------------------
 
-def archive_name(call: Call) -> str:
-    return f"{safe(call.code)}-归档包-{timezone.localdate():%Y%m%d}.zip"
+def archive_name(call: Call, kind: str = ArchiveJob.Kind.ARCHIVE) -> str:
+    label = "交换数据包" if kind == ArchiveJob.Kind.INTERCHANGE else "归档包"
+    return f"{safe(call.code)}-{label}-{timezone.localdate():%Y%m%d}.zip"
+
+
+# --- the interchange export (交换数据包): machine-readable, re-judged with ``tidu evaluate`` ------------------
+
+INTERCHANGE_README = """{call}（{code}）交换数据包
+
+生成时间：{when}
+
+每个已提交申报的最新一次提交，按提交时冻结的内容导出为申报数据交换格式（tidu.application/1 JSON），
+一份申报一个文件：申报数据/<回执编号>.json。文件中的 call 与 call_version 指明提交时所依据的策略包版本，
+可用命令 `tidu evaluate 申报数据/<回执编号>.json` 按同一版本重新判定，结论应与“提交时判定”一致。
+
+判定.csv        每份申报一行：回执编号、企业、统一社会信用代码、提交时间、提交时判定结论、不符合/需人工复核/待填写的条款、
+                判定依据版本、文件名及其 SHA-256
+manifest.csv    除其本身外每个文件的路径、字节数和 SHA-256 摘要
+"""
+
+
+def interchange_document(submission: Submission) -> dict[str, Any] | None:
+    """The frozen interchange document of a submission, naming the pinned call pack version (None for a receipt
+    from before the interchange was stored with it)."""
+    snapshot = submission.snapshot or {}
+    document = snapshot.get("interchange")
+    if not isinstance(document, dict):
+        return None
+    document = dict(document)
+    call_ref = (snapshot.get("policy_versions") or {}).get("call", "")
+    if "@" in call_ref:
+        document["call_version"] = call_ref.split("@", 1)[1]
+    return document
+
+
+def build_interchange_export(call: Call, handle,
+                             progress: Callable[[int, str], None] = lambda percent, message: None) -> int:
+    """Write every submitted application's latest frozen submission of ``call`` as interchange JSON into ``handle``."""
+    writer = ArchiveWriter(handle)
+    writer.data("README.txt", INTERCHANGE_README.format(
+        call=call.title, code=call.code, when=timezone.localtime().strftime("%Y-%m-%d %H:%M")).encode("utf-8"))
+    # The newest receipt of each application (a resubmission after 退回补正 supersedes the earlier one).
+    newest = (Submission.objects.filter(application=models.OuterRef("application"))
+              .order_by("-submitted_at", "-pk").values("pk")[:1])
+    latest = Submission.objects.filter(application__in=selectors.call_applications(call).values("pk"),
+                                       pk=models.Subquery(newest))
+    rows: list[list[Any]] = []
+    total = latest.count()
+    for index, submission in enumerate(latest.select_related("application__enterprise").order_by("pk")
+                                       .iterator(chunk_size=500), start=1):
+        if index % 200 == 0:
+            progress(5 + int(85 * index / max(1, total)), f"正在导出申报数据（{index}/{total}）")
+        enterprise = submission.application.enterprise
+        document = interchange_document(submission)
+        if document is None:
+            rows.append([submission.number, enterprise.name, enterprise.credit_code, submission.submitted_at,
+                         submission.outcome, "", "", "", submission.policy_version, "", "该回执未保存交换数据"])
+            continue
+        path = f"申报数据/{safe(submission.number)}.json"
+        written = writer.json(path, document, note=enterprise.name)
+        rows.append([submission.number, enterprise.name, enterprise.credit_code, submission.submitted_at,
+                     submission.outcome, "、".join(submission.failing_clauses or []),
+                     "、".join(submission.review_clauses or []), "、".join(submission.missing_clauses or []),
+                     submission.policy_version, written.path, written.sha256])
+    writer.table("判定.csv", ["回执编号", "企业名称", "统一社会信用代码", "提交时间", "提交时判定结论", "不符合的条款",
+                            "需人工复核的条款", "待填写的条款", "判定依据版本", "文件", "SHA-256"], rows)
+    return writer.close_with_manifest()
 
 
 def run_job(job_id: int) -> dict:
@@ -341,7 +406,8 @@ def run_job(job_id: int) -> dict:
     ArchiveJob.mark_running(job_id)
     try:
         with tempfile.TemporaryFile(suffix=".zip") as handle:
-            count = build_archive(job.call, handle, ArchiveJob.progress_writer(job_id))
+            build = build_interchange_export if job.kind == ArchiveJob.Kind.INTERCHANGE else build_archive
+            count = build(job.call, handle, ArchiveJob.progress_writer(job_id))
             handle.seek(0)
             digest, size = hashlib.sha256(), 0
             while chunk := handle.read(CHUNK):
@@ -354,6 +420,7 @@ def run_job(job_id: int) -> dict:
         logger.exception("archive job %s failed", job_id)
         ArchiveJob.mark_failed(job_id, ArchiveJob.failure_message(exc))
         return {"status": "failed"}
-    job.result_name, job.size, job.sha256, job.file_count = archive_name(job.call), size, digest.hexdigest(), count
+    job.result_name, job.size, job.sha256, job.file_count = (archive_name(job.call, job.kind), size, digest.hexdigest(),
+                                                             count)
     job.mark_done("result", "result_name", "size", "sha256", "file_count")
     return {"status": "done", "bytes": size, "files": count}

@@ -17,7 +17,13 @@ def _archive_path(instance, filename):
 class ArchiveJob(BackgroundJob):
     """Building one call's archive in the background (django-tasks, tidu.core.jobs), with its progress and result."""
 
+    class Kind(models.TextChoices):
+        ARCHIVE = "archive", _("归档包")
+        INTERCHANGE = "interchange", _("交换数据包（JSON）")
+
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="archive_jobs", verbose_name=_("申报批次"))
+    # 归档包 for people; 交换数据包: every submission's frozen interchange JSON, for machines (``tidu evaluate``).
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.ARCHIVE)
     result = models.FileField(_("归档文件"), upload_to=_archive_path, max_length=300, blank=True)
     size = models.PositiveBigIntegerField(_("大小（字节）"), null=True, blank=True)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)

@@ -14,7 +14,7 @@ class ArchiveError(TiduError):
 
 def _record(job: ArchiveJob) -> AuditRecord:
     return AuditRecord(object_type="archive_job", object_id=job.pk, action=ArchiveStart.name,
-                       to_status=job.status, detail={"call": job.call.code, "call_id": job.call_id})
+                       to_status=job.status, detail={"call": job.call.code, "call_id": job.call_id, "kind": job.kind})
 
 
 @operation_class
@@ -31,24 +31,30 @@ class ArchiveStart(Operation):
     def state_of(self, obj) -> str:
         return ""
 
+    @property
+    def kind(self) -> str:
+        return self.params.get("kind") or ArchiveJob.Kind.ARCHIVE
+
     def validate(self, user, call) -> None:
-        if ArchiveJob.objects.filter(call=call, status__in=(ArchiveJob.Status.PENDING,
-                                                            ArchiveJob.Status.RUNNING)).exists():
-            raise ArchiveError("该批次的归档包正在生成，请等待完成后再试。")
+        if self.kind not in ArchiveJob.Kind.values:
+            raise ArchiveError("未知的导出类型。")
+        if ArchiveJob.objects.filter(call=call, kind=self.kind, status__in=(ArchiveJob.Status.PENDING,
+                                                                            ArchiveJob.Status.RUNNING)).exists():
+            raise ArchiveError(f"该批次的{ArchiveJob.Kind(self.kind).label}正在生成，请等待完成后再试。")
 
     def perform(self, user, call) -> ArchiveJob:
-        return ArchiveJob.objects.create(call=call, created_by=user, message="排队中")
+        return ArchiveJob.objects.create(call=call, kind=self.kind, created_by=user, message="排队中")
 
     def audit(self, user, call, result, before) -> AuditRecord:
         return _record(result)
 
 
-def start_from_command_line(call: Call) -> ArchiveJob:
+def start_from_command_line(call: Call, kind: str = ArchiveJob.Kind.ARCHIVE) -> ArchiveJob:
     """``tidu archive_call``: the operator at the server, no signed-in user; recorded like any start (actor empty),
     as ``policy`` records a library import from the command line."""
     from django.db import transaction
 
     with transaction.atomic():
-        job = ArchiveJob.objects.create(call=call, created_by=None, message="排队中")
+        job = ArchiveJob.objects.create(call=call, kind=kind, created_by=None, message="排队中")
         write_audit(None, _record(job))
     return job

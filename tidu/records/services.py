@@ -15,10 +15,10 @@ def _enqueue(job: ArchiveJob) -> ArchiveJob:
     return job
 
 
-def start_archive(call, user) -> ArchiveJob:
-    """The city starts building the call's archive (the button)."""
-    return _enqueue(operations.ArchiveStart(call).execute(user))
+def start_archive(call, user, kind: str = ArchiveJob.Kind.ARCHIVE) -> ArchiveJob:
+    """The city starts building the call's archive or its interchange export (the buttons)."""
+    return _enqueue(operations.ArchiveStart(call, kind=kind).execute(user))
 
 
-def start_archive_from_command_line(call) -> ArchiveJob:
-    return _enqueue(operations.start_from_command_line(call))
+def start_archive_from_command_line(call, kind: str = ArchiveJob.Kind.ARCHIVE) -> ArchiveJob:
+    return _enqueue(operations.start_from_command_line(call, kind))

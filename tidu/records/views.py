@@ -67,7 +67,7 @@ def archive(request, pk: int):
     call = _call(pk)
     if request.method == "POST":
         try:
-            job = services.start_archive(call, request.user)
+            job = services.start_archive(call, request.user, kind=request.POST.get("kind") or "archive")
         except TiduError as error:
             messages.error(request, error.message)
             return redirect("records:archive", pk=call.pk)

@@ -42,6 +42,7 @@ from tidu.applications.testing import fill_complete_application, minimal_pdf_byt
 from tidu.applications.workflow import State
 from tidu.documents import services as document_services
 from tidu.documents.models import DocumentJob, DocumentTemplate, VerificationCode
+from tidu.enterprises.models import EnterpriseImport
 from tidu.experts import services as expert_services
 from tidu.experts import testing
 from tidu.experts.models import ExpertRelation, ReviewSession, Rubric
@@ -254,6 +255,12 @@ TABLE: dict[str, Entry] = {
                            ok=lambda role, state: "200" if role == ENT_OWN else "404"),  # no snapshot kept yet
     "readiness:snapshot": ActionEntry("enterprise", pk, only(ENT_OWN, TOWN_OWN, CITY), gate=READINESS_VIEWERS,
                                       post=True, action=_applicant_only_action),
+    # enterprises: bulk import (a township into its own unit, the city into any): the import's own unit and the city
+    "enterprises:import_template": Entry("enterprise_import", lambda o: ["xlsx"], gate=TOWNSHIP_AND_CITY),
+    "enterprises:import_detail": Entry("enterprise_import", pk, only(TOWN_OWN, CITY), gate=TOWNSHIP_AND_CITY),
+    "enterprises:import_errors": Entry("enterprise_import", pk, only(TOWN_OWN, CITY), gate=TOWNSHIP_AND_CITY),
+    "enterprises:import_confirm": Entry("enterprise_import", pk, only(TOWN_OWN, CITY), gate=TOWNSHIP_AND_CITY,
+                                        post=True),
     # experts: the city's side
     "experts:profile_edit": Entry("expert_profile", pk, gate=CITY_ONLY),
     "experts:relation_remove": Entry("expert_relation", pk, gate=CITY_ONLY, post=True),
@@ -609,6 +616,12 @@ class UrlAccessMatrix(TestCase):
         pending.save(update_fields=["status"])
         objects["enterprise"] = [Obj("confirmed", submitted_app.enterprise, own(submitted_user)),
                                  Obj("pending", pending, own(pending_user))]
+        # A bulk import of enterprises by unit X's township, checked and waiting for its confirmation.
+        registry = EnterpriseImport.objects.create(created_by=users["town_x"], unit=x, file_name="名录.csv",
+                                                   sha256="0" * 64, status=EnterpriseImport.Status.CHECKED,
+                                                   total=1, valid=1)
+        registry.file.save("registry.csv", ContentFile(b"x"), save=True)
+        objects["enterprise_import"] = [Obj("checked", registry, own(submitted_user))]
 
         # Expert review objects.
         profile = experts["e4"].expert_profile

@@ -12,12 +12,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("code", help="申报批次编号")
+        parser.add_argument("--interchange", action="store_true",
+                            help="改为生成交换数据包：每份申报最新一次提交的交换格式 JSON，可用 tidu evaluate 重新判定")
 
-    def handle(self, *args, code: str, **options):
+    def handle(self, *args, code: str, interchange: bool = False, **options):
         call = Call.objects.filter(code=code).first()
         if call is None:
             raise CommandError(f"没有编号为 {code} 的申报批次。")
-        job = operations.start_from_command_line(call)
+        job = operations.start_from_command_line(
+            call, ArchiveJob.Kind.INTERCHANGE if interchange else ArchiveJob.Kind.ARCHIVE)
         result = archive.run_job(job.pk)
         job = ArchiveJob.objects.get(pk=job.pk)
         if result.get("status") != "done":

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0010_application_revision_due'),
+        ('applications', '0011_application_unit'),
     ]
 
     operations = [
