@@ -89,10 +89,10 @@ class CellError:
         return {"row": self.row, "column": self.column, "header": self.header, "message": self.message}
 
     def __str__(self) -> str:
-        place = _("第%(row)s行") % {"row": self.row}
         if self.column:
-            place += f" {self.column}" + _("列") + f" {self.header}"
-        return f"{place}：{self.message}"
+            return _("第%(row)s行 %(column)s列 %(header)s：%(message)s") % {
+                "row": self.row, "column": self.column, "header": self.header, "message": self.message}
+        return _("第%(row)s行：%(message)s") % {"row": self.row, "message": self.message}
 
 
 @dataclass
