@@ -19,6 +19,7 @@ from tidu.enterprises.models import Enterprise
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.selectors import call_list, call_policy_for
 from tidu.readiness import operations as readiness_operations
+from tidu.readiness import presentation
 from tidu.readiness.diagnosis import Readiness, diagnose, snapshot_diff
 from tidu.readiness.errors import ReadinessError
 from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot, SnapshotRun
@@ -98,7 +99,8 @@ def progress(enterprise: Enterprise) -> dict[str, Any] | None:
     if len(snapshots) < 2:
         return None
     first, last = snapshots[0], snapshots[-1]
-    return {"first": first, "last": last, "changes": snapshot_diff(first.result(), last.result())}
+    return {"first": first, "last": last,
+            "changes": presentation.changes(snapshot_diff(first.result(), last.result()))}
 
 
 def start_snapshot_run(user) -> SnapshotRun:

@@ -43,10 +43,10 @@ def _page_data(request, enterprise: Enterprise) -> dict:
         found = services.readiness_of(enterprise)
         if found is not None:
             basis, readiness = found
-            data.update(live=True, result=readiness.as_dict(), source=basis.source,
+            data.update(live=True, result=presentation.labelled(readiness.as_dict()), source=basis.source,
                         has_application=basis.application is not None)
     elif latest is not None:
-        data.update(result=latest.result(), source=latest.source)
+        data.update(result=presentation.labelled(latest.result()), source=latest.source)
     if data["result"] is not None:
         data["radar"] = presentation.radar(data["result"])
     return data
