@@ -78,4 +78,5 @@ def distribution_chart(data: dict) -> SafeString:
     items = [(gettext("%(tier)s（已具备）") % {"tier": row["name"]}, row["reached"]) for row in data["rows"]]
     items += [(gettext("差一个领域到%(tier)s") % {"tier": row["name"]}, row["one_short"]) for row in data["rows"] if row["one_short"]]
     return hbar_chart("readiness-distribution", gettext("企业就绪度分布"),
-                      gettext("按最近一次诊断快照统计的企业数"), items, unit=gettext("家"))
+                      gettext("按最近一次诊断快照统计的企业数"), items, unit=gettext("家"),
+                      width=420)  # narrow enough to stay legible when a phone scales it down
