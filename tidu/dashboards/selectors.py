@@ -15,7 +15,6 @@ yet resubmitted).
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from tidu.applications.models import Application, ApplicationSection
 from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
 from tidu.applications.selectors import with_list_state
 from tidu.applications.workflow import LIST_SENT, State, state_label
+from tidu.benchmark import stats as benchmark_stats
 from tidu.core.models import AuditEntry
 from tidu.dashboards import svg
 from tidu.eligibility.kpi import compute_kpi
@@ -281,23 +281,34 @@ def _maturity(levels: Counter, policy) -> Chart:
 
 
 def _kpis(kpi_values, policy) -> tuple[list[Chart], Table]:
+    """Each KPI's distribution by 大类 with the benchmark's own statistics and k-anonymity rule (tidu.benchmark.stats):
+    quartiles and median only, never an individual value, and nothing at all about a group of fewer than K_MIN."""
+    suppressed = _("样本不足5家，不予显示")
+    headers = [_("指标"), _("单位"), _("行业大类"), _("申报数"), _("下四分位数"), _("中位数"), _("上四分位数")]
     charts, rows = [], []
     for kpi_id, kpi in policy.kpi_map.items():
         by_industry = kpi_values.get(kpi_id)
         if not by_industry:
             continue
-        kpi_rows = []
+        kpi_rows, groups = [], []
         for label in sorted(by_industry):
-            values = sorted(by_industry[label])
-            kpi_rows.append([f"{kpi_id} {kpi['name']}", kpi["unit"], label, len(values), svg.fmt(values[0]),
-                             svg.fmt(statistics.median(values)), svg.fmt(values[-1])])
+            values = by_industry[label]
+            figures = benchmark_stats.group_stats(values)
+            groups.append((label, len(values), figures))
+            if figures is None:
+                kpi_rows.append([f"{kpi_id} {kpi['name']}", kpi["unit"], label, len(values), suppressed, "", ""])
+            else:
+                kpi_rows.append([f"{kpi_id} {kpi['name']}", kpi["unit"], label, len(values), svg.fmt(figures.q1),
+                                 svg.fmt(figures.median), svg.fmt(figures.q3)])
         rows.extend(kpi_rows)
-        table = Table(f"kpi-{kpi_id}", f"{kpi_id} {kpi['name']}（{kpi['unit']}）",
-                      [_("指标"), _("单位"), _("行业大类"), _("申报数"), _("最小值"), _("中位数"), _("最大值")], kpi_rows, num_from=3)
-        desc = "；".join(f"{row[2]}：{row[3]} 份，最小 {row[4]}，中位数 {row[5]}，最大 {row[6]}" for row in kpi_rows)
-        chart = svg.strip_plot(f"chart-kpi-{kpi_id}", f"{kpi['name']}（按行业大类）", desc,
-                               [(label, by_industry[label]) for label in sorted(by_industry)], unit=kpi["unit"])
+        table = Table(f"kpi-{kpi_id}", f"{kpi_id} {kpi['name']}（{kpi['unit']}）", headers, kpi_rows, num_from=3)
+        desc = "；".join(f"{row[2]}：{row[3]}，{suppressed}" if row[4] == suppressed else
+                        f"{row[2]}：{row[3]}，{headers[4]} {row[4]}，{headers[5]} {row[5]}，{headers[6]} {row[6]}"
+                        for row in kpi_rows)
+        chart = svg.quartile_plot(f"chart-kpi-{kpi_id}", f"{kpi['name']}（{_('按行业大类')}）", desc, groups,
+                                  unit=kpi["unit"], suppressed=suppressed)
         charts.append(Chart(f"kpi-{kpi_id}", table.title, chart, table))
-    table = Table("kpis", _("关键绩效指标分布（按行业大类）"), [_("指标"), _("单位"), _("行业大类"), _("申报数"), _("最小值"), _("中位数"), _("最大值")],
-                  rows, num_from=3, note=_("只统计按公式算得出数值的指标；每个点为一份申报。"))
+    table = Table("kpis", _("关键绩效指标分布（按行业大类）"), headers, rows, num_from=3,
+                  note=_("只统计按公式算得出数值的指标；只显示四分位数和中位数，不显示任何一份申报的数值；"
+                         "不足5家的行业大类不予显示。"))
     return charts, table

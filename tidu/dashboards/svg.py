@@ -1,4 +1,4 @@
-"""Tiny server-side SVG charts: bar, horizontal bar, funnel, heatmap and strip plot. No JavaScript.
+"""Tiny server-side SVG charts: bar, horizontal bar, funnel, heatmap and quartile plot. No JavaScript.
 
 Every chart is a standalone, well-formed SVG element with ``role="img"``, a ``<title>`` and a
 ``<desc>`` (referenced by ``aria-labelledby``), visible text labels and values, and a ``<title>``
@@ -196,16 +196,17 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def strip_plot(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, Sequence[float]]], *,
-               unit: str = "", width: int = 640) -> SafeString:
-    """One row per group: every value as a dot, a line from min to max, a tick at the median."""
-    rows = [(label, sorted(values)) for label, values in rows if values]
+def quartile_plot(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, int, object | None]], *,
+                  unit: str = "", suppressed: str = "", width: int = 640) -> SafeString:
+    """One row per group: a box from the lower to the upper quartile with a tick at the median — never an
+    individual value. ``rows`` are (label, count, stats) where stats has ``q1``/``median``/``q3`` or is None for a
+    group too small to describe, drawn as the ``suppressed`` text instead of a box."""
     if not rows:
         return _empty(chart_id, title, desc, width)
     row_h, pad, axis_h = 30, 8, 30
-    label_w = max(text_width(label) for label, _ in rows) + 14
-    everything = [value for _, values in rows for value in values]
-    ticks = nice_ticks(min(0.0, min(everything)), max(everything))
+    label_w = max(text_width(label) for label, _, _ in rows) + 14
+    shown = [figures for _, _, figures in rows if figures is not None]
+    ticks = nice_ticks(min([0.0, *(f.q1 for f in shown)]), max([0.0, *(f.q3 for f in shown)])) if shown else [0.0, 1.0]
     low, high = ticks[0], ticks[-1]
     area = width - label_w - 24
 
@@ -213,47 +214,29 @@ def strip_plot(chart_id: str, title: str, desc: str, rows: Sequence[tuple[str, S
         return label_w + area * (value - low) / (high - low)
 
     body = []
-    for index, (label, values) in enumerate(rows):
+    for index, (label, count, figures) in enumerate(rows):
         y = pad + index * row_h + row_h / 2
-        median = _median(values)
         body.append(_text(label_w - 8, y + 4, label, anchor="end"))
-        body.append(f'<line x1="{x_of(values[0]):.1f}" y1="{y:.1f}" x2="{x_of(values[-1]):.1f}" y2="{y:.1f}" '
-                    f'stroke="{MUTED}" stroke-width="2"/>')
-        # Values that fall on the same point (to a tenth of a pixel) are one dot, its title saying how many:
-        # the drawing holds at most one dot per point of the axis, however many applications there are.
-        for value, count in _same_point(values, x_of):
-            many = f"（{count} 份）" if count > 1 else ""
-            body.append(f'<circle cx="{x_of(value):.1f}" cy="{y:.1f}" r="4" fill="{BAR_ALT}" fill-opacity="0.7">'
-                        f'<title>{_esc(label)}：{_esc(fmt(value))}{_esc(unit)}{many}</title></circle>')
-        body.append(f'<line x1="{x_of(median):.1f}" y1="{y - 9:.1f}" x2="{x_of(median):.1f}" y2="{y + 9:.1f}" '
-                    f'stroke="{MEDIAN}" stroke-width="2"><title>中位数 {_esc(fmt(median))}{_esc(unit)}</title></line>')
+        if figures is None:
+            body.append(_text(label_w + 4, y + 4, f"{suppressed}（{count}）", fill=MUTED, size=11))
+            continue
+        left, right = x_of(figures.q1), x_of(figures.q3)
+        body.append(f'<rect x="{left:.1f}" y="{y - 7:.1f}" width="{max(right - left, 1.0):.1f}" height="14" '
+                    f'fill="{BAR_ALT}" fill-opacity="0.35" stroke="{BAR_ALT}">'
+                    f'<title>{_esc(label)}：{_esc(fmt(figures.q1))}–{_esc(fmt(figures.q3))}{_esc(unit)}'
+                    f'（{count}）</title></rect>')
+        body.append(f'<line x1="{x_of(figures.median):.1f}" y1="{y - 9:.1f}" x2="{x_of(figures.median):.1f}" '
+                    f'y2="{y + 9:.1f}" stroke="{MEDIAN}" stroke-width="2"><title>{_esc(fmt(figures.median))}'
+                    f'{_esc(unit)}</title></line>')
     base = pad + row_h * len(rows) + 4
-    body.append(f'<line x1="{label_w:.1f}" y1="{base:.1f}" x2="{label_w + area:.1f}" y2="{base:.1f}" stroke="{MUTED}"/>')
-    for tick in ticks:
-        body.append(f'<line x1="{x_of(tick):.1f}" y1="{base:.1f}" x2="{x_of(tick):.1f}" y2="{base + 4:.1f}" '
+    if shown:
+        body.append(f'<line x1="{label_w:.1f}" y1="{base:.1f}" x2="{label_w + area:.1f}" y2="{base:.1f}" '
                     f'stroke="{MUTED}"/>')
-        body.append(_text(x_of(tick), base + 16, fmt(tick) + unit, anchor="middle", size=11, fill=MUTED))
+        for tick in ticks:
+            body.append(f'<line x1="{x_of(tick):.1f}" y1="{base:.1f}" x2="{x_of(tick):.1f}" y2="{base + 4:.1f}" '
+                        f'stroke="{MUTED}"/>')
+            body.append(_text(x_of(tick), base + 16, fmt(tick) + unit, anchor="middle", size=11, fill=MUTED))
     return _svg(chart_id, title, desc, width, base + axis_h, body)
-
-
-def _same_point(values: Sequence[float], x_of) -> list[tuple[float, int]]:
-    """(first value, how many) for each run of sorted ``values`` drawn at the same x (to 0.1 px)."""
-    points: list[tuple[float, int]] = []
-    last = None
-    for value in values:
-        x = f"{x_of(value):.1f}"
-        if x == last:
-            points[-1] = (points[-1][0], points[-1][1] + 1)
-        else:
-            points.append((value, 1))
-            last = x
-    return points
-
-
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def radar_chart(chart_id: str, title: str, desc: str, axes: Sequence[tuple[str, float, str]], *,

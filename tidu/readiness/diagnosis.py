@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidu.eligibility.engine import LEVEL_LABELS, evaluate
+from tidu.eligibility.engine import evaluate
 from tidu.eligibility.findings import Result
 from tidu.policy.call_policy import CallPolicy
 
@@ -25,6 +25,8 @@ MET = "met"                # every element condition 符合
 REVIEW = "review"          # none 不符合 or 待填写: what is left is for reviewers (建设成效 …)
 MISSING = "missing"        # some condition still 待填写, none 不符合
 NOT_MET = "not_met"        # at least one condition 不符合
+# Stored results keep these keys only; the words (tidu.readiness.presentation.labelled) are put in at display,
+# in the reader's language.
 STATUS_LABELS = {MET: "已达到", REVIEW: "条件具备，待评审确认", MISSING: "信息不全", NOT_MET: "尚未达到"}
 REACHED = (MET, REVIEW)    # a tier counts as reached when nothing but reviewers' judgement is left
 
@@ -39,7 +41,7 @@ class Element:
     grade: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"clause": self.clause, "result": self.result, "result_label": Result(self.result).label,
+        return {"clause": self.clause, "result": self.result,
                 "message": self.message, "clause_text": self.clause_text, "sources": self.sources,
                 "grade": self.grade}
 
@@ -58,7 +60,7 @@ class TierReadiness:
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "rank": self.rank, "status": self.status,
-                "status_label": STATUS_LABELS[self.status], "elements": [e.as_dict() for e in self.elements]}
+                "elements": [e.as_dict() for e in self.elements]}
 
 
 @dataclass
@@ -200,8 +202,7 @@ def gaps_to(policy: CallPolicy, document: dict[str, Any], tier: dict[str, Any], 
     level = cover["maturity_level"]
     minimum = tier["maturity_min_level"]
     if level is None or level < minimum:
-        maturity = {"current": level, "current_label": LEVEL_LABELS.get(level, "") if level else "",
-                    "required": minimum, "required_label": LEVEL_LABELS[minimum],
+        maturity = {"current": level, "required": minimum,
                     "standard": policy.maturity.content["standard"]["code"], **_maturity_citation(policy, tier)}
     ai = None
     ratio_min = tier.get("ai_scenario_ratio_min")
@@ -243,14 +244,14 @@ def diagnose(policy: CallPolicy, document: dict[str, Any]) -> Readiness:
 
 
 def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, str]]:
-    """What changed between two stored readiness results (``Readiness.as_dict``), as lines to show."""
+    """What changed between two stored readiness results (``Readiness.as_dict``), as keys: ``what`` is a tier's
+    name or a coverage key, ``before``/``after`` a tier status key or a figure (worded by ``presentation.changes``)."""
     changes = []
     old_tiers = {t["id"]: t for t in before.get("tiers", [])}
     for tier in after.get("tiers", []):
         old = old_tiers.get(tier["id"])
         if old and old["status"] != tier["status"]:
-            changes.append({"kind": "tier", "what": tier["name"],
-                            "before": old["status_label"], "after": tier["status_label"]})
+            changes.append({"kind": "tier", "what": tier["name"], "before": old["status"], "after": tier["status"]})
     old_domains = {d["id"]: d for d in before.get("coverage", {}).get("domains", [])}
     for domain in after.get("coverage", {}).get("domains", []):
         old = old_domains.get(domain["id"])
@@ -258,14 +259,13 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[st
             changes.append({"kind": "domain", "what": domain["name"],
                             "before": f"{old['links_covered']}/{old['links_total']}",
                             "after": f"{domain['links_covered']}/{domain['links_total']}"})
-    for key, label in (("ai_scenario_ratio", "人工智能场景比例（%）"), ("scenario_count", "已建设场景数"),
-                       ("maturity_level", "成熟度等级")):
+    for key in ("ai_scenario_ratio", "scenario_count", "maturity_level"):
         old, new = before.get("coverage", {}).get(key), after.get("coverage", {}).get(key)
         if old != new:
-            changes.append({"kind": key, "what": label, "before": "—" if old is None else f"{old:g}",
+            changes.append({"kind": key, "what": key, "before": "—" if old is None else f"{old:g}",
                             "after": "—" if new is None else f"{new:g}"})
     added = sorted(set(after.get("coverage", {}).get("scenario_ids", []))
                    - set(before.get("coverage", {}).get("scenario_ids", [])))
     if added:
-        changes.append({"kind": "scenarios", "what": "新增场景", "before": "", "after": "、".join(added)})
+        changes.append({"kind": "scenarios", "what": "scenarios", "before": "", "after": "、".join(added)})
     return changes

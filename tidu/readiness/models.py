@@ -61,3 +61,32 @@ class ReadinessProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.enterprise)
+
+
+class SnapshotRun(models.Model):
+    """The city's “为全部企业生成诊断快照”: a job that takes a snapshot of every confirmed enterprise, in committed
+    chunks in enterprise-id order. ``cursor`` is the last enterprise done, moved on in the same transaction as
+    that chunk's snapshots, so a job started again (after a worker died) goes on where the last chunk ended."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("操作人"))
+    created_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    progressed_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("企业数"), default=0)
+    done = models.PositiveIntegerField(_("已生成"), default=0)
+    failed = models.PositiveIntegerField(_("未能生成"), default=0)
+    cursor = models.PositiveBigIntegerField(_("已处理到的企业编号"), default=0)
+    last_error = models.CharField(_("最近一条未能生成的原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("批量生成诊断快照")
+        verbose_name_plural = _("批量生成诊断快照")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, int(100 * (self.done + self.failed) / self.total))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from tidu.accounts.models import User
 from tidu.core import clock
-from tidu.core.operations import AuditRecord, Operation, operation_class
+from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import can_view_enterprise
 from tidu.readiness.errors import ReadinessError
-from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot
+from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot, SnapshotRun
 
 
 @operation_class
@@ -76,3 +78,41 @@ class SaveProfile(Operation):
         return AuditRecord(object_type="enterprise", object_id=obj.pk, action=self.name,
                            detail={"maturity_level": result.maturity_level, "scope": result.scope,
                                    "scenarios": [s["id"] for s in result.scenarios]})
+
+
+def _unfinished_run_exists() -> bool:
+    return SnapshotRun.objects.filter(finished_at=None).exists()
+
+
+@operation_class
+class StartSnapshotRun(Operation):
+    """The city starts “为全部企业生成诊断快照”. The object is a new, unsaved SnapshotRun; ``perform`` records it with
+    the number of confirmed enterprises (the one audit row for the whole run); the job then takes each snapshot
+    through ``readiness.snapshot``."""
+
+    name = "readiness.snapshot_all"
+    label = "为全部企业生成诊断快照"
+    object_type = "readiness_run"
+    model = SnapshotRun
+    roles = (User.Role.CITY,)
+    error_class = ReadinessError
+
+    def lock(self):
+        return self.obj  # a new row: nothing to lock yet
+
+    def rules_check(self, user, obj) -> Check:
+        if obj.pk is None and _unfinished_run_exists():
+            return refused("已有一次批量生成正在进行，请等它完成后再开始")
+        return ALLOWED
+
+    def perform(self, user, obj):
+        obj.actor = user
+        obj.total = Enterprise.objects.filter(status=Enterprise.Status.CONFIRMED).count()
+        if obj.total == 0:
+            obj.finished_at = timezone.now()
+        obj.save()
+        return obj
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        return AuditRecord(object_type=self.object_type, object_id=obj.pk, action=self.name,
+                           detail={"total": obj.total})

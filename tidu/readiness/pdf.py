@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
+
 from tidu.core import clock
 from tidu.core.dates import date_zh
 from tidu.documents.typst_engine import compile_pdf
@@ -10,6 +13,9 @@ from tidu.readiness import presentation
 
 
 def render_readiness_pdf(enterprise: Enterprise, result: dict, *, source: str = "") -> bytes:
+    """The sheet is in Chinese (its Typst template is): the labels are worded in Chinese whatever the page's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        result = presentation.labelled(result)
     tiers = [{"name": t["name"], "status_label": t["status_label"],
               "elements": [{"clause": e["clause"], "result_label": e["result_label"], "message": e["message"],
                             "cite": "、".join(s["id"] for s in e["sources"]) + f"（{e['grade']}）"}

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from tidu.applications import content as application_content
 from tidu.applications.models import Application
 from tidu.core.dates import date_zh
+from tidu.core.errors import TiduError
 from tidu.eligibility.interchange import FORMAT
 from tidu.enterprises.models import Enterprise
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.selectors import call_list, call_policy_for
 from tidu.readiness import operations as readiness_operations
+from tidu.readiness import presentation
 from tidu.readiness.diagnosis import Readiness, diagnose, snapshot_diff
 from tidu.readiness.errors import ReadinessError
-from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot
+from tidu.readiness.models import ReadinessProfile, ReadinessSnapshot, SnapshotRun
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,4 +99,66 @@ def progress(enterprise: Enterprise) -> dict[str, Any] | None:
     if len(snapshots) < 2:
         return None
     first, last = snapshots[0], snapshots[-1]
-    return {"first": first, "last": last, "changes": snapshot_diff(first.result(), last.result())}
+    return {"first": first, "last": last,
+            "changes": presentation.changes(snapshot_diff(first.result(), last.result()))}
+
+
+def start_snapshot_run(user) -> SnapshotRun:
+    """“为全部企业生成诊断快照”: record the run (one audit row) and hand it to the task worker."""
+    run = readiness_operations.StartSnapshotRun(SnapshotRun()).execute(user)
+    if run.finished_at is None:
+        enqueue_snapshot_run(run)
+        run.refresh_from_db()
+    return run
+
+
+def enqueue_snapshot_run(run: SnapshotRun) -> None:
+    """Start (or start again, after a worker died: it goes on from the run's cursor) the run's job."""
+    from tidu.readiness.tasks import snapshot_all_task
+
+    snapshot_all_task.enqueue(run.pk)
+
+
+def snapshot_chunk_size() -> int:
+    return max(1, int(getattr(settings, "TIDU_BATCH_CHUNK_SIZE", 100)))
+
+
+def run_snapshot_run(run_id: int, *, between_chunks=None) -> SnapshotRun:
+    """Take the snapshot of every confirmed enterprise after the run's cursor, chunk by chunk; safe to run again
+    or twice at once. Each chunk is one transaction (the run row locked): its snapshots, each through
+    ``readiness.snapshot`` with its own audit row, and the cursor and counters moved past them. A worker killed
+    mid-chunk rolls the chunk back, so no enterprise is skipped or snapshotted twice by one run."""
+    while True:
+        with transaction.atomic():
+            run = SnapshotRun.objects.select_for_update().select_related("actor").get(pk=run_id)
+            if run.finished_at is not None:
+                return run
+            chunk = list(Enterprise.objects.filter(status=Enterprise.Status.CONFIRMED, pk__gt=run.cursor)
+                         .select_related("organisation__parent").order_by("pk")[:snapshot_chunk_size()])
+            now = timezone.now()
+            if not chunk:
+                run.finished_at = run.progressed_at = now
+                run.save(update_fields=["finished_at", "progressed_at"])
+                return run
+            for enterprise in chunk:
+                try:
+                    with transaction.atomic():  # a savepoint: a refused enterprise leaves nothing behind
+                        take_snapshot(enterprise, run.actor)
+                except TiduError as error:
+                    run.failed += 1
+                    run.last_error = f"{enterprise.name}：{error}"[:300]
+                except Exception:
+                    logger.exception("readiness run %s: snapshot of enterprise %s failed", run.pk, enterprise.pk)
+                    run.failed += 1
+                    run.last_error = f"{enterprise.name}：系统错误，未能生成"[:300]
+                else:
+                    run.done += 1
+            run.cursor = chunk[-1].pk
+            run.progressed_at = now
+            run.save(update_fields=["done", "failed", "cursor", "progressed_at", "last_error"])
+        if between_chunks is not None:
+            between_chunks(run)
+
+
+def current_snapshot_run() -> SnapshotRun | None:
+    return SnapshotRun.objects.select_related("actor").first()

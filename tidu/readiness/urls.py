@@ -6,6 +6,7 @@ app_name = "readiness"
 urlpatterns = [
     path("", views.mine, name="mine"),
     path("city/", views.city, name="city"),
+    path("city/snapshot-all/", views.snapshot_all, name="snapshot_all"),
     path("profile/", views.profile, name="profile"),
     path("enterprise/<int:pk>/", views.enterprise, name="enterprise"),
     path("enterprise/<int:pk>/snapshot/", views.snapshot, name="snapshot"),

@@ -43,10 +43,10 @@ def _page_data(request, enterprise: Enterprise) -> dict:
         found = services.readiness_of(enterprise)
         if found is not None:
             basis, readiness = found
-            data.update(live=True, result=readiness.as_dict(), source=basis.source,
+            data.update(live=True, result=presentation.labelled(readiness.as_dict()), source=basis.source,
                         has_application=basis.application is not None)
     elif latest is not None:
-        data.update(result=latest.result(), source=latest.source)
+        data.update(result=presentation.labelled(latest.result()), source=latest.source)
     if data["result"] is not None:
         data["radar"] = presentation.radar(data["result"])
     return data
@@ -124,7 +124,31 @@ def city(request):
     latest = (selectors.latest_snapshots_visible_to(request.user).select_related("enterprise")
               .order_by("-current_rank", "domains_short", "enterprise__name")[:200])
     names = {t["id"]: t["name"] for t in tiers}
+    run = services.current_snapshot_run() if permissions.role_of(request.user) == User.Role.CITY else None
     return render(request, "readiness/city.html", {
+        "run": run, "may_start": permissions.role_of(request.user) == User.Role.CITY,
         "data": data, "tiers": tiers, "chart": presentation.distribution_chart(data),
         "rows": [{"snapshot": s, "current": names.get(s.current_tier, ""), "next": names.get(s.next_tier, "")}
                  for s in latest]})
+
+
+@require_POST
+@role_required(User.Role.CITY)
+def snapshot_all(request):
+    """Start “为全部企业生成诊断快照”; with a run still unfinished (its worker stopped), go on with it from where it
+    stopped instead."""
+    run = services.current_snapshot_run()
+    if run is not None and run.finished_at is None:
+        services.enqueue_snapshot_run(run)
+        messages.info(request, gettext("已继续生成诊断快照（从上次完成处继续）。"))
+        return redirect("readiness:city")
+    try:
+        run = services.start_snapshot_run(request.user)
+    except TiduError as error:
+        messages.error(request, str(error))
+    else:
+        if run.finished_at is not None:
+            messages.success(request, gettext("已为 %(done)s 家企业生成诊断快照。") % {"done": run.done})
+        else:
+            messages.info(request, gettext("已开始在后台生成诊断快照，本页显示进度。"))
+    return redirect("readiness:city")

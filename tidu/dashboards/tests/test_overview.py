@@ -66,14 +66,45 @@ def test_maturity_counts(call, applications):
         ("一级", 1), ("二级", 2), ("三级", 1), ("四级", 0), ("五级", 0), ("未填写", 0)]
 
 
-def test_kpi_distributions_by_industry(call, applications):
+def test_kpi_distributions_by_industry_hide_groups_below_five(call, applications):
     data = selectors.overview(call)
+    assert data.tables["kpis"].headers[4:] == ["下四分位数", "中位数", "上四分位数"]
     assert data.tables["kpis"].rows == [
-        ["K01 关键设备数控化率", "%", "C17 纺织业", 1, "75", "75", "75"],
-        ["K01 关键设备数控化率", "%", "C34 通用设备制造业", 2, "75", "83.5", "92"],
-        ["K09 产品不良率下降", "%", "C34 通用设备制造业", 1, "54.17", "54.17", "54.17"],
+        ["K01 关键设备数控化率", "%", "C17 纺织业", 1, "样本不足5家，不予显示", "", ""],
+        ["K01 关键设备数控化率", "%", "C34 通用设备制造业", 2, "样本不足5家，不予显示", "", ""],
+        ["K09 产品不良率下降", "%", "C34 通用设备制造业", 1, "样本不足5家，不予显示", "", ""],
     ]
     assert [chart.key for chart in data.kpi_charts] == ["kpi-K01", "kpi-K09"]
+
+
+def _page(client, users):
+    client.force_login(users["city"])
+    selectors._OVERVIEWS.clear()
+    return client.get(reverse("dashboards:overview")).content.decode()
+
+
+def test_kpi_chart_obeys_k_anonymity_four_versus_five_enterprises(client, call, units, users):
+    """Four enterprises of a 大类: nothing about them but their number. The fifth: quartiles and the median,
+    still never one enterprise's value (no minimum, no maximum, no point per application)."""
+    parts = [11, 23, 37, 41, 59]  # K01 = part/100 → 11 %, 23 %, 37 %, 41 %, 59 %
+    for part in parts[:4]:
+        make_application(call, units["y"], "C2929", S.SUBMITTED, path=[S.SUBMITTED],
+                         kpis={"K01": {"part": part, "whole": 100}}, actor=users["city"])
+    page = _page(client, users)
+    chart = re.search(r'<svg [^>]*id="chart-kpi-K01".*?</svg>', page, re.S).group(0)
+    assert "样本不足5家，不予显示（4）" in chart and "<circle" not in chart and "<rect" not in chart
+    for part in parts[:4]:
+        assert f"{part}%" not in chart and f">{part}<" not in page
+    assert "最小值" not in page and "最大值" not in page
+
+    make_application(call, units["y"], "C2929", S.SUBMITTED, path=[S.SUBMITTED],
+                     kpis={"K01": {"part": parts[4], "whole": 100}}, actor=users["city"])
+    row = selectors.overview(call).tables["kpis"].rows[0]
+    assert row == ["K01 关键设备数控化率", "%", "C29 橡胶和塑料制品业", 5, "23", "37", "41"]
+    page = _page(client, users)
+    chart = re.search(r'<svg [^>]*id="chart-kpi-K01".*?</svg>', page, re.S).group(0)
+    assert "<circle" not in chart and "<rect" in chart and "样本不足" not in chart
+    assert "11%" not in chart and "59%" not in chart and ">11<" not in page and ">59<" not in page
 
 
 def test_the_page_shows_every_chart_with_its_table(client, call, applications, users):

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tidu.benchmark import stats
 from tidu.dashboards import svg
 
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -23,8 +24,8 @@ def texts(root):
     lambda: svg.funnel_chart("c3", "标题", "说明", [("提交", 10), ("认定", 4)]),
     lambda: svg.heatmap("c4", "标题", "说明", groups=[("生产作业", [("质量管控", [1, 0, 1])])],
                         columns=["岳口镇", "多宝镇", "合计"]),
-    lambda: svg.strip_plot("c5", "标题", "说明", [("C34 通用设备制造业", [75.0, 92.0]), ("C17 纺织业", [75.0])],
-                           unit="%"),
+    lambda: svg.quartile_plot("c5", "标题", "说明", [("C34 通用设备制造业", 6, stats.group_stats([1.0, 2, 3, 4, 5, 6])),
+                                                  ("C17 纺织业", 1, None)], unit="%", suppressed="样本不足5家，不予显示"),
 ])
 def test_every_chart_is_well_formed_and_accessible(chart):
     root = parse(chart())
@@ -53,7 +54,7 @@ def test_text_is_escaped():
 def test_empty_data_says_so():
     for markup in (svg.hbar_chart("e", "t", "d", []), svg.bar_chart("e", "t", "d", []),
                    svg.funnel_chart("e", "t", "d", []), svg.heatmap("e", "t", "d", groups=[], columns=[]),
-                   svg.strip_plot("e", "t", "d", [("x", [])])):
+                   svg.quartile_plot("e", "t", "d", [])):
         assert "暂无数据" in texts(parse(markup))
 
 
@@ -63,18 +64,21 @@ def test_zero_values_draw_no_bar_and_do_not_divide_by_zero():
     assert "0（—）" in texts(parse(svg.funnel_chart("z", "t", "d", [("a", 0), ("b", 0)])))
 
 
-def test_strip_plot_marks_every_value_and_the_median():
-    root = parse(svg.strip_plot("s", "t", "d", [("C34", [50.0, 75.0, 92.0])], unit="%"))
-    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == 3
+def test_quartile_plot_draws_the_quartiles_and_median_and_no_individual_value():
+    values = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 99.0]
+    root = parse(svg.quartile_plot("s", "t", "d", [("C34", 7, stats.group_stats(values)), ("C17", 4, None)], unit="%",
+                                   suppressed="样本不足5家，不予显示"))
+    assert not list(root.iter("{http://www.w3.org/2000/svg}circle"))
     titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
-    assert "中位数 75%" in titles
+    assert "C34：25–55%（7）" in titles and "40%" in titles
+    written = " ".join(t or "" for t in [*titles, *texts(root)])
+    assert "99" not in written and "10%（" not in written and "10%" not in titles  # neither the largest nor the smallest
+    assert "样本不足5家，不予显示（4）" in texts(root)
 
 
-def test_strip_plot_draws_values_on_the_same_point_once_and_says_how_many():
-    root = parse(svg.strip_plot("s", "t", "d", [("C34", [50.0] * 10_000 + [92.0])], unit="%"))
-    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == 2
-    titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
-    assert "C34：50%（10000 份）" in titles and "C34：92%" in titles
+def test_quartile_plot_with_every_group_suppressed_has_no_axis():
+    root = parse(svg.quartile_plot("s", "t", "d", [("C17", 4, None)], suppressed="样本不足5家，不予显示"))
+    assert not list(root.iter("{http://www.w3.org/2000/svg}line"))
 
 
 @pytest.mark.parametrize(("low", "high", "expected"), [(0, 92, [0, 20, 40, 60, 80, 100]), (0, 1, [0, 0.2, 0.4, 0.6, 0.8, 1.0]),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tidu.policy.call_policy import load_call_policy
+from tidu.readiness import presentation
 from tidu.readiness.diagnosis import MET, NOT_MET, REVIEW, diagnose, snapshot_diff
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "eligibility" / "examples" / "passing-basic.json"
@@ -122,7 +123,9 @@ def test_snapshot_diff_names_what_changed(policy):
     before = diagnose(policy, enterprise({"SC27": False, "SC24": True, "SC09": False})).as_dict()
     after = diagnose(policy, enterprise({"SC27": False, "SC24": True, "SC09": False, "SC37": False},
                                         scope="工厂级")).as_dict()
-    changes = {c["what"]: (c["before"], c["after"]) for c in snapshot_diff(before, after)}
+    diff = snapshot_diff(before, after)
+    assert {c["what"]: (c["before"], c["after"]) for c in diff}["先进级"] == ("not_met", "review")  # keys, worded later
+    changes = {c["what"]: (c["before"], c["after"]) for c in presentation.changes(diff)}
     assert changes["先进级"] == ("尚未达到", "条件具备，待评审确认")
     assert changes["运营管理"] == ("0/2", "1/2")
     assert changes["新增场景"] == ("", "SC37")

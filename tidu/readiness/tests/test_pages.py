@@ -169,3 +169,33 @@ class ReadinessPagesTest(TestCase):
         html = self.client.get(reverse("readiness:city")).content.decode()
         basic = re.search(r'<tr id="row-basic">(.*?)</tr>', html).group(1)
         self.assertEqual(re.findall(r'class="num">(\d+)<', basic)[1], "4")  # the four bare ones: next is 基础级
+
+    def test_snapshots_store_keys_and_read_in_english(self):
+        """Labels are not stored in a snapshot (a snapshot kept in Chinese reads right in English): the tier's status
+        and each condition's result are keys, worded at display in the reader's language."""
+        from django.conf import settings
+        from django.utils import translation
+
+        kept = services.take_snapshot(self.company, self.owner)
+        stored = str([kept.tiers, kept.gaps])
+        for label in ("已达到", "尚未达到", "信息不全", "条件具备，待评审确认", "'符合'", "'待填写'", "status_label",
+                      "result_label", "required_label"):
+            self.assertNotIn(label, stored)
+        self.assertEqual(kept.tiers[0]["status"], "met")
+        # An older snapshot that kept Chinese labels beside its keys reads by the keys.
+        kept.tiers[0]["status_label"] = "已达到"
+        kept.tiers[0]["elements"][0]["result_label"] = "符合"
+        kept.save(update_fields=["tiers"])
+        self.client.force_login(self.city)
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        html = self.client.get(reverse("readiness:enterprise", args=[self.company.pk])).content.decode()
+        card = re.search(r'<section class="tier-card met" id="tier-basic">(.*?)</section>', html, re.S).group(1)
+        with translation.override("en"):
+            self.assertIn(f"：{services.presentation.status_label('met')}</h3>", card)
+            self.assertEqual(services.presentation.result_label("pass"), "Met")
+        self.assertIn("Met：", card)
+        self.assertNotIn("符合：", card)
+        # The same snapshot in Chinese.
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        html = self.client.get(reverse("readiness:enterprise", args=[self.company.pk])).content.decode()
+        self.assertIn("基础级：已达到", html)
