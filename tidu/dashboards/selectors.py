@@ -29,6 +29,7 @@ from tidu.applications.sections import SECTIONS_BY_KEY, clean_section
 from tidu.applications.selectors import with_list_state
 from tidu.applications.workflow import LIST_SENT, State, state_label
 from tidu.benchmark import stats as benchmark_stats
+from tidu.core.db_routers import replica_reads
 from tidu.core.models import AuditEntry
 from tidu.dashboards import svg
 from tidu.eligibility.kpi import compute_kpi
@@ -130,13 +131,16 @@ def overview(call: Call) -> Overview:
     """The call's figures: computed once per change of its data (per process), then read from memory.
 
     A view after a change recomputes them (one pass, below); a view without a change costs the fingerprint's
-    aggregates only. Treat the result as read-only: it is shared by the requests of this process.
+    aggregates only. Treat the result as read-only: it is shared by the requests of this process. With a
+    replica configured every query here reads from it (tidu/core/db_routers.py), so the figures may lag default
+    by the replication delay.
     """
-    key, slot = _fingerprint(call), (call.pk, get_language() or "")
-    cached = _OVERVIEWS.get(slot)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    result = _compute_overview(call)
+    with replica_reads():  # read-only aggregates: from the replica when DATABASE_REPLICA_URL is set
+        key, slot = _fingerprint(call), (call.pk, get_language() or "")
+        cached = _OVERVIEWS.get(slot)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        result = _compute_overview(call)
     _OVERVIEWS[slot] = (key, result)
     return result
 
