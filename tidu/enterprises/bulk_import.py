@@ -40,7 +40,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", gettext_lazy("企业名称"), True, 200, "天门市示例机械有限公司"),
+    Column("name", gettext_lazy("企业名称"), True, 200, "示例机械有限公司"),
     Column("credit_code", gettext_lazy("统一社会信用代码"), True, 18, "", gettext_lazy("18位，与营业执照一致")),
     Column("legal_status", gettext_lazy("法人类型"), True, 20, "独立法人", gettext_lazy("独立法人 或 法人的分支机构")),
     Column("industry_code", gettext_lazy("所属行业代码"), True, 5, "C3484", gettext_lazy("GB/T 4754-2017，如 C3484")),
