@@ -163,5 +163,9 @@ def test_raising_declared_rule_params_of_2026_4_names_the_right_applicants_per_c
     page = client.get(reverse("whatif:run", args=[run.pk]) + "?clause=申报条件6").content.decode()
     assert "天门市丙化工有限公司" in page and "天门市丁电子有限公司" in page
     assert "天门市甲机械有限公司" not in page and "天门市乙纺织有限公司" not in page
-    assert "智能制造专业人才 1 人，少于 3 人" in page
+    assert "智能制造专业人才 1 人，少于 3 人" in page  # why the clause changes, from the draft's rule
+    rows = list(csv.reader(io.StringIO(client.get(reverse("whatif:export", args=[run.pk, "csv"])).content
+                                       .decode("utf-8-sig"))))
+    assert rows[0][-1] == "新结果的理由"
+    assert any(r[1] == "天门市乙纺织有限公司" and r[2] == "申报条件3" and "低于规上标准 5000 万元" in r[-1] for r in rows)
     assert stored() == before  # no stored verdict touched
