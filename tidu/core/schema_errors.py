@@ -69,6 +69,11 @@ def describe(error: ValidationError) -> tuple[str, str]:
     if validator == "additionalProperties":
         extra = sorted(set(value) - set(error.schema.get("properties", {}))) if isinstance(value, dict) else []
         return field_path(path), f"不认识的字段：{'、'.join(extra)}"
+    if validator == "dependentRequired" and isinstance(value, dict) and isinstance(expected, dict):
+        for name, needs in expected.items():
+            missing = [need for need in needs if name in value and need not in value]
+            if missing:
+                return field_path([*path, missing[0]]), f"写了 {name} 就须同时写 {missing[0]}（缺少必填项）"
     return field_path(path), f"不符合要求（{validator}）"
 
 

@@ -1,6 +1,6 @@
 """The city bureau in a real browser (issue 13): from the current call it creates the next version of the call's
-pack, moves the closing date and raises the 规上 threshold (naming the basis of each), reads the diff, runs the
-what-if over the submitted applications and publishes the version."""
+pack, moves the closing date and raises 申报条件3's declared threshold (the ``min`` of its rule in 2026.4; naming
+the basis of each), reads the diff, runs the what-if over the submitted applications and publishes the version."""
 
 import re
 
@@ -8,6 +8,7 @@ import pytest
 
 from tidu import testing
 from tidu.applications.models import Submission
+from tidu.policy.editor import rule_params
 from tidu.policy.models import Call, PackDraft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -57,9 +58,13 @@ def test_city_edits_diffs_tries_and_publishes_the_next_call_version(page, world)
     assert "“五千”不是数字" in page.content()
     page.fill('input[name="window_closes"]', "2026-03-20")
     page.select_option('select[name="basis_window"]', "SEED")
-    page.fill('input[name="revenue_min"]', "5000")
-    page.select_option('select[name="basis_above_designated_size"]', "bureau")
-    page.fill('input[name="basis_note_above_designated_size"]', "天经信〔2026〕12号")
+    page.fill('input[name="revenue_min"]', "2000")
+    assert call.call_pack.version == "2026.4"  # the version that declares its clauses: the rule's min decides
+    scale = next(i for i, p in enumerate(rule_params(draft.document)) if p.clause == "申报条件3" and p.path == ("min",))
+    assert "申报条件3 · min" in page.locator(f'label[for="id_param_{scale}"]').inner_text()
+    page.fill(f'input[name="param_{scale}"]', "5000")
+    page.select_option('select[name="basis_condition-2"]', "bureau")
+    page.fill('input[name="basis_note_condition-2"]', "天经信〔2026〕12号")
     with page.expect_navigation(timeout=WAIT):
         page.get_by_role("button", name="保存修改").click()
     assert "已保存" in page.content()
@@ -68,8 +73,8 @@ def test_city_edits_diffs_tries_and_publishes_the_next_call_version(page, world)
         page.get_by_role("link", name=re.compile("与来源版本比对")).click()
     diff = page.locator("#diff")
     assert "申报截止日期" in diff.locator("tr", has_text="2026年3月20日").first.inner_text()
-    closing = diff.locator("tr", has=page.locator("th", has_text="规上营业收入门槛（万元）"))
-    assert closing.inner_text().split("\t")[1:] == ["2000", "5000"]
+    threshold = diff.locator("tr", has=page.locator("th", has_text="申报条件3 › 规则 › 参数 › min"))
+    assert threshold.inner_text().split("\t")[1:] == ["2000", "5000"]
 
     with page.expect_navigation(timeout=WAIT):
         page.get_by_role("link", name="试算").first.click()
@@ -83,6 +88,7 @@ def test_city_edits_diffs_tries_and_publishes_the_next_call_version(page, world)
         row.get_by_role("link", name="申报条件3").click()
     names = page.locator("#whatif-rows tbody tr td:nth-child(2)").all_inner_texts()
     assert sorted(names) == ["天门市乙纺织有限公司", "天门市甲机械有限公司"]
+    assert "低于规上标准 5000 万元" in page.locator("#whatif-rows").inner_text()
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
     assert download.value.suggested_filename.endswith(".xlsx")

@@ -2,8 +2,10 @@
 source and grade, and a field-by-field diff between two pack documents.
 
 Editable: the window dates (and its wording), the township deadline (and its wording), the look-back years, the
-规上 revenue threshold, every scalar leaf under a condition's ``rule.params`` (packs that declare their clauses;
-today's packs have none), and each deliverable's formats. Every sourced node whose value changes must name its
+规上 revenue threshold, every scalar leaf under a condition's ``rule.params`` and under each of its ``also`` rules'
+params (packs that declare their clauses, 2026.4 on) except the keys that name what a rule reads (``REFERENCES``:
+changing those is a change of the clause, not of a parameter), and each deliverable's formats. A changed rule
+parameter takes its basis on that rule's own ``source``/``grade``. Every sourced node whose value changes must name its
 basis: a source of the pack (its grade comes with it) or 主管局设定 (grade D) with the bureau's 文号 or reason —
 a new value never silently keeps the old source.
 """
@@ -33,18 +35,32 @@ def next_version(version: str) -> str:
 
 # --- rule parameters --------------------------------------------------------------------------------------
 
+# Parameter keys that name a section field, a figure or a list the rule reads (tidu/eligibility/rules.py): they
+# say what the clause is about and go with its ``reads``, so the editor shows them in the diff but does not edit them.
+REFERENCES = frozenset({"field", "figure", "declared", "of", "list", "lists", "flag", "declaration"})
+
+
 @dataclass(frozen=True)
 class Param:
-    """One editable scalar under ``content.conditions[index].rule.params``."""
+    """One editable scalar under ``content.conditions[index].rule.params`` or ``….also[n].params``."""
 
     index: int          # the condition's position
     clause: str         # 申报条件3
     path: tuple         # keys/indices below params, e.g. ("min",) or ("platforms", 0)
     value: Any
+    rule: tuple = ("rule",)  # where the rule sits in the condition: ("rule",) or ("also", n)
+    kind_name: str = ""      # the rule's kind (threshold, …)
+
+    @property
+    def group_key(self) -> str:
+        return f"condition-{self.index}" if self.rule == ("rule",) else f"condition-{self.index}-also-{self.rule[1]}"
 
     @property
     def label(self) -> str:
-        return " · ".join(str(part) if not isinstance(part, int) else f"[{part + 1}]" for part in self.path)
+        path = " · ".join(str(part) if not isinstance(part, int) else f"[{part + 1}]" for part in self.path)
+        if self.rule == ("rule",):
+            return path
+        return _("附加规则%(n)s（%(kind)s） · %(path)s") % {"n": self.rule[1] + 1, "kind": self.kind_name, "path": path}
 
     @property
     def kind(self) -> str:
@@ -68,14 +84,30 @@ def _leaves(node: Any, path: tuple):
         yield path, node
 
 
+def _rules(condition: dict):
+    """(where, rule) for the condition's ``rule`` and each of its ``also`` rules."""
+    rule = condition.get("rule")
+    if isinstance(rule, dict):
+        yield ("rule",), rule
+        for number, extra in enumerate(condition.get("also") or []):
+            if isinstance(extra, dict):
+                yield ("also", number), extra
+
+
+def rule_at(condition: dict, where: tuple) -> dict:
+    return condition["rule"] if where == ("rule",) else condition["also"][where[1]]
+
+
 def rule_params(document: dict) -> list[Param]:
-    """Every scalar leaf under each condition's ``rule.params`` (none for packs without declared rules)."""
+    """Every editable scalar leaf under each condition's ``rule.params`` and ``also[n].params`` (none for packs
+    without declared rules)."""
     params = []
     for index, condition in enumerate(document["content"]["conditions"]):
-        rule = condition.get("rule")
-        if isinstance(rule, dict) and isinstance(rule.get("params"), dict):
-            params += [Param(index, condition["clause"], path, value)
-                       for path, value in _leaves(rule["params"], ()) if value is not None]
+        for where, rule in _rules(condition):
+            if isinstance(rule.get("params"), dict):
+                params += [Param(index, condition["clause"], path, value, where, str(rule.get("kind", "")))
+                           for path, value in _leaves(rule["params"], ())
+                           if value is not None and path[0] not in REFERENCES]
     return params
 
 
@@ -98,10 +130,20 @@ def sourced_groups(document: dict) -> list[Group]:
     groups = [Group("window", _("申报时间"), ("window",)),
               Group("township_deadline", _("乡镇推荐截止日"), ("township_deadline",)),
               Group("above_designated_size", _("规模以上工业企业营业收入门槛"), ("above_designated_size",))]
-    indices = sorted({param.index for param in rule_params(document)})
     conditions = document["content"]["conditions"]
-    groups += [Group(f"condition-{i}", _("%(clause)s 的规则参数") % {"clause": conditions[i]["clause"]},
-                     ("conditions", i)) for i in indices]
+    seen = {}
+    for param in rule_params(document):
+        seen.setdefault(param.group_key, param)
+    for key, param in seen.items():
+        clause = conditions[param.index]["clause"]
+        if param.rule == ("rule",):
+            label = _("%(clause)s 的规则参数") % {"clause": clause}
+            path = ("conditions", param.index, "rule")
+        else:
+            label = _("%(clause)s 附加规则%(n)s（%(kind)s）的参数") % {"clause": clause, "n": param.rule[1] + 1,
+                                                                  "kind": param.kind_name}
+            path = ("conditions", param.index, "also", param.rule[1])
+        groups.append(Group(key, label, path))
     return groups
 
 
@@ -156,7 +198,7 @@ def changed_groups(document: dict, edit: Edit) -> list[Group]:
         changed.add("above_designated_size")
     for position, param in enumerate(rule_params(document)):
         if position in edit.params and edit.params[position] != param.value:
-            changed.add(f"condition-{param.index}")
+            changed.add(param.group_key)
     return [group for group in sourced_groups(document) if group.key in changed]
 
 
@@ -198,7 +240,8 @@ def apply_edit(document: dict, edit: Edit, *, issuer: str | None = None) -> dict
     content["above_designated_size"]["revenue_min_10k_yuan"] = edit.revenue_min
     for position, param in enumerate(rule_params(document)):
         if position in edit.params:
-            _set_at(content["conditions"][param.index]["rule"]["params"], param.path, edit.params[position])
+            _set_at(rule_at(content["conditions"][param.index], param.rule)["params"], param.path,
+                    edit.params[position])
     for position, formats in edit.formats.items():
         content["deliverables"][position]["formats"] = list(formats)
     issuer = issuer or content.get("issuer", "")

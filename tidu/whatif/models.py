@@ -24,6 +24,12 @@ class WhatIfRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     summary = models.JSONField(_("汇总"), default=dict, blank=True)
+    # One dict per (application, changed clause), written once at the end of the run. Fine for a call of a few
+    # hundred applications; for 10,000 with a broad change (every applicant × several clauses) this one value
+    # grows to megabytes, is read whole for every page and export and filtered in Python (views._context). The
+    # next step is a WhatIfRow table (run FK, application, receipt, enterprise, clause, before, after, outcomes,
+    # why; index on (run, clause)), bulk_create per CHUNK in services._judge_all, Paginator over the queryset in
+    # the view and .iterator() in the exports; summary stays JSON. Not done yet (see the issue 13 report).
     rows = models.JSONField(_("结果变化"), default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)

@@ -63,6 +63,11 @@ def compare(before, after) -> list[tuple[str, str, str]]:
             if old.get(clause) != new.get(clause)]
 
 
+def _reasons(verdict) -> dict[str, str]:
+    """clause → the finding's message (why the clause has its result under that pack)."""
+    return {finding.clause: finding.message for finding in verdict.findings}
+
+
 def run_whatif(run_id: int) -> dict:
     run = WhatIfRun.objects.select_related("draft", "call", "created_by").get(pk=run_id)
     if run.is_finished:
@@ -112,6 +117,7 @@ def _judge_all(run: WhatIfRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             judged += 1
             outcome_moved = before.outcome != after.outcome
             outcome_changed += outcome_moved
+            reasons = _reasons(after)
             for clause, old, new in compare(before, after):
                 counter = per_clause.setdefault(clause, Counter())
                 counter["changed"] += 1
@@ -119,7 +125,7 @@ def _judge_all(run: WhatIfRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 rows.append({"application": application_id, "receipt": submission.number, "enterprise": enterprise,
                              "clause": clause, "before": old, "after": new,
                              "outcome_before": str(before.outcome), "outcome_after": str(after.outcome),
-                             "stored_outcome": submission.outcome})
+                             "stored_outcome": submission.outcome, "why": reasons.get(clause, "")})
         done = min(start + CHUNK, total)
         WhatIfRun.objects.filter(pk=run.pk).update(progress=max(1, min(99, 100 * done // max(total, 1))),
                                                    message=f"已试算 {done}/{total} 家企业")
@@ -140,13 +146,13 @@ def outcome_label(value: str) -> str:
 
 
 def export_headers() -> list[str]:
-    return [_("回执编号"), _("企业名称"), _("条款"), _("原结果"), _("新结果"), _("原结论"), _("新结论"), _("提交时判定")]
+    return [_("回执编号"), _("企业名称"), _("条款"), _("原结果"), _("新结果"), _("原结论"), _("新结论"), _("提交时判定"), _("新结果的理由")]
 
 
 def export_rows(run: WhatIfRun) -> list[list[str]]:
     return [[row["receipt"], row["enterprise"], row["clause"], result_label(row["before"]),
              result_label(row["after"]), outcome_label(row["outcome_before"]), outcome_label(row["outcome_after"]),
-             outcome_label(row.get("stored_outcome", ""))] for row in run.rows]
+             outcome_label(row.get("stored_outcome", "")), row.get("why", "")] for row in run.rows]
 
 
 def export_csv(run: WhatIfRun) -> bytes:

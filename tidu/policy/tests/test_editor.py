@@ -190,6 +190,7 @@ def declared(document: dict) -> dict:
     conditions = document["content"]["conditions"]
     for condition in conditions:  # only the two rules below (whatever the pack itself declares)
         condition.pop("rule", None)
+        condition.pop("also", None)
     conditions[2]["rule"] = {"kind": "threshold", "params": {"field": "main_business_revenue_10k_yuan", "min": 2000}}
     conditions[6]["rule"] = {"kind": "maturity", "params": {"min_level": 2, "platforms": ["c3mep", "www.c3mep.cn"]}}
     return document
@@ -198,22 +199,24 @@ def declared(document: dict) -> dict:
 def test_rule_params_are_editable_leaves_and_need_a_basis(call):
     document = declared(call.call_pack.document)
     params = rule_params(document)
+    # ``field`` names what the rule reads: part of the clause, not an editable parameter
     assert [(p.clause, p.path, p.value) for p in params] == [
-        ("申报条件3", ("field",), "main_business_revenue_10k_yuan"), ("申报条件3", ("min",), 2000),
-        ("申报条件7", ("min_level",), 2), ("申报条件7", ("platforms", 0), "c3mep"),
+        ("申报条件3", ("min",), 2000), ("申报条件7", ("min_level",), 2), ("申报条件7", ("platforms", 0), "c3mep"),
         ("申报条件7", ("platforms", 1), "www.c3mep.cn")]
     content = document["content"]
     edit = Edit(title=content["title"], window_opens=call_policy_for(call).window_opens, window_closes=call.closes_on,
                 window_text=content["window"]["text"], township_deadline=call.township_deadline_on,
                 township_text=content["township_deadline"]["text"], lookback_years=3, revenue_min=2000,
-                params={2: 3}, formats={}, bases={})
+                params={1: 3}, formats={}, bases={})
     assert basis_problems(document, edit) == {
         "condition-6": "已修改“申报条件7 的规则参数”，请注明新值的依据：选择一项来源，或选择“主管局设定”并填写文号或理由。"}
     edit.bases["condition-6"] = Basis(BUREAU, "省级通知要求三级")
     new = apply_edit(document, edit)
-    assert new["content"]["conditions"][6]["rule"]["params"]["min_level"] == 3
-    assert new["content"]["conditions"][6]["grade"] == "D"
-    [change] = [c for c in diff(document, new) if "rule" in c.path]
+    rule = new["content"]["conditions"][6]["rule"]
+    assert rule["params"]["min_level"] == 3
+    assert rule["grade"] == "D" and rule["source"] == ["BUREAU-1"]  # the basis goes on the rule itself
+    assert new["content"]["conditions"][6]["grade"] == document["content"]["conditions"][6]["grade"]
+    [change] = [c for c in diff(document, new) if c.path.endswith("params.min_level")]
     assert (change.label, change.old, change.new) == ("申报条件 › 申报条件7 › 规则 › 参数 › min_level", "2", "3")
 
 
@@ -224,3 +227,75 @@ def test_the_edit_page_shows_a_field_per_rule_param(client, call, city):
     page = client.get(reverse("policy:draft", args=[draft.pk])).content.decode()
     assert "申报条件7 · min_level" in page and 'name="param_2"' in page
     assert "申报条件7 的规则参数”新值的依据" in page
+
+
+# --- the editor on 2026.4, the version that declares its clauses (rule + also) ------------------------------
+
+def position_of(document: dict, clause: str, key: str, rule: tuple = ("rule",)) -> int:
+    return next(i for i, p in enumerate(rule_params(document))
+                if p.clause == clause and p.path == (key,) and p.rule == rule)
+
+
+def test_2026_4_rule_and_also_params_are_edited_with_their_basis_and_published(client, call, city):
+    assert call.call_pack.version == "2026.4"
+    params = rule_params(call.call_pack.document)
+    assert not any(p.path[0] in ("field", "figure", "declared", "of", "lists") for p in params)
+    scale = position_of(call.call_pack.document, "申报条件3", "min")
+    talent = position_of(call.call_pack.document, "申报条件6", "min", ("also", 0))
+    assert (params[scale].value, params[talent].value) == (2000, 1)
+
+    client.force_login(city)
+    draft = start_draft(client, call)
+    url = reverse("policy:draft", args=[draft.pk])
+    page = client.get(url).content.decode()
+    assert "申报条件3 · min" in page and "申报条件6 · 附加规则1（threshold） · min" in page
+    # a changed parameter of an ``also`` rule must name its basis, like any other value
+    page = client.post(url, edit_data(draft, **{f"param_{scale}": "5000", f"param_{talent}": "3",
+                                               "basis_condition-2": "S65"})).content.decode()
+    assert "已修改“申报条件6 附加规则1（threshold）的参数”，请注明新值的依据" in page
+    assert 'value="5000"' in page  # nothing typed is lost
+    page = client.post(url, edit_data(draft, **{f"param_{scale}": "五千"})).content.decode()
+    assert "“申报条件3 · min”须为数字，“五千”不是数字。" in page
+    response = client.post(url, edit_data(draft, **{
+        f"param_{scale}": "5000", f"param_{talent}": "3", "basis_condition-2": "S65",
+        "basis_condition-5-also-0": BUREAU, "basis_note_condition-5-also-0": "天经信〔2026〕15号"}))
+    assert response.status_code == 302, response.content.decode()
+    draft.refresh_from_db()
+    conditions = draft.document["content"]["conditions"]
+    assert conditions[2]["rule"]["params"] == {"figure": "main_business_revenue_10k_yuan",
+                                               "declared": "above_designated_size", "min": 5000}
+    assert conditions[2]["rule"]["source"] == ["S65"] and conditions[2]["rule"]["grade"] == "A"
+    assert conditions[5]["also"][0]["params"]["min"] == 3
+    assert conditions[5]["also"][0]["source"] == ["BUREAU-1"] and conditions[5]["also"][0]["grade"] == "D"
+    assert conditions[5]["rule"] == call.call_pack.document["content"]["conditions"][5]["rule"]  # untouched
+    # the 规上 definition itself is not changed by the rule's threshold
+    assert draft.document["content"]["above_designated_size"] == call.call_pack.document["content"][
+        "above_designated_size"]
+
+    page = client.get(reverse("policy:draft_diff", args=[draft.pk])).content.decode()
+    assert "申报条件 › 申报条件3 › 规则 › 参数 › min</th><td>2000</td><td>5000</td>" in page
+    assert "申报条件 › 申报条件6 › also › 1 › 参数 › min</th><td>1</td><td>3</td>" in page
+
+    assert client.post(reverse("policy:draft_publish", args=[draft.pk])).status_code == 302
+    call = Call.objects.get(pk=call.pk)
+    assert call.call_pack.version == "2026.5"
+    declarations = {d["clause"]: d for d in call_policy_for(call).condition_declarations}
+    assert declarations["申报条件3"]["rule"]["params"]["min"] == 5000
+    assert declarations["申报条件6"]["also"][0]["params"]["min"] == 3
+
+
+def test_2026_4_a_draft_with_a_broken_rule_is_refused_on_save_and_publish(client, call, city):
+    client.force_login(city)
+    draft = start_draft(client, call)
+    document = copy.deepcopy(draft.document)
+    document["content"]["conditions"][5]["also"][0].update(source=["NOPE"], grade="D")
+    PackDraft.objects.filter(pk=draft.pk).update(document=document)
+    response = client.post(reverse("policy:draft_publish", args=[draft.pk]))
+    assert response.status_code == 400
+    assert "引用了不存在的来源 &#x27;NOPE&#x27;" in response.content.decode()
+    document["content"]["conditions"][5]["also"][0] = {"kind": "threshold", "params": {"min": 3}, "source": ["SEED"]}
+    PackDraft.objects.filter(pk=draft.pk).update(document=document)
+    page = client.post(reverse("policy:draft_publish", args=[draft.pk])).content.decode()
+    assert "不能发布，内容未通过策略包校验" in page
+    assert "content.conditions[5].also[0].grade：写了 source 就须同时写 grade（缺少必填项）" in page
+    assert not PolicyPack.objects.filter(pack_id=draft.pack_id, version=draft.version).exists()

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from tidu import testing
 from tidu.applications.models import Submission
 from tidu.core.models import AuditEntry
-from tidu.policy.editor import next_version, rule_params
+from tidu.policy.editor import BUREAU, next_version, rule_params
 from tidu.policy.models import PackDraft
 from tidu.policy.operations import DraftCreate
 from tidu.whatif.models import WhatIfRun
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 REVENUES = {"天门市甲机械有限公司": 2600, "天门市乙纺织有限公司": 4200, "天门市丙化工有限公司": 6000,
             "天门市丁电子有限公司": 9800}
+TALENTS = {"天门市甲机械有限公司": 6, "天门市乙纺织有限公司": 4, "天门市丙化工有限公司": 1, "天门市丁电子有限公司": 2}
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +41,7 @@ def world():
         testing.enterprise_user(enterprise, f"ent{position}")
         application = testing.application(enterprise, call=call, filled=True)
         testing.edit_section(application, "basic", main_business_revenue_10k_yuan=str(revenue))
+        testing.edit_section(application, "organisation", talent_count=str(TALENTS[name]))
         testing.submitted(application)
     city = testing.city_officer()
     draft = DraftCreate(call, pack_id=call.call_pack.pack_id, version=next_version(call.call_pack.version), code=call.code, title=call.title,
@@ -110,3 +112,60 @@ def test_an_unchanged_draft_changes_nobody_and_others_cannot_see_the_run(client,
     town = testing.officer(testing.unit("岳口镇"), "town_y")
     client.force_login(town)
     assert client.get(reverse("whatif:run", args=[run.pk])).status_code == 403
+
+
+# --- issue 13 done-when, on the version that declares its clauses: the threshold raised is a declared rule
+# parameter, changed in the call editor like the bureau would ------------------------------------------------
+
+def _param(draft: PackDraft, clause: str, rule: tuple) -> int:
+    return next(i for i, p in enumerate(rule_params(draft.document))
+                if p.clause == clause and p.path == ("min",) and p.rule == rule)
+
+
+def _edit_in_the_editor(client, draft: PackDraft, **changes) -> None:
+    from tidu.policy.forms import DraftEditForm
+    form = DraftEditForm(document=draft.document)
+    data = {}
+    for name, value in form.initial.items():
+        data[name] = value
+    data.update(changes)
+    response = client.post(reverse("policy:draft", args=[draft.pk]), data)
+    assert response.status_code == 302, response.content.decode()
+    draft.refresh_from_db()
+
+
+def test_raising_declared_rule_params_of_2026_4_names_the_right_applicants_per_clause(client, world):
+    call, city, draft = world
+    assert call.call_pack.version == "2026.4" and draft.document["content"]["conditions"][2]["rule"]["kind"] == "threshold"
+    before = stored()
+
+    client.force_login(city)
+    scale, talent = _param(draft, "申报条件3", ("rule",)), _param(draft, "申报条件6", ("also", 0))
+    _edit_in_the_editor(client, draft, **{
+        f"param_{scale}": "5000", "basis_condition-2": BUREAU, "basis_note_condition-2": "天经信〔2026〕15号",
+        f"param_{talent}": "3", "basis_condition-5-also-0": BUREAU, "basis_note_condition-5-also-0": "天经信〔2026〕15号"})
+    conditions = draft.document["content"]["conditions"]
+    assert conditions[2]["rule"]["params"]["min"] == 5000 and conditions[5]["also"][0]["params"]["min"] == 3
+    assert draft.document["content"]["above_designated_size"]["revenue_min_10k_yuan"] == 2000  # only the rule
+
+    client.post(reverse("whatif:start", args=[draft.pk]), {"call": call.pk})
+    run = WhatIfRun.objects.get()
+    assert run.status == "done" and run.summary["judged"] == 4
+    changed = {(row["clause"], row["enterprise"], row["before"], row["after"]) for row in run.rows
+               if row["clause"].startswith("申报条件")}
+    assert changed == {
+        ("申报条件3", "天门市甲机械有限公司", "pass", "review"), ("申报条件3", "天门市乙纺织有限公司", "pass", "review"),
+        ("申报条件6", "天门市丙化工有限公司", "pass", "fail"), ("申报条件6", "天门市丁电子有限公司", "pass", "fail")}
+    counts = {item["clause"]: item["changed"] for item in run.summary["clauses"]}
+    assert counts["申报条件3"] == 2 and counts["申报条件6"] == 2
+    assert run.summary["outcome_changed"] == 4
+
+    page = client.get(reverse("whatif:run", args=[run.pk]) + "?clause=申报条件6").content.decode()
+    assert "天门市丙化工有限公司" in page and "天门市丁电子有限公司" in page
+    assert "天门市甲机械有限公司" not in page and "天门市乙纺织有限公司" not in page
+    assert "智能制造专业人才 1 人，少于 3 人" in page  # why the clause changes, from the draft's rule
+    rows = list(csv.reader(io.StringIO(client.get(reverse("whatif:export", args=[run.pk, "csv"])).content
+                                       .decode("utf-8-sig"))))
+    assert rows[0][-1] == "新结果的理由"
+    assert any(r[1] == "天门市乙纺织有限公司" and r[2] == "申报条件3" and "低于规上标准 5000 万元" in r[-1] for r in rows)
+    assert stored() == before  # no stored verdict touched
