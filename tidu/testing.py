@@ -27,6 +27,7 @@ composes every domain, which no domain module may do.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import itertools
@@ -723,3 +724,24 @@ def registry_file(rows: list[dict], *, with_unit: bool = False, fmt: str = "xlsx
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- translations
+
+@contextlib.contextmanager
+def english(translations: dict[str, str]):
+    """Add English translations for Chinese msgids that the catalogue (tidu/locale/en, filled by the lead once
+    new strings are merged) does not hold yet, for the duration of a test; msgids it already holds keep theirs.
+    The English a test asserts is then the one given here."""
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("en")._catalog
+    added = [msgid for msgid in translations if msgid not in catalog]
+    for msgid in added:
+        catalog[msgid] = translations[msgid]
+    try:
+        yield
+    finally:
+        for msgid in added:
+            for part in catalog._catalogs:
+                part.pop(msgid, None)
