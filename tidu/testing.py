@@ -32,6 +32,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -745,3 +746,22 @@ def english(translations: dict[str, str]):
         for msgid in added:
             for part in catalog._catalogs:
                 part.pop(msgid, None)
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def notice_in(notice, language: str) -> str:
+    """A notice's title and body as the notices page shows them to a reader of ``language``."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return f"{notice.shown_title}\n{notice.shown_body}"
+
+
+def cjk_left(text: str, *kept: str) -> list[str]:
+    """The Chinese characters (and full-width punctuation) of ``text`` once the ``kept`` words (names, policy
+    terms shown as written) are taken out: [] when an English reader reads only English."""
+    for word in kept:
+        text = text.replace(word, "")
+    return _CJK.findall(text)
