@@ -128,7 +128,8 @@ def on_application_transitioned(event: ApplicationTransitioned, event_id: int) -
         return
     users = application.enterprise.organisation.users.filter(is_active=True)
     body = [text("%(name)s：", name=letter.enterprise_name), *letter.sentences,
-            text("%(issuer)s　%(date)s", issuer=letter.issuer, date=day(letter.decided_on) if letter.decided_on else letter.date),
+            text(gettext_noop("%(issuer)s　%(date)s"), issuer=letter.issuer,
+                 date=day(letter.decided_on) if letter.decided_on else letter.date),
             text(gettext_noop("通知书（PDF）可在申报状态页下载。"))]
     title = text(gettext_noop("智能工厂认定通知书") if letter.recognised else gettext_noop("智能工厂不予认定通知书"))
     notify(users, kind=f"application.letter.{event.action}", title=title, body=body,

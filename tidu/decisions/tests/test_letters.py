@@ -101,12 +101,13 @@ def test_the_recognised_letter(client, w, city):
 LETTER_NOTICES_EN = {
     "智能工厂不予认定通知书": "Smart factory non-recognition letter",
     "你单位申报的“%(call)s”，经审核，决定不予认定。":
-        "After review, your application to “%(call)s” is not recognised.",
+        "After review, your application to \"%(call)s\" is not recognised.",
     "不予认定的理由：%(reason)s": "Reasons for non-recognition: %(reason)s",
     "评审结论意见：%(reasons)s": "Review conclusion: %(reasons)s",
     "如对结果有异议，可向市经信局咨询。": "If you disagree with the outcome, please contact the city bureau.",
     "通知书（PDF）可在申报状态页下载。": "The letter (PDF) can be downloaded from the application's status page.",
     "%(name)s：": "%(name)s:",
+    "%(issuer)s　%(date)s": "%(issuer)s, %(date)s",
 }
 
 
