@@ -27,10 +27,12 @@ composes every domain, which no domain module may do.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import itertools
 import json
+import re
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -723,3 +725,43 @@ def registry_file(rows: list[dict], *, with_unit: bool = False, fmt: str = "xlsx
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- translations
+
+@contextlib.contextmanager
+def english(translations: dict[str, str]):
+    """Add English translations for Chinese msgids that the catalogue (tidu/locale/en, filled by the lead once
+    new strings are merged) does not hold yet, for the duration of a test; msgids it already holds keep theirs.
+    The English a test asserts is then the one given here."""
+    from django.utils.translation import trans_real
+
+    catalog = trans_real.translation("en")._catalog
+    added = [msgid for msgid in translations if msgid not in catalog]
+    for msgid in added:
+        catalog[msgid] = translations[msgid]
+    try:
+        yield
+    finally:
+        for msgid in added:
+            for part in catalog._catalogs:
+                part.pop(msgid, None)
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def notice_in(notice, language: str) -> str:
+    """A notice's title and body as the notices page shows them to a reader of ``language``."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return f"{notice.shown_title}\n{notice.shown_body}"
+
+
+def cjk_left(text: str, *kept: str) -> list[str]:
+    """The Chinese characters (and full-width punctuation) of ``text`` once the ``kept`` words (names, policy
+    terms shown as written) are taken out: [] when an English reader reads only English."""
+    for word in kept:
+        text = text.replace(word, "")
+    return _CJK.findall(text)

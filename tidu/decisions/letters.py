@@ -12,14 +12,17 @@ from __future__ import annotations
 import dataclasses
 
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from tidu.accounts import permissions as accounts
 from tidu.applications.events import ApplicationTransitioned
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
 from tidu.core.dates import date_zh
+from tidu.core.timezones import local_time
 from tidu.decisions.models import ReviewConclusion
 from tidu.documents.typst_engine import compile_pdf
+from tidu.notifications.messages import day, in_chinese, text
 from tidu.notifications.services import notify
 from tidu.policy.selectors import call_policy_for
 
@@ -39,21 +42,30 @@ class OutcomeLetter:
     tier_name: str
     reject_reason: str
     review_reasons: str
+    decided_on: str = ""  # the decision's date (ISO, 北京时间), for the notice to show in the reader's language
+
+    @property
+    def sentences(self) -> list[dict]:
+        """The letter's paragraphs as source sentences (``messages.text``): the in-app notice shows them in the
+        reader's language; the call title, the tier's name (a policy term) and the recorded reasons as written."""
+        call_title = self.application.call.title
+        if self.recognised:
+            return [text(gettext_noop("你单位申报的“%(call)s”，经企业申报、乡镇审核推荐、形式审查、专家评审、现场核查和公示，"
+                                      "公示期满无异议（或异议不成立），现认定你单位为%(tier)s智能工厂。"),
+                         call=call_title, tier=self.tier_name),
+                    text(gettext_noop("请继续加强智能化改造和数字化转型，按要求报送相关数据，接受跟踪评价。"))]
+        lines = [text(gettext_noop("你单位申报的“%(call)s”，经审核，决定不予认定。"), call=call_title)]
+        if self.reject_reason:
+            lines.append(text(gettext_noop("不予认定的理由：%(reason)s"), reason=self.reject_reason))
+        if self.review_reasons and self.review_reasons != self.reject_reason:
+            lines.append(text(gettext_noop("评审结论意见：%(reasons)s"), reasons=self.review_reasons))
+        lines.append(text(gettext_noop("如对结果有异议，可向市经信局咨询。")))
+        return lines
 
     @property
     def paragraphs(self) -> list[str]:
-        call_title = self.application.call.title
-        if self.recognised:
-            return [f"你单位申报的“{call_title}”，经企业申报、乡镇审核推荐、形式审查、专家评审、现场核查和公示，"
-                    f"公示期满无异议（或异议不成立），现认定你单位为{self.tier_name}智能工厂。",
-                    "请继续加强智能化改造和数字化转型，按要求报送相关数据，接受跟踪评价。"]
-        lines = [f"你单位申报的“{call_title}”，经审核，决定不予认定。"]
-        if self.reject_reason:
-            lines.append(f"不予认定的理由：{self.reject_reason}")
-        if self.review_reasons and self.review_reasons != self.reject_reason:
-            lines.append(f"评审结论意见：{self.review_reasons}")
-        lines.append("如对结果有异议，可向市经信局咨询。")
-        return lines
+        """The letter's paragraphs in Chinese (the PDF)."""
+        return [in_chinese(sentence) for sentence in self.sentences]
 
 
 def letter_for(application: Application) -> OutcomeLetter | None:
@@ -70,6 +82,7 @@ def letter_for(application: Application) -> OutcomeLetter | None:
         application=application, recognised=recognised,
         title="智能工厂认定通知书" if recognised else "智能工厂不予认定通知书",
         issuer=policy.call.content["issuer"], date=date_zh(event.created_at if event else None),
+        decided_on=local_time(event.created_at).date().isoformat() if event else "",
         enterprise_name=application.enterprise.name, credit_code=application.enterprise.credit_code,
         project_name=entry.project_name if entry else "",
         tier_name=(entry.tier_label if entry and entry.tier_label else (found["name"] if found else application.tier)),
@@ -114,8 +127,11 @@ def on_application_transitioned(event: ApplicationTransitioned, event_id: int) -
     if letter is None:  # moved on since (cannot happen today: both states are final)
         return
     users = application.enterprise.organisation.users.filter(is_active=True)
-    body = "\n".join([f"{letter.enterprise_name}：", *letter.paragraphs, f"{letter.issuer}　{letter.date}",
-                      "通知书（PDF）可在申报状态页下载。"])
-    notify(users, kind=f"application.letter.{event.action}", title=letter.title, body=body,
+    body = [text("%(name)s：", name=letter.enterprise_name), *letter.sentences,
+            text(gettext_noop("%(issuer)s　%(date)s"), issuer=letter.issuer,
+                 date=day(letter.decided_on) if letter.decided_on else letter.date),
+            text(gettext_noop("通知书（PDF）可在申报状态页下载。"))]
+    title = text(gettext_noop("智能工厂认定通知书") if letter.recognised else gettext_noop("智能工厂不予认定通知书"))
+    notify(users, kind=f"application.letter.{event.action}", title=title, body=body,
            link=reverse("decisions:letter", args=[application.pk]),
            dedupe_key=f"outcome_letter:{application.pk}:{application.status}")

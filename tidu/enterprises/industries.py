@@ -1,8 +1,9 @@
-"""GB/T 4754-2017 industry codes: the 门类/大类 catalogue in data/gbt4754_2017.yaml, and code checks. Pure Python.
+"""GB/T 4754-2017 industry codes: the 门类/大类 catalogue in data/gbt4754_2017.yaml, and code checks. Pure Python
+(gettext for the error messages).
 
 Codes are stored as the 门类 letter followed by digits, as the policy engine reads them:
 ``C`` (门类), ``C34`` (大类), ``C348`` (中类) or ``C3484`` (小类). Only 门类 and 大类 are listed;
-a 中类/小类 code is accepted when its first two digits are a 大类 of its 门类.
+a 中类/小类 code is accepted when its first two digits are a 大类 of its 门类. Errors are gettext (Chinese source).
 """
 
 import re
@@ -11,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from django.utils.translation import gettext
 
 from tidu.core.errors import TiduError
 
@@ -89,26 +91,29 @@ def normalise(value: str) -> str:
 
 
 def validate(value: str) -> str:
-    """Return the normalised code, or raise IndustryCodeError explaining in Chinese what is wrong."""
+    """Return the normalised code, or raise IndustryCodeError explaining what is wrong (in the active language)."""
     code = normalise(value)
     if not code:
-        raise IndustryCodeError("请选择所属行业")
+        raise IndustryCodeError(gettext("请选择所属行业"))
     match = _CODE.match(code)
     if match is None:
-        raise IndustryCodeError(f"行业代码 {code} 格式不正确：应为门类字母加2–4位数字，如 C34、C348、C3484")
+        raise IndustryCodeError(gettext("行业代码 %(code)s 格式不正确：应为门类字母加2–4位数字，如 C34、C348、C3484")
+                                % {"code": code})
     letter, digits = match.groups()
     data = catalogue()
     sections = data.section_map
     if letter not in sections:
-        first, last = data.sections[0].code, data.sections[-1].code
-        raise IndustryCodeError(f"行业代码 {code} 不存在：门类 {letter} 不存在（门类为 {first}–{last}）")
+        raise IndustryCodeError(gettext("行业代码 %(code)s 不存在：门类 %(letter)s 不存在（门类为 %(first)s–%(last)s）") % {
+            "code": code, "letter": letter, "first": data.sections[0].code, "last": data.sections[-1].code})
     if digits is None:
         return code
     division = data.division_map.get(digits[:2])
     if division is None or division.section != letter:
-        message = f"行业代码 {code} 不存在：大类 {digits[:2]} 不属于门类 {letter}"
+        message = gettext("行业代码 %(code)s 不存在：大类 %(division)s 不属于门类 %(letter)s") % {
+            "code": code, "division": digits[:2], "letter": letter}
         if division is not None:
-            message += f"（大类 {division.code} {division.name} 属于门类 {division.section}）"
+            message += gettext("（大类 %(division)s %(name)s 属于门类 %(section)s）") % {
+                "division": division.code, "name": division.name, "section": division.section}
         raise IndustryCodeError(message)
     return code
 

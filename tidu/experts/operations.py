@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tidu.accounts import permissions as accounts
 from tidu.accounts.models import User
@@ -49,6 +50,7 @@ from tidu.experts.models import (
     Rubric,
 )
 from tidu.experts.scoring import fmt_points, parse_points, parse_scale, scale_error
+from tidu.notifications.messages import text
 from tidu.notifications.services import notify
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -174,8 +176,9 @@ def _notify_if_all_in(application: Application) -> None:
     # This submission's own audit row is written after perform: count it in (one round per full set of scores).
     rounds = AuditEntry.objects.filter(object_type="assignment", application_id=application.pk,
                                        action="submitted").count() + 1
-    notify(selectors.city_users(), kind="experts.all_in", title="专家评分已全部提交",
-           body=f"“{application.enterprise.name}”的 {state.total} 位专家已全部提交评分，请核对后完成专家评审。",
+    notify(selectors.city_users(), kind="experts.all_in", title=text(gettext_noop("专家评分已全部提交")),
+           body=text(gettext_noop("“%(name)s”的 %(total)s 位专家已全部提交评分，请核对后完成专家评审。"),
+                     name=application.enterprise.name, total=state.total),
            link=reverse("experts:review", args=[application.pk]),
            dedupe_key=f"experts.all_in:{application.pk}:{rounds}")
 
@@ -227,14 +230,17 @@ class AssignmentWithdraw(_AssignmentOperation):
                             note=reason).execute(user)
         application = obj.application
         if by_expert:
-            notify(selectors.city_users(), kind="experts.conflict", title="专家声明回避",
-                   body=(f"{user.display_name} 就“{application.enterprise.name}”的申报声明回避，评审任务已撤回。"
-                         f"\n说明：{reason}\n请另行选派专家。"),
+            notify(selectors.city_users(), kind="experts.conflict", title=text(gettext_noop("专家声明回避")),
+                   body=[text(gettext_noop("%(expert)s 就“%(name)s”的申报声明回避，评审任务已撤回。"),
+                              expert=user.display_name, name=application.enterprise.name),
+                         text(gettext_noop("说明：%(reason)s"), reason=reason),
+                         text(gettext_noop("请另行选派专家。"))],
                    link=reverse("experts:assign", args=[application.pk]))
         else:
-            notify([obj.expert], kind="experts.withdrawn", title="评审任务已撤回",
-                   body=(f"因利益冲突，市经信局已撤回您对“{application.enterprise.name}”的评审任务。"
-                         f"\n说明：{reason}"),
+            notify([obj.expert], kind="experts.withdrawn", title=text(gettext_noop("评审任务已撤回")),
+                   body=[text(gettext_noop("因利益冲突，市经信局已撤回您对“%(name)s”的评审任务。"),
+                              name=application.enterprise.name),
+                         text(gettext_noop("说明：%(reason)s"), reason=reason)],
                    link=reverse("experts:my_assignments"))
         return obj
 
@@ -297,9 +303,10 @@ class AssignmentReopen(_AssignmentOperation):
         obj.submitted_at = None
         obj.reopen_reason = self.params["reason"]
         obj.save(update_fields=["status", "submitted_at", "reopen_reason"])
-        notify([obj.expert], kind="experts.reopened", title="评分退回复核",
-               body=(f"市经信局请您复核对“{obj.application.enterprise.name}”的评分"
-                     f"（原总分 {fmt_points(obj.total)}）。\n原因：{self.params['reason']}"),
+        notify([obj.expert], kind="experts.reopened", title=text(gettext_noop("评分退回复核")),
+               body=[text(gettext_noop("市经信局请您复核对“%(name)s”的评分（原总分 %(total)s）。"),
+                          name=obj.application.enterprise.name, total=fmt_points(obj.total)),
+                     text(gettext_noop("原因：%(reason)s"), reason=self.params["reason"])],
                link=reverse("experts:score", args=[obj.pk]))
         return obj
 
@@ -357,9 +364,10 @@ class ExpertAssign(_OnApplication):
         if obj.status == State.FORMAL_PASSED:
             application_services.application_transition(application=obj, action="expert_start", user=user)
             obj.refresh_from_db()
-        notify([assignment.expert], kind="experts.assigned", title="新的专家评审任务",
-               body=(f"市经信局邀请您评审“{obj.enterprise.name}”的{obj.call.title}申报。"
-                     "如与该企业存在利害关系，请在评分页面声明回避。"),
+        notify([assignment.expert], kind="experts.assigned", title=text(gettext_noop("新的专家评审任务")),
+               body=text(gettext_noop("市经信局邀请您评审“%(name)s”的%(call)s申报。"
+                                      "如与该企业存在利害关系，请在评分页面声明回避。"),
+                         name=obj.enterprise.name, call=obj.call.title),
                link=reverse("experts:score", args=[assignment.pk]))
         return assignment
 

@@ -10,13 +10,15 @@ written. Notices stored before this existed have no source sentences and show as
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from tidu.core.dates import date_local
+from tidu.core.dates import date_local, date_zh_weekday
 
 
 def tr(value: Any) -> dict[str, str]:
@@ -26,9 +28,10 @@ def tr(value: Any) -> dict[str, str]:
         return {"t": str(value)}
 
 
-def day(value) -> dict[str, str]:
-    """A date, shown as the reader's language writes dates (2026年3月15日 / 15 Mar 2026)."""
-    return {"d": str(value)[:10]}
+def day(value, *, weekday: bool = False) -> dict[str, Any]:
+    """A date, shown as the reader's language writes dates (2026年3月15日 / 15 Mar 2026); ``weekday``: with its
+    day of the week, as a 公示 writes it (2026年4月3日（星期五） / 3 Apr 2026 (Friday))."""
+    return {"d": str(value)[:10], "w": 1} if weekday else {"d": str(value)[:10]}
 
 
 def text(msgid: str, **params: Any) -> dict[str, Any]:
@@ -37,10 +40,16 @@ def text(msgid: str, **params: Any) -> dict[str, Any]:
 
 
 def _param(value: Any) -> str:
+    if isinstance(value, dict) and "m" in value:  # a sentence within the sentence (made with ``text``)
+        return render_one(value)
     if isinstance(value, dict) and "t" in value:
         return gettext(value["t"])
     if isinstance(value, dict) and "d" in value:
-        return date_local(value["d"])
+        if not value.get("w"):
+            return date_local(value["d"])
+        if (translation.get_language() or "").startswith("zh"):
+            return date_zh_weekday(value["d"])
+        return f"{date_local(value['d'])} ({date_format(dt.date.fromisoformat(value['d']), 'l')})"
     return str(value)
 
 

@@ -17,13 +17,14 @@ from typing import ClassVar
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tidu.accounts.models import User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.workflow import Transition, state_label
-from tidu.core.dates import date_zh
 from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused, role_of
+from tidu.notifications.messages import day, text
 from tidu.notifications.services import notify
 from tidu.onsite import checklist, workflow
 from tidu.onsite.errors import OnsiteError
@@ -210,10 +211,12 @@ class SetInspectors(_CheckOperation):
         obj.planned_date = planned_date
         obj.save(update_fields=["planned_date"])
         added = [u for u in self.inspectors if u.pk not in self.before]
-        when = f"，计划于 {date_zh(planned_date)}" if planned_date else ""
-        notify(added, kind="onsite.assigned", title="现场核查任务",
-               body=f"请对“{obj.application.enterprise.name}”的申报开展现场核查{when}。核查清单已按申报内容生成，"
-                    "可在手机上逐项填写并拍照。",
+        name = obj.application.enterprise.name
+        body = (text(gettext_noop("请对“%(name)s”的申报开展现场核查，计划于 %(date)s。核查清单已按申报内容生成，"
+                                  "可在手机上逐项填写并拍照。"), name=name, date=day(planned_date)) if planned_date
+                else text(gettext_noop("请对“%(name)s”的申报开展现场核查。核查清单已按申报内容生成，"
+                                       "可在手机上逐项填写并拍照。"), name=name))
+        notify(added, kind="onsite.assigned", title=text(gettext_noop("现场核查任务")), body=body,
                link=link(obj))
         return obj
 
@@ -421,8 +424,9 @@ class InspectorReport(_CheckOperation):
             return obj
         obj.reported_at = timezone.now()
         obj.save(update_fields=["reported_at"])
-        notify(city_users(), kind="onsite.reported", title="现场核查已填报完毕",
-               body=f"{user.display_name} 已完成“{obj.application.enterprise.name}”的现场核查填报，请审核办结。",
+        notify(city_users(), kind="onsite.reported", title=text(gettext_noop("现场核查已填报完毕")),
+               body=text(gettext_noop("%(inspector)s 已完成“%(name)s”的现场核查填报，请审核办结。"),
+                         inspector=user.display_name, name=obj.application.enterprise.name),
                link=link(obj))
         return obj
 

@@ -22,6 +22,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tidu.accounts.operations import PUBLIC_ACTOR, SYSTEM_ACTOR, acting
 from tidu.applications.models import Application
@@ -37,6 +38,7 @@ from tidu.core.operations import (
     operation_class,
     refused,
 )
+from tidu.notifications.messages import day, text
 from tidu.notifications.services import notify
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
@@ -317,9 +319,12 @@ class PublicityClose(PublicityOperation):
         obj.status = Publicity.Status.CLOSED
         obj.save(update_fields=["status"])
         pending = obj.objections.filter(outcome="").count()
-        body = f"“{obj.title}”已于 {rules.date_text(obj.end_date)}公示期满。"
-        body += f"尚有 {pending} 件异议待处理。" if pending else "异议均已处理，可以办理认定。"
-        notify(rules.city_users(), kind="publicity.closed", title="公示期满", body=body,
+        ended = day(obj.end_date, weekday=True)
+        body = (text(gettext_noop("“%(title)s”已于 %(date)s公示期满。尚有 %(pending)s 件异议待处理。"),
+                     title=obj.title, date=ended, pending=pending) if pending
+                else text(gettext_noop("“%(title)s”已于 %(date)s公示期满。异议均已处理，可以办理认定。"),
+                          title=obj.title, date=ended))
+        notify(rules.city_users(), kind="publicity.closed", title=text(gettext_noop("公示期满")), body=body,
                link=reverse("publicity:manage_detail", args=[obj.pk]), dedupe_key=f"publicity-closed-{obj.pk}")
         self.pending = pending
         return obj
@@ -556,8 +561,10 @@ class ObjectionSubmit(PublicityOperation):
         objection.save()
         objection.number = f"YY{beijing_text(objection.submitted_at, '%Y')}-{objection.pk:05d}"
         objection.save(update_fields=["number"])
-        notify(rules.city_users(), kind="publicity.objection", title=f"收到异议 {objection.number}",
-               body=f"“{obj.title}”收到对第 {entry.position} 号（{entry.enterprise_name}）的异议，请调查核实并处理。",
+        notify(rules.city_users(), kind="publicity.objection",
+               title=text(gettext_noop("收到异议 %(number)s"), number=objection.number),
+               body=text(gettext_noop("“%(title)s”收到对第 %(position)s 号（%(name)s）的异议，请调查核实并处理。"),
+                         title=obj.title, position=entry.position, name=entry.enterprise_name),
                link=reverse("publicity:objection", args=[objection.pk]))
         return objection
 

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_township_user, unit_of
@@ -41,6 +42,7 @@ from tidu.core.operations import (
     operation_class,
     refused,
 )
+from tidu.notifications.messages import text
 from tidu.notifications.services import notify
 from tidu.policy.selectors import call_policy_for
 from tidu.review.errors import ListExists, NothingChanged, ReviewError
@@ -417,8 +419,9 @@ class SignList(ListOperation):
         obj.save()
         count = len(content["entries"])
         notify(township_officers(obj.unit).exclude(pk=user.pk), kind="review.list_signed",
-               title=f"{obj.unit.name}推荐名单已签发，待报送",
-               body=f"{user.display_name}已签发推荐名单（{count} 家），请在截止前报送市经信局。", link=list_url(obj))
+               title=text(gettext_noop("%(unit)s推荐名单已签发，待报送"), unit=obj.unit.name),
+               body=text(gettext_noop("%(name)s已签发推荐名单（%(count)s 家），请在截止前报送市经信局。"),
+                         name=user.display_name, count=count), link=list_url(obj))
         return obj
 
     def detail(self, obj, result) -> dict:
@@ -471,11 +474,16 @@ class SendList(ListOperation):
         obj.sent_by, obj.sent_at = user, now
         obj.save()
         rows = obj.snapshot.get("entries", [])
-        title = f"{obj.unit.name}{'重新' if self.resend else ''}报送了推荐名单（{len(rows)} 家）"
-        body = "\n".join(f"{row['priority']}. {row['enterprise_name']}：{row['recommendation']}" for row in rows)
+        title = text(gettext_noop("%(unit)s重新报送了推荐名单（%(count)s 家）") if self.resend
+                     else gettext_noop("%(unit)s报送了推荐名单（%(count)s 家）"), unit=obj.unit.name, count=len(rows))
+        # One line per entry: its number, name and the township's own words (shown as written).
+        body = [text("%(priority)s. %(name)s：%(recommendation)s", priority=row["priority"],
+                     name=row["enterprise_name"], recommendation=row["recommendation"]) for row in rows]
         notify(city_officers(), kind="review.list_sent", title=title, body=body, link=list_url(obj))
-        notify(township_officers(obj.unit), kind="review.list_sent", title=f"推荐名单已报送市经信局（{len(rows)} 家）",
-               body=f"{user.display_name}于 {beijing_text(now, '%Y-%m-%d %H:%M')} 报送。",
+        notify(township_officers(obj.unit), kind="review.list_sent",
+               title=text(gettext_noop("推荐名单已报送市经信局（%(count)s 家）"), count=len(rows)),
+               body=text(gettext_noop("%(name)s于 %(time)s 报送。"), name=user.display_name,
+                         time=beijing_text(now, "%Y-%m-%d %H:%M")),
                link=list_url(obj))
         return obj
 
@@ -506,8 +514,10 @@ class ReopenList(ListOperation):
         obj.status = self.spec.target
         obj.reopened_by, obj.reopened_at, obj.reopen_reason = user, self.now, reason
         obj.save()
-        notify(township_officers(obj.unit), kind="review.list_reopened", title="市经信局退回推荐名单，请修改后重新报送",
-               body=f"原因：{reason}\n修改并签发后可重新报送一次。", link=list_url(obj))
+        notify(township_officers(obj.unit), kind="review.list_reopened",
+               title=text(gettext_noop("市经信局退回推荐名单，请修改后重新报送")),
+               body=[text(gettext_noop("原因：%(reason)s"), reason=reason),
+                     text(gettext_noop("修改并签发后可重新报送一次。"))], link=list_url(obj))
         return obj
 
 

@@ -80,7 +80,7 @@ def test_tabs_show_complete_missing_and_error_counts(client, users, app_a):
     stepper = page[page.index('id="stepper"'):page.index("</nav>", page.index('id="stepper"'))]
     assert "1 项有误" in stepper  # talent_count
     assert "项待填" in stepper
-    assert "✓ 已完成" in stepper  # KPIs: nothing required
+    assert "✓ 已完成" not in stepper  # a blank application: not even the KPI step (at least one KPI is needed)
     fill_complete_application(app_a, users["a"])
     page = client.get(section_url(app_a, "basic")).content.decode()
     stepper = page[page.index('id="stepper"'):page.index("</nav>", page.index('id="stepper"'))]

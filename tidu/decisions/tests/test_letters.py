@@ -96,3 +96,33 @@ def test_the_recognised_letter(client, w, city):
     client.force_login(owner)
     text = _pdf_text(client.get(reverse("decisions:letter", args=[application.pk])))
     assert "智能工厂认定通知书" in text and application.enterprise.name in text and "现认定你单位为" in text
+
+
+LETTER_NOTICES_EN = {
+    "智能工厂不予认定通知书": "Smart factory non-recognition letter",
+    "你单位申报的“%(call)s”，经审核，决定不予认定。":
+        "After review, your application to \"%(call)s\" is not recognised.",
+    "不予认定的理由：%(reason)s": "Reasons for non-recognition: %(reason)s",
+    "评审结论意见：%(reasons)s": "Review conclusion: %(reasons)s",
+    "如对结果有异议，可向市经信局咨询。": "If you disagree with the outcome, please contact the city bureau.",
+    "通知书（PDF）可在申报状态页下载。": "The letter (PDF) can be downloaded from the application's status page.",
+    "%(name)s：": "%(name)s:",
+    "%(issuer)s　%(date)s": "%(issuer)s, %(date)s",
+}
+
+
+def test_the_not_recognised_notice_reads_in_english_and_the_chinese_one_as_before(w, city):
+    from tidu.testing import cjk_left, english, notice_in
+
+    application = _rejected(w, city)
+    notice = Notification.objects.get(recipient=w["users"]["ent_a"], kind="application.letter.reject")
+    letter = letters.letter_for(application)
+    assert notice.body.splitlines() == [f"{letter.enterprise_name}：", *letter.paragraphs,
+                                        f"{letter.issuer}　{letter.date}", "通知书（PDF）可在申报状态页下载。"]
+    assert letter.paragraphs[0] == f"你单位申报的“{application.call.title}”，经审核，决定不予认定。"
+    with english(LETTER_NOTICES_EN):
+        shown = notice_in(notice, "en")
+    assert shown.startswith("Smart factory non-recognition letter\n")
+    assert "Reasons for non-recognition: 评审结论不通过" in shown and "Review conclusion: 场景建设不足" in shown
+    assert cjk_left(shown, letter.enterprise_name, application.call.title, letter.issuer, "评审结论不通过",
+                    "场景建设不足，未达到基础级要求") == [], shown

@@ -97,3 +97,32 @@ def test_loader_rejects_duplicates(tmp_path):
                    "  - {code: B, name: b, divisions: [{code: '01', name: y}]}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="重复"):
         industries.load_catalogue(bad)
+
+
+INDUSTRY_ERRORS_EN = {
+    "请选择所属行业": "Please choose an industry",
+    "行业代码 %(code)s 格式不正确：应为门类字母加2–4位数字，如 C34、C348、C3484":
+        "Industry code %(code)s is not well formed: a section letter followed by 2–4 digits, e.g. C34, C348, C3484",
+    "行业代码 %(code)s 不存在：门类 %(letter)s 不存在（门类为 %(first)s–%(last)s）":
+        "Industry code %(code)s does not exist: there is no section %(letter)s (sections are %(first)s–%(last)s)",
+    "行业代码 %(code)s 不存在：大类 %(division)s 不属于门类 %(letter)s":
+        "Industry code %(code)s does not exist: division %(division)s is not in section %(letter)s",
+    "（大类 %(division)s %(name)s 属于门类 %(section)s）": " (division %(division)s %(name)s is in section %(section)s)",
+}
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("C99", "Industry code C99 does not exist: division 99 is not in section C"),
+    ("C06", "division 06 煤炭开采和洗选业 is in section B"),
+    ("U01", "there is no section U (sections are A–T)"),
+    ("C3", "Industry code C3 is not well formed"),
+    ("", "Please choose an industry"),
+])
+def test_invalid_codes_explained_in_english(code, message):
+    from django.utils import translation
+
+    from tidu.testing import english
+
+    with english(INDUSTRY_ERRORS_EN), translation.override("en"), pytest.raises(IndustryCodeError) as caught:
+        industries.validate(code)
+    assert message in caught.value.message and "行业代码" not in caught.value.message

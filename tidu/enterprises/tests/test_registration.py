@@ -245,3 +245,15 @@ def test_registration_is_limited_per_address(client, data, settings):
     assert response.status_code == 429 and "登记过于频繁" in response.content.decode()
     assert_kept(response, second, except_fields=("password1", "password2"))
     assert Enterprise.objects.count() == 1
+
+
+def test_english_registration_explains_a_bad_industry_in_english(client, data):
+    from tidu.enterprises.tests.test_industries import INDUSTRY_ERRORS_EN
+    from tidu.testing import english
+
+    data["industry_division"] = "C99"
+    client.cookies["django_language"] = "en"
+    with english(INDUSTRY_ERRORS_EN):
+        page = client.post(REGISTER, data).content.decode()
+    assert "Industry code C99 does not exist: division 99 is not in section C" in page
+    assert "行业代码 C99" not in page

@@ -183,3 +183,27 @@ def test_assign_page_forbidden_to_enterprise_and_township(client, w, passed, who
 def test_assign_page_forbidden_to_experts(client, passed, experts):
     client.force_login(experts["e1"])
     assert client.get(reverse("experts:assign", args=[passed.pk])).status_code == 403
+
+
+EXPERT_NOTICES_EN = {
+    "新的专家评审任务": "New expert review task",
+    "市经信局邀请您评审“%(name)s”的%(call)s申报。如与该企业存在利害关系，请在评分页面声明回避。":
+        "The city bureau invites you to review the %(call)s application of “%(name)s”. If you have an interest in "
+        "this enterprise, declare a conflict on the scoring page.",
+}
+
+
+def test_the_assignment_notice_reads_in_english(passed, experts, city, django_capture_on_commit_callbacks):
+    from tidu.testing import cjk_left, english, notice_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assign_experts(application=passed, user=city, experts=[experts["e1"]])
+    notice = Notification.objects.get(kind="experts.assigned")
+    name, call = passed.enterprise.name, passed.call.title
+    assert notice.title == "新的专家评审任务" and notice.body == (
+        f"市经信局邀请您评审“{name}”的{call}申报。如与该企业存在利害关系，请在评分页面声明回避。")
+    assert notice_in(notice, "zh-hans") == f"{notice.title}\n{notice.body}"
+    with english(EXPERT_NOTICES_EN):
+        shown = notice_in(notice, "en")
+    assert shown.startswith("New expert review task\nThe city bureau invites you to review the ")
+    assert cjk_left(shown, name, call) == [], shown

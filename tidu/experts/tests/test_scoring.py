@@ -214,3 +214,21 @@ def test_evidence_of_another_application_is_not_served(client, w, assigned, expe
     client.force_login(experts["e1"])
     url = reverse("experts:evidence", args=[assigned["e1"].pk, other.evidence.first().pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_all_in_notice_reads_in_english(assigned, city, django_capture_on_commit_callbacks):
+    from tidu.notifications.models import Notification
+    from tidu.testing import cjk_left, english, notice_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for username in ("e1", "e2", "e3"):
+            testing.submit_scores(assigned[username])
+    notice = Notification.objects.filter(kind="experts.all_in").first()
+    name = assigned["e1"].application.enterprise.name
+    assert notice.body == f"“{name}”的 3 位专家已全部提交评分，请核对后完成专家评审。"
+    with english({"专家评分已全部提交": "All expert scores are in",
+                  "“%(name)s”的 %(total)s 位专家已全部提交评分，请核对后完成专家评审。":
+                      "All %(total)s experts have scored “%(name)s”: please check and complete the expert review."}):
+        shown = notice_in(notice, "en")
+    assert shown == f"All expert scores are in\nAll 3 experts have scored “{name}”: please check and complete the expert review."
+    assert cjk_left(shown, name) == []

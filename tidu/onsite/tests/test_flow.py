@@ -266,3 +266,29 @@ def test_a_return_elsewhere_makes_the_open_list_stale_and_it_is_regenerated(clie
     new = OnsiteCheck.objects.get(application=application, status=OnsiteCheck.Status.OPEN)
     assert response["Location"] == reverse("onsite:check", args=[new.pk])
     assert "建设范围：工厂级" in new.items.get(key="scope").claim
+
+
+ONSITE_NOTICES_EN = {
+    "现场核查任务": "On-site verification task",
+    "请对“%(name)s”的申报开展现场核查，计划于 %(date)s。核查清单已按申报内容生成，可在手机上逐项填写并拍照。":
+        "Please carry out the on-site verification of “%(name)s”'s application, planned for %(date)s. The checklist "
+        "follows the application; fill it in item by item and take photos on your phone.",
+}
+
+
+def test_the_onsite_task_notice_reads_in_english(w, check, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from tidu.testing import cjk_left, english, notice_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.inspectors_set(check=check, user=w["users"]["city"], inspectors=[w["experts"]["e1"]],
+                                planned_date=dt.date(2026, 5, 12))
+    notice = Notification.objects.get(kind="onsite.assigned")
+    name = check.application.enterprise.name
+    assert notice.body == (f"请对“{name}”的申报开展现场核查，计划于 2026年5月12日。核查清单已按申报内容生成，"
+                           "可在手机上逐项填写并拍照。")
+    with english(ONSITE_NOTICES_EN):
+        shown = notice_in(notice, "en")
+    assert shown.startswith("On-site verification task\n") and "planned for 12 May 2026" in shown
+    assert cjk_left(shown, name) == [], shown

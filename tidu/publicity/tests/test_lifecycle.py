@@ -299,3 +299,21 @@ def test_create_form_errors_are_in_chinese(client, world, city, settings):
     assert "开始日期不能早于今天（2026-04-02）" in page and "公示期应为 1 至 30 个工作日" in page
     assert "请填写有效的电话号码" in page and "请填写此项" in page
     assert not Publicity.objects.exists()
+
+
+def test_the_closed_notice_reads_in_english(published, city, django_capture_on_commit_callbacks):
+    from tidu.testing import cjk_left, english, notice_in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publicity_close_expired(now=AFTER)
+    notice = city.notifications.get(kind="publicity.closed")
+    assert notice.body.startswith(f"“{published.title}”已于 ") and "（星期" in notice.body
+    assert notice.body.endswith("公示期满。异议均已处理，可以办理认定。")
+    with english({"公示期满": "Publicity period over",
+                  "“%(title)s”已于 %(date)s公示期满。异议均已处理，可以办理认定。":
+                      "The publicity period of “%(title)s” ended on %(date)s. Every objection is settled: the "
+                      "recognition may proceed."}):
+        shown = notice_in(notice, "en")
+    # "公示期满" is already in the catalogue (its English wins over the one given here)
+    assert "\nThe publicity period of " in shown and "day)" in shown
+    assert cjk_left(shown, published.title) == [], shown

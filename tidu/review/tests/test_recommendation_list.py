@@ -370,3 +370,49 @@ def test_a_reopened_list_keeps_received_applications_and_can_be_signed_again(cal
     services.city_receive(application=three[1], user=users["city"])
     three[1].refresh_from_db()
     assert three[1].status == State.RECEIVED
+
+
+REVIEW_NOTICES_EN = {
+    "%(unit)s推荐名单已签发，待报送": "%(unit)s: recommendation list signed, waiting to be sent",
+    "%(name)s已签发推荐名单（%(count)s 家），请在截止前报送市经信局。":
+        "%(name)s signed the recommendation list (%(count)s enterprises); please send it to the city bureau before "
+        "the deadline.",
+    "%(unit)s报送了推荐名单（%(count)s 家）": "%(unit)s sent its recommendation list (%(count)s enterprises)",
+    "%(unit)s重新报送了推荐名单（%(count)s 家）": "%(unit)s sent its recommendation list again (%(count)s enterprises)",
+    "推荐名单已报送市经信局（%(count)s 家）": "Recommendation list sent to the city bureau (%(count)s enterprises)",
+    "%(name)s于 %(time)s 报送。": "Sent by %(name)s at %(time)s.",
+    "市经信局退回推荐名单，请修改后重新报送": "The city bureau returned the recommendation list: please revise and send it again",
+    "原因：%(reason)s": "Reason: %(reason)s",
+    "修改并签发后可重新报送一次。": "Once revised and signed, it may be sent once more.",
+    "%(priority)s. %(name)s：%(recommendation)s": "%(priority)s. %(name)s: %(recommendation)s",
+}
+
+
+def test_list_notices_read_in_english_and_stay_chinese_for_a_chinese_reader(
+        django_capture_on_commit_callbacks, call, orgs, users, three):
+    from tidu.testing import cjk_left, english, notice_in
+
+    rlist = make_list(call, orgs, users, three[:1])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.list_sign(rlist=rlist, user=users["x"], now=IN_WINDOW)
+        services.list_send(rlist=rlist, user=users["x"], now=IN_WINDOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.list_reopen(rlist=rlist, user=users["city"], reason="顺序有误", now=TOO_LATE)
+    sent = Notification.objects.get(recipient=users["city"], kind="review.list_sent")
+    told = Notification.objects.get(recipient=users["x"], kind="review.list_sent")
+    reopened = Notification.objects.get(recipient=users["x"], kind="review.list_reopened")
+    entry = rlist.entries.get()
+    unit, name, opinion = rlist.unit.name, entry.application.enterprise.name, entry.opinion
+    assert sent.title == f"{unit}报送了推荐名单（1 家）" and sent.body == f"1. {name}：{opinion}"
+    assert told.title == "推荐名单已报送市经信局（1 家）" and told.body.endswith(" 报送。")
+    assert reopened.body == "原因：顺序有误\n修改并签发后可重新报送一次。"
+    assert notice_in(reopened, "zh-hans") == f"{reopened.title}\n{reopened.body}"  # the Chinese reader: as before
+
+    with english(REVIEW_NOTICES_EN):
+        assert notice_in(sent, "en") == (f"{unit} sent its recommendation list (1 enterprises)\n1. {name}: {opinion}")
+        assert notice_in(told, "en").startswith("Recommendation list sent to the city bureau (1 enterprises)\nSent by ")
+        shown = notice_in(reopened, "en")
+        assert "Reason: 顺序有误" in shown and "Once revised and signed" in shown
+        for notice, kept in ((sent, (opinion, unit, name)), (told, (users["x"].display_name,)),
+                             (reopened, ("顺序有误",))):
+            assert cjk_left(notice_in(notice, "en"), *kept) == [], notice_in(notice, "en")
