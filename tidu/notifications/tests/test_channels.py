@@ -266,6 +266,7 @@ def test_aliyun_backend_is_chosen_by_settings(settings):
     settings.TIDU_SMS_BACKEND = "aliyun"
     settings.TIDU_SMS_ALIYUN_ACCESS_KEY_ID, settings.TIDU_SMS_ALIYUN_ACCESS_KEY_SECRET = "id", "secret"
     settings.TIDU_SMS_ALIYUN_TEMPLATE_CODE = "SMS_1"
+    settings.TIDU_SMS_SIGN_NAME = "市经信局"  # the 签名 is per deployment (no default)
     assert isinstance(sms.get_backend(), sms.AliyunSmsBackend)
     settings.TIDU_SMS_ALIYUN_TEMPLATE_CODE = ""
     with pytest.raises(sms.SmsError, match="未配置完整"):
