@@ -22,7 +22,7 @@ from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core import clock
-from tidu.core.demo import at, moment
+from tidu.core.demo import DEMO_PASSWORD, at, moment
 from tidu.core.timezones import BEIJING
 from tidu.decisions import services as decision_services
 from tidu.enterprises import credit_code, industries
@@ -144,4 +144,4 @@ def load(out) -> list[tuple[str, str, str]]:
     summary = "；".join(f"{p.title}（{p.get_status_display()}，{p.entries.count()} 家）"
                        for p in Publicity.objects.filter(title__in=[first_title, second_title]).order_by("start_date"))
     out.write(f"公示：{summary or '无'}\n")
-    return []
+    return [("岳口镇企业·已认定", ENTERPRISES[0][0], DEMO_PASSWORD), ("岳口镇企业·公示中", ENTERPRISES[1][0], DEMO_PASSWORD)]
