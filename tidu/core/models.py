@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tidu.core import clock
+
 
 class AppendOnlyError(RuntimeError):
     pass
@@ -39,7 +41,7 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """Who did what, when, on which object and on which facts. Never updated, never deleted."""
 
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("时间"), default=clock.record_now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("操作人"))
     actor_role = models.CharField(_("角色"), max_length=20, blank=True)

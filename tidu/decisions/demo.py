@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from tidu.accounts.demo import ensure_organisation, ensure_user, unit
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
-from tidu.core.demo import DEMO_PASSWORD
+from tidu.core import clock
+from tidu.core.demo import DEMO_PASSWORD, at, moment
 from tidu.core.errors import TiduError
 from tidu.core.timezones import BEIJING
 from tidu.decisions import selectors, services
@@ -51,6 +50,9 @@ CONCLUSION_REASONS = ("专家组评分明显偏低（三位专家总分均在 50
 MEETING = {"meeting_name": "市经信局局长办公会", "meeting_date": dt.date(2026, 4, 20),
            "attendees": "局长、分管副局长、中小企业科、信息化推进科、法规科负责人",
            "note": "审议2026年度基础级智能工厂专家评审结论，同意汉江塑业评审结论为不通过、不予认定。"}
+CONCLUDED_AT = moment(4, 15, 10)  # 评审结论, before the 局长办公会 of 20 April
+DECIDED_AT = moment(4, 20, 17)
+REJECTED_AT = moment(4, 21, 10)
 REJECT_REASON = "经专家评审和局长办公会集体决策，评审结论为不通过：" + CONCLUSION_REASONS
 
 
@@ -63,38 +65,49 @@ def _enterprise():
         "industry_code": industries.validate(industry),
         "legal_representative": representative, "contact_name": contact, "contact_phone": phone,
         "contact_email": user.email, "status": Enterprise.Status.CONFIRMED,
-        "confirmed_by": User.objects.get(username=officer), "confirmed_at": timezone.now()})
+        "confirmed_by": User.objects.get(username=officer), "confirmed_at": clock.now()})
     return user, enterprise
 
 
 def _expert_reviewed(call, city) -> Application:
-    user, enterprise = _enterprise()
+    with at(moment(1, 14)):
+        user, enterprise = _enterprise()
     application = Application.objects.filter(enterprise=enterprise, call=call).first()
     if application is not None:
         return application
-    application = application_services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
-    fill_complete_application(application, user)
-    application_services.application_submit(application=application, user=user, idempotency_key="demo-hanjiang",
-                                            now=SUBMITTED_AT)
-    application_services.application_transition(application=application, action="township_recommend",
-                                                user=User.objects.get(username=REJECTED[5]))
-    put_on_sent_list(application, now=LISTED_AT, reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
-    for action in ("city_receive", "formal_pass"):
-        application_services.application_transition(application=application, action=action, user=city)
-    rubric = expert_services.rubric_ensure(call, call_policy_for(call).call_tier["id"], city)
-    eligible, _ = expert_selectors.candidates(application, rubric)
-    experts = [c.user for c in eligible][:rubric.experts_per_application]
+    with at(moment(2, 24, 14)):
+        application = application_services.application_start(enterprise=enterprise, call=call, tier="basic",
+                                                             user=user)
+        fill_complete_application(application, user)
+    with at(SUBMITTED_AT):
+        application_services.application_submit(application=application, user=user, idempotency_key="demo-hanjiang",
+                                                now=SUBMITTED_AT)
+    with at(moment(2, 26, 16)):
+        application_services.application_transition(application=application, action="township_recommend",
+                                                    user=User.objects.get(username=REJECTED[5]))
+    with at(LISTED_AT):
+        put_on_sent_list(application, now=LISTED_AT,
+                         reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
+    for action, when in (("city_receive", moment(3, 2, 11)), ("formal_pass", moment(3, 20, 17))):
+        with at(when):
+            application_services.application_transition(application=application, action=action, user=city)
+    with at(moment(3, 23, 14)):
+        rubric = expert_services.rubric_ensure(call, call_policy_for(call).call_tier["id"], city)
+        eligible, _ = expert_selectors.candidates(application, rubric)
+        experts = [c.user for c in eligible][:rubric.experts_per_application]
+        assignments = expert_services.assign_experts(application=application, user=city, experts=experts)
     criteria = list(rubric.criteria.all())
-    for assignment, points, comments in zip(
-            expert_services.assign_experts(application=application, user=city, experts=experts),
-            LOW_SCORES, LOW_COMMENTS, strict=False):
+    for day, (assignment, points, comments) in enumerate(zip(assignments, LOW_SCORES, LOW_COMMENTS, strict=False)):
         raw = {c.pk: str(min(p, int(c.max_points))) for c, p in zip(criteria, points, strict=False)}
-        expert_services.score_save(assignment=assignment, user=assignment.expert, raw=raw, comments=comments,
-                                   submit=True)
-    try:
-        expert_services.review_complete(application=application, user=city, note="专家组评分完成")
-    except TiduError:  # e.g. fewer demo experts than the rubric asks for: the city completes it as a step
-        application_services.application_transition(application=application, action="expert_complete", user=city)
+        with at(moment(3, 29, 15) + dt.timedelta(days=day)):
+            expert_services.score_save(assignment=assignment, user=assignment.expert, raw=raw, comments=comments,
+                                       submit=True)
+    with at(moment(4, 3, 10)):
+        try:
+            expert_services.review_complete(application=application, user=city, note="专家组评分完成")
+        except TiduError:  # e.g. fewer demo experts than the rubric asks for: the city completes it as a step
+            application_services.application_transition(application=application, action="expert_complete",
+                                                        user=city)
     application.refresh_from_db()
     return application
 
@@ -108,19 +121,25 @@ def load(out) -> list[tuple[str, str, str]]:
     passed = 0
     for application in Application.objects.filter(call=call, status=State.ONSITE_VERIFIED).order_by("pk"):
         if selectors.latest_conclusion(application) is None:
-            services.conclusion_record(application=application, user=city, outcome=ReviewConclusion.Outcome.PASS,
-                                       reasons="专家评审和现场核查均符合基础级智能工厂要求")
+            with at(CONCLUDED_AT):
+                services.conclusion_record(application=application, user=city,
+                                           outcome=ReviewConclusion.Outcome.PASS,
+                                           reasons="专家评审和现场核查均符合基础级智能工厂要求")
             passed += 1
     rejected = _expert_reviewed(call, city)
     if rejected.status == State.EXPERT_REVIEWED:
         conclusion = selectors.latest_conclusion(rejected)
         if conclusion is None:
-            conclusion = services.conclusion_record(application=rejected, user=city,
-                                                    outcome=ReviewConclusion.Outcome.FAIL, reasons=CONCLUSION_REASONS)
+            with at(CONCLUDED_AT):
+                conclusion = services.conclusion_record(application=rejected, user=city,
+                                                        outcome=ReviewConclusion.Outcome.FAIL,
+                                                        reasons=CONCLUSION_REASONS)
         if conclusion.collective_decision_id is None:
-            services.collective_decision_record(call=call, user=city, conclusion_ids=[conclusion.pk], **MEETING)
-        application_services.application_transition(application=rejected, action="reject", user=city,
-                                                    reason=REJECT_REASON)
+            with at(DECIDED_AT):
+                services.collective_decision_record(call=call, user=city, conclusion_ids=[conclusion.pk], **MEETING)
+        with at(REJECTED_AT):
+            application_services.application_transition(application=rejected, action="reject", user=city,
+                                                        reason=REJECT_REASON)
         rejected.refresh_from_db()
     out.write(f"评审结论：通过 {passed} 份；{rejected.enterprise.name}（{rejected.status_label}）\n")
     return [(f"{REJECTED[4]}企业·不予认定", REJECTED[0], DEMO_PASSWORD)]

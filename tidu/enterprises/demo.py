@@ -4,11 +4,10 @@ Credit codes are made up but well formed (GB 32100-2015 check character, and a G
 organisation-code part); industry codes follow GB/T 4754-2017.
 """
 
-from django.utils import timezone
-
 from tidu.accounts.demo import ensure_organisation, ensure_user, unit
 from tidu.accounts.models import Organisation, User
-from tidu.core.demo import DEMO_PASSWORD
+from tidu.core import clock
+from tidu.core.demo import DEMO_PASSWORD, at, moment
 from tidu.enterprises import credit_code, industries
 from tidu.enterprises.models import Enterprise
 
@@ -37,6 +36,11 @@ SHORT_UNIT = {"岳口镇": "岳口镇", "天门经济开发区": "开发区"}
 
 
 def load(out) -> list[tuple[str, str, str]]:
+    with at(moment(1, 12)):  # registered (and confirmed by the township) before the call opens
+        return _load(out)
+
+
+def _load(out) -> list[tuple[str, str, str]]:
     logins = []
     for (username, name, code, industry, legal_status, unit_name, status, representative, contact, phone,
          address) in ENTERPRISES:
@@ -51,7 +55,7 @@ def load(out) -> list[tuple[str, str, str]]:
             "address": address, "legal_representative": representative, "contact_name": contact,
             "contact_phone": phone, "contact_email": user.email, "status": status,
             "confirmed_by": User.objects.get(username=OFFICER_OF_UNIT[unit_name]) if confirmed else None,
-            "confirmed_at": timezone.now() if confirmed else None})
+            "confirmed_at": clock.now() if confirmed else None})
         label = f"{SHORT_UNIT[unit_name]}企业" + ("" if confirmed else "·待确认")
         logins.append((label, username, DEMO_PASSWORD))
     out.write(f"企业：{len(ENTERPRISES)} 家（岳口镇、天门经济开发区；其中 1 家待乡镇确认）")

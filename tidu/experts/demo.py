@@ -8,6 +8,7 @@ shows the conflict-of-interest exclusion on the assignment page.
 from tidu.accounts.models import User
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
+from tidu.core.demo import at, moment
 from tidu.enterprises.models import Enterprise
 from tidu.experts import selectors, services
 from tidu.experts.models import Assignment, ExpertProfile, ExpertRelation
@@ -29,7 +30,16 @@ COMMENTS = ("场景建设与生产作业结合紧密，数据采集覆盖主要�
             "排产与质检场景成效明显，指标计算依据充分；后续计划可进一步细化。")
 
 
+ASSIGNED_AT = moment(3, 23)  # after 形式审查 (20 March)
+SCORED_AT = (moment(3, 30, 16), moment(4, 1, 11))
+
+
 def load(out) -> list[tuple[str, str, str]]:
+    with at(moment(1, 8)):  # the pool is built before the call opens
+        return _load(out)
+
+
+def _load(out) -> list[tuple[str, str, str]]:
     city = User.objects.filter(username="city").first()
     made = 0
     for username, data in PROFILES.items():
@@ -56,14 +66,17 @@ def load(out) -> list[tuple[str, str, str]]:
         experts = [c.user for c in eligible][:rubric.experts_per_application]
         if not experts:
             continue
-        made_assignments = services.assign_experts(application=application, user=city, experts=experts)
-        services.leader_set(assignment=made_assignments[0], user=city)  # 专家组组长 writes the 专家组意见
+        with at(ASSIGNED_AT):
+            made_assignments = services.assign_experts(application=application, user=city, experts=experts)
+            services.leader_set(assignment=made_assignments[0], user=city)  # 专家组组长 writes the 专家组意见
         assigned += 1
         criteria = list(rubric.criteria.all())
         # Two scores in when three experts were assigned (one when only two could be): scores stay sealed.
         to_submit = list(Assignment.objects.filter(application=application).order_by("pk"))[:max(len(experts) - 1, 0)]
-        for assignment, points, comments in zip(to_submit, SCORES, COMMENTS, strict=False):
+        for assignment, points, comments, when in zip(to_submit, SCORES, COMMENTS, SCORED_AT, strict=False):
             raw = {c.pk: str(min(p, int(c.max_points))) for c, p in zip(criteria, points, strict=False)}
-            services.score_save(assignment=assignment, user=assignment.expert, raw=raw, comments=comments, submit=True)
+            with at(when):
+                services.score_save(assignment=assignment, user=assignment.expert, raw=raw, comments=comments,
+                                    submit=True)
     out.write(f"专家库：{made} 位新入库；评分表：{rubric.title}；新选派专家的申报 {assigned} 份\n")
     return []

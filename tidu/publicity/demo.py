@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from tidu.accounts.demo import ensure_organisation, ensure_user, unit
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
@@ -24,6 +22,7 @@ from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core import clock
+from tidu.core.demo import DEMO_PASSWORD, at, moment
 from tidu.core.timezones import BEIJING
 from tidu.decisions import services as decision_services
 from tidu.enterprises import credit_code, industries
@@ -47,7 +46,18 @@ ENTERPRISES = [
     ("chuxiang", "天门市楚乡食品有限公司", "91429006MA4E9R2H17", "C1391", "岳口镇", "yuekou", "罗楚", "罗佳",
      "13907281012"),
 ]
-CITY_STEPS = ("city_receive", "formal_pass", "expert_start", "expert_complete", "onsite_complete")
+CITY_STEPS = (("city_receive", moment(3, 2, 14)), ("formal_pass", moment(3, 20, 18)),
+              ("expert_start", moment(3, 23, 16)), ("expert_complete", moment(4, 8, 16)),
+              ("onsite_complete", moment(4, 10, 16)))
+CONCLUDED_AT = moment(4, 15, 11)
+# The same 局长办公会 that decided 汉江塑业's 不予认定 (tidu.decisions.demo) approves these 通过.
+MEETING = {"meeting_name": "市经信局局长办公会", "meeting_date": dt.date(2026, 4, 20),
+           "attendees": "局长、分管副局长、中小企业科、信息化推进科、法规科负责人",
+           "note": "审议2026年度基础级智能工厂专家评审结论，同意评审结论为通过的企业进入公示。"}
+DECIDED_AT = moment(4, 20, 17, 30)
+# 第一批: published on 27 April for 5 working days, then 认定.
+FIRST_START = dt.date(2026, 4, 27)
+FIRST_FINALISED_AT = moment(5, 8, 10)
 
 
 def _enterprise(username, name, code, industry, unit_name, officer, representative, contact, phone):
@@ -59,29 +69,41 @@ def _enterprise(username, name, code, industry, unit_name, officer, representati
         "organisation": organisation, "name": name, "registered_region": DEMO_REGION, "industry_code": industry, "legal_representative": representative,
         "contact_name": contact, "contact_phone": phone, "contact_email": user.email,
         "status": Enterprise.Status.CONFIRMED, "confirmed_by": User.objects.get(username=officer),
-        "confirmed_at": timezone.now()})
+        "confirmed_at": clock.now()})
     return user, enterprise
 
 
 def _verified_application(call, spec, city) -> Application:
     """The enterprise's application, driven to 现场核查完成 (or found wherever it already is)."""
-    user, enterprise = _enterprise(*spec)
+    with at(moment(1, 14)):
+        user, enterprise = _enterprise(*spec)
     application = Application.objects.filter(enterprise=enterprise, call=call).first()
     if application is not None:
         return application
-    application = application_services.application_start(enterprise=enterprise, call=call, tier="basic", user=user)
-    fill_complete_application(application, user)
-    application_services.application_submit(application=application, user=user, idempotency_key=f"demo-{spec[0]}",
-                                            now=SUBMITTED_AT)
+    with at(moment(2, 23, 14)):
+        application = application_services.application_start(enterprise=enterprise, call=call, tier="basic",
+                                                             user=user)
+        fill_complete_application(application, user)
+    with at(SUBMITTED_AT):
+        application_services.application_submit(application=application, user=user,
+                                                idempotency_key=f"demo-{spec[0]}", now=SUBMITTED_AT)
     officer = User.objects.get(username=spec[5])
-    application_services.application_transition(application=application, action="township_recommend", user=officer)
+    with at(moment(2, 25, 15)):
+        application_services.application_transition(application=application, action="township_recommend",
+                                                    user=officer)
     # 受理 only from the unit's sent 推荐名单: the city reopens 岳口镇's list so that it can add this one.
-    put_on_sent_list(application, now=LISTED_AT, reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
-    for action in CITY_STEPS:
-        application_services.application_transition(application=application, action=action, user=city)
-    # The city's 评审结论 after 现场核查: only a 通过 may go on a 公示.
-    decision_services.conclusion_record(application=application, user=city, outcome="pass",
-                                        reasons="专家评审和现场核查均符合基础级智能工厂要求")
+    with at(LISTED_AT):
+        put_on_sent_list(application, now=LISTED_AT,
+                         reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
+    for action, when in CITY_STEPS:
+        with at(when):
+            application_services.application_transition(application=application, action=action, user=city)
+    # The city's 评审结论 after 现场核查 (only a 通过 may go on a 公示), and the 集体决策 on it.
+    with at(CONCLUDED_AT):
+        conclusion = decision_services.conclusion_record(application=application, user=city, outcome="pass",
+                                                         reasons="专家评审和现场核查均符合基础级智能工厂要求")
+    with at(DECIDED_AT):
+        decision_services.collective_decision_record(call=call, user=city, conclusion_ids=[conclusion.pk], **MEETING)
     application.refresh_from_db()
     return application
 
@@ -100,14 +122,15 @@ def load(out) -> list[tuple[str, str, str]]:
     first_title = f"{base_title}（第一批）"
     recognised = _verified_application(call, ENTERPRISES[0], city)
     if not Publicity.objects.filter(title=first_title).exists() and recognised.status == State.ONSITE_VERIFIED:
-        start = today - dt.timedelta(days=21)
-        publicity = services.publicity_create(call=call, user=city, title=first_title, start_date=start,
-                                              working_days=5, **contact)
-        services.publicity_add_entries(publicity=publicity, application_ids=[recognised.pk], user=city)
-        published_at = dt.datetime.combine(start, dt.time(9, 0), tzinfo=BEIJING)
-        services.publicity_publish(publicity=publicity, user=city, now=published_at)
-        Publicity.objects.filter(pk=publicity.pk).update(published_at=published_at)  # as if published then
-        services.publicity_finalise(publicity=publicity, user=city, now=now)
+        published_at = dt.datetime.combine(FIRST_START, dt.time(9, 0), tzinfo=BEIJING)
+        with at(published_at - dt.timedelta(days=3)):
+            publicity = services.publicity_create(call=call, user=city, title=first_title, start_date=FIRST_START,
+                                                  working_days=5, **contact)
+            services.publicity_add_entries(publicity=publicity, application_ids=[recognised.pk], user=city)
+        with at(published_at):
+            services.publicity_publish(publicity=publicity, user=city, now=published_at)
+        with at(FIRST_FINALISED_AT):
+            services.publicity_finalise(publicity=publicity, user=city, now=FIRST_FINALISED_AT)
 
     second_title = f"{base_title}（第二批）"
     _verified_application(call, ENTERPRISES[1], city)
@@ -121,4 +144,4 @@ def load(out) -> list[tuple[str, str, str]]:
     summary = "；".join(f"{p.title}（{p.get_status_display()}，{p.entries.count()} 家）"
                        for p in Publicity.objects.filter(title__in=[first_title, second_title]).order_by("start_date"))
     out.write(f"公示：{summary or '无'}\n")
-    return []
+    return [("岳口镇企业·已认定", ENTERPRISES[0][0], DEMO_PASSWORD), ("岳口镇企业·公示中", ENTERPRISES[1][0], DEMO_PASSWORD)]

@@ -18,6 +18,7 @@ from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
+from tidu.core.demo import at
 from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
@@ -29,6 +30,9 @@ CALL_CODE = "tianmen-2026-basic"
 
 def _at(month, day, hour=10, minute=0):
     return dt.datetime(2026, month, day, hour, minute, tzinfo=BEIJING)
+
+
+RECEIVED_AT = _at(3, 2)  # 受理: the first working day after the township deadline (1 March)
 
 
 OPINIONS = {
@@ -48,25 +52,33 @@ def _application(call, username, submit_day: int | None = None) -> Application |
     if application is None and submit_day is None:
         return None
     if application is None:
-        application = application_services.application_start(enterprise=enterprise, call=call, tier="basic",
-                                                             user=user)
+        with at(_at(2, submit_day - 2)):
+            application = application_services.application_start(enterprise=enterprise, call=call, tier="basic",
+                                                                 user=user)
     if application.status == State.DRAFT and submit_day is not None:
-        fill_complete_application(application, user)
-        application_services.application_submit(application=application, user=user,
-                                                 idempotency_key=f"demo-review-{username}",
-                                                 now=_at(2, submit_day, 10, 30))
+        with at(_at(2, submit_day, 9)):
+            fill_complete_application(application, user)
+        with at(_at(2, submit_day, 10, 30)) as submitted_at:
+            application_services.application_submit(application=application, user=user,
+                                                     idempotency_key=f"demo-review-{username}", now=submitted_at)
         application.refresh_from_db()
     return application
 
 
-def _recommend(application, officer):
+def _recommend(application, officer, moment):
     if application is not None and application.status == State.SUBMITTED:
-        application_services.application_transition(application=application, action="township_recommend",
-                                                    user=officer, reason="经审核，材料齐全，同意推荐")
+        with at(moment):
+            application_services.application_transition(application=application, action="township_recommend",
+                                                        user=officer, reason="经审核，材料齐全，同意推荐")
         application.refresh_from_db()
 
 
 def _list(call, unit, officer, applications, usernames, *, send: bool, moment):
+    with at(moment):
+        return _list_at(call, unit, officer, applications, usernames, send=send, moment=moment)
+
+
+def _list_at(call, unit, officer, applications, usernames, *, send: bool, moment):
     rlist = RecommendationList.objects.filter(call=call, unit=unit).first() or \
         services.list_for(call=call, unit=unit, user=officer)
     if rlist.status not in (RecommendationList.Status.DRAFT, RecommendationList.Status.REOPENED):
@@ -85,7 +97,8 @@ def _list(call, unit, officer, applications, usernames, *, send: bool, moment):
     services.entries_update(rlist=rlist, order=[e.pk for e in entries], opinions=opinions, user=officer, now=moment)
     if send and entries:
         services.list_sign(rlist=rlist, user=officer, now=moment)
-        services.list_send(rlist=rlist, user=officer, now=moment + dt.timedelta(minutes=30))
+        with at(moment + dt.timedelta(minutes=30)) as sent_at:
+            services.list_send(rlist=rlist, user=officer, now=sent_at)
     rlist.refresh_from_db()
     return rlist
 
@@ -105,26 +118,28 @@ def load(out) -> list[tuple[str, str, str]]:
     huachu = _application(call, "huachu", submit_day=10)
     mianfang = _application(call, "mianfang", submit_day=14)
     for application in (huachu, mianfang):
-        _recommend(application, yuekou)
+        _recommend(application, yuekou, _at(2, 26, 9))
     unit = Organisation.objects.get(name="岳口镇", kind__in=Organisation.UNIT_KINDS)
     rlist = _list(call, unit, yuekou, [huachu, mianfang], ["huachu", "mianfang"], send=True, moment=_at(2, 27, 9))
     if rlist.status == RecommendationList.Status.SENT:
         for application in (huachu, mianfang):
             if application is not None and application.status == State.TOWNSHIP_RECOMMENDED:
-                services.city_receive(application=application, user=city)
+                with at(RECEIVED_AT):
+                    services.city_receive(application=application, user=city)
                 application.refresh_from_db()
     if huachu is not None and huachu.status == State.RECEIVED:
         items = services.formal_checklist(huachu)
-        services.formal_review_decide(
-            application=huachu, user=city, decision="formal_pass", checked={item.key: True for item in items},
-            override_reasons={item.key: "纸质申报材料（一式两份）中已附该项佐证，核对无误" for item in items
-                              if not item.engine_checked},
-            reason="材料齐全，符合申报条件", now=_at(3, 20, 15))
+        with at(_at(3, 20, 15)):
+            services.formal_review_decide(
+                application=huachu, user=city, decision="formal_pass", checked={item.key: True for item in items},
+                override_reasons={item.key: "纸质申报材料（一式两份）中已附该项佐证，核对无误" for item in items
+                                  if not item.engine_checked},
+                    reason="材料齐全，符合申报条件", now=_at(3, 20, 15))
 
     # 天门经济开发区: two recommended on a draft list; one still to review.
     chukang, hengli = _application(call, "chukang"), _application(call, "hengli")
     for application in (chukang, hengli):
-        _recommend(application, kaifaqu)
+        _recommend(application, kaifaqu, _at(2, 24, 15))
     zone = Organisation.objects.get(name="天门经济开发区", kind__in=Organisation.UNIT_KINDS)
     _list(call, zone, kaifaqu, [chukang, hengli], ["chukang", "hengli"], send=False, moment=_at(2, 25, 16))
 

@@ -16,7 +16,7 @@ from tidu.core.events import deliver_pending
 DEMO_MODULES = ["tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo", "tidu.applications.demo",
                 "tidu.review.demo",
                 "tidu.experts.demo", "tidu.onsite.demo", "tidu.decisions.demo",
-                "tidu.publicity.demo"]
+                "tidu.publicity.demo", "tidu.review.example_call_demo"]
 
 
 class Command(BaseCommand):

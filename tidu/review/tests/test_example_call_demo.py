@@ -1,0 +1,53 @@
+"""load_demo loads the second call (the 先进级 example of tidu/policy/examples, marked as example data) with its
+own unit, township officer and demo enterprises, prints their logins, and the township → city steps work on it."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tidu.accounts.models import User
+from tidu.applications import services as application_services
+from tidu.applications.models import Application
+from tidu.applications.workflow import State
+from tidu.policy.models import Call
+from tidu.review import example_call_demo as demo
+from tidu.review import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_load_demo_creates_the_example_call_with_its_unit_officer_and_enterprises(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TIDU_NOW = ""
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    call = Call.objects.get(code=demo.CALL_CODE)
+    assert "示例数据" in call.title and call.region == demo.REGION
+    officer = User.objects.get(username="laoshan", role=User.Role.TOWNSHIP)
+    assert officer.organisation.name == demo.UNIT
+    printed = out.getvalue()
+    for username in ("laoshan", "haiyue", "qdlanjing"):
+        assert f"用户名 {username} " in printed
+    submitted = Application.objects.get(call=call, enterprise__organisation__users__username="haiyue")
+    draft = Application.objects.get(call=call, enterprise__organisation__users__username="qdlanjing")
+    assert submitted.status == State.SUBMITTED and submitted.tier == "advanced"
+    assert draft.status == State.DRAFT
+    assert submitted.enterprise.registered_region == demo.REGION
+
+    # 崂山区 recommends and sends its list; the city receives it.
+    application_services.application_transition(application=submitted, action="township_recommend", user=officer)
+    submitted.refresh_from_db()
+    rlist = services.list_for(call=call, unit=officer.organisation, user=officer)
+    services.entries_add(rlist=rlist, applications=[submitted], user=officer, now=demo.SUBMITTED_AT)
+    entry = rlist.entries.get()
+    services.entries_update(rlist=rlist, order=[entry.pk], opinions={entry.pk: "同意推荐"}, user=officer,
+                            now=demo.SUBMITTED_AT)
+    services.list_sign(rlist=rlist, user=officer, now=demo.SUBMITTED_AT)
+    services.list_send(rlist=rlist, user=officer, now=demo.SUBMITTED_AT)
+    services.city_receive(application=submitted, user=User.objects.get(username="city"))
+    submitted.refresh_from_db()
+    assert submitted.status == State.RECEIVED
+
+    call_command("load_demo", stdout=io.StringIO())  # idempotent
+    assert Application.objects.filter(call=call).count() == 2
