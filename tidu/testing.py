@@ -40,6 +40,8 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
 
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
@@ -575,6 +577,8 @@ def clone_applications(template: Application, count: int, *, units: list[Organis
     units = units or [template_enterprise.organisation.parent]
     sections = list(ApplicationSection.objects.filter(application=template).values("key", "data", "revision"))
     receipt = template.submissions.order_by("-submitted_at", "-pk").first()
+    receipt_fields = [field.attname for field in Submission._meta.concrete_fields if field.attname not in {
+        "id", "application_id", "number", "idempotency_key"}]  # the verdict summary too (outcome, clauses…)
     enterprise_fields = {name: getattr(template_enterprise, name) for name in (
         "legal_status", "industry_code", "registered_region", "address", "legal_representative", "contact_name",
         "contact_phone", "contact_email", "status")}
@@ -592,19 +596,47 @@ def clone_applications(template: Application, count: int, *, units: list[Organis
             Application(enterprise=enterprise, call_id=template.call_id, tier=template.tier,
                         unit_id=node.parent_id, status=status or template.status)
             for enterprise, node in zip(enterprises, nodes, strict=True)])
-        ApplicationSection.objects.bulk_create([
+        _insert_rows(ApplicationSection, [
             ApplicationSection(application=application, **section)
             for application in applications for section in sections])
         if receipt is not None:
-            Submission.objects.bulk_create([
+            _insert_rows(Submission, [
                 Submission(application=application, number=f"{receipt.number}-{serial}",
-                           idempotency_key=uuid.uuid4().hex, submitted_at=receipt.submitted_at,
-                           submitted_by_id=receipt.submitted_by_id, content_sha256=receipt.content_sha256,
-                           snapshot=receipt.snapshot, verdict=receipt.verdict,
-                           attested_by_name=receipt.attested_by_name)
+                           idempotency_key=uuid.uuid4().hex,
+                           **{name: getattr(receipt, name) for name in receipt_fields})
                 for serial, application in zip(batch, applications, strict=True)])
         done += len(batch)
     return count
+
+
+def _insert_rows(model, objects: list) -> None:
+    """Insert ``objects`` (ids not needed back). On PostgreSQL one ``COPY … FROM STDIN`` with each distinct JSON
+    value serialised once (the copies share their template's dicts): bulk_create's UNNEST path escapes every JSON
+    document into an array literal character by character (70 % of a clone's time, profiled). Elsewhere
+    bulk_create. No save(), no signals, as bulk_create."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects)
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    dumped: dict[int, str] = {}
+
+    def prepared(field, obj):
+        value = field.pre_save(obj, add=True)
+        if isinstance(field, models.JSONField):
+            if value is None:
+                return None
+            key = id(value)
+            if key not in dumped:
+                dumped[key] = json.dumps(value, cls=field.encoder or DjangoJSONEncoder, ensure_ascii=False)
+            return dumped[key]
+        return field.get_db_prep_save(value, connection)
+
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objects:
+            copy.write_row([prepared(field, obj) for field in fields])
 
 
 # ---------------------------------------------------------------- 自评估报告 PDFs (c3mep import)

@@ -9,12 +9,14 @@ renderer version and the template are unchanged. Bound dossiers and full 汇总�
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import BinaryIO
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -206,23 +208,29 @@ def run_job(job_id: int) -> dict:
     if not selectors.job_applications_visible(job.created_by, job):
         DocumentJob.mark_failed(job_id, JobRefused().message)
         return {"status": "refused"}
-    try:
-        if job.kind == DocumentJob.Kind.BOUND_DOSSIER:
-            content, name = _run_bound(job, progress)
-        else:
-            content, name = _run_summary(job, progress)
-    except DocumentError as exc:
-        DocumentJob.mark_failed(job_id, exc.message)
-        return {"status": "failed", "message": exc.message}
-    except Exception as exc:
-        logger.exception("document job %s failed", job_id)
-        DocumentJob.mark_failed(job_id, DocumentJob.failure_message(exc))
-        return {"status": "failed"}
-    job.refresh_from_db()
-    job.result.save(_ascii_name(name), ContentFile(content), save=False)
+    # The file is written to a temporary file as it is made and handed to the storage from there, in chunks.
+    with tempfile.TemporaryFile() as out:
+        try:
+            if job.kind == DocumentJob.Kind.BOUND_DOSSIER:
+                content, name = _run_bound(job, progress)
+                out.write(content)
+                del content
+            else:
+                name = _run_summary(job, progress, out)
+        except DocumentError as exc:
+            DocumentJob.mark_failed(job_id, exc.message)
+            return {"status": "failed", "message": exc.message}
+        except Exception as exc:
+            logger.exception("document job %s failed", job_id)
+            DocumentJob.mark_failed(job_id, DocumentJob.failure_message(exc))
+            return {"status": "failed"}
+        size = out.tell()
+        out.seek(0)
+        job.refresh_from_db()
+        job.result.save(_ascii_name(name), File(out), save=False)
     job.result_name = name
     job.mark_done("result", "result_name")
-    return {"status": "done", "bytes": len(content)}
+    return {"status": "done", "bytes": size}
 
 
 def _ascii_name(name: str) -> str:
@@ -300,51 +308,80 @@ def _summary_rows(applications, list_rows, progress=None, *, total: int, done: i
 
 
 def summary_rows_in_chunks(user, call, ids: Sequence[int], progress=None) -> list[SummaryRow]:
-    """The 汇总表 rows of the applications ``ids`` (in that order) that ``user`` may export: read
-    ``SUMMARY_CHUNK`` applications at a time (one query for them, one for their receipts), the sent lists' snapshots
-    once, so the queries grow by two per chunk and never per application."""
+    """All the rows of ``iter_summary_rows`` in a list (previews and the PDF, which is set as one document)."""
+    return list(iter_summary_rows(user, call, ids, progress))
+
+
+def iter_summary_rows(user, call, ids: Sequence[int], progress=None) -> Iterator[SummaryRow]:
+    """The 汇总表 rows of the applications ``ids`` (in that order) that ``user`` may export, yielded chunk by chunk:
+    ``SUMMARY_CHUNK`` applications read at a time (one query for them, one for their receipts), the sent lists'
+    snapshots once, so the queries grow by two per chunk and never per application, and only one chunk's
+    applications are held at a time."""
     scope = selectors.summary_applications(user, call).defer(
         "recommendation_entry__recommendation_list__snapshot")
     list_ids = (Application.objects.filter(call=call, pk__in=list(ids))
                 .values_list("recommendation_entry__recommendation_list_id", flat=True).distinct())
     list_rows = sent_list_rows(list_ids)
-    rows: list[SummaryRow] = []
+    index = 0
     policies: dict[int, CallPolicy] = {}
     for start in range(0, len(ids), SUMMARY_CHUNK):
         chunk = ids[start:start + SUMMARY_CHUNK]
         found = {a.pk: a for a in scope.filter(pk__in=chunk)
                  .select_related("enterprise__organisation__parent", "call").prefetch_related("submissions")}
         applications = [found[i] for i in chunk if i in found]
-        rows += _summary_rows(applications, list_rows, progress, total=len(ids), done=start, index=len(rows),
-                              policies=policies)
-    return rows
+        del found
+        rows = _summary_rows(applications, list_rows, progress, total=len(ids), done=start, index=index,
+                             policies=policies)
+        del applications
+        index += len(rows)
+        yield from rows
 
 
-def _run_summary(job: DocumentJob, progress) -> tuple[bytes, str]:
+def _run_summary(job: DocumentJob, progress, out: BinaryIO) -> str:
+    """Write the job's file to ``out`` and return its download name. The XLSX is written as its rows are read
+    (``iter_summary_rows`` feeding ``xlsx.write_summary_xlsx``): an ``xlsx`` export holds one chunk of
+    applications and one row of the sheet at a time. The PDF is set by Typst as one document, so a ``pdf`` or
+    ``zip`` export keeps the rows (not the applications) for it; the ``zip`` copies the XLSX from its own
+    temporary file in chunks."""
     from tidu.documents import pdf, xlsx
 
     ids = [int(i) for i in job.params.get("application_ids", [])]
-    rows = summary_rows_in_chunks(job.created_by, job.call, ids, progress)
+    rows = iter_summary_rows(job.created_by, job.call, ids, progress)
     policy = call_policy_for(job.call)
     title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), local_day(timezone.now())
     fmt = job.params.get("format", "zip")
-    progress(88, "正在生成文件")
-    xlsx_bytes = pdf_bytes = None
-    if fmt in ("xlsx", "zip"):
-        template = _read_template(active_template(job.call, DocumentTemplate.Kind.SUMMARY_XLSX))
-        xlsx_bytes = xlsx.render_summary_xlsx(rows, title=title, unit_name=unit_name, date=today, template=template)
-    if fmt in ("pdf", "zip"):
-        pdf_bytes = pdf.render_summary_pdf(rows, title=title, unit_name=unit_name, date=today)
     base = f"{title}-{unit_name}" if unit_name else title
+    template = (_read_template(active_template(job.call, DocumentTemplate.Kind.SUMMARY_XLSX))
+                if fmt in ("xlsx", "zip") else None)
     if fmt == "xlsx":
-        return xlsx_bytes, f"{base}.xlsx"
+        xlsx.write_summary_xlsx(rows, out, title=title, unit_name=unit_name, date=today, template=template)
+        progress(88, "正在生成文件")
+        return f"{base}.xlsx"
     if fmt == "pdf":
-        return pdf_bytes, f"{base}.pdf"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{base}（可编辑版）.xlsx", xlsx_bytes)
-        archive.writestr(f"{base}（PDF版）.pdf", pdf_bytes)
-    return buffer.getvalue(), f"{base}.zip"
+        kept = list(rows)
+        progress(88, "正在生成文件")
+        out.write(pdf.render_summary_pdf(kept, title=title, unit_name=unit_name, date=today))
+        return f"{base}.pdf"
+    kept: list[SummaryRow] = []
+
+    def keeping():
+        for row in rows:
+            kept.append(row)
+            yield row
+
+    with tempfile.TemporaryFile() as sheet:
+        xlsx.write_summary_xlsx(keeping(), sheet, title=title, unit_name=unit_name, date=today, template=template)
+        progress(88, "正在生成文件")
+        pdf_bytes = pdf.render_summary_pdf(kept, title=title, unit_name=unit_name, date=today)
+        sheet.seek(0)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            with archive.open(f"{base}（可编辑版）.xlsx", "w") as entry:
+                shutil.copyfileobj(sheet, entry, COPY_CHUNK)
+            archive.writestr(f"{base}（PDF版）.pdf", pdf_bytes)
+    return f"{base}.zip"
+
+
+COPY_CHUNK = 1024 * 1024
 
 
 # --- templates ------------------------------------------------------------------------------------------

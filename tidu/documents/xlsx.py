@@ -13,15 +13,15 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from copy import copy
-from typing import Any
+from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from tidu.core.cells import append_row, clean_text, set_cell
 from tidu.core.dates import date_zh
@@ -67,8 +67,12 @@ def _cell_xml(ref: str, value: Any, style: str) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _stream_rows(package: bytes, first_row: int, rows: Sequence[list[Any]], last_column: str) -> bytes:
-    """Append ``rows`` after the row ``first_row - 1`` of sheet 1, each cell styled like the cell above it."""
+def _stream_rows(package: bytes, first_row: int, rows: Iterable[list[Any]], last_column: str,
+                 target: BinaryIO) -> None:
+    """Write to ``target`` the workbook ``package`` with ``rows`` appended after the row ``first_row - 1`` of sheet
+    1, each cell styled like the cell above it. Rows are consumed one at a time and written into the compressed
+    sheet as they come: only the current row is held. The sheet's optional ``<dimension>`` (its used range, known
+    only at the end) is left out; Excel, WPS and openpyxl work it out from the rows."""
     source = zipfile.ZipFile(io.BytesIO(package))
     sheet = source.read(SHEET_PATH).decode("utf-8")
     template = re.search(rf'<row r="{first_row - 1}"[^>]*>(.*?)</row>', sheet, re.S)
@@ -78,34 +82,45 @@ def _stream_rows(package: bytes, first_row: int, rows: Sequence[list[Any]], last
         style = re.search(r'\bs="(\d+)"', attributes)
         if column:
             style_of[column.group(1)] = style.group(1) if style else "0"
-    columns = [get_column_letter(i) for i in range(1, len(rows[0]) + 1)] if rows else []
-    parts = []
-    for offset, values in enumerate(rows):
-        number = first_row + offset
-        cells = "".join(_cell_xml(f"{column}{number}", value, style_of.get(column, "0"))
-                        for column, value in zip(columns, values, strict=True))
-        parts.append(f'<row r="{number}">{cells}</row>')
-    last_row = first_row + len(rows) - 1 if rows else first_row - 1
-    sheet = sheet.replace("</sheetData>", "".join(parts) + "</sheetData>", 1)
-    sheet = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_column}{last_row}"/>', sheet, count=1)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target:
+    columns = [get_column_letter(i) for i in range(1, column_index_from_string(last_column) + 1)]
+    sheet = re.sub(r'<dimension ref="[^"]*"/>', "", sheet, count=1)
+    head, tail = sheet.split("</sheetData>", 1)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as package_out:
         for info in source.infolist():
-            data = sheet.encode("utf-8") if info.filename == SHEET_PATH else source.read(info.filename)
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+            if info.filename != SHEET_PATH:
+                package_out.writestr(info, source.read(info.filename), compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            entry = zipfile.ZipInfo(SHEET_PATH, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            with package_out.open(entry, "w") as out:  # no ZIP64: Excel warns on it; a sheet stays far below 2 GiB
+                out.write(head.encode("utf-8"))
+                for number, values in enumerate(rows, start=first_row):
+                    cells = "".join(_cell_xml(f"{column}{number}", value, style_of.get(column, "0"))
+                                    for column, value in zip(columns, values, strict=True))
+                    out.write(f'<row r="{number}">{cells}</row>'.encode())
+                out.write(("</sheetData>" + tail).encode("utf-8"))
+
+
+def render_summary_xlsx(rows: Iterable[SummaryRow], *, title: str, unit_name: str = "",
+                        date: dt.date | None = None, template: bytes | None = None) -> bytes:
+    """The 推荐汇总表: one row per application, in the order given (the priority order), as bytes."""
+    out = io.BytesIO()
+    write_summary_xlsx(rows, out, title=title, unit_name=unit_name, date=date, template=template)
     return out.getvalue()
 
 
-def _summary_values(rows: Sequence[SummaryRow]) -> list[list[Any]]:
-    return [row.values() for row in rows]
-
-
-def render_summary_xlsx(rows: Sequence[SummaryRow], *, title: str, unit_name: str = "",
-                        date: dt.date | None = None, template: bytes | None = None) -> bytes:
-    """The 推荐汇总表: one row per application, in the order given (the priority order)."""
+def write_summary_xlsx(rows: Iterable[SummaryRow], target: BinaryIO, *, title: str, unit_name: str = "",
+                       date: dt.date | None = None, template: bytes | None = None) -> None:
+    """Write the 推荐汇总表 to the binary file ``target``. ``rows`` may be any iterable, a generator reading the
+    applications chunk by chunk included: the built-in layout takes one row at a time and streams it into the
+    compressed sheet, so memory does not grow with the number of rows. An uploaded template is filled through
+    openpyxl, which holds the whole sheet (its rows are read into a list)."""
     if template is not None:
-        return render_summary_xlsx_from_template(template, rows, title=title, unit_name=unit_name, date=date)
-    values = _summary_values(rows)
+        target.write(render_summary_xlsx_from_template(template, list(rows), title=title, unit_name=unit_name,
+                                                       date=date))
+        return
+    rows = iter(rows)
+    first = next(rows, None)
     width = len(SUMMARY_COLUMNS)
     last = get_column_letter(width)
     workbook = Workbook()
@@ -134,17 +149,16 @@ def render_summary_xlsx(rows: Sequence[SummaryRow], *, title: str, unit_name: st
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     numeric = {i for i, (attribute, _, _) in enumerate(SUMMARY_COLUMNS) if attribute in NUMERIC_SUMMARY_COLUMNS}
-    if values:
-        # The first data row through openpyxl: it defines the style every streamed row copies.
-        append_row(sheet, values[0])
-        for column in range(1, width + 1):
-            cell = sheet.cell(4, column)
-            cell.font, cell.border = BODY_FONT, BORDER
-            cell.alignment = CENTER if column - 1 in numeric else WRAP
-    package = _xlsx_bytes(workbook)
-    if len(values) > 1:
-        package = _stream_rows(package, 5, values[1:], last)
-    return package
+    if first is None:
+        workbook.save(target)
+        return
+    # The first data row through openpyxl: it defines the style every streamed row copies.
+    append_row(sheet, first.values())
+    for column in range(1, width + 1):
+        cell = sheet.cell(4, column)
+        cell.font, cell.border = BODY_FONT, BORDER
+        cell.alignment = CENTER if column - 1 in numeric else WRAP
+    _stream_rows(_xlsx_bytes(workbook), 5, (row.values() for row in rows), last, target)
 
 
 def render_summary_xlsx_from_template(template: bytes, rows: Sequence[SummaryRow], *, title: str,
