@@ -66,7 +66,9 @@ MAX_PAGE = 100
 
 # --- errors ----------------------------------------------------------------------------------------------
 
-class ApiError(Exception):
+class ApiError(TiduError):
+    """An API refusal: its HTTP status, the Chinese reason and the problems by field."""
+
     def __init__(self, status: int, detail: str, problems: list[dict] | None = None):
         self.status, self.detail, self.problems = status, detail, list(problems or [])
         super().__init__(detail)

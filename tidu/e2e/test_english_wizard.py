@@ -25,9 +25,9 @@ WAIT = 30000
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Policy terms that stay Chinese in English (the pack's own words): clause names (申报条件1–9), scenario and
 # KPI names from the catalogue (SC01…, K01…, the KPI categories' (一)…(五) and names), the language's own
-# name in the language menu.
+# name in the language menu, and the evidence slots the call pack declares (``uploads``: 自评估报告).
 POLICY_TERMS = (re.compile(r"申报条件\d"), re.compile(r"\bSC\d\d\b"), re.compile(r"\bK\d\d\b"),
-                re.compile(r"简体中文"), re.compile(r"[（(][一二三四五六七八九十]+[)）]"))
+                re.compile(r"简体中文"), re.compile(r"[（(][一二三四五六七八九十]+[)）]"), re.compile(r"自评估报告"))
 STEPS = ("basic", "conditions", "maturity", "scope", "scenarios", "equipment", "kpis", "organisation", "attestation")
 CHROME = ("#section-form label, #section-form .label, #section-form legend, #section-form button, "
           "#section-form option, #section-form .help, .stepper a, .stepper summary, h1, h2, h3, .app-actions a")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tidu.core.cells import append_row
+from tidu.core.errors import TiduError
 from tidu.core.text import has_unsafe_characters
 from tidu.enterprises import validators
 
@@ -70,12 +71,8 @@ def column_letter(index: int) -> str:
     return letters
 
 
-class ImportFileError(ValueError):
+class ImportFileError(TiduError):
     """The file as a whole cannot be read (wrong type, no heading row, a required column missing, too many rows)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
