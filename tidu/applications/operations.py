@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tidu.applications import permissions, revision
 from tidu.applications.content import (
@@ -472,7 +473,7 @@ class SectionSave(DelegableOperation):
 
     def rules_check(self, user, obj) -> Check:
         if self.params.get("key") == "attestation" and role_of(user) == "township":
-            return refused("真实性承诺须由申报企业本身签署，受托经办人不能代签")
+            return refused(_("真实性承诺须由申报企业本身签署，受托经办人不能代签"))
         return ALLOWED
 
     def state_check(self, obj) -> Check:
