@@ -18,7 +18,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -156,6 +158,18 @@ def _table_rows(content: bytes, filename: str) -> Iterator[list]:
     yield from csv.reader(io.StringIO(text))
 
 
+def _columns_by_heading(wanted: Iterable[Column]) -> dict[str, Column]:
+    """Each column under its heading in every language of the site: the template downloaded from an English page
+    (or by a colleague) must read the same in a Chinese session, and the other way round."""
+    by_header: dict[str, Column] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for column in wanted:
+                by_header.setdefault(str(column.header), column)
+    by_header.update({str(column.header): column for column in wanted})  # the page's language wins a clash
+    return by_header
+
+
 def parse(content: bytes, filename: str, *, with_unit: bool) -> ParsedFile:
     """Read the heading row and the data rows; a missing required column refuses the whole file."""
     rows = _table_rows(content, filename)
@@ -167,7 +181,7 @@ def parse(content: bytes, filename: str, *, with_unit: bool) -> ParsedFile:
     if header is None:
         raise ImportFileError(_("文件是空的：第1行应为列标题（请使用模板）"))
     wanted = columns_for(with_unit=with_unit)
-    by_header = {str(column.header): column for column in wanted}
+    by_header = _columns_by_heading(wanted)
     positions: dict[str, int] = {}
     for index, heading in enumerate(header):
         column = by_header.get(heading)

@@ -148,6 +148,17 @@ def test_a_file_without_the_required_columns_is_refused_with_their_names(world):
     assert not batch.rows.exists()
 
 
+@pytest.mark.parametrize(("template_language", "page_language"), [("en", "zh-hans"), ("zh-hans", "en")])
+def test_the_template_of_either_language_is_read_whatever_the_page_language(world, template_language, page_language):
+    from django.utils import translation
+
+    with translation.override(template_language):
+        content = testing.registry_file([testing.registry_row(21)], fmt="csv")
+    with translation.override(page_language):
+        batch = _upload(world["officer"], content, "名录.csv")
+    assert (batch.status, batch.valid, batch.file_error) == (EnterpriseImport.Status.CHECKED, 1, "")
+
+
 def test_region_outside_the_call_is_a_warning_not_an_error(world):
     row = testing.registry_row(21, credit_code=testing.valid_credit_code(21, prefix="91420100MA4B"))
     batch = _upload(world["officer"], testing.registry_file([row]))
