@@ -159,7 +159,7 @@ def run_import(import_id: int, *, between_chunks=None) -> EnterpriseImport:
     while True:
         invited: list[tuple[int, str]] = []
         with transaction.atomic():
-            batch = EnterpriseImport.objects.select_for_update().select_related("confirmed_by", "unit").get(
+            batch = EnterpriseImport.objects.select_for_update(of=("self",)).select_related("confirmed_by", "unit").get(
                 pk=import_id)
             if batch.status != EnterpriseImport.Status.IMPORTING:
                 return batch
