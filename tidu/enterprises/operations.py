@@ -572,15 +572,25 @@ def delegation_candidates(enterprise: Enterprise):
                                organisation_id=enterprise.organisation.parent_id).order_by("first_name", "username")
 
 
+class _DelegationOperation(EnterpriseOperation):
+    """Granting or revoking a delegation: the enterprise's own user acts; the audit row names the delegation."""
+
+    def in_scope(self, user, obj) -> bool:
+        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
+
+    def audit(self, user, obj, result, before: str) -> AuditRecord:
+        record = super().audit(user, obj, result, before)
+        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
+                         "grantee": result.grantee.get_username()}
+        return record
+
+
 @operation_class
-class EnterpriseGrantDelegation(EnterpriseOperation):
+class EnterpriseGrantDelegation(_DelegationOperation):
     """The enterprise lets one officer of its unit prepare its applications (parameter ``grantee``)."""
 
     name = "enterprise.grant_delegation"
     label = "委托代为填报"
-
-    def in_scope(self, user, obj) -> bool:
-        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
 
     def validate(self, user, obj) -> None:
         grantee = self.params.get("grantee")
@@ -592,22 +602,14 @@ class EnterpriseGrantDelegation(EnterpriseOperation):
     def perform(self, user, obj) -> Delegation:
         return Delegation.objects.create(enterprise=obj, grantee=self.params["grantee"], granted_by=user)
 
-    def audit(self, user, obj, result, before: str) -> AuditRecord:
-        record = super().audit(user, obj, result, before)
-        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
-                         "grantee": result.grantee.get_username()}
-        return record
 
 
 @operation_class
-class EnterpriseRevokeDelegation(EnterpriseOperation):
+class EnterpriseRevokeDelegation(_DelegationOperation):
     """The enterprise takes a delegation back (parameter ``delegation``): the officer can no longer edit."""
 
     name = "enterprise.revoke_delegation"
     label = "撤销委托"
-
-    def in_scope(self, user, obj) -> bool:
-        return user.organisation_id is not None and user.organisation_id == obj.organisation_id
 
     def validate(self, user, obj) -> None:
         delegation = self.params.get("delegation")
@@ -622,8 +624,3 @@ class EnterpriseRevokeDelegation(EnterpriseOperation):
         delegation.save(update_fields=["revoked_by", "revoked_at"])
         return delegation
 
-    def audit(self, user, obj, result, before: str) -> AuditRecord:
-        record = super().audit(user, obj, result, before)
-        record.detail = {"delegation_id": result.pk, "grantee_id": result.grantee_id,
-                         "grantee": result.grantee.get_username()}
-        return record
