@@ -155,7 +155,8 @@ def check_import(import_id: int) -> EnterpriseImport:
 def run_import(import_id: int, *, between_chunks=None) -> EnterpriseImport:
     """Import the pending rows chunk by chunk until none is left; safe to run again or twice at once."""
     units = None
-    default_region = (call_scope.registration_scope().region_name if call_scope.registration_scope() else "")
+    scope = call_scope.registration_scope()
+    default_region = scope.region_name if scope else ""
     while True:
         invited: list[tuple[int, str]] = []
         with transaction.atomic():
