@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tidu.applications import content as application_content
@@ -117,6 +119,21 @@ def enqueue_snapshot_run(run: SnapshotRun) -> None:
     from tidu.readiness.tasks import snapshot_all_task
 
     snapshot_all_task.enqueue(run.pk)
+
+
+def stale_snapshot_runs(*, older_than: dt.timedelta):
+    """Unfinished runs without progress for ``older_than``: their worker died (or never picked them up)."""
+    cutoff = timezone.now() - older_than
+    return (SnapshotRun.objects.filter(finished_at__isnull=True)
+            .filter(Q(progressed_at__lt=cutoff) | Q(progressed_at__isnull=True, created_at__lt=cutoff)))
+
+
+def resume_stale_snapshot_runs(*, older_than: dt.timedelta) -> list[int]:
+    """Start the job again for every stalled run (it goes on from its cursor); returns their ids."""
+    runs = list(stale_snapshot_runs(older_than=older_than))
+    for run in runs:
+        enqueue_snapshot_run(run)
+    return [run.pk for run in runs]
 
 
 def snapshot_chunk_size() -> int:

@@ -24,13 +24,10 @@ class WhatIfRun(models.Model):
     progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     message = models.CharField(_("说明"), max_length=500, blank=True)
     summary = models.JSONField(_("汇总"), default=dict, blank=True)
-    # One dict per (application, changed clause), written once at the end of the run. Fine for a call of a few
-    # hundred applications; for 10,000 with a broad change (every applicant × several clauses) this one value
-    # grows to megabytes, is read whole for every page and export and filtered in Python (views._context). The
-    # next step is a WhatIfRow table (run FK, application, receipt, enterprise, clause, before, after, outcomes,
-    # why; index on (run, clause)), bulk_create per CHUNK in services._judge_all, Paginator over the queryset in
-    # the view and .iterator() in the exports; summary stays JSON. Not done yet (see the issue 13 report).
-    rows = models.JSONField(_("结果变化"), default=list, blank=True)
+    # Where the run has got to: the last application id judged, moved on in the same transaction as that chunk's
+    # rows and counts, so a run started again after its worker died goes on where the last chunk ended.
+    cursor = models.PositiveBigIntegerField(_("已试算到的申报编号"), default=0)
+    progressed_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -55,3 +52,28 @@ class WhatIfRun(models.Model):
     @property
     def is_failed(self) -> bool:
         return self.status == self.Status.FAILED
+
+
+class WhatIfRow(models.Model):
+    """One clause of one application whose result differs between the call's policy and the draft."""
+
+    run = models.ForeignKey(WhatIfRun, on_delete=models.CASCADE, related_name="changes", verbose_name=_("试算"))
+    application_id = models.PositiveBigIntegerField(_("申报编号"))
+    receipt = models.CharField(_("回执编号"), max_length=64)
+    enterprise = models.CharField(_("企业名称"), max_length=200)
+    clause = models.CharField(_("条款"), max_length=100)
+    before = models.CharField(_("原结果"), max_length=20, blank=True)
+    after = models.CharField(_("新结果"), max_length=20, blank=True)
+    outcome_before = models.CharField(_("原结论"), max_length=20, blank=True)
+    outcome_after = models.CharField(_("新结论"), max_length=20, blank=True)
+    stored_outcome = models.CharField(_("提交时判定"), max_length=20, blank=True)
+    why = models.TextField(_("新结果的理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("试算结果变化")
+        verbose_name_plural = _("试算结果变化")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "clause", "id"], name="whatif_row_run_clause")]
+
+    def __str__(self) -> str:
+        return f"{self.receipt} {self.clause}: {self.before} → {self.after}"

@@ -8,11 +8,14 @@ row is written: stored verdicts and receipts stay exactly as they are.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections import Counter
-from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,11 +28,15 @@ from tidu.eligibility.findings import Outcome, Result
 from tidu.eligibility.interchange import InterchangeError
 from tidu.policy.loader import PackError
 from tidu.policy.selectors import call_policy_for, policy_of_document
-from tidu.whatif.models import WhatIfRun
+from tidu.whatif.models import WhatIfRow, WhatIfRun
 from tidu.whatif.operations import WhatIfStart
 
 logger = logging.getLogger(__name__)
-CHUNK = 200
+
+
+def chunk_size() -> int:
+    """Applications judged per committed chunk (the batch jobs' setting: one knob for every chunked job)."""
+    return max(1, int(getattr(settings, "TIDU_BATCH_CHUNK_SIZE", 100)))
 
 
 def start_whatif(*, draft, call, user) -> WhatIfRun:
@@ -68,41 +75,66 @@ def _reasons(verdict) -> dict[str, str]:
     return {finding.clause: finding.message for finding in verdict.findings}
 
 
-def run_whatif(run_id: int) -> dict:
+def run_whatif(run_id: int, *, between_chunks=None) -> dict:
+    """Judge the run's applications after its cursor, chunk by chunk; safe to run again, or twice at once.
+
+    Each chunk is one transaction with the run row locked: its changed rows, the counters in ``summary`` and the
+    cursor are written together, so a worker killed mid-chunk rolls that chunk back and the run started again
+    (``tidu resume_batches``) neither skips an application nor counts one twice."""
     run = WhatIfRun.objects.select_related("draft", "call", "created_by").get(pk=run_id)
     if run.is_finished:
         return {"status": run.status}
-    WhatIfRun.objects.filter(pk=run_id).update(status=WhatIfRun.Status.RUNNING, progress=1, message="开始试算")
     try:
-        summary, rows = _judge_all(run)
+        before_policy = call_policy_for(run.call)
+        after_policy = policy_of_document(run.draft.document, run.draft.ref)
     except PackError as exc:
         _finish(run_id, WhatIfRun.Status.FAILED, _("草稿未通过策略包校验：%(error)s") % {"error": exc.message})
         return {"status": "failed"}
+    # Whoever started the run must still see every application it reads (the city sees every submitted one).
+    applications = applications_visible_to(run.created_by).filter(call=run.call)
+    with transaction.atomic():
+        run = WhatIfRun.objects.select_for_update().get(pk=run_id)
+        if run.status == WhatIfRun.Status.PENDING:
+            run.summary = {"total": applications.count(), "seen": 0, "judged": 0, "outcome_changed": 0, "errors": [],
+                           "before": before_policy.call.ref, "after": after_policy.call.ref, "clauses": []}
+            run.status, run.progress, run.message = WhatIfRun.Status.RUNNING, 1, "开始试算"
+            run.progressed_at = timezone.now()
+            run.save(update_fields=["summary", "status", "progress", "message", "progressed_at"])
+    try:
+        while _judge_chunk(run_id, applications, before_policy, after_policy):
+            if between_chunks is not None:
+                between_chunks(run_id)
     except Exception as exc:
         logger.exception("what-if %s failed", run_id)
         _finish(run_id, WhatIfRun.Status.FAILED, f"试算失败：{type(exc).__name__}。请稍后重试或联系管理员。")
         return {"status": "failed"}
-    WhatIfRun.objects.filter(pk=run_id).update(status=WhatIfRun.Status.DONE, progress=100, message="已完成",
-                                               summary=summary, rows=rows, finished_at=timezone.now())
-    return {"status": "done", "changed": summary["outcome_changed"]}
+    run = WhatIfRun.objects.get(pk=run_id)
+    return {"status": run.status, "changed": run.summary.get("outcome_changed", 0)}
 
 
 def _finish(run_id: int, status: str, message: str) -> None:
     WhatIfRun.objects.filter(pk=run_id).update(status=status, message=message[:500], finished_at=timezone.now())
 
 
-def _judge_all(run: WhatIfRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    before_policy = call_policy_for(run.call)
-    after_policy = policy_of_document(run.draft.document, run.draft.ref)
-    # Whoever started the run must still see every application it reads (the city sees every submitted one).
-    ids = list(applications_visible_to(run.created_by).filter(call=run.call).order_by("pk")
-               .values_list("pk", flat=True))
-    total, judged, outcome_changed, errors = len(ids), 0, 0, []
-    per_clause: dict[str, Counter] = {}
-    rows: list[dict[str, Any]] = []
-    for start in range(0, total, CHUNK):
-        latest = _latest_submissions(ids[start:start + CHUNK])
-        for application_id in ids[start:start + CHUNK]:
+def _judge_chunk(run_id: int, applications, before_policy, after_policy) -> bool:
+    """Judge the next chunk after the cursor; False once the run is finished (by this call or another)."""
+    with transaction.atomic():
+        run = WhatIfRun.objects.select_for_update().get(pk=run_id)
+        if run.is_finished:
+            return False
+        ids = list(applications.filter(pk__gt=run.cursor).order_by("pk").values_list("pk", flat=True)[:chunk_size()])
+        summary = run.summary
+        now = timezone.now()
+        if not ids:
+            run.status, run.progress, run.message = WhatIfRun.Status.DONE, 100, "已完成"
+            run.finished_at = run.progressed_at = now
+            run.save(update_fields=["status", "progress", "message", "finished_at", "progressed_at"])
+            return False
+        per_clause = {item["clause"]: Counter({k: v for k, v in item.items() if k != "clause"})
+                      for item in summary.get("clauses", [])}
+        latest = _latest_submissions(ids)
+        changes: list[WhatIfRow] = []
+        for application_id in ids:
             submission = latest.get(application_id)
             interchange = (submission.snapshot or {}).get("interchange") if submission else None
             if not interchange:
@@ -112,27 +144,47 @@ def _judge_all(run: WhatIfRun) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 before = evaluate(before_policy, {**interchange, "call": before_policy.code}, trusted=True)
                 after = evaluate(after_policy, {**interchange, "call": after_policy.code}, trusted=True)
             except InterchangeError as exc:
-                errors.append(f"{submission.number}（{enterprise}）：{exc}")
+                if len(summary["errors"]) < 50:
+                    summary["errors"].append(f"{submission.number}（{enterprise}）：{exc}")
                 continue
-            judged += 1
-            outcome_moved = before.outcome != after.outcome
-            outcome_changed += outcome_moved
+            summary["judged"] += 1
+            summary["outcome_changed"] += before.outcome != after.outcome
             reasons = _reasons(after)
             for clause, old, new in compare(before, after):
                 counter = per_clause.setdefault(clause, Counter())
                 counter["changed"] += 1
                 counter[f"to_{new or 'none'}"] += 1
-                rows.append({"application": application_id, "receipt": submission.number, "enterprise": enterprise,
-                             "clause": clause, "before": old, "after": new,
-                             "outcome_before": str(before.outcome), "outcome_after": str(after.outcome),
-                             "stored_outcome": submission.outcome, "why": reasons.get(clause, "")})
-        done = min(start + CHUNK, total)
-        WhatIfRun.objects.filter(pk=run.pk).update(progress=max(1, min(99, 100 * done // max(total, 1))),
-                                                   message=f"已试算 {done}/{total} 家企业")
-    summary = {"total": total, "judged": judged, "outcome_changed": outcome_changed, "errors": errors[:50],
-               "before": before_policy.call.ref, "after": after_policy.call.ref,
-               "clauses": [{"clause": clause, **counts} for clause, counts in per_clause.items()]}
-    return summary, rows
+                changes.append(WhatIfRow(
+                    run_id=run_id, application_id=application_id, receipt=submission.number, enterprise=enterprise,
+                    clause=clause, before=old, after=new, outcome_before=str(before.outcome),
+                    outcome_after=str(after.outcome), stored_outcome=submission.outcome or "",
+                    why=reasons.get(clause, "")))
+        WhatIfRow.objects.bulk_create(changes)
+        summary["clauses"] = [{"clause": clause, **counts} for clause, counts in per_clause.items()]
+        total = max(summary.get("total", 0), 1)
+        summary["seen"] = position = summary.get("seen", 0) + len(ids)
+        run.cursor, run.summary, run.progressed_at = ids[-1], summary, now
+        run.progress = max(1, min(99, 100 * position // total))
+        run.message = f"已试算 {position}/{summary.get('total', 0)} 家企业"
+        run.save(update_fields=["cursor", "summary", "progressed_at", "progress", "message"])
+    return True
+
+
+def stale_runs(*, older_than: dt.timedelta):
+    """Runs started but without progress for ``older_than``: their worker died (or never picked them up)."""
+    cutoff = timezone.now() - older_than
+    return (WhatIfRun.objects.filter(status__in=[WhatIfRun.Status.PENDING, WhatIfRun.Status.RUNNING])
+            .filter(Q(progressed_at__lt=cutoff) | Q(progressed_at__isnull=True, created_at__lt=cutoff)))
+
+
+def resume_stale_runs(*, older_than: dt.timedelta) -> list[int]:
+    from tidu.whatif.tasks import run_whatif_job
+
+    ids = list(stale_runs(older_than=older_than).values_list("pk", flat=True))
+    for pk in ids:
+        result = run_whatif_job.enqueue(pk)
+        WhatIfRun.objects.filter(pk=pk).update(task_id=str(result.id)[:64])
+    return ids
 
 
 # --- labels and the export -----------------------------------------------------------------------------------
@@ -149,10 +201,12 @@ def export_headers() -> list[str]:
     return [_("回执编号"), _("企业名称"), _("条款"), _("原结果"), _("新结果"), _("原结论"), _("新结论"), _("提交时判定"), _("新结果的理由")]
 
 
-def export_rows(run: WhatIfRun) -> list[list[str]]:
-    return [[row["receipt"], row["enterprise"], row["clause"], result_label(row["before"]),
-             result_label(row["after"]), outcome_label(row["outcome_before"]), outcome_label(row["outcome_after"]),
-             outcome_label(row.get("stored_outcome", "")), row.get("why", "")] for row in run.rows]
+def export_rows(run: WhatIfRun):
+    """The run's changed rows as export lines, read from the table in id order a chunk at a time."""
+    for row in run.changes.order_by("id").iterator(chunk_size=2000):
+        yield [row.receipt, row.enterprise, row.clause, result_label(row.before), result_label(row.after),
+               outcome_label(row.outcome_before), outcome_label(row.outcome_after), outcome_label(row.stored_outcome),
+               row.why]
 
 
 def export_csv(run: WhatIfRun) -> bytes:

@@ -50,12 +50,14 @@ def start(request, pk):
 
 def _context(request, run):
     clause = request.GET.get("clause", "")
-    rows = [row for row in run.rows if not clause or row["clause"] == clause] if run.is_done else []
+    rows = run.changes.order_by("id") if run.is_done else run.changes.none()
+    if clause:
+        rows = rows.filter(clause=clause)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
-        row["before_label"], row["after_label"] = services.result_label(row["before"]), services.result_label(row["after"])
-        row["outcome_before_label"] = services.outcome_label(row["outcome_before"])
-        row["outcome_after_label"] = services.outcome_label(row["outcome_after"])
+        row.before_label, row.after_label = services.result_label(row.before), services.result_label(row.after)
+        row.outcome_before_label = services.outcome_label(row.outcome_before)
+        row.outcome_after_label = services.outcome_label(row.outcome_after)
     clauses = run.summary.get("clauses", []) if run.is_done else []
     for item in clauses:
         item["to_labels"] = "；".join(f"{services.result_label(key[3:])} {count}" for key, count in item.items()

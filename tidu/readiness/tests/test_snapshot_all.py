@@ -3,9 +3,11 @@ one audit row for the start, one per snapshot (the same ``readiness.snapshot`` o
 resumable after a worker dies — and the 梯度培育库 distribution then covers every confirmed enterprise, its page
 still in a constant number of queries."""
 
+import io
 import re
 import tempfile
 
+from django.core.management import call_command
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -79,6 +81,24 @@ class SnapshotAllTest(TestCase):
         self.assertEqual((run.done, run.failed), (4, 0))
         self.assertIsNotNone(run.finished_at)
         self.assertEqual(SnapshotRun.objects.count(), 1)
+        self.assertEqual(ReadinessSnapshot.objects.count(), 4)  # nobody snapshotted twice
+
+    def test_a_killed_job_is_started_again_by_resume_batches(self):
+        run = SnapshotRun.objects.create(actor=self.city, total=4)
+
+        def die(progress):
+            raise WorkerDied
+
+        with self.assertRaises(WorkerDied):
+            services.run_snapshot_run(run.pk, between_chunks=die)
+        out = io.StringIO()
+        call_command("resume_batches", "--stale-seconds", "3600", stdout=out)  # it moved a moment ago
+        self.assertIn("重新启动 0 个批量诊断快照", out.getvalue())
+        call_command("resume_batches", "--stale-seconds", "0", stdout=out)
+        self.assertIn(f"重新启动 1 个批量诊断快照：{run.pk}", out.getvalue())
+        run.refresh_from_db()
+        self.assertEqual((run.done, run.failed), (4, 0))
+        self.assertIsNotNone(run.finished_at)
         self.assertEqual(ReadinessSnapshot.objects.count(), 4)  # nobody snapshotted twice
 
     def test_only_the_city_may_start_it(self):

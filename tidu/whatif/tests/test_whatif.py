@@ -80,7 +80,7 @@ def test_raising_the_threshold_shows_the_two_applicants_that_fall_below(client, 
     assert response.status_code == 302 and response["Location"] == reverse("whatif:run", args=[run.pk])
     assert run.status == "done" and run.progress == 100
     assert run.summary["total"] == 4 and run.summary["judged"] == 4 and run.summary["outcome_changed"] == 2
-    clause3 = [row for row in run.rows if row["clause"] == "申报条件3"]
+    clause3 = [model_to_dict(row) for row in run.changes.filter(clause="申报条件3")]
     assert sorted(row["enterprise"] for row in clause3) == ["天门市乙纺织有限公司", "天门市甲机械有限公司"]
     assert {(row["before"], row["after"]) for row in clause3} == {("pass", "review")}
     counts = {item["clause"]: item["changed"] for item in run.summary["clauses"]}
@@ -107,7 +107,7 @@ def test_an_unchanged_draft_changes_nobody_and_others_cannot_see_the_run(client,
     client.force_login(city)
     client.post(reverse("whatif:start", args=[draft.pk]), {"call": call.pk})
     run = WhatIfRun.objects.get()
-    assert run.summary["outcome_changed"] == 0 and run.rows == []
+    assert run.summary["outcome_changed"] == 0 and not run.changes.exists()
     assert "没有任何条款的结果改变" in client.get(reverse("whatif:run", args=[run.pk])).content.decode()
     town = testing.officer(testing.unit("岳口镇"), "town_y")
     client.force_login(town)
@@ -151,8 +151,8 @@ def test_raising_declared_rule_params_of_2026_4_names_the_right_applicants_per_c
     client.post(reverse("whatif:start", args=[draft.pk]), {"call": call.pk})
     run = WhatIfRun.objects.get()
     assert run.status == "done" and run.summary["judged"] == 4
-    changed = {(row["clause"], row["enterprise"], row["before"], row["after"]) for row in run.rows
-               if row["clause"].startswith("申报条件")}
+    changed = {(row.clause, row.enterprise, row.before, row.after) for row in run.changes.all()
+               if row.clause.startswith("申报条件")}
     assert changed == {
         ("申报条件3", "天门市甲机械有限公司", "pass", "review"), ("申报条件3", "天门市乙纺织有限公司", "pass", "review"),
         ("申报条件6", "天门市丙化工有限公司", "pass", "fail"), ("申报条件6", "天门市丁电子有限公司", "pass", "fail")}
@@ -169,3 +169,50 @@ def test_raising_declared_rule_params_of_2026_4_names_the_right_applicants_per_c
     assert rows[0][-1] == "新结果的理由"
     assert any(r[1] == "天门市乙纺织有限公司" and r[2] == "申报条件3" and "低于规上标准 5000 万元" in r[-1] for r in rows)
     assert stored() == before  # no stored verdict touched
+
+
+# --- a worker killed mid-run: the committed chunks stay, the run is started again and finishes exactly once ----
+
+class Killed(BaseException):
+    """What a SIGKILL looks like from inside: nothing after it runs (not an Exception: no handler catches it)."""
+
+
+def test_a_run_killed_after_one_chunk_resumes_to_the_same_result(client, world, settings):
+    from django.core.management import call_command
+
+    from tidu.whatif import services
+    from tidu.whatif.models import WhatIfRow
+
+    call, city, draft = world
+    raise_threshold(draft, 5000)
+    settings.TIDU_BATCH_CHUNK_SIZE = 2
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # nothing runs on start
+    run = services.start_whatif(draft=draft, call=call, user=city)
+    assert run.status == "pending"
+
+    def die(run_id):
+        raise Killed
+
+    with pytest.raises(Killed):
+        services.run_whatif(run.pk, between_chunks=die)
+    run.refresh_from_db()
+    assert run.status == "running" and run.summary["seen"] == 2 and run.progress == 50
+    ids = sorted(Submission.objects.values_list("application_id", flat=True))
+    assert run.cursor == ids[1]  # the first chunk (two applications) committed with its rows
+    assert set(WhatIfRow.objects.filter(run=run).values_list("application_id", flat=True)) <= set(ids[:2])
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    out = io.StringIO()
+    call_command("resume_batches", "--stale-seconds", "3600", stdout=out)
+    assert "重新启动 0 个政策试算" in out.getvalue()  # it moved a moment ago: not stalled yet
+    call_command("resume_batches", "--stale-seconds", "0", stdout=out)
+    assert f"重新启动 1 个政策试算：{run.pk}" in out.getvalue()
+    run.refresh_from_db()
+    assert run.status == "done" and run.progress == 100 and run.summary["seen"] == 4
+    assert run.summary["judged"] == 4 and run.summary["outcome_changed"] == 2
+    rows = list(WhatIfRow.objects.filter(run=run).values_list("application_id", "clause"))
+    assert len(rows) == len(set(rows))  # no application judged twice
+    assert sorted(r.enterprise for r in run.changes.filter(clause="申报条件3")) == [
+        "天门市乙纺织有限公司", "天门市甲机械有限公司"]
+    counts = {item["clause"]: item["changed"] for item in run.summary["clauses"]}
+    assert counts["申报条件3"] == 2 and counts["基础要求1"] == 2
