@@ -61,3 +61,39 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
     return take
+
+
+class Quiet:
+    """A stdout for the demo loaders that keeps their progress lines out of the test output."""
+
+    def write(self, *args, **kwargs):
+        pass
+
+
+def load_demo_base(settings, tmp_path, *, now: str | None = None, enterprises: bool = True) -> None:
+    """The policy packs and the demo's units and accounts (and its enterprises), media in ``tmp_path``, the clock
+    at ``now``: the set-up most browser tests start from before building their own story through the services."""
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    if now is not None:
+        settings.TIDU_NOW = now
+    call_command("load_policy", verbosity=0)
+    modules = ("tidu.core.demo", "tidu.accounts.demo") + (("tidu.enterprises.demo",) if enterprises else ())
+    for module in modules:
+        __import__(module, fromlist=["load"]).load(Quiet())
+
+
+@pytest.fixture
+def huachu_draft(settings, tmp_path):
+    """华楚's fresh (empty) draft of the 2026 call, on 2026-02-20 (inside the call window)."""
+    from tidu.accounts.models import User
+    from tidu.applications import services as application_services
+    from tidu.enterprises.models import Enterprise
+    from tidu.policy.models import Call
+
+    load_demo_base(settings, tmp_path, now="2026-02-20T10:00:00+08:00")
+    owner = User.objects.get(username="huachu")
+    enterprise = Enterprise.objects.get(organisation=owner.organisation)
+    return application_services.application_start(
+        enterprise=enterprise, call=Call.objects.get(code="tianmen-2026-basic"), tier="basic", user=owner)

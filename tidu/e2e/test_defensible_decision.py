@@ -16,7 +16,6 @@ names are clicked through as the officer, the expert and the enterprise would.
 import datetime as dt
 
 import pytest
-from django.core.management import call_command
 
 from tidu import testing
 from tidu.accounts.models import User
@@ -26,10 +25,10 @@ from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core.models import AuditEntry
 from tidu.decisions.models import CollectiveDecision, ReviewConclusion
+from tidu.e2e.conftest import load_demo_base
 from tidu.e2e.test_review_pipeline import (
     CALL_CODE,
     RECEIPT,
-    _Quiet,
     click_and_wait,
     log_in,
     main_text,
@@ -63,11 +62,7 @@ def three_applications(settings, tmp_path):
     """The demo accounts, an expert pool of three, and three applications of the 2026 call, set up through the
     real operations: 楚康 in expert review with two submitted (low) scores, 棉纺织 受理, 华楚 expert-reviewed by
     three experts with a 通过 after 现场核查."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TIDU_NOW = SETUP_TIME
-    call_command("load_policy", verbosity=0)
-    for module in ("tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"):
-        __import__(module, fromlist=["load"]).load(_Quiet())
+    load_demo_base(settings, tmp_path, now=SETUP_TIME)
     city = User.objects.get(username="city")
     experts = [User.objects.get(username=f"expert{n}") for n in (1, 2, 3)]
     for expert in experts:

@@ -8,15 +8,11 @@ submission goes through. The same page at 390×844 fits the screen, shows every 
 import re
 
 import pytest
-from django.core.management import call_command
 
 from tidu.accounts.models import User
-from tidu.applications import services as application_services
 from tidu.applications.models import Submission
 from tidu.core.demo import DEMO_PASSWORD
 from tidu.e2e.conftest import SCREENSHOT_DIR
-from tidu.enterprises.models import Enterprise
-from tidu.policy.models import Call
 from tidu.testing import fill_complete_application
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -34,22 +30,9 @@ CHROME = ("#section-form label, #section-form .label, #section-form legend, #sec
 WIDTH_SCRIPT = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
-class _Quiet:
-    def write(self, *args, **kwargs):
-        pass
-
-
 @pytest.fixture
-def draft(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TIDU_NOW = "2026-02-20T10:00:00+08:00"
-    call_command("load_policy", verbosity=0)
-    for module in ("tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"):
-        __import__(module, fromlist=["load"]).load(_Quiet())
-    owner = User.objects.get(username="huachu")
-    enterprise = Enterprise.objects.get(organisation=owner.organisation)
-    return application_services.application_start(
-        enterprise=enterprise, call=Call.objects.get(code="tianmen-2026-basic"), tier="basic", user=owner)
+def draft(huachu_draft):
+    return huachu_draft
 
 
 def policy_words(application) -> list[str]:

@@ -7,13 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from tidu.applications.content import REGISTRY_FIELDS
 from tidu.applications.models import Application, Submission
 from tidu.applications.sections import SECTIONS
 from tidu.applications.testing import complete_section_data, minimal_pdf_bytes
 from tidu.core.demo import DEMO_PASSWORD
+from tidu.e2e.conftest import load_demo_base
 from tidu.enterprises.credit_code import check_character
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,16 +26,7 @@ IN_WINDOW = "2026-02-20T10:00:00+08:00"  # inside the call window and before the
 
 @pytest.fixture
 def demo_world(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TIDU_NOW = IN_WINDOW
-    call_command("load_policy", verbosity=0)
-    for module in ("tidu.core.demo", "tidu.accounts.demo"):
-        __import__(module, fromlist=["load"]).load(_Quiet())
-
-
-class _Quiet:
-    def write(self, *args, **kwargs):
-        pass
+    load_demo_base(settings, tmp_path, now=IN_WINDOW, enterprises=False)
 
 
 def log_in(page, username, password=DEMO_PASSWORD):

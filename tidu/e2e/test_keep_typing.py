@@ -8,14 +8,9 @@ here; after logging in again the text is back in the field, with a message, and 
 import re
 
 import pytest
-from django.core.management import call_command
 
-from tidu.accounts.models import User
-from tidu.applications import services as application_services
 from tidu.applications.models import ApplicationSection
 from tidu.core.demo import DEMO_PASSWORD
-from tidu.enterprises.models import Enterprise
-from tidu.policy.models import Call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -23,22 +18,9 @@ TEXT = "设立智能制造推进办公室，总经理任主任，每月例会评
 WAIT = 30000
 
 
-class _Quiet:
-    def write(self, *args, **kwargs):
-        pass
-
-
 @pytest.fixture
-def draft(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TIDU_NOW = "2026-02-20T10:00:00+08:00"
-    call_command("load_policy", verbosity=0)
-    for module in ("tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"):
-        __import__(module, fromlist=["load"]).load(_Quiet())
-    owner = User.objects.get(username="huachu")
-    enterprise = Enterprise.objects.get(organisation=owner.organisation)
-    return application_services.application_start(
-        enterprise=enterprise, call=Call.objects.get(code="tianmen-2026-basic"), tier="basic", user=owner)
+def draft(huachu_draft):
+    return huachu_draft
 
 
 def log_in_here(page):

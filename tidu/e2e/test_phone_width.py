@@ -16,6 +16,7 @@ from django.core.management import call_command
 from playwright.sync_api import Error as PlaywrightError
 
 from tidu.core.demo import DEMO_PASSWORD
+from tidu.e2e.conftest import Quiet
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,15 +33,10 @@ CULPRITS_SCRIPT = """() => Array.from(document.querySelectorAll('body *'))
   .slice(-4).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 30))"""
 
 
-class _Quiet:
-    def write(self, *args, **kwargs):
-        pass
-
-
 @pytest.fixture
 def demo_world(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command("load_demo", stdout=_Quiet())
+    call_command("load_demo", stdout=Quiet())
 
 
 def log_in(page, username):

@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from tidu.accounts.models import Organisation, User
 from tidu.applications import services as application_services
@@ -27,6 +26,7 @@ from tidu.applications.models import Submission
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core.demo import DEMO_PASSWORD
+from tidu.e2e.conftest import load_demo_base
 from tidu.enterprises.models import Enterprise
 from tidu.experts import services as expert_services
 from tidu.experts.models import Assignment, ExpertProfile, ExpertRelation, ExpertReviewResult
@@ -64,21 +64,12 @@ TOTALS = {"expert1": "74.5", "expert2": "79"}
 CONTACT_PHONE = "0728-5221234"
 
 
-class _Quiet:
-    def write(self, *args, **kwargs):
-        pass
-
-
 # --- set-up --------------------------------------------------------------------------------------------
 
 @pytest.fixture
 def pipeline_world(settings, tmp_path):
     """Policy, the core/accounts/enterprises demo data, an expert pool, and 华楚's complete (unsubmitted) draft."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TIDU_NOW = SUBMIT_TIME
-    call_command("load_policy", verbosity=0)
-    for module in ("tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"):
-        __import__(module, fromlist=["load"]).load(_Quiet())
+    load_demo_base(settings, tmp_path, now=SUBMIT_TIME)
     city = User.objects.get(username="city")
     enterprise = Enterprise.objects.get(credit_code=CREDIT_CODE)
     # The expert pool (专家库): expert3 has declared a consulting relationship with 华楚, so is excluded from it.

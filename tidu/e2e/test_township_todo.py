@@ -8,6 +8,7 @@ import pytest
 
 from tidu.accounts.models import Organisation, User
 from tidu.core.demo import DEMO_PASSWORD
+from tidu.e2e.conftest import load_demo_base
 from tidu.enterprises import services as enterprise_services
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.tests.codes import code
@@ -19,20 +20,9 @@ WAIT = 30000
 NEW = "天门市楚天精工机械有限公司"
 
 
-class _Quiet:
-    def write(self, *args, **kwargs):
-        pass
-
-
 @pytest.fixture
 def registered(settings, tmp_path):
-    from django.core.management import call_command
-
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.TIDU_NOW = "2026-02-20T10:00:00+08:00"
-    call_command("load_policy", verbosity=0)
-    for module in ("tidu.core.demo", "tidu.accounts.demo", "tidu.enterprises.demo"):
-        __import__(module, fromlist=["load"]).load(_Quiet())
+    load_demo_base(settings, tmp_path, now="2026-02-20T10:00:00+08:00")
     unit = Organisation.objects.get(name="岳口镇", kind__in=Organisation.UNIT_KINDS)
     enterprise, _ = enterprise_services.enterprise_register(
         name=NEW, credit_code=code(903), legal_status="legal_person", industry_code="C3484", unit=unit,
