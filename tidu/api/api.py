@@ -107,6 +107,7 @@ class TokenAuth(HttpBearer):
         found = token_selectors.authenticate(token)
         if found is None:
             raise ApiError(401, gettext("访问令牌无效，请检查是否完整复制，或重新创建令牌。"))
+        request.api_token = found  # audited with its id even when refused below (tidu.api.middleware)
         if found.is_revoked:
             raise ApiError(401, gettext("访问令牌已撤销，请重新创建令牌。"))
         now = timezone.now()
@@ -120,7 +121,6 @@ class TokenAuth(HttpBearer):
             raise ApiError(429, gettext("请求过于频繁：每个令牌每分钟最多 %(limit)s 次请求，请稍后再试。") % {
                 "limit": settings.TIDU_API_RATE_PER_MINUTE})
         request.user = found.user
-        request.api_token = found
         set_api_token(found.pk)  # reset by tidu.api.middleware.ApiCallMiddleware at the end of the request
         if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
             type(found).objects.filter(pk=found.pk).update(last_used_at=now)
@@ -390,8 +390,16 @@ def applications(request, limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int
     if call:
         visible = visible.filter(call__code=call)
     count = visible.count()
-    page = application_selectors.with_latest_submission(visible.order_by("pk"))[offset:offset + limit]
+    page = list(application_selectors.with_latest_submission(visible.order_by("pk"))[offset:offset + limit])
+    _listed(request, "application", page)
     return {"count": count, "limit": limit, "offset": offset, "items": [_application_out(a) for a in page]}
+
+
+def _listed(request, kind: str, objects) -> list:
+    """Note the ids a list answer returns, for its audit row (tidu.api.middleware)."""
+    objects = list(objects)
+    request.api_listed = (kind, [obj.pk for obj in objects])
+    return objects
 
 
 def _visible_application(request, application_id: int):
@@ -473,8 +481,8 @@ def enterprises(request, limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int 
     if status:
         visible = visible.filter(status=status)
     count = visible.count()
-    return {"count": count, "limit": limit, "offset": offset,
-            "items": [_enterprise_out(e) for e in visible.order_by("pk")[offset:offset + limit]]}
+    page = _listed(request, "enterprise", visible.order_by("pk")[offset:offset + limit])
+    return {"count": count, "limit": limit, "offset": offset, "items": [_enterprise_out(e) for e in page]}
 
 
 # --- evaluating an interchange document (stateless) -----------------------------------------------------------
