@@ -50,14 +50,20 @@ from tidu.policy.selectors import call_policy_for
 
 logger = logging.getLogger("tidu.api")
 
-# Actions the API offers on an application: the table rows a township or the city does on its own page with
-# a reason at most (later steps — 形式审查's checklist, 专家评审, 现场核查, 公示 — have their own flows).
+# Actions the API offers on an application, by scope: the lifecycle table's rows a township or the city does with
+# a reason at most, and the city's later steps, each through its own operation (tidu.api.actions.STEP_ACTIONS:
+# 形式审查 with its checklist, 选派专家, 专家评审完成, 专家组意见, 现场核查清单, 评审结论).
 TOWNSHIP_ACTIONS = ("township_recommend", "township_not_recommend", "township_return",
                     "township_withdraw_recommendation")
 CITY_ACTIONS = ("city_receive", "city_return")
-ACTION_SCOPE = {**{a: Scope.TOWNSHIP_ACT for a in TOWNSHIP_ACTIONS}, **{a: Scope.CITY_ACT for a in CITY_ACTIONS}}
+CITY_STEPS = ("formal_pass", "formal_fail", "formal_return", "expert_assign", "expert_review_complete",
+              "panel_opinion", "onsite_open", "conclusion")
+ACTION_SCOPE = {**{a: Scope.TOWNSHIP_ACT for a in TOWNSHIP_ACTIONS},
+                **{a: Scope.CITY_ACT for a in (*CITY_ACTIONS, *CITY_STEPS)}}
 ActionName = Literal["township_recommend", "township_not_recommend", "township_return",
-                     "township_withdraw_recommendation", "city_receive", "city_return"]
+                     "township_withdraw_recommendation", "city_receive", "city_return", "formal_pass", "formal_fail",
+                     "formal_return", "expert_assign", "expert_review_complete", "panel_opinion", "onsite_open",
+                     "conclusion"]
 
 MAX_EVALUATE_BYTES = 1_000_000
 OPTIONAL_BODY = Body(default=None)  # an action needs no body when it needs no reason
@@ -307,10 +313,25 @@ class DocumentOut(Schema):
 
 
 class ActionIn(Schema):
-    reason: str = Field("", max_length=2000)
-    section_reasons: dict[str, str] = Field(default_factory=dict)
-    due_date: dt.date | None = None
-    due_reason: str = Field("", max_length=500)
+    """What an action on an application reads (each action only its own fields; the rest are ignored)."""
+
+    reason: str = Field("", max_length=2000, description="意见或原因 / opinion or reason")
+    section_reasons: dict[str, str] = Field(default_factory=dict,
+                                            description="退回补正：部分 → 修改意见 / per-section revision requests")
+    due_date: dt.date | None = Field(None, description="退回补正的补正期限（空：批次默认） / revision due date")
+    due_reason: str = Field("", max_length=500, description="补正期限与默认不同的理由 / why the due date differs")
+    checked: dict[str, bool] | None = Field(
+        None, description="形式审查：审查项 → 是否勾选（空：采用系统预审） / formal review checklist ticks")
+    override_reasons: dict[str, str] = Field(
+        default_factory=dict, description="形式审查：改变系统预审结果的理由 / reasons for differing from the pre-check")
+    expert_id: int | None = Field(None, ge=1, le=2**31 - 1,
+                                  description="expert_assign：专家库中专家的账号编号 / the expert's user id")
+    note: str = Field("", max_length=4000, description="expert_review_complete：处理说明 / reconciliation note")
+    quorum_override_reason: str = Field(
+        "", max_length=2000, description="expert_review_complete：少于法定人数完成的理由 / below-quorum reason")
+    text: str = Field("", max_length=10000, description="panel_opinion：专家组意见 / the panel's opinion")
+    outcome: Literal["", "pass", "fail"] = Field("", description="conclusion：通过 pass / 不通过 fail")
+    reasons: str = Field("", max_length=4000, description="conclusion：评审结论的理由 / the conclusion's reasons")
 
 
 class RejectIn(Schema):
@@ -589,13 +610,24 @@ def _last_entry(object_type: str, pk: int, action: str):
 
 
 @api.post("/applications/{application_id}/actions/{action}", response={200: ActionOut, **ERRORS},
-          summary="对一份申报办理（乡镇：推荐、不予推荐、退回补正、撤回推荐；市经信局：受理、退回补正）", tags=["办理"])
+          summary="对一份申报办理 / act on an application", tags=["办理"],
+          description="与页面上同一操作（同样的检查、同一条操作日志，另记令牌编号）。"
+                      "乡镇（township:act）：township_recommend 推荐、township_not_recommend 不予推荐、"
+                      "township_return 退回补正、township_withdraw_recommendation 撤回推荐。"
+                      "市经信局（city:act）：city_receive 受理、city_return 退回补正、formal_pass 形式审查通过、"
+                      "formal_fail 形式审查不通过、formal_return 形式审查退回补正（checked、override_reasons、"
+                      "section_reasons）、expert_assign 选派专家（expert_id）、expert_review_complete 专家评审完成"
+                      "（note、quorum_override_reason）、panel_opinion 专家组意见（text）、onsite_open 生成现场核查清单、"
+                      "conclusion 评审结论（outcome、reasons）。 The same operation, check and audit row as the "
+                      "page; township actions need the township:act scope, the city's need city:act.")
 def application_action(request, application_id: int, action: ActionName, payload: ActionIn = OPTIONAL_BODY):
     if action not in ACTION_SCOPE:
         raise ApiError(404, gettext("接口不提供操作“%(action)s”，可用的操作：%(actions)s") % {
             "action": action[:60], "actions": "、".join(ACTION_SCOPE)})
     need(request, ACTION_SCOPE[action])
     payload = payload or ActionIn()
+    if action in CITY_STEPS:
+        return _actions.run_step(request, application_id, action, payload)
 
     def run():
         application = get_object_or_404(application_selectors.applications_visible_to(request.user),
@@ -639,6 +671,13 @@ def enterprise_reject(request, enterprise_id: int, payload: RejectIn):
     return _idempotent(request, run)
 
 
+# --- the city's later steps (形式审查, batches, 专家评审, 现场核查, 评审结论, 公示): tidu.api.actions ---------------
+
+from tidu.api import actions as _actions  # noqa: E402  (its endpoints use the helpers above)
+
+api.add_router("", _actions.router)
+
+
 # --- the OpenAPI document: the interchange schema as a component ------------------------------------------------
 
 _original_get_openapi_schema = api.get_openapi_schema
@@ -657,3 +696,4 @@ api.get_openapi_schema = _openapi_schema
 
 
 assert set(ActionName.__args__) == set(ACTION_SCOPE)  # the documented path values are the offered actions
+assert set(CITY_STEPS) == set(_actions.STEP_ACTIONS)

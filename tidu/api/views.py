@@ -14,7 +14,6 @@ from tidu.api.models import SCOPES_BY_ROLE, ApiToken
 from tidu.api.operations import TokenCreate, TokenRevoke, create_token, revoke_token
 from tidu.core.errors import TiduError
 
-
 SECRET_SESSION_KEY = "api_new_token_secret"
 
 
