@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from tidu.api.api import (
     ERRORS,
@@ -51,6 +51,7 @@ from tidu.review.operations import FormalReviewDecision
 
 router = Router(tags=["办理（市经信局）"])
 MAX_BATCH = 1000
+ObjectId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # an id in a body: never beyond what a database key holds
 
 
 # --- what an action answers -----------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def application_assignments(request, application_id: int):
 class BatchIn(Schema):
     action: Literal["city_receive", "formal_pass", "formal_fail"] = Field(
         description="受理 / 形式审查通过 / 形式审查不通过")
-    application_ids: list[int] = Field(min_length=1, max_length=MAX_BATCH, description="申报编号（最多 1000 个）")
+    application_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH, description="申报编号（最多 1000 个）")
     reason: str = Field("", max_length=2000, description="意见（形式审查不通过须填写，用于全部申报）")
 
 
@@ -346,7 +347,7 @@ class CollectiveDecisionIn(Schema):
     attendees: str = Field("", max_length=2000)
     document_number: str = Field("", max_length=100)
     note: str = Field("", max_length=4000)
-    conclusion_ids: list[int] = Field(min_length=1, max_length=MAX_BATCH, description="所附评审结论的编号")
+    conclusion_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH, description="所附评审结论的编号")
 
 
 @router.post("/calls/{call_id}/collective-decisions", response={200: ActionOut, **ERRORS},
@@ -382,6 +383,13 @@ class PublicityIn(Schema):
     contact_phone: str = Field(max_length=50)
     contact_email: str = Field("", max_length=254)
     contact_address: str = Field("", max_length=200)
+
+    @field_validator("start_date")
+    @classmethod
+    def _plausible(cls, value: dt.date) -> dt.date:
+        if not 2000 <= value.year <= 2100:  # the working-day calendar is computed from it
+            raise ValueError("out of range")
+        return value
 
 
 class PublicityEntryOut(Schema):
@@ -446,7 +454,7 @@ def publicity_create(request, call_id: int, payload: PublicityIn):
 
 
 class EntriesIn(Schema):
-    application_ids: list[int] = Field(min_length=1, max_length=MAX_BATCH)
+    application_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 @router.post("/publicities/{publicity_id}/entries", response={200: ActionOut, **ERRORS}, tags=["公示"],

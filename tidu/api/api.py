@@ -194,7 +194,8 @@ _PYDANTIC_MESSAGES = {
     "model_attributes_type": "应为 JSON 对象", "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "date_parsing": "应为日期（YYYY-MM-DD）", "date_type": "应为日期（YYYY-MM-DD）", "json_invalid": "不是有效的 JSON",
     "literal_error": "不是允许的取值", "enum": "不是允许的取值", "list_type": "应为列表", "extra_forbidden": "不接受此项",
-    "int_from_float": "应为整数", "too_long": "项目过多",
+    "int_from_float": "应为整数", "too_long": "项目过多", "too_short": "至少须有一项",
+    "value_error": "取值超出允许范围",
 }
 
 
