@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
@@ -190,7 +190,7 @@ def _check_out(check) -> dict:
 
 
 @router.get("/applications/{application_id}/onsite-checks", response={200: list[OnsiteCheckOut], **READ_ERRORS},
-            summary="一份申报的现场核查 / on-site checks of an application", tags=["申报"])
+            summary=gettext_noop("一份申报的现场核查"), tags=["申报"])
 def application_checks(request, application_id: int):
     need(request, Scope.READ)
     application = _visible_application(request, application_id)
@@ -200,15 +200,15 @@ def application_checks(request, application_id: int):
 
 
 @router.get("/onsite-checks/{check_id}", response={200: OnsiteCheckOut, **READ_ERRORS},
-            summary="一次现场核查及其核查事项 / one on-site check and its items", tags=["申报"])
+            summary=gettext_noop("一次现场核查及其核查事项"), tags=["申报"])
 def check_detail(request, check_id: int):
     need(request, Scope.READ)
     return _check_out(get_object_or_404(onsite_selectors.checks_visible_to(request.user), pk=check_id))
 
 
 class CheckActionIn(Schema):
-    reason: str = Field("", max_length=2000, description="退回补正、作废的意见 / reason")
-    section_reasons: dict[str, str] = Field(default_factory=dict, description="退回补正：部分 → 修改意见")
+    reason: str = Field("", max_length=2000, description=gettext_noop("退回补正、作废的意见"))
+    section_reasons: dict[str, str] = Field(default_factory=dict, description=gettext_noop("退回补正：部分 → 修改意见"))
     due_date: dt.date | None = None
     due_reason: str = Field("", max_length=500)
 
@@ -219,9 +219,9 @@ CHECK_ACTIONS = {"complete": (onsite_ops.CheckComplete, "onsite_check.complete")
 
 
 @router.post("/onsite-checks/{check_id}/actions/{action}", response={200: ActionOut, **ERRORS},
-             summary="现场核查办结、退回补正或作废清单 / complete, return or cancel an on-site check",
-             description="`complete`：全部核查事项已填写后办结；`return`：退回补正（section_reasons）；"
-                         "`cancel`：作废清单（须写理由）。需要 city:act。 Scope city:act.")
+             summary=gettext_noop("现场核查办结、退回补正或作废清单"),
+             description=gettext_noop("`complete`：全部核查事项已填写后办结；`return`：退回补正（section_reasons）；"
+                                      "`cancel`：作废清单（须写理由）。需要 city:act 权限范围。"))
 def check_action(request, check_id: int, action: Literal["complete", "return", "cancel"],
                  payload: CheckActionIn = OPTIONAL_BODY):
     need(request, Scope.CITY_ACT)
@@ -251,7 +251,7 @@ class AssignmentOut(Schema):
 
 
 @router.get("/applications/{application_id}/assignments", response={200: list[AssignmentOut], **READ_ERRORS},
-            summary="一份申报的专家评审任务 / expert assignments of an application", tags=["申报"])
+            summary=gettext_noop("一份申报的专家评审任务"), tags=["申报"])
 def application_assignments(request, application_id: int):
     need(request, Scope.READ)
     application = _visible_application(request, application_id)
@@ -266,9 +266,9 @@ def application_assignments(request, application_id: int):
 
 class BatchIn(Schema):
     action: Literal["city_receive", "formal_pass", "formal_fail"] = Field(
-        description="受理 / 形式审查通过 / 形式审查不通过")
-    application_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH, description="申报编号（最多 1000 个）")
-    reason: str = Field("", max_length=2000, description="意见（形式审查不通过须填写，用于全部申报）")
+        description=gettext_noop("受理 / 形式审查通过 / 形式审查不通过"))
+    application_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH, description=gettext_noop("申报编号（最多 1000 个）"))
+    reason: str = Field("", max_length=2000, description=gettext_noop("意见（形式审查不通过须填写，用于全部申报）"))
 
 
 class BatchItemOut(Schema):
@@ -306,10 +306,10 @@ def _batch_out(run, limit: int = 100, offset: int = 0) -> dict:
 
 
 @router.post("/batches", response={200: BatchOut, **ERRORS},
-             summary="批量办理（受理、形式审查通过/不通过） / start a batch action",
-             description="对所列申报逐件办理同一操作（与页面上的批量操作相同：后台分段办理，逐件检查，逐件记录结果）；"
-                         "所列申报须均在当前账号的可见范围内。需要 city:act。 Each item goes through the same "
-                         "operation and check as on its own; read the progress at GET /batches/{id}.")
+             summary=gettext_noop("批量办理（受理、形式审查通过/不通过）"),
+             description=gettext_noop("对所列申报逐件办理同一操作（与页面上的批量操作相同：后台分段办理，逐件检查，"
+                                      "逐件记录结果）；所列申报须均在当前账号的可见范围内。进度与逐件结果见 "
+                                      "GET /batches/{id}。需要 city:act 权限范围。"))
 def batch_start(request, payload: BatchIn):
     need(request, Scope.CITY_ACT)
 
@@ -331,7 +331,7 @@ def batch_start(request, payload: BatchIn):
 
 
 @router.get("/batches/{batch_id}", response={200: BatchOut, **READ_ERRORS},
-            summary="批量办理的进度与逐件结果 / a batch's progress and results")
+            summary=gettext_noop("批量办理的进度与逐件结果"))
 def batch_detail(request, batch_id: int, limit: int = Query(100, ge=1, le=MAX_BATCH),
                  offset: int = Query(0, ge=0, le=1_000_000)):
     need(request, Scope.READ)
@@ -347,12 +347,13 @@ class CollectiveDecisionIn(Schema):
     attendees: str = Field("", max_length=2000)
     document_number: str = Field("", max_length=100)
     note: str = Field("", max_length=4000)
-    conclusion_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH, description="所附评审结论的编号")
+    conclusion_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH, description=gettext_noop("所附评审结论的编号"))
 
 
 @router.post("/calls/{call_id}/collective-decisions", response={200: ActionOut, **ERRORS},
-             summary="记录集体决策 / record a collective decision",
-             description="会议名称、日期和参会人员，或文号；附于所选申报的最新评审结论。需要 city:act。 Scope city:act.")
+             summary=gettext_noop("记录集体决策"),
+             description=gettext_noop("会议名称、日期和参会人员，或文号；附于所选申报的最新评审结论。"
+                                      "需要 city:act 权限范围。"))
 def collective_decision(request, call_id: int, payload: CollectiveDecisionIn):
     need(request, Scope.CITY_ACT)
 
@@ -424,7 +425,7 @@ def _visible_publicity(request, publicity_id: int):
 
 
 @router.get("/calls/{call_id}/publicities", response={200: list[PublicityOut], **READ_ERRORS},
-            summary="一个批次的公示（含草稿） / the publicity notices of a call", tags=["公示"])
+            summary=gettext_noop("一个批次的公示（含草稿）"), tags=["公示"])
 def call_publicities(request, call_id: int):
     need(request, Scope.READ)
     call = get_object_or_404(Call, pk=call_id)
@@ -434,15 +435,16 @@ def call_publicities(request, call_id: int):
 
 
 @router.get("/publicities/{publicity_id}", response={200: PublicityOut, **READ_ERRORS},
-            summary="一份公示及其名单 / one publicity notice and its list", tags=["公示"])
+            summary=gettext_noop("一份公示及其名单"), tags=["公示"])
 def publicity_detail(request, publicity_id: int):
     need(request, Scope.READ)
     return _publicity_out(_visible_publicity(request, publicity_id))
 
 
 @router.post("/calls/{call_id}/publicities", response={200: ActionOut, **ERRORS}, tags=["公示"],
-             summary="新建公示（草稿） / draft a publicity notice",
-             description="公示期按工作日（含节假日与调休）计算；少于 5 个工作日须写理由。需要 city:act。 Scope city:act.")
+             summary=gettext_noop("新建公示（草稿）"),
+             description=gettext_noop("公示期按工作日（含节假日与调休）计算；少于 5 个工作日须写理由。"
+                                      "需要 city:act 权限范围。"))
 def publicity_create(request, call_id: int, payload: PublicityIn):
     need(request, Scope.CITY_ACT)
 
@@ -458,7 +460,7 @@ class EntriesIn(Schema):
 
 
 @router.post("/publicities/{publicity_id}/entries", response={200: ActionOut, **ERRORS}, tags=["公示"],
-             summary="列入公示名单 / add applications to a draft notice")
+             summary=gettext_noop("列入公示名单"))
 def publicity_add_entries(request, publicity_id: int, payload: EntriesIn):
     need(request, Scope.CITY_ACT)
 
@@ -482,9 +484,9 @@ PUBLICITY_ACTIONS = {"publish": (publicity_ops.PublicityPublish, "publicity.publ
 
 
 @router.post("/publicities/{publicity_id}/actions/{action}", response={200: ActionOut, **ERRORS}, tags=["公示"],
-             summary="发布公示、公示期满、认定 / publish, close, finalise a notice",
-             description="`publish`：发布（名单与公示期冻结，名单上的申报转为拟认定）；`close`：公示期满；"
-                         "`finalise`：认定并公布认定名单。需要 city:act。 Scope city:act.")
+             summary=gettext_noop("发布公示、公示期满、认定"),
+             description=gettext_noop("`publish`：发布（名单与公示期冻结，名单上的申报转为拟认定）；`close`：公示期满；"
+                                      "`finalise`：认定并公布认定名单。需要 city:act 权限范围。"))
 def publicity_action(request, publicity_id: int, action: Literal["publish", "close", "finalise"]):
     need(request, Scope.CITY_ACT)
     operation_class, name = PUBLICITY_ACTIONS[action]
