@@ -141,6 +141,9 @@ def test_a_batch_over_listed_ids_runs_each_item_through_its_operation_and_report
     assert started.status_code == 200, started.json()
     run = started.json()
     assert run["total"] == 3 and run["finished"]  # inline in tests; db_worker in production
+    from tidu.review.models import BatchRun
+
+    assert f"令牌 {ApiToken.objects.get(user=city).pk}" in BatchRun.objects.get(pk=run["id"]).filters_text
     read = client.get(f"/api/batches/{run['id']}", **auth(secret)).json()
     results = {item["application_id"]: item for item in read["items"]}
     assert results[first.pk]["ok"] and results[second.pk]["ok"]

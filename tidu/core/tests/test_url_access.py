@@ -383,6 +383,7 @@ TABLE: dict[str, Entry] = {
     "api:batch_detail": Entry("batch_run", pk, public=True, ok="401"),
     "api:collective_decision": Entry("call", pk, public=True, ok="405"),
     "api:call_publicities": Entry("call", pk, public=True, ok="401"),
+    "api:publicity_create": Entry("call", pk, public=True, ok="401"),  # the same path as the list (POST)
     "api:publicity_detail": Entry("application", pk, public=True, ok="401"),
     "api:publicity_add_entries": Entry("application", pk, public=True, ok="405"),
     "api:publicity_action": Entry("application", lambda o: [o.pk, "publish"], public=True, ok="405"),
