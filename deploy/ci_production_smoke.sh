@@ -97,7 +97,7 @@ wait_healthy "http://127.0.0.1:$port_b"
 echo "smoke: API fuzz (schemathesis) with an enterprise, a township and a city token"
 for who in huachu yuekou city; do
   token="$("$BIN/python" manage.py api_token "$who" --name ci-fuzz | tail -n1)"
-  SCHEMATHESIS_HOOKS=tidu.api.fuzz_hooks timeout 170 "$BIN/schemathesis" run "http://127.0.0.1:$port_b/api/openapi.json" \
+  SCHEMATHESIS_HOOKS=tidu.api.fuzz_hooks timeout 300 "$BIN/schemathesis" run "http://127.0.0.1:$port_b/api/openapi.json" \
     -H "Authorization: Bearer $token" --phases examples,fuzzing --max-examples 8 \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,within_visibility \
     --generation-deterministic --request-timeout 30 --report-dir "$work/schemathesis-$who"

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Body, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import HttpError as NinjaHttpError
@@ -50,14 +50,20 @@ from tidu.policy.selectors import call_policy_for
 
 logger = logging.getLogger("tidu.api")
 
-# Actions the API offers on an application: the table rows a township or the city does on its own page with
-# a reason at most (later steps — 形式审查's checklist, 专家评审, 现场核查, 公示 — have their own flows).
+# Actions the API offers on an application, by scope: the lifecycle table's rows a township or the city does with
+# a reason at most, and the city's later steps, each through its own operation (tidu.api.actions.STEP_ACTIONS:
+# 形式审查 with its checklist, 选派专家, 专家评审完成, 专家组意见, 现场核查清单, 评审结论).
 TOWNSHIP_ACTIONS = ("township_recommend", "township_not_recommend", "township_return",
                     "township_withdraw_recommendation")
 CITY_ACTIONS = ("city_receive", "city_return")
-ACTION_SCOPE = {**{a: Scope.TOWNSHIP_ACT for a in TOWNSHIP_ACTIONS}, **{a: Scope.CITY_ACT for a in CITY_ACTIONS}}
+CITY_STEPS = ("formal_pass", "formal_fail", "formal_return", "expert_assign", "expert_review_complete",
+              "panel_opinion", "onsite_open", "conclusion")
+ACTION_SCOPE = {**{a: Scope.TOWNSHIP_ACT for a in TOWNSHIP_ACTIONS},
+                **{a: Scope.CITY_ACT for a in (*CITY_ACTIONS, *CITY_STEPS)}}
 ActionName = Literal["township_recommend", "township_not_recommend", "township_return",
-                     "township_withdraw_recommendation", "city_receive", "city_return"]
+                     "township_withdraw_recommendation", "city_receive", "city_return", "formal_pass", "formal_fail",
+                     "formal_return", "expert_assign", "expert_review_complete", "panel_opinion", "onsite_open",
+                     "conclusion"]
 
 MAX_EVALUATE_BYTES = 1_000_000
 OPTIONAL_BODY = Body(default=None)  # an action needs no body when it needs no reason
@@ -107,6 +113,7 @@ class TokenAuth(HttpBearer):
         found = token_selectors.authenticate(token)
         if found is None:
             raise ApiError(401, gettext("访问令牌无效，请检查是否完整复制，或重新创建令牌。"))
+        request.api_token = found  # audited with its id even when refused below (tidu.api.middleware)
         if found.is_revoked:
             raise ApiError(401, gettext("访问令牌已撤销，请重新创建令牌。"))
         now = timezone.now()
@@ -120,7 +127,6 @@ class TokenAuth(HttpBearer):
             raise ApiError(429, gettext("请求过于频繁：每个令牌每分钟最多 %(limit)s 次请求，请稍后再试。") % {
                 "limit": settings.TIDU_API_RATE_PER_MINUTE})
         request.user = found.user
-        request.api_token = found
         set_api_token(found.pk)  # reset by tidu.api.middleware.ApiCallMiddleware at the end of the request
         if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
             type(found).objects.filter(pk=found.pk).update(last_used_at=now)
@@ -132,8 +138,12 @@ def need(request, scope: Scope) -> None:
         raise ApiError(403, gettext("该令牌没有“%(scope)s”权限范围，请创建带有该范围的令牌。") % {"scope": scope.label})
 
 
-api = NinjaAPI(title="tidu 开放接口", version="1", urls_namespace="api", auth=TokenAuth(),
-               description=gettext("智能工厂梯度培育申报评价平台的 HTTP 接口：个人访问令牌（Bearer）认证，按令牌权限范围和"
+# The documentation's groups (translated with the rest of the OpenAPI document, ``_translated``).
+TAGS = (gettext_noop("批次与政策"), gettext_noop("申报"), gettext_noop("文书"), gettext_noop("企业"), gettext_noop("判定"),
+        gettext_noop("办理"), gettext_noop("办理（市经信局）"), gettext_noop("公示"))
+
+api = NinjaAPI(title=gettext_noop("tidu 开放接口"), version="1", urls_namespace="api", auth=TokenAuth(),
+               description=gettext_noop("智能工厂梯度培育申报评价平台的 HTTP 接口：个人访问令牌（Bearer）认证，按令牌权限范围和"
                                    "账号角色的可见范围返回数据。"))
 
 
@@ -188,7 +198,8 @@ _PYDANTIC_MESSAGES = {
     "model_attributes_type": "应为 JSON 对象", "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）",
     "date_parsing": "应为日期（YYYY-MM-DD）", "date_type": "应为日期（YYYY-MM-DD）", "json_invalid": "不是有效的 JSON",
     "literal_error": "不是允许的取值", "enum": "不是允许的取值", "list_type": "应为列表", "extra_forbidden": "不接受此项",
-    "int_from_float": "应为整数", "too_long": "项目过多",
+    "int_from_float": "应为整数", "too_long": "项目过多", "too_short": "至少须有一项",
+    "value_error": "取值超出允许范围",
 }
 
 
@@ -307,10 +318,25 @@ class DocumentOut(Schema):
 
 
 class ActionIn(Schema):
-    reason: str = Field("", max_length=2000)
-    section_reasons: dict[str, str] = Field(default_factory=dict)
-    due_date: dt.date | None = None
-    due_reason: str = Field("", max_length=500)
+    """What an action on an application reads (each action only its own fields; the rest are ignored)."""
+
+    reason: str = Field("", max_length=2000, description=gettext_noop("意见或原因"))
+    section_reasons: dict[str, str] = Field(default_factory=dict,
+                                            description=gettext_noop("退回补正：部分 → 修改意见"))
+    due_date: dt.date | None = Field(None, description=gettext_noop("退回补正的补正期限（空：批次默认）"))
+    due_reason: str = Field("", max_length=500, description=gettext_noop("补正期限与默认不同的理由"))
+    checked: dict[str, bool] | None = Field(
+        None, description=gettext_noop("形式审查：审查项 → 是否勾选（空：采用系统预审）"))
+    override_reasons: dict[str, str] = Field(
+        default_factory=dict, description=gettext_noop("形式审查：改变系统预审结果的理由"))
+    expert_id: int | None = Field(None, ge=1, le=2**31 - 1,
+                                  description=gettext_noop("expert_assign：专家库中专家的账号编号"))
+    note: str = Field("", max_length=4000, description=gettext_noop("expert_review_complete：处理说明"))
+    quorum_override_reason: str = Field(
+        "", max_length=2000, description=gettext_noop("expert_review_complete：少于法定人数完成的理由"))
+    text: str = Field("", max_length=10000, description=gettext_noop("panel_opinion：专家组意见"))
+    outcome: Literal["", "pass", "fail"] = Field("", description=gettext_noop("conclusion：通过 pass / 不通过 fail"))
+    reasons: str = Field("", max_length=4000, description=gettext_noop("conclusion：评审结论的理由"))
 
 
 class RejectIn(Schema):
@@ -361,13 +387,13 @@ def _call_out(call) -> dict:
 
 # --- calls and their policy ----------------------------------------------------------------------------------
 
-@api.get("/calls", response={200: list[CallOut], **READ_ERRORS}, summary="申报批次", tags=["批次与政策"])
+@api.get("/calls", response={200: list[CallOut], **READ_ERRORS}, summary=gettext_noop("申报批次"), tags=["批次与政策"])
 def calls(request):
     need(request, Scope.READ)
     return [_call_out(call) for call in Call.objects.select_related("call_pack").order_by("-year", "code")]
 
 
-@api.get("/calls/{call_id}/policy", response={200: PolicyOut, **READ_ERRORS}, summary="批次固定引用的策略包",
+@api.get("/calls/{call_id}/policy", response={200: PolicyOut, **READ_ERRORS}, summary=gettext_noop("批次固定引用的策略包"),
          tags=["批次与政策"])
 def call_policy(request, call_id: int):
     need(request, Scope.READ)
@@ -379,7 +405,7 @@ def call_policy(request, call_id: int):
 
 # --- applications, submissions, documents (read) ----------------------------------------------------------
 
-@api.get("/applications", response={200: ApplicationPage, **READ_ERRORS}, summary="申报列表（当前账号可见的）",
+@api.get("/applications", response={200: ApplicationPage, **READ_ERRORS}, summary=gettext_noop("申报列表（当前账号可见的）"),
          tags=["申报"])
 def applications(request, limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=1_000_000),
                  status: str = Query("", max_length=40), call: str = Query("", max_length=100)):
@@ -390,8 +416,16 @@ def applications(request, limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int
     if call:
         visible = visible.filter(call__code=call)
     count = visible.count()
-    page = application_selectors.with_latest_submission(visible.order_by("pk"))[offset:offset + limit]
+    page = list(application_selectors.with_latest_submission(visible.order_by("pk"))[offset:offset + limit])
+    _listed(request, "application", page)
     return {"count": count, "limit": limit, "offset": offset, "items": [_application_out(a) for a in page]}
+
+
+def _listed(request, kind: str, objects) -> list:
+    """Note the ids a list answer returns, for its audit row (tidu.api.middleware)."""
+    objects = list(objects)
+    request.api_listed = (kind, [obj.pk for obj in objects])
+    return objects
 
 
 def _visible_application(request, application_id: int):
@@ -400,7 +434,7 @@ def _visible_application(request, application_id: int):
     return get_object_or_404(visible, pk=application_id)
 
 
-@api.get("/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="一份申报",
+@api.get("/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary=gettext_noop("一份申报"),
          tags=["申报"])
 def application_detail(request, application_id: int):
     need(request, Scope.READ)
@@ -415,7 +449,7 @@ def _submission_out(submission) -> dict:
 
 
 @api.get("/applications/{application_id}/submissions", response={200: list[SubmissionOut], **READ_ERRORS},
-         summary="一份申报的各次提交（回执）", tags=["申报"])
+         summary=gettext_noop("一份申报的各次提交（回执）"), tags=["申报"])
 def application_submissions(request, application_id: int):
     need(request, Scope.READ)
     application = _visible_application(request, application_id)
@@ -424,7 +458,7 @@ def application_submissions(request, application_id: int):
 
 
 @api.get("/submissions/{submission_id}", response={200: SubmissionDetailOut, **READ_ERRORS},
-         summary="一次提交的固定内容与提交时的判定", tags=["申报"])
+         summary=gettext_noop("一次提交的固定内容与提交时的判定"), tags=["申报"])
 def submission_detail(request, submission_id: int):
     need(request, Scope.READ)
     submission = get_object_or_404(application_selectors.submissions_visible_to(request.user), pk=submission_id)
@@ -438,7 +472,7 @@ def _document_out(document) -> dict:
 
 
 @api.get("/applications/{application_id}/documents", response={200: list[DocumentOut], **READ_ERRORS},
-         summary="一份申报已生成的文书", tags=["文书"])
+         summary=gettext_noop("一份申报已生成的文书"), tags=["文书"])
 def application_documents(request, application_id: int):
     need(request, Scope.READ)
     application = _visible_application(request, application_id)
@@ -446,7 +480,7 @@ def application_documents(request, application_id: int):
             .filter(application=application).order_by("created_at", "pk")]
 
 
-@api.get("/documents/{document_id}/download", response={200: None, **READ_ERRORS}, summary="下载文书",
+@api.get("/documents/{document_id}/download", response={200: None, **READ_ERRORS}, summary=gettext_noop("下载文书"),
          tags=["文书"], openapi_extra={"responses": {200: {"description": "文书文件", "content": {
              "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})
 def document_download(request, document_id: int):
@@ -464,7 +498,7 @@ def document_download(request, document_id: int):
 
 # --- enterprises (for the township's confirmation) ---------------------------------------------------------
 
-@api.get("/enterprises", response={200: EnterprisePage, **READ_ERRORS}, summary="企业列表（当前账号可见的）",
+@api.get("/enterprises", response={200: EnterprisePage, **READ_ERRORS}, summary=gettext_noop("企业列表（当前账号可见的）"),
          tags=["企业"])
 def enterprises(request, limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=1_000_000),
                 status: str = Query("", max_length=20)):
@@ -473,8 +507,8 @@ def enterprises(request, limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int 
     if status:
         visible = visible.filter(status=status)
     count = visible.count()
-    return {"count": count, "limit": limit, "offset": offset,
-            "items": [_enterprise_out(e) for e in visible.order_by("pk")[offset:offset + limit]]}
+    page = _listed(request, "enterprise", visible.order_by("pk")[offset:offset + limit])
+    return {"count": count, "limit": limit, "offset": offset, "items": [_enterprise_out(e) for e in page]}
 
 
 # --- evaluating an interchange document (stateless) -----------------------------------------------------------
@@ -505,7 +539,7 @@ class VerdictDocument(Schema):
 
 @api.post("/evaluate", response={200: VerdictDocument, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut,
                                  422: ErrorOut, 429: ErrorOut},
-          summary="判定一份申报数据（tidu.application/1），不保存", tags=["判定"],
+          summary=gettext_noop("判定一份申报数据（tidu.application/1），不保存"), tags=["判定"],
           openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
               "schema": {"$ref": "#/components/schemas/InterchangeApplication"}}}}})
 def evaluate_document(request, tier: str = Query("", max_length=40)):
@@ -581,13 +615,24 @@ def _last_entry(object_type: str, pk: int, action: str):
 
 
 @api.post("/applications/{application_id}/actions/{action}", response={200: ActionOut, **ERRORS},
-          summary="对一份申报办理（乡镇：推荐、不予推荐、退回补正、撤回推荐；市经信局：受理、退回补正）", tags=["办理"])
+          summary=gettext_noop("对一份申报办理"), tags=["办理"],
+          description=gettext_noop(
+              "与页面上同一操作（同样的检查、同一条操作日志，另记令牌编号）。"
+              "乡镇（township:act）：township_recommend 推荐、township_not_recommend 不予推荐、"
+              "township_return 退回补正、township_withdraw_recommendation 撤回推荐。"
+              "市经信局（city:act）：city_receive 受理、city_return 退回补正、formal_pass 形式审查通过、"
+              "formal_fail 形式审查不通过、formal_return 形式审查退回补正（checked、override_reasons、"
+              "section_reasons）、expert_assign 选派专家（expert_id）、expert_review_complete 专家评审完成"
+              "（note、quorum_override_reason）、panel_opinion 专家组意见（text）、onsite_open 生成现场核查清单、"
+              "conclusion 评审结论（outcome、reasons）。"))
 def application_action(request, application_id: int, action: ActionName, payload: ActionIn = OPTIONAL_BODY):
     if action not in ACTION_SCOPE:
         raise ApiError(404, gettext("接口不提供操作“%(action)s”，可用的操作：%(actions)s") % {
             "action": action[:60], "actions": "、".join(ACTION_SCOPE)})
     need(request, ACTION_SCOPE[action])
     payload = payload or ActionIn()
+    if action in CITY_STEPS:
+        return _actions.run_step(request, application_id, action, payload)
 
     def run():
         application = get_object_or_404(application_selectors.applications_visible_to(request.user),
@@ -604,7 +649,7 @@ def application_action(request, application_id: int, action: ActionName, payload
 
 
 @api.post("/enterprises/{enterprise_id}/confirm", response={200: ActionOut, **ERRORS},
-          summary="乡镇确认企业属于本单位", tags=["办理"])
+          summary=gettext_noop("乡镇确认企业属于本单位"), tags=["办理"])
 def enterprise_confirm(request, enterprise_id: int):
     need(request, Scope.TOWNSHIP_ACT)
 
@@ -618,7 +663,7 @@ def enterprise_confirm(request, enterprise_id: int):
 
 
 @api.post("/enterprises/{enterprise_id}/reject", response={200: ActionOut, **ERRORS},
-          summary="乡镇退回企业登记（不予确认）", tags=["办理"])
+          summary=gettext_noop("乡镇退回企业登记（不予确认）"), tags=["办理"])
 def enterprise_reject(request, enterprise_id: int, payload: RejectIn):
     need(request, Scope.TOWNSHIP_ACT)
 
@@ -631,13 +676,42 @@ def enterprise_reject(request, enterprise_id: int, payload: RejectIn):
     return _idempotent(request, run)
 
 
+# --- the city's later steps (形式审查, batches, 专家评审, 现场核查, 评审结论, 公示): tidu.api.actions ---------------
+
+from tidu.api import actions as _actions  # noqa: E402  (its endpoints use the helpers above)
+
+api.add_router("", _actions.router)
+
+
 # --- the OpenAPI document: the interchange schema as a component ------------------------------------------------
 
 _original_get_openapi_schema = api.get_openapi_schema
 
 
+def _translated(schema: dict) -> dict:
+    """Summaries, descriptions and tags in the request's language (the source strings are Chinese, marked with
+    ``gettext_noop`` where they are written; the catalogue gives English). Built per request by django-ninja."""
+    info = schema.get("info", {})
+    for key in ("title", "description"):
+        if info.get(key):
+            info[key] = gettext(info[key])
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for key in ("summary", "description"):
+                if operation.get(key):
+                    operation[key] = gettext(operation[key])
+            operation["tags"] = [gettext(tag) for tag in operation.get("tags", [])]
+    for component in schema.get("components", {}).get("schemas", {}).values():
+        for prop in (component.get("properties") or {}).values():
+            if isinstance(prop, dict) and isinstance(prop.get("description"), str):
+                prop["description"] = gettext(prop["description"])
+    return schema
+
+
 def _openapi_schema(*args, **kwargs):
-    schema = _original_get_openapi_schema(*args, **kwargs)
+    schema = _translated(_original_get_openapi_schema(*args, **kwargs))
     interchange_schema = _interchange_openapi_schema()
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["InterchangeApplication"] = interchange_schema["root"]
@@ -649,3 +723,4 @@ api.get_openapi_schema = _openapi_schema
 
 
 assert set(ActionName.__args__) == set(ACTION_SCOPE)  # the documented path values are the offered actions
+assert set(CITY_STEPS) == set(_actions.STEP_ACTIONS)

@@ -18,7 +18,7 @@ class Scope(models.TextChoices):
     READ = "read", _("读取（批次、申报、判定结果、文书）")
     EVALUATE = "evaluate", _("判定申报数据（不保存）")
     TOWNSHIP_ACT = "township:act", _("乡镇办理（确认企业、推荐、退回补正）")
-    CITY_ACT = "city:act", _("市经信局办理（受理、退回补正）")
+    CITY_ACT = "city:act", _("市经信局办理（受理、形式审查、批量办理、专家评审、现场核查、评审结论、公示）")
 
 
 # Which scopes a role may give its tokens (an acting scope only to the role that acts).

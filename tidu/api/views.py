@@ -14,30 +14,37 @@ from tidu.api.models import SCOPES_BY_ROLE, ApiToken
 from tidu.api.operations import TokenCreate, TokenRevoke, create_token, revoke_token
 from tidu.core.errors import TiduError
 
+SECRET_SESSION_KEY = "api_new_token_secret"
+
 
 @login_required
 def tokens(request):
+    """Make a token (POST, then redirect: a reload never makes a second one) and list one's tokens. The new
+    secret is handed to the next GET through the session and dropped from it as soon as it is shown."""
     role = permissions.role_of(request.user)
     may_create = role in SCOPES_BY_ROLE and bool(TokenCreate(ApiToken(user=request.user)).check(request.user))
     form = TokenForm(request.POST or None, role=role)
-    secret = None
+    status = 200
     if request.method == "POST":
         if not may_create:
             raise PermissionDenied(_("当前角色不能创建个人访问令牌。"))
         if form.is_valid():
             try:
-                token, secret = create_token(request.user, name=form.cleaned_data["name"],
-                                             scopes=form.cleaned_data["scopes"], days=form.cleaned_data["days"])
+                _token, secret = create_token(request.user, name=form.cleaned_data["name"],
+                                              scopes=form.cleaned_data["scopes"], days=form.cleaned_data["days"])
             except TiduError as error:
                 form.add_error(None, str(error))
             else:
-                form = TokenForm(role=role)
-        status = 200 if secret or not form.errors else 400
-    else:
-        status = 200
-    return render(request, "api/tokens.html", {
+                request.session[SECRET_SESSION_KEY] = secret
+                return redirect("api_tokens")
+        status = 400
+    secret = request.session.pop(SECRET_SESSION_KEY, None) if request.method == "GET" else None
+    response = render(request, "api/tokens.html", {
         "form": form, "may_create": may_create, "secret": secret, "tokens": selectors.tokens_of(request.user),
         "may_list_all": selectors.may_list_all_tokens(request.user)}, status=status)
+    if secret:
+        response["Cache-Control"] = "private, no-store"  # the secret stays out of every cache and history copy
+    return response
 
 
 @login_required

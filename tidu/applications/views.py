@@ -7,6 +7,7 @@ call ``services`` / ``evidence`` and render. No rule is decided here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -26,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of
-from tidu.applications import c3mep, forms, permissions, revision, selectors, services
+from tidu.applications import c3mep, forms, operations, permissions, revision, selectors, services
 from tidu.applications.evidence import EvidenceRejected, evidence_upload
 from tidu.applications.models import Application, Evidence, Submission
 from tidu.applications.sections import (
@@ -405,6 +406,15 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
     section = section_for(section.key, policy)  # the step as this call asks for it (declared clauses)
     progress = progress or services.application_progress(application, policy, request.user)
     current = _progress_map(progress)[section.key]
+    # Open for editing only if the save itself is allowed for this user and part (a delegate may prepare the
+    # application but never sign the 真实性承诺: the operation says so, the page shows it read-only with why).
+    refusal = ""
+    if current.editable:
+        may_save = operations.SectionSave(application, key=section.key).check(request.user)
+        if not may_save:
+            current = dataclasses.replace(current, editable=False)
+            progress = [current if item.key == current.key else item for item in progress]
+            refusal = may_save.reason
     clean = clean_section(section, raw, policy)
     if verdict is None and verdict_problems is None:
         verdict, verdict_problems = _verdict(application, policy)
@@ -417,7 +427,7 @@ def _section_context(request, application, section, policy, *, raw, base_revisio
         "editable": current.editable, "verdict": verdict, "verdict_problems": verdict_problems,
         "tier_name": _tier_name(policy, application.tier),
         "is_owner": permissions.can_edit(request.user, application),
-        "returned_state": application.status == State.RETURNED,
+        "returned_state": application.status == State.RETURNED, "save_refusal": refusal,
     }
     if section.key == "kpis":
         derived = _derived_kpis(application, policy)

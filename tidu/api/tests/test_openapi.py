@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tidu import testing as build
 from tidu.eligibility import interchange
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +35,21 @@ def test_the_docs_page_loads_its_assets_from_this_site(client):
     inline = re.findall(r"<script(?![^>]*src=)([^>]*)>", html)
     assert all('type="application/json"' in attrs for attrs in inline)  # data only, never run
     assert "script-src" in response.get("Content-Security-Policy", "")
+
+
+def test_the_documents_words_follow_the_readers_language(client):
+    """Summaries, descriptions, tags and field descriptions are translatable: an English reader gets the
+    catalogue's English (here given by the test, as the catalogue is filled after merging)."""
+    chinese = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    operation = chinese["paths"]["/api/batches"]["post"]
+    assert operation["summary"] == "批量办理（受理、形式审查通过/不通过）" and operation["tags"] == ["办理（市经信局）"]
+    field = chinese["components"]["schemas"]["ActionIn"]["properties"]["expert_id"]["description"]
+    english = {operation["summary"]: "Start a batch action", "办理（市经信局）": "City actions",
+               field: "The expert's user id", "tidu 开放接口": "tidu open API"}
+    with build.english(english):
+        document = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    operation = document["paths"]["/api/batches"]["post"]
+    assert (operation["summary"], operation["tags"], document["info"]["title"]) == (
+        "Start a batch action", ["City actions"], "tidu open API")
+    assert document["components"]["schemas"]["ActionIn"]["properties"]["expert_id"]["description"] == \
+        "The expert's user id"

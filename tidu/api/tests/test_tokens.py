@@ -24,7 +24,8 @@ def test_a_township_officer_makes_a_token_on_the_page_sees_it_once_and_only_its_
     since = AuditSince()
     response = client.post(reverse("api_tokens"), {"name": "省级平台对接", "scopes": ["read", "township:act"],
                                                    "days": "90"})
-    html = response.content.decode()
+    assert response.status_code == 302 and response["Location"] == reverse("api_tokens")  # POST/redirect/GET
+    html = client.get(response["Location"]).content.decode()
     made = ApiToken.objects.get(user=town)
     secret = html.split('<code class="token-secret">')[1].split("</code>")[0]
     assert secret.startswith("tidu_") and made.token_sha256 == digest(secret)
@@ -33,8 +34,9 @@ def test_a_township_officer_makes_a_token_on_the_page_sees_it_once_and_only_its_
     row = since.one("api_token")
     assert (row.actor, row.action, row.to_status) == (town, "api_token.create", "active")
     assert row.detail["scopes"] == ["read", "township:act"] and secret not in str(row.detail)
-    # Shown once: the page never shows it again.
+    # Shown once: reloading the page shows it no more and makes no second token.
     assert secret not in client.get(reverse("api_tokens")).content.decode()
+    assert ApiToken.objects.filter(user=town).count() == 1
     assert client.get("/api/applications", **auth(secret)).status_code == 200
 
 

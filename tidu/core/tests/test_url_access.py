@@ -375,6 +375,18 @@ TABLE: dict[str, Entry] = {
     "api:application_action": Entry("application", lambda o: [o.pk, "township_recommend"], public=True, ok="405"),
     "api:enterprise_confirm": Entry("enterprise", pk, public=True, ok="405"),
     "api:enterprise_reject": Entry("enterprise", pk, public=True, ok="405"),
+    # The city's later steps and their reads (tidu/api/actions.py): refused before any lookup, like the above.
+    "api:application_checks": Entry("application", pk, public=True, ok="401"),
+    "api:application_assignments": Entry("application", pk, public=True, ok="401"),
+    "api:check_detail": Entry("application", pk, public=True, ok="401"),
+    "api:check_action": Entry("application", lambda o: [o.pk, "complete"], public=True, ok="405"),
+    "api:batch_detail": Entry("batch_run", pk, public=True, ok="401"),
+    "api:collective_decision": Entry("call", pk, public=True, ok="405"),
+    "api:call_publicities": Entry("call", pk, public=True, ok="401"),
+    "api:publicity_create": Entry("call", pk, public=True, ok="401"),  # the same path as the list (POST)
+    "api:publicity_detail": Entry("application", pk, public=True, ok="401"),
+    "api:publicity_add_entries": Entry("application", pk, public=True, ok="405"),
+    "api:publicity_action": Entry("application", lambda o: [o.pk, "publish"], public=True, ok="405"),
     # Revoking a token: the owner's own (or the 安全管理员's); tidu/api/tests/test_tokens.py checks who may.
     "api_token_revoke": Entry("application", pk, post=True),
 }

@@ -141,3 +141,18 @@ def test_the_enterprise_grants_from_its_page(world, client):
     assert Delegation.objects.get().grantee == world["officer"]
     response = client.post(reverse("enterprises:delegation"), {"grantee": world["stranger"].pk}, follow=True)
     assert "只能委托本企业所属乡镇" in response.content.decode()
+
+
+def test_the_delegate_sees_the_attestation_read_only_with_the_reason_and_the_enterprise_sees_it_open(world, client):
+    _grant(world)
+    draft = testing.application(world["enterprise"], user=world["owner"])
+    url = reverse("applications:section", args=[draft.pk, "attestation"])
+    client.force_login(world["officer"])
+    page = client.get(url).content.decode()
+    assert "真实性承诺须由申报企业本身签署" in page and "save-refusal" in page
+    assert "hx-post" not in page  # no autosave: nothing to type that would be refused on save
+    other = client.get(reverse("applications:section", args=[draft.pk, "organisation"])).content.decode()
+    assert "hx-post" in other and "save-refusal" not in other  # the other parts stay open to the delegate
+    client.force_login(world["owner"])
+    own = client.get(url).content.decode()
+    assert "hx-post" in own and "save-refusal" not in own
