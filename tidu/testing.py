@@ -6,7 +6,7 @@ Each builder makes one thing the way the project makes it, so a test world is a 
     x = unit("竟陵街道办事处")                             # a township-level unit
     town = officer(x, "town_x")                          # its officer
     city = city_officer()                                # a city officer (the bureau made once)
-    a = enterprise(x, "天门市华楚精密机械有限公司")         # confirmed, with a valid 统一社会信用代码
+    a = enterprise(x, "华楚精密机械有限公司")               # confirmed, with a valid 统一社会信用代码
     user = enterprise_user(a, "ent_a")
     app = application(a, call=call, filled=True)         # application_start + every section + evidence
     submitted(app)                                       # application_submit inside the call window
@@ -20,6 +20,9 @@ unless asked otherwise: ``enterprise(..., register=True)`` registers and confirm
 operations (audit rows, notification) for tests that want that history.
 
 Evidence is written to the default storage: tests should point ``settings.MEDIA_ROOT`` at a temporary directory.
+
+The default call, region, bureau and sample names are data (tidu/core/demo_data/samples.yaml, read through
+``tidu.core.demo.demo_data``), not Python: no call's wording lives in Python.
 
 This module is test code (``tidu/core/tests/test_architecture.py`` leaves it out like ``tests/`` folders): it
 composes every domain, which no domain module may do.
@@ -50,6 +53,7 @@ from tidu.applications.models import Application
 from tidu.applications.sections import _PHONE
 from tidu.applications.workflow import State
 from tidu.core import clock
+from tidu.core.demo import demo_data
 from tidu.core.events import deliver_pending
 from tidu.core.models import AuditEntry
 from tidu.core.timezones import BEIJING
@@ -63,11 +67,16 @@ from tidu.policy.models import Call
 from tidu.review import services as review_services
 
 EXAMPLE = Path(__file__).resolve().parent / "eligibility" / "examples" / "passing-basic.json"
-CALL_CODE = "tianmen-2026-basic"
+_SAMPLES = demo_data("samples")
+CALL_CODE = _SAMPLES["call"]  # the call load_call() returns by default
 IN_WINDOW = dt.datetime(2026, 3, 10, 10, 30, tzinfo=BEIJING)  # inside the 2026 call window
 BEFORE_TOWNSHIP_DEADLINE = dt.datetime(2026, 2, 20, 10, 0, tzinfo=BEIJING)
 TEST_REVISION_DAYS = 10  # the call's 补正期限 setting (市经信局设定) in tests: a test's choice, not a policy
 PASSWORD = "pw-not-used-123"
+# 统一社会信用代码 prefixes (登记管理部门 9 + 企业 1, the sample region's 行政区划代码, then a fixed start of the
+# organisation code): one per kind of test enterprise, so that their codes never collide.
+_REGION_CODE = _SAMPLES["division_code"]
+CREDIT_CODE_PREFIX = f"91{_REGION_CODE}MA49"
 
 
 # ---------------------------------------------------------------- identities
@@ -75,9 +84,9 @@ PASSWORD = "pw-not-used-123"
 _serials = itertools.count(1)
 
 
-def valid_credit_code(serial: int | None = None, *, prefix: str = "91429006MA49") -> str:
+def valid_credit_code(serial: int | None = None, *, prefix: str = CREDIT_CODE_PREFIX) -> str:
     """A well-formed 统一社会信用代码 (GB 32100-2015 check character), different for every call unless
-    ``serial`` is given. ``prefix`` is the first 12 characters (天门市, 企业法人)."""
+    ``serial`` is given. ``prefix`` is the first 12 characters (default: the sample region, 企业法人)."""
     serial = next(_serials) if serial is None else serial
     body = f"{prefix}{serial:05d}"
     assert len(body) == credit_codes.LENGTH - 1, body
@@ -85,7 +94,7 @@ def valid_credit_code(serial: int | None = None, *, prefix: str = "91429006MA49"
 
 
 def load_call(code: str = CALL_CODE) -> Call:
-    """Load the policy packs (``load_policy``) and return the call: the 2026 Tianmen basic call by default."""
+    """Load the policy packs (``load_policy``) and return the call: the samples' call by default."""
     call_command("load_policy", verbosity=0, stdout=io.StringIO())
     call = Call.objects.get(code=code)
     if call.revision_working_days is None:  # the bureau's setting a test call carries (see TEST_REVISION_DAYS)
@@ -103,7 +112,7 @@ def unit(name: str, kind: str = Organisation.Kind.SUBDISTRICT) -> Organisation:
     return organisation(name, kind)
 
 
-def city_bureau(name: str = "天门市经济和信息化局", office: str | None = None) -> Organisation:
+def city_bureau(name: str = _SAMPLES["city_bureau"], office: str | None = None) -> Organisation:
     """The city bureau (市经信局), or one of its offices (科室) under it when ``office`` is named."""
     bureau = organisation(name, Organisation.Kind.CITY_BUREAU)
     return organisation(office, Organisation.Kind.CITY_OFFICE, bureau) if office else bureau
@@ -153,11 +162,11 @@ def expert(username: str = "expert", name: str = "", *, profile: bool = False, e
 
 
 def _call_region() -> str:
-    """The region of the call registration is for (its pack), else the seed's city (no call loaded)."""
+    """The region of the call registration is for (its pack), else the samples' region (no call loaded)."""
     from tidu.enterprises.call_scope import registration_scope
 
     scope = registration_scope()
-    return scope.region_name if scope is not None else "湖北省天门市"
+    return scope.region_name if scope is not None else _SAMPLES["region"]
 
 
 def enterprise(unit: Organisation, name: str, *, credit_code: str | None = None, industry: str = "C3484",
@@ -565,7 +574,7 @@ def audit_facts(row):
 # ---------------------------------------------------------------- many applications at once (scale tests, bench)
 
 def clone_applications(template: Application, count: int, *, units: list[Organisation] | None = None,
-                       status: str | None = None, serial_from: int = 1, prefix: str = "91429006MB49",
+                       status: str | None = None, serial_from: int = 1, prefix: str = f"91{_REGION_CODE}MB49",
                        chunk: int = 1000) -> int:
     """``count`` copies of ``template`` (a submitted application built through the services), each with its
     own enterprise under one of ``units`` (round robin; default the template's unit), its sections and its
@@ -656,7 +665,8 @@ def c3mep_report_pdf(layout: str = "lines", *, level: str = "二级（规范级�
 
     setup = font_setup()
     head = f'#set text(font: ("{esc(setup.body[0])}",), size: 11pt)\n'
-    facts = [("企业名称", "天门市华楚精密机械有限公司"), ("评估等级", level), ("评估得分", score), ("报告编号", number),
+    enterprise_name = _SAMPLES["sample"]["enterprise"]
+    facts = [("企业名称", enterprise_name), ("评估等级", level), ("评估得分", score), ("报告编号", number),
              ("评估日期", date)]
     if layout == "lines":
         body = (f'#align(center)[#text(size: 16pt)[#"{esc(title)}"]]\n\n#"智能制造评估评价公共服务平台"\n\n'
@@ -668,7 +678,7 @@ def c3mep_report_pdf(layout: str = "lines", *, level: str = "二级（规范级�
     elif layout == "header":
         labels = ", ".join(f'[#"{esc(label)}"]' for label, _value in facts[1:])
         values = ", ".join(f'[#"{esc(value)}"]' for _label, value in facts[1:])
-        body = (f'= #"{esc(title)}"\n#"企业名称：天门市华楚精密机械有限公司"\n\n'
+        body = (f'= #"{esc(title)}"\n#"企业名称：{esc(enterprise_name)}"\n\n'
                 f"#table(columns: 4, {labels}, {values})\n")
     elif layout == "letter":
         body = '#"关于报送2025年度安全生产情况的函"\n\n#"市应急管理局：我单位2025年度未发生安全生产事故，特此报告。"\n'
@@ -704,7 +714,7 @@ def peer_applications(template: Application, kpi_values: list[dict[str, float]],
 
     before = Application.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     serial = next(_peer_serials) * 100
-    clone_applications(template, len(kpi_values), serial_from=serial, prefix="91429006MC49")
+    clone_applications(template, len(kpi_values), serial_from=serial, prefix=f"91{_REGION_CODE}MC49")
     made = list(Application.objects.filter(pk__gt=before, call=template.call).order_by("pk"))
     if tier:
         Application.objects.filter(pk__in=[a.pk for a in made]).update(tier=tier)
@@ -724,7 +734,7 @@ def peer_applications(template: Application, kpi_values: list[dict[str, float]],
 
 def registry_row(serial: int, **values) -> dict:
     """One enterprise as a row of the import template (column key → text), valid unless ``values`` say otherwise."""
-    row = {"name": f"导入测试企业{serial:05d}有限公司", "credit_code": valid_credit_code(serial, prefix="91429006MA4B"),
+    row = {"name": f"导入测试企业{serial:05d}有限公司", "credit_code": valid_credit_code(serial, prefix=f"91{_REGION_CODE}MA4B"),
            "legal_status": "独立法人", "industry_code": "C3484", "registered_region": "", "address": "",
            "legal_representative": "", "contact_name": "联系人", "contact_phone": f"138{serial:08d}",
            "contact_email": ""}

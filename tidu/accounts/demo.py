@@ -1,29 +1,30 @@
-"""Demo organisation tree for 天门市 and the officer and expert accounts (password core.demo.DEMO_PASSWORD)."""
+"""Demo organisation tree of the seed call's city and the officer and expert accounts (password
+core.demo.DEMO_PASSWORD), read from the demo data (tidu/core/demo_data/seed_call.yaml, ``accounts``)."""
 
 from tidu.accounts.models import Organisation, User
-from tidu.core.demo import DEMO_PASSWORD, at, moment
+from tidu.core.demo import DEMO_PASSWORD, at, demo_data, moment
 
 Kind = Organisation.Kind
 
-CITY_BUREAU = "天门市经信局"
-CITY_OFFICE = "中小企业科"
-# Real units of 天门市 (a selection): 乡镇、街道办事处、农场、开发区.
-UNITS = [
-    (Kind.TOWNSHIP, "岳口镇"), (Kind.TOWNSHIP, "多宝镇"), (Kind.TOWNSHIP, "张港镇"), (Kind.TOWNSHIP, "渔薪镇"),
-    (Kind.TOWNSHIP, "皂市镇"), (Kind.TOWNSHIP, "拖市镇"), (Kind.TOWNSHIP, "石家河镇"),
-    (Kind.SUBDISTRICT, "竟陵街道办事处"), (Kind.SUBDISTRICT, "杨林街道办事处"), (Kind.SUBDISTRICT, "侨乡街道办事处"),
-    (Kind.FARM, "蒋湖农场"), (Kind.FARM, "白茅湖农场"),
-    (Kind.DEVELOPMENT_ZONE, "天门经济开发区"),
-]
+_DATA = demo_data("seed_call")["accounts"]
+CITY_BUREAU = _DATA["city_bureau"]
+CITY_OFFICE = _DATA["city_office"]
+# The city's units (乡镇、街道办事处、农场、开发区): (kind, name)
+UNITS = [(Kind(row["kind"]), row["name"]) for row in _DATA["units"]]
 # (label printed by load_demo, username, role, organisation name or None, person's name)
-OFFICERS = [
-    ("市经信局经办人", "city", User.Role.CITY, CITY_OFFICE, "周敏"),
-    ("岳口镇经办人", "yuekou", User.Role.TOWNSHIP, "岳口镇", "陈静"),
-    ("开发区经办人", "kaifaqu", User.Role.TOWNSHIP, "天门经济开发区", "李强"),
-    ("评审专家", "expert1", User.Role.EXPERT, None, "张卫东"),
-    ("评审专家", "expert2", User.Role.EXPERT, None, "黄丽"),
-    ("评审专家", "expert3", User.Role.EXPERT, None, "赵志刚"),
-]
+OFFICERS = [(row["label"], row["username"], User.Role(row["role"]), row["organisation"], row["name"])
+            for row in _DATA["officers"]]
+
+
+def short_unit_name(name: str) -> str:
+    """The unit's name as login labels show it (the data's ``short``, else its name)."""
+    return next((row.get("short", name) for row in _DATA["units"] if row["name"] == name), name)
+
+
+def officer_of_unit(name: str) -> str:
+    """The username of the unit's (first) township officer in the demo data."""
+    return next(username for _label, username, role, organisation, _person in OFFICERS
+                if role == User.Role.TOWNSHIP and organisation == name)
 
 
 def ensure_organisation(name: str, kind: str, parent: Organisation | None = None) -> Organisation:

@@ -1,4 +1,6 @@
-"""Demo applications for the 2026 Tianmen basic-tier call: submitted ones and a ready-made draft.
+"""Demo applications for the seed call: submitted ones and a ready-made draft. Who submitted on which day, the
+drafts and the application returned for revision are demo data (tidu/core/demo_data/seed_call.yaml,
+``applications``).
 
 Submissions are dated inside the call window (the call closed on 2026-03-15), as if made then.
 """
@@ -10,16 +12,17 @@ from tidu.applications import services
 from tidu.applications.models import Application
 from tidu.applications.testing import complete_section_data, fill_complete_application
 from tidu.core import clock
-from tidu.core.demo import at, moment
+from tidu.core.demo import at, demo_data, moment
 from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 
-CALL_CODE = "tianmen-2026-basic"
+_DATA = demo_data("seed_call")
+CALL_CODE = _DATA["call"]
 # username → day of February 2026 it was submitted (before the township deadline, 1 March)
-SUBMITTED = {"huachu": 10, "chukang": 6, "hengli": 11, "chulv": 12}
-# Drafts with only these sections filled in (the review demo later completes and submits mianfang's).
-DRAFTS = {"mianfang": ["basic", "conditions"], "xinyuan": ["basic", "conditions", "maturity"]}
+SUBMITTED = _DATA["applications"]["submitted"]
+# Drafts with only these sections filled in (the review demo may later complete and submit one).
+DRAFTS = _DATA["applications"]["drafts"]
 
 
 # Submitted, then returned for revision by the township with a reason per section, and a 补正期限 the officer
@@ -27,8 +30,8 @@ DRAFTS = {"mianfang": ["basic", "conditions"], "xinyuan": ["basic", "conditions"
 DEMO_REVISION_DAYS = 14
 RETURNED_AT = moment(2, 20, 15)
 DRAFTED_AT = moment(2, 5, 14)
-RETURNED = {"chulv": ("kaifaqu", {"scenarios": "请补充 SC27 设备运行监控的数据采集范围与覆盖设备台数。",
-                                  "kpis": "关键设备数控化率的分母请按全部关键设备口径填写。"})}
+# username → (officer who returned it, reason per section)
+RETURNED = {username: (row["officer"], row["reasons"]) for username, row in _DATA["applications"]["returned"].items()}
 
 
 def _user_and_enterprise(username):
@@ -58,7 +61,7 @@ def load(out) -> list[tuple[str, str, str]]:
             with at(RETURNED_AT):
                 services.application_transition(application=application, action="township_return",
                                                 user=User.objects.get(username=officer),
-                                                section_reasons=reasons, due_date=due)
+                                                section_reasons=dict(reasons), due_date=due)
     for username, sections in DRAFTS.items():
         user, enterprise = _user_and_enterprise(username)
         if Application.objects.filter(enterprise=enterprise, call=call).exists():

@@ -1,8 +1,17 @@
-"""Demo data shared by every domain: the administrator account."""
+"""Demo data shared by every domain: the administrator account, and the reader of the demo data files.
+
+The demo's records (units, officers, enterprises, people, the calls they belong to) are data, not code: they live
+in ``tidu/core/demo_data/*.yaml`` (see docs/demo-data.md), and each domain's ``demo.py`` reads its part with
+``demo_data(name)``.
+"""
 
 import contextlib
 import datetime as dt
+import functools
+from pathlib import Path
+from typing import Any
 
+import yaml
 from django.contrib.auth import get_user_model
 
 from tidu.core import clock
@@ -10,6 +19,14 @@ from tidu.core.events import deliver_pending
 from tidu.core.timezones import BEIJING
 
 DEMO_PASSWORD = "tidu-demo-2026"
+DEMO_DATA_DIR = Path(__file__).resolve().parent / "demo_data"
+
+
+@functools.cache
+def demo_data(name: str) -> dict[str, Any]:
+    """The demo data file ``tidu/core/demo_data/<name>.yaml`` (read once; treat it as read-only)."""
+    with (DEMO_DATA_DIR / f"{name}.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
 
 
 def load(out) -> list[tuple[str, str, str]]:

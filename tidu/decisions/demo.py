@@ -1,8 +1,8 @@
 """Demo decisions: a 不予认定 after expert review, and the city's 通过 for what other modules verified on site.
 
-* 天门市汉江塑业有限公司 (岳口镇) goes through the pipeline with the real services: filled and submitted in the
-  window, recommended, received from the sent 推荐名单, 形式审查, scored low by the demo experts, 专家评审完成.
-  The city records 评审结论 不通过 with its reasons, a 集体决策 (局长办公会) is attached, and the application is
+* One demo enterprise (tidu/core/demo_data/seed_call.yaml, ``decisions``) goes through the pipeline with the
+  real services: filled and submitted in the window, recommended, received from the sent 推荐名单, 形式审查,
+  scored low by the demo experts, 专家评审完成. The city records 评审结论 不通过 with its reasons, a 集体决策 (局长办公会) is attached, and the application is
   不予认定 through its own "reject" transition. (The experts app's 专家组意见 is not in this branch: none is made.)
 * Every other demo application left in 现场核查完成 gets the city's 通过, so that 公示 can list it
   (only a 通过 may go on a 公示: tidu.decisions.rules).
@@ -21,7 +21,7 @@ from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core import clock
-from tidu.core.demo import DEMO_PASSWORD, at, moment
+from tidu.core.demo import DEMO_PASSWORD, at, demo_data, moment
 from tidu.core.errors import TiduError
 from tidu.core.timezones import BEIJING
 from tidu.decisions import selectors, services
@@ -35,11 +35,13 @@ from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 from tidu.review.testing import put_on_sent_list
 
-CALL_CODE = "tianmen-2026-basic"
+_DATA = demo_data("seed_call")
+CALL_CODE = _DATA["call"]
 SUBMITTED_AT = dt.datetime(2026, 2, 26, 10, 0, tzinfo=BEIJING)
 LISTED_AT = dt.datetime(2026, 2, 28, 11, 0, tzinfo=BEIJING)
-REJECTED = ("hanjiang", "天门市汉江塑业有限公司", "91429006MA4J5L8D2F", "C2929", "岳口镇", "yuekou", "邓汉江", "邓敏",
-            "13907281013")
+# username, name, credit code, industry, unit, township officer, legal representative, contact, phone
+REJECTED = tuple(_DATA["decisions"]["rejected"][key] for key in (
+    "username", "name", "credit_code", "industry", "unit", "officer", "legal_representative", "contact", "phone"))
 # Low scores for the default rubric's six criteria (maxima 20, 30, 20, 10, 10, 10): totals 46, 50, 48.
 LOW_SCORES = ([5, 15, 10, 6, 5, 5], [5, 18, 10, 6, 6, 5], [5, 16, 10, 7, 5, 5])
 LOW_COMMENTS = ("智能制造场景多为规划，已建成场景仅覆盖仓储环节，数据采集未贯通生产过程。",
@@ -49,7 +51,7 @@ CONCLUSION_REASONS = ("专家组评分明显偏低（三位专家总分均在 50
                       "仅覆盖仓储环节，数据采集未贯通生产过程，关键指标缺少统计依据，尚未达到基础级智能工厂要求。")
 MEETING = {"meeting_name": "市经信局局长办公会", "meeting_date": dt.date(2026, 4, 20),
            "attendees": "局长、分管副局长、中小企业科、信息化推进科、法规科负责人",
-           "note": "审议2026年度基础级智能工厂专家评审结论，同意汉江塑业评审结论为不通过、不予认定。"}
+           "note": _DATA["decisions"]["meeting_note"]}
 CONCLUDED_AT = moment(4, 15, 10)  # 评审结论, before the 局长办公会 of 20 April
 DECIDED_AT = moment(4, 20, 17)
 REJECTED_AT = moment(4, 21, 10)
@@ -87,7 +89,7 @@ def _expert_reviewed(call, city) -> Application:
                                                     user=User.objects.get(username=REJECTED[5]))
     with at(LISTED_AT):
         put_on_sent_list(application, now=LISTED_AT,
-                         reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
+                         reason=f"{REJECTED[4]}申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
     for action, when in (("city_receive", moment(3, 2, 11)), ("formal_pass", moment(3, 20, 17))):
         with at(when):
             application_services.application_transition(application=application, action=action, user=city)

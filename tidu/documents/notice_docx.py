@@ -12,10 +12,13 @@ from __future__ import annotations
 import io
 from functools import cache
 
+from tidu.core.demo import demo_data
 from tidu.documents.placeholders import TemplateCheck, parse_docx_template
 
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
+# A preview lists sample entries (tidu/core/demo_data/samples.yaml).
+SAMPLE_CREDIT_CODE = demo_data("samples")["sample"]["credit_code"]
 
 PLACEHOLDERS = {
     "document_number": "文号（如 天经信发〔2026〕12号）",
@@ -40,7 +43,7 @@ def sample_context() -> dict:
             "addressee": "各乡镇（办事处、农场、开发区），各有关企业：",
             "paragraphs": ["这是示例正文，用于核对模板效果。"], "closing": ["特此通知。"],
             "tier_header": "认定等级", "issuer": "示例发文单位", "date": "2026年1月1日",
-            "entries": [{"position": str(n), "enterprise_name": f"示例企业{n}有限公司", "credit_code": "91429006MA49ABCD1X",
+            "entries": [{"position": str(n), "enterprise_name": f"示例企业{n}有限公司", "credit_code": SAMPLE_CREDIT_CODE,
                          "project_name": "示例项目", "unit_name": "示例乡镇", "tier_label": "基础级"} for n in (1, 2)]}
 
 

@@ -1,7 +1,8 @@
 """A realistic sample application (6 scenarios, all 20 KPIs), for template previews, tests and the benchmark.
 
 ``sample_raw_sections()`` is what an enterprise would type, section by section (strings, as stored);
-``sample_dossier(policy)`` assembles its dossier without touching the database.
+``sample_dossier(policy)`` assembles its dossier without touching the database. The enterprise's identity (name,
+credit code, unit, region) and its own wording are sample data (tidu/core/demo_data/samples.yaml, ``sample``).
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ import datetime as dt
 from typing import Any
 
 from tidu.applications.services import application_interchange
+from tidu.core.demo import demo_data
 from tidu.documents.dossier import Dossier, DossierInputs, EvidenceFacts, SubmissionFacts, assemble_dossier
 from tidu.documents.evidence_files import EvidenceInspection
 from tidu.eligibility.engine import evaluate
 from tidu.policy.call_policy import CallPolicy
 
-SAMPLE_ENTERPRISE = "天门市华楚精密机械有限公司"
-SAMPLE_CREDIT_CODE = "91429006MA49ABCD1X"
-SAMPLE_UNIT = "竟陵街道办事处"
+_SAMPLES = demo_data("samples")
+SAMPLE_ENTERPRISE = _SAMPLES["sample"]["enterprise"]
+SAMPLE_CREDIT_CODE = _SAMPLES["sample"]["credit_code"]
+SAMPLE_UNIT = _SAMPLES["sample"]["unit"]
+SAMPLE_REGION = _SAMPLES["region"]
 
 _SCENARIOS = (
     ("SC27", "设备运行监控", "no",
@@ -73,11 +77,10 @@ def sample_raw_sections(*, name: str = SAMPLE_ENTERPRISE, credit_code: str = SAM
     """Every section of a complete 基础级 application, as the enterprise typed it."""
     return {
         "basic": {
-            "name": name, "credit_code": credit_code, "registered_region": "湖北省天门市",
+            "name": name, "credit_code": credit_code, "registered_region": SAMPLE_REGION,
             "legal_status": "legal_person", "industry_code": "C3484", "above_designated_size": "yes",
             "main_business_revenue_10k_yuan": "18600", "employees": "326",
-            "competitiveness": "主导产品液压阀体国内市场占有率约 6%，为多家工程机械主机厂一级供应商；"
-                               "拥有发明专利 7 项，为湖北省专精特新中小企业。",
+            "competitiveness": _SAMPLES["sample"]["competitiveness"],
             "contact_name": "李明", "contact_phone": "13871234567",
         },
         "conditions": {
@@ -161,6 +164,6 @@ def sample_dossier(policy: CallPolicy, *, raw: dict[str, dict[str, Any]] | None 
     inputs = DossierInputs(
         application_id=0, tier=tier, raw_sections=raw, unit_name=SAMPLE_UNIT, content_sha256="0" * 64,
         verdict=sample_verdict(policy, raw, tier, submitted_at), evidence=evidence,
-        submission=SubmissionFacts("TIANMEN-2026-BASIC-000001", submitted_at, "0" * 64, "张华"),
+        submission=SubmissionFacts(f"{policy.code.upper()}-000001", submitted_at, "0" * 64, "张华"),
         verification_code="SAMPLE0000", recommendation="同意推荐", industry_text="C3484（制造业 › 34 通用设备制造业）")
     return assemble_dossier(policy, inputs)

@@ -1,38 +1,28 @@
-"""Demo enterprises under 岳口镇 and 天门经济开发区, each with its own login (password core.demo.DEMO_PASSWORD).
+"""Demo enterprises of the seed call's story, each with its own login (password core.demo.DEMO_PASSWORD), read
+from the demo data (tidu/core/demo_data/seed_call.yaml, ``enterprises``).
 
 Credit codes are made up but well formed (GB 32100-2015 check character, and a GB 11714 check digit in the
-organisation-code part); industry codes follow GB/T 4754-2017.
+organisation-code part); industry codes follow GB/T 4754-2017: the loader validates them as the site does.
 """
 
-from tidu.accounts.demo import ensure_organisation, ensure_user, unit
+from tidu.accounts.demo import ensure_organisation, ensure_user, officer_of_unit, short_unit_name, unit
 from tidu.accounts.models import Organisation, User
 from tidu.core import clock
-from tidu.core.demo import DEMO_PASSWORD, at, moment
+from tidu.core.demo import DEMO_PASSWORD, at, demo_data, moment
 from tidu.enterprises import credit_code, industries
 from tidu.enterprises.models import Enterprise
 
 Status = Enterprise.Status
 Legal = Enterprise.LegalStatus
 
+_DATA = demo_data("seed_call")
+# username, name, credit code, industry, legal status, unit, status, legal representative, contact, phone, address
 ENTERPRISES = [
-    # username, name, credit code, industry, legal status, unit, status, legal representative, contact, phone
-    ("huachu", "天门市华楚精密机械有限公司", "91429006MA48T2K61A", "C3484", Legal.LEGAL_PERSON, "岳口镇",
-     Status.CONFIRMED, "胡建华", "刘洋", "13907281001", "岳口镇工业园楚天大道18号"),
-    ("mianfang", "天门市岳口棉纺织有限公司", "91429006MA49C3H8X5", "C1711", Legal.LEGAL_PERSON, "岳口镇",
-     Status.CONFIRMED, "杨文军", "彭丽", "13907281002", "岳口镇汉江路66号"),
-    ("xinyuan", "天门市鑫源塑业有限公司", "91429006MA4D6N5U9U", "C2929", Legal.LEGAL_PERSON, "岳口镇",
-     Status.PENDING, "程鑫", "程小雨", "0728-5221003", "岳口镇工业园振兴路9号"),
-    ("chukang", "天门市楚康药业有限公司", "91429006MA4A7D1P8W", "C2720", Legal.LEGAL_PERSON, "天门经济开发区",
-     Status.CONFIRMED, "王康", "吴倩", "13907281004", "天门经济开发区天仙路88号"),
-    ("chulv", "湖北楚铝有色金属有限公司天门分公司", "91429006MA4B2M7R0X", "C3216", Legal.BRANCH, "天门经济开发区",
-     Status.CONFIRMED, "邓铝", "邓思远", "13907281005", "天门经济开发区杭州路12号"),
-    ("hengli", "天门市恒力电气设备有限公司", "91429006MA4F8Q2W7Q", "C3823", Legal.LEGAL_PERSON, "天门经济开发区",
-     Status.CONFIRMED, "肖恒", "肖敏", "13907281006", "天门经济开发区东湖路31号"),
-]
+    (row["username"], row["name"], row["credit_code"], row["industry"], Legal(row["legal_status"]), row["unit"],
+     Status(row["status"]), row["legal_representative"], row["contact"], row["phone"], row["address"])
+    for row in _DATA["enterprises"]]
 # The demo city (example data of the seed call, whose pack states the region).
-DEMO_REGION = "湖北省天门市"
-OFFICER_OF_UNIT = {"岳口镇": "yuekou", "天门经济开发区": "kaifaqu"}
-SHORT_UNIT = {"岳口镇": "岳口镇", "天门经济开发区": "开发区"}
+DEMO_REGION = _DATA["region"]
 
 
 def load(out) -> list[tuple[str, str, str]]:
@@ -54,9 +44,11 @@ def _load(out) -> list[tuple[str, str, str]]:
             "organisation": organisation, "name": name, "registered_region": DEMO_REGION, "legal_status": legal_status, "industry_code": industry,
             "address": address, "legal_representative": representative, "contact_name": contact,
             "contact_phone": phone, "contact_email": user.email, "status": status,
-            "confirmed_by": User.objects.get(username=OFFICER_OF_UNIT[unit_name]) if confirmed else None,
+            "confirmed_by": User.objects.get(username=officer_of_unit(unit_name)) if confirmed else None,
             "confirmed_at": clock.now() if confirmed else None})
-        label = f"{SHORT_UNIT[unit_name]}企业" + ("" if confirmed else "·待确认")
+        label = f"{short_unit_name(unit_name)}企业" + ("" if confirmed else "·待确认")
         logins.append((label, username, DEMO_PASSWORD))
-    out.write(f"企业：{len(ENTERPRISES)} 家（岳口镇、天门经济开发区；其中 1 家待乡镇确认）")
+    units = "、".join(dict.fromkeys(row[5] for row in ENTERPRISES))
+    pending = sum(row[6] == Status.PENDING for row in ENTERPRISES)
+    out.write(f"企业：{len(ENTERPRISES)} 家（{units}；其中 {pending} 家待乡镇确认）")
     return logins

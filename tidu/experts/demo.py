@@ -1,30 +1,27 @@
 """Demo expert pool (expert1..expert3 from accounts.demo), the call's rubric, and — when a demo application
 has passed 形式审查 — an assignment with two scores in, so sealed scoring and live totals can be seen.
 
-expert2 declares a consulting relationship with 天门市恒力电气设备有限公司, so that enterprise's application
-shows the conflict-of-interest exclusion on the assignment page.
+One expert declares a consulting relationship with a demo enterprise, so that enterprise's application shows the
+conflict-of-interest exclusion on the assignment page. The profiles and that relation are demo data
+(tidu/core/demo_data/seed_call.yaml, ``experts``).
 """
 
 from tidu.accounts.models import User
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
-from tidu.core.demo import at, moment
+from tidu.core.demo import at, demo_data, moment
 from tidu.enterprises.models import Enterprise
 from tidu.experts import selectors, services
 from tidu.experts.models import Assignment, ExpertProfile, ExpertRelation
 from tidu.policy.models import Call
 from tidu.policy.selectors import call_policy_for
 
-CALL_CODE = "tianmen-2026-basic"
+_DATA = demo_data("seed_call")
+CALL_CODE = _DATA["call"]
 # username → profile; employers are deliberately unrelated to the demo enterprises
-PROFILES = {
-    "expert1": {"title": "高级工程师", "expertise": "智能制造系统集成、MES", "employer_name": "武汉某高校机电工程学院"},
-    "expert2": {"title": "正高级工程师", "expertise": "工业互联网、数据采集与网络安全",
-                "employer_name": "湖北某智能制造服务有限公司"},
-    "expert3": {"title": "高级经济师", "expertise": "企业管理、经济效益评估", "employer_name": "荆楚某会计师事务所"},
-}
-RELATION = ("expert2", "91429006MA4F8Q2W7Q", ExpertRelation.Kind.CONSULTING,
-            "2025 年为该企业提供数字化转型诊断咨询")
+PROFILES = _DATA["experts"]["profiles"]
+# (expert's username, the enterprise's credit code, kind of relation, note)
+RELATION = tuple(_DATA["experts"]["relation"][key] for key in ("expert", "credit_code", "kind", "note"))
 SCORES = ([10, 22, 15, 7, 8, 7], [10, 24, 14, 8, 7, 8])
 COMMENTS = ("场景建设与生产作业结合紧密，数据采集覆盖主要设备；建议补充能耗数据。",
             "排产与质检场景成效明显，指标计算依据充分；后续计划可进一步细化。")
@@ -46,13 +43,14 @@ def _load(out) -> list[tuple[str, str, str]]:
         user = User.objects.filter(username=username, role=User.Role.EXPERT).first()
         if user is None:
             continue
-        _, created = ExpertProfile.objects.get_or_create(user=user, defaults=data)
+        _, created = ExpertProfile.objects.get_or_create(user=user, defaults=dict(data))
         made += created
     username, credit_code, kind, note = RELATION
     profile = ExpertProfile.objects.filter(user__username=username).first()
     enterprise = Enterprise.objects.filter(credit_code=credit_code).first()
     if profile and enterprise and city:
-        services.relation_declare(user=city, profile=profile, enterprise=enterprise, kind=kind, note=note)
+        services.relation_declare(user=city, profile=profile, enterprise=enterprise, kind=ExpertRelation.Kind(kind),
+                                  note=note)
     call = Call.objects.filter(code=CALL_CODE).first()
     if call is None or city is None:
         out.write(f"专家库：{made} 位新入库\n")

@@ -3,7 +3,8 @@
 ``world()`` makes the 2026 call, two township units with one confirmed enterprise each, a city officer, two
 township officers, enterprise users and four pool experts. ``to_formal_passed`` moves an application
 through submission, township recommendation, receipt and 形式审查 with the real services, so every
-event is written as in production. Everything is composed from ``tidu.testing`` (the one test-data builder).
+event is written as in production. Everything is composed from ``tidu.testing`` (the one test-data builder);
+the units', enterprises' and experts' names are sample data (tidu/core/demo_data/samples.yaml, ``experts_world``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from decimal import Decimal  # noqa: F401  (re-exported for tests)
 from tidu import testing as build
 from tidu.accounts.models import Organisation
 from tidu.applications.workflow import State
+from tidu.core.demo import demo_data
 from tidu.core.timezones import BEIJING  # noqa: F401  (re-exported)
 from tidu.testing import GOOD, IN_WINDOW, points_for_total, scores, submit_scores  # noqa: F401  (re-exported)
+
+_WORLD = demo_data("samples")["experts_world"]
 
 
 def _user(username, role, organisation=None, name=""):
@@ -22,16 +26,16 @@ def _user(username, role, organisation=None, name=""):
 
 
 def _enterprise(unit, name, code):
-    return build.enterprise(unit, name, credit_code=code, address="竟陵街道示例路1号")
+    return build.enterprise(unit, name, credit_code=code, address=_WORLD["address"])
 
 
 def world() -> dict:
     call = build.load_call()
     city_org = build.city_bureau()
-    x = build.unit("竟陵街道办事处")
-    y = build.unit("岳口镇人民政府", Organisation.Kind.TOWNSHIP)
-    a = build.enterprise(x, "天门市华楚精密机械有限公司", credit_code="91429006MA49ABCD1X", address="竟陵街道示例路1号")
-    b = build.enterprise(y, "天门市岳口纺织有限公司", credit_code="91429006MA49ABCD2Y", address="竟陵街道示例路1号")
+    x = build.unit(_WORLD["units"]["x"])
+    y = build.unit(_WORLD["units"]["y"], Organisation.Kind.TOWNSHIP)
+    a = _enterprise(x, _WORLD["enterprises"]["a"]["name"], _WORLD["enterprises"]["a"]["credit_code"])
+    b = _enterprise(y, _WORLD["enterprises"]["b"]["name"], _WORLD["enterprises"]["b"]["credit_code"])
     users = {
         "ent_a": build.enterprise_user(a, "ent_a", "华楚填报员", email=None),
         "ent_b": build.enterprise_user(b, "ent_b", "岳口填报员", email=None),
@@ -41,9 +45,8 @@ def world() -> dict:
         "city2": build.city_officer("city2", "市局核查员", city_org, email=None),
     }
     experts = {}
-    for n, (name, employer) in enumerate((("张专家", "武汉某大学"), ("黄专家", "湖北某研究院"),
-                                          ("赵专家", "荆州某事务所"), ("钱专家", "宜昌某公司")), 1):
-        experts[f"e{n}"] = build.expert(f"e{n}", name, profile=True, employer=employer, email=None)
+    for n, row in enumerate(_WORLD["experts"], 1):
+        experts[f"e{n}"] = build.expert(f"e{n}", row["name"], profile=True, employer=row["employer"], email=None)
     return {"call": call, "units": {"x": x, "y": y}, "enterprises": {"a": a, "b": b}, "users": users,
             "experts": experts}
 

@@ -1,6 +1,6 @@
-"""Demo on-site check, left open for the inspectors' phone page: 岳口棉纺's application (受理 by the review demo)
-passes 形式审查 and expert review (as steps of the city), its check is opened, the city officer and expert1
-are assigned as inspectors, and a few items are decided (one of them 不符); the check is not completed.
+"""Demo on-site check, left open for the inspectors' phone page: one enterprise's application (受理 by the review
+demo; which one is demo data, tidu/core/demo_data/seed_call.yaml, ``onsite``) passes 形式审查 and expert review
+(as steps of the city), its check is opened, the city officer and expert1 are assigned as inspectors, and a few items are decided (one of them 不符); the check is not completed.
 Any other demo application that finished expert review gets the same. Safe to run more than once.
 """
 
@@ -8,12 +8,13 @@ from tidu.accounts.models import User
 from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.workflow import State
-from tidu.core.demo import at, moment
+from tidu.core.demo import at, demo_data, moment
 from tidu.onsite import services
 from tidu.onsite.models import CheckItem, OnsiteCheck
 
-CALL_CODE = "tianmen-2026-basic"
-OPEN_CHECK_FOR = "天门市岳口棉纺织有限公司"
+_DATA = demo_data("seed_call")
+CALL_CODE = _DATA["call"]
+OPEN_CHECK_FOR = _DATA["onsite"]["open_check_for"]  # the enterprise's name
 # 形式审查 → 专家评审 → 专家评审完成, as the city's steps, then the check opened and the visit begun.
 CITY_STEPS = (("formal_pass", moment(3, 20, 16)), ("expert_start", moment(3, 23, 11)),
               ("expert_complete", moment(4, 8, 15)))

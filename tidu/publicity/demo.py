@@ -7,8 +7,9 @@ experts, completes expert review and on-site verification. The first is publicis
 already over, and recognised; the second, with every other demo application that other modules left
 in 现场核查完成 (onsite_verified), is in batch 2, whose period starts today (by ``clock.now()``).
 
+The two enterprises and the bureau's phone number are demo data (tidu/core/demo_data/seed_call.yaml,
+``publicity``); the phone number shown is a placeholder: the real one is not sourced here.
 Idempotent: enterprises, applications and publicities are found by their fixed names on a rerun.
-The bureau phone number shown is a placeholder (0728-0000000): the real one is not sourced here.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
 from tidu.core import clock
-from tidu.core.demo import DEMO_PASSWORD, at, moment
+from tidu.core.demo import DEMO_PASSWORD, at, demo_data, moment
 from tidu.core.timezones import BEIJING
 from tidu.decisions import services as decision_services
 from tidu.enterprises import credit_code, industries
@@ -33,24 +34,22 @@ from tidu.publicity import services
 from tidu.publicity.models import Publicity
 from tidu.review.testing import put_on_sent_list
 
-CALL_CODE = "tianmen-2026-basic"
-# Submitted, recommended and added to 岳口镇's 推荐名单 (reopened by the city for it) before the township
-# deadline of 1 March; the 开发区 list stays a draft (楚康, 恒力: README's demo table).
+_DATA = demo_data("seed_call")
+CALL_CODE = _DATA["call"]
+# Submitted, recommended and added to their unit's sent 推荐名单 (reopened by the city for it) before the township
+# deadline of 1 March; the review demo's draft list stays a draft (README's demo table).
 SUBMITTED_AT = dt.datetime(2026, 2, 25, 10, 0, tzinfo=BEIJING)
 LISTED_AT = dt.datetime(2026, 2, 28, 10, 0, tzinfo=BEIJING)
-DEMO_PHONE = "0728-0000000"
+DEMO_PHONE = _DATA["publicity"]["bureau_phone"]
 # username, name, credit code, industry, unit, township officer, legal representative, contact, phone
-ENTERPRISES = [
-    ("tianxin", "天门市天鑫金属制品有限公司", "91429006MA4K3T7N0B", "C3360", "岳口镇", "yuekou", "孙天鑫", "孙晓",
-     "13907281011"),
-    ("chuxiang", "天门市楚乡食品有限公司", "91429006MA4E9R2H17", "C1391", "岳口镇", "yuekou", "罗楚", "罗佳",
-     "13907281012"),
-]
+ENTERPRISES = [tuple(row[key] for key in ("username", "name", "credit_code", "industry", "unit", "officer",
+                                          "legal_representative", "contact", "phone"))
+               for row in _DATA["publicity"]["enterprises"]]
 CITY_STEPS = (("city_receive", moment(3, 2, 14)), ("formal_pass", moment(3, 20, 18)),
               ("expert_start", moment(3, 23, 16)), ("expert_complete", moment(4, 8, 16)),
               ("onsite_complete", moment(4, 10, 16)))
 CONCLUDED_AT = moment(4, 15, 11)
-# The same 局长办公会 that decided 汉江塑业's 不予认定 (tidu.decisions.demo) approves these 通过.
+# The same 局长办公会 that decided the 不予认定 of tidu.decisions.demo approves these 通过.
 MEETING = {"meeting_name": "市经信局局长办公会", "meeting_date": dt.date(2026, 4, 20),
            "attendees": "局长、分管副局长、中小企业科、信息化推进科、法规科负责人",
            "note": "审议2026年度基础级智能工厂专家评审结论，同意评审结论为通过的企业进入公示。"}
@@ -91,10 +90,10 @@ def _verified_application(call, spec, city) -> Application:
     with at(moment(2, 25, 15)):
         application_services.application_transition(application=application, action="township_recommend",
                                                     user=officer)
-    # 受理 only from the unit's sent 推荐名单: the city reopens 岳口镇's list so that it can add this one.
+    # 受理 only from the unit's sent 推荐名单: the city reopens the unit's list so that it can add this one.
     with at(LISTED_AT):
         put_on_sent_list(application, now=LISTED_AT,
-                         reason="岳口镇申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
+                         reason=f"{spec[4]}申请补充推荐一家已审核的企业，同意退回名单补充后重新报送")
     for action, when in CITY_STEPS:
         with at(when):
             application_services.application_transition(application=application, action=action, user=city)
@@ -144,4 +143,5 @@ def load(out) -> list[tuple[str, str, str]]:
     summary = "；".join(f"{p.title}（{p.get_status_display()}，{p.entries.count()} 家）"
                        for p in Publicity.objects.filter(title__in=[first_title, second_title]).order_by("start_date"))
     out.write(f"公示：{summary or '无'}\n")
-    return [("岳口镇企业·已认定", ENTERPRISES[0][0], DEMO_PASSWORD), ("岳口镇企业·公示中", ENTERPRISES[1][0], DEMO_PASSWORD)]
+    return [(f"{ENTERPRISES[0][4]}企业·已认定", ENTERPRISES[0][0], DEMO_PASSWORD),
+            (f"{ENTERPRISES[1][4]}企业·公示中", ENTERPRISES[1][0], DEMO_PASSWORD)]

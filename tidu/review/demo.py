@@ -1,11 +1,14 @@
-"""Demo of the review side, built on tidu.applications.demo (runs after it; safe to run again).
+"""Demo of the review side, built on tidu.applications.demo (runs after it; safe to run again). Which units,
+officers and enterprises take part is demo data (tidu/core/demo_data/seed_call.yaml, ``review``).
 
-* 岳口镇: 华楚 and 岳口棉纺 recommended, on a signed 推荐名单 sent to the city on 27 February 2026; the city has
-  received both; 华楚 has passed 形式审查 (the officer confirmed the 申报条件 evidence in the paper dossier).
-* 天门经济开发区: 楚康 and 恒力 recommended and on a draft list (not signed yet); 楚铝 still awaits review.
+* The sent list's unit: its enterprises recommended, on a signed 推荐名单 sent to the city on 27 February 2026;
+  the city has received them; the first has passed 形式审查 (the officer confirmed the 申报条件 evidence in the
+  paper dossier).
+* The draft list's unit: its enterprises recommended and on a draft list (not signed yet); any other of its
+  applications still awaits review.
 
-If 岳口棉纺's application is still the partial draft tidu.applications.demo leaves, it is completed and submitted
-here (dated 14 February 2026), because 岳口镇 has no other confirmed enterprise to put on its list.
+An application on the sent list that is still a partial draft (tidu.applications.demo leaves one) is completed
+and submitted here (on its ``submit_day``), so that the unit has enough confirmed enterprises on its list.
 All business times are injected (inside the 2026 call); no new users are created.
 """
 
@@ -18,14 +21,16 @@ from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.testing import fill_complete_application
 from tidu.applications.workflow import State
-from tidu.core.demo import at
+from tidu.core.demo import at, demo_data
 from tidu.core.timezones import BEIJING
 from tidu.enterprises.models import Enterprise
 from tidu.policy.models import Call
 from tidu.review import services
 from tidu.review.models import RecommendationList
 
-CALL_CODE = "tianmen-2026-basic"
+_DATA = demo_data("seed_call")
+CALL_CODE = _DATA["call"]
+SENT_LIST, DRAFT_LIST = _DATA["review"]["sent_list"], _DATA["review"]["draft_list"]
 
 
 def _at(month, day, hour=10, minute=0):
@@ -35,12 +40,7 @@ def _at(month, day, hour=10, minute=0):
 RECEIVED_AT = _at(3, 2)  # 受理: the first working day after the township deadline (1 March)
 
 
-OPINIONS = {
-    "huachu": "企业为规上通用设备制造企业，机加车间已建成设备联网、在线视觉检测与高级排产，成熟度自评估二级，同意推荐。",
-    "mianfang": "企业纺纱车间数字化改造已完成，关键工序实现在线监测，材料齐全，同意推荐。",
-    "chukang": "企业固体制剂车间已建成批记录电子化与质量追溯，同意推荐。",
-    "hengli": "企业装配线已实现关键工序自动化与MES管理，同意推荐。",
-}
+OPINIONS = _DATA["review"]["opinions"]  # username → the unit's 推荐意见
 
 
 def _application(call, username, submit_day: int | None = None) -> Application | None:
@@ -109,42 +109,44 @@ def load(out) -> list[tuple[str, str, str]]:
         out.write("审核推荐：未载入 2026 年批次（先运行 tidu load_policy），跳过\n")
         return []
     city = User.objects.filter(username="city").first()
-    yuekou, kaifaqu = User.objects.filter(username="yuekou").first(), User.objects.filter(username="kaifaqu").first()
-    if not (city and yuekou and kaifaqu):
-        out.write("审核推荐：缺少演示账号（city、yuekou、kaifaqu），跳过\n")
+    sender = User.objects.filter(username=SENT_LIST["officer"]).first()
+    drafter = User.objects.filter(username=DRAFT_LIST["officer"]).first()
+    if not (city and sender and drafter):
+        out.write(f"审核推荐：缺少演示账号（city、{SENT_LIST['officer']}、{DRAFT_LIST['officer']}），跳过\n")
         return []
 
-    # 岳口镇: two recommended, list signed and sent, both received, one formal-passed.
-    huachu = _application(call, "huachu", submit_day=10)
-    mianfang = _application(call, "mianfang", submit_day=14)
-    for application in (huachu, mianfang):
-        _recommend(application, yuekou, _at(2, 26, 9))
-    unit = Organisation.objects.get(name="岳口镇", kind__in=Organisation.UNIT_KINDS)
-    rlist = _list(call, unit, yuekou, [huachu, mianfang], ["huachu", "mianfang"], send=True, moment=_at(2, 27, 9))
+    # The sent list's unit: recommended, list signed and sent, all received, the first formal-passed.
+    usernames = [row["username"] for row in SENT_LIST["applications"]]
+    sent = [_application(call, row["username"], submit_day=row.get("submit_day")) for row in SENT_LIST["applications"]]
+    for application in sent:
+        _recommend(application, sender, _at(2, 26, 9))
+    unit = Organisation.objects.get(name=SENT_LIST["unit"], kind__in=Organisation.UNIT_KINDS)
+    rlist = _list(call, unit, sender, sent, usernames, send=True, moment=_at(2, 27, 9))
     if rlist.status == RecommendationList.Status.SENT:
-        for application in (huachu, mianfang):
+        for application in sent:
             if application is not None and application.status == State.TOWNSHIP_RECOMMENDED:
                 with at(RECEIVED_AT):
                     services.city_receive(application=application, user=city)
                 application.refresh_from_db()
-    if huachu is not None and huachu.status == State.RECEIVED:
-        items = services.formal_checklist(huachu)
+    first = sent[0] if sent else None
+    if first is not None and first.status == State.RECEIVED:
+        items = services.formal_checklist(first)
         with at(_at(3, 20, 15)):
             services.formal_review_decide(
-                application=huachu, user=city, decision="formal_pass", checked={item.key: True for item in items},
+                application=first, user=city, decision="formal_pass", checked={item.key: True for item in items},
                 override_reasons={item.key: "纸质申报材料（一式两份）中已附该项佐证，核对无误" for item in items
                                   if not item.engine_checked},
                     reason="材料齐全，符合申报条件", now=_at(3, 20, 15))
 
-    # 天门经济开发区: two recommended on a draft list; one still to review.
-    chukang, hengli = _application(call, "chukang"), _application(call, "hengli")
-    for application in (chukang, hengli):
-        _recommend(application, kaifaqu, _at(2, 24, 15))
-    zone = Organisation.objects.get(name="天门经济开发区", kind__in=Organisation.UNIT_KINDS)
-    _list(call, zone, kaifaqu, [chukang, hengli], ["chukang", "hengli"], send=False, moment=_at(2, 25, 16))
+    # The draft list's unit: recommended, on a draft list; any other still to review.
+    usernames = [row["username"] for row in DRAFT_LIST["applications"]]
+    drafted = [_application(call, username) for username in usernames]
+    for application in drafted:
+        _recommend(application, drafter, _at(2, 24, 15))
+    zone = Organisation.objects.get(name=DRAFT_LIST["unit"], kind__in=Organisation.UNIT_KINDS)
+    _list(call, zone, drafter, drafted, usernames, send=False, moment=_at(2, 25, 16))
 
     lists = RecommendationList.objects.filter(call=call).select_related("unit")
     out.write("审核推荐：" + "；".join(f"{rl.unit.name}推荐名单 {rl.get_status_display()}（{rl.entries.count()} 家）"
                                    for rl in lists) + "\n")
     return []
-

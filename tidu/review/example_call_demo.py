@@ -1,9 +1,9 @@
-"""Demo of the second call, as example data: 青岛市2026年度先进级智能工厂申报（示例数据）
-(tidu/policy/examples/call-qingdao-2026-advanced, written only from the reference notes; not a real notice and
-never moved into the default packs). ``load_demo`` loads it beside the seed's packs, with its own unit (崂山区),
-a township officer (``laoshan``) and two demo enterprises registered in 青岛市: one whose 先进级 application was
-submitted inside the example window, one with a draft. The city officer ``city`` receives it once 崂山区 has
-recommended it. Every step runs at the example call's story moments (window 5 January – 28 February 2026).
+"""Demo of the second call, as example data: the example call pack in tidu/policy/examples/ (written only from the
+reference notes; not a real notice and never moved into the default packs). ``load_demo`` loads it beside the
+seed's packs, with its own unit, a township officer and two demo enterprises registered in the example city: one
+whose application was submitted inside the example window, one with a draft. The city officer ``city`` receives
+it once the unit has recommended it. Every step runs at the example call's story moments (window 5 January –
+28 February 2026). The call, unit, officer and enterprises are demo data (tidu/core/demo_data/example_call.yaml).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tidu.applications import services as application_services
 from tidu.applications.models import Application
 from tidu.applications.testing import complete_section_data, fill_complete_application
 from tidu.core import clock
-from tidu.core.demo import DEMO_PASSWORD, at, moment
+from tidu.core.demo import DEMO_PASSWORD, at, demo_data, moment
 from tidu.enterprises import credit_code, industries
 from tidu.enterprises.models import Enterprise
 from tidu.policy.loader import DEFAULT_PACKS_DIR, PackLibrary, load_pack_file
@@ -24,17 +24,18 @@ from tidu.policy.models import Call
 from tidu.policy.services import policy_load_library
 
 EXAMPLE_DIR = DEFAULT_PACKS_DIR.parent / "examples"
-CALL_CODE = "qingdao-2026-advanced"
-REGION = "山东省青岛市"
-UNIT = "崂山区（示例）"
-OFFICER = ("laoshan", "王海燕")
-# username, name, credit code (region 370212/370211), industry, contact, phone, what it holds
-ENTERPRISES = [
-    ("haiyue", "青岛海岳智能装备有限公司（示例）", "91370212MA3C10000P", "C3484", "于海岳", "13906390001", "submitted"),
-    ("qdlanjing", "青岛蓝鲸精密电子有限公司（示例）", "91370211MA3D10000U", "C3989", "姜蓝", "13906390002", "draft"),
-]
+_DATA = demo_data("example_call")
+CALL_CODE = _DATA["call"]
+TIER = _DATA["tier"]
+REGION = _DATA["region"]
+UNIT = _DATA["unit"]
+OFFICER = (_DATA["officer"]["username"], _DATA["officer"]["name"])
+# username, name, credit code, industry, contact, phone, what it holds (submitted or draft), login label
+ENTERPRISES = [tuple(row[key] for key in ("username", "name", "credit_code", "industry", "contact", "phone", "holds",
+                                          "label"))
+               for row in _DATA["enterprises"]]
 SUBMITTED_AT = moment(2, 10, 10, 30)
-DRAFT_SECTIONS = ["basic", "conditions"]
+DRAFT_SECTIONS = _DATA["draft_sections"]
 
 
 def load_example_call() -> Call:
@@ -51,8 +52,8 @@ def load(out) -> list[tuple[str, str, str]]:
         call = load_example_call()
         unit = ensure_organisation(UNIT, Organisation.Kind.SUBDISTRICT)
         officer = ensure_user(OFFICER[0], role=User.Role.TOWNSHIP, organisation=unit, name=OFFICER[1])
-    logins = [("崂山区经办人·示例批次", OFFICER[0], DEMO_PASSWORD)]
-    for username, name, code, industry, contact, phone, holds in ENTERPRISES:
+    logins = [(_DATA["officer"]["label"], OFFICER[0], DEMO_PASSWORD)]
+    for username, name, code, industry, contact, phone, holds, label in ENTERPRISES:
         with at(moment(1, 6)):
             organisation = ensure_organisation(name, Organisation.Kind.ENTERPRISE, unit)
             user = ensure_user(username, role=User.Role.ENTERPRISE, organisation=organisation, name=contact,
@@ -62,11 +63,11 @@ def load(out) -> list[tuple[str, str, str]]:
                 "industry_code": industries.validate(industry), "legal_representative": contact,
                 "contact_name": contact, "contact_phone": phone, "contact_email": user.email,
                 "status": Enterprise.Status.CONFIRMED, "confirmed_by": officer, "confirmed_at": clock.now()})
-        logins.append((f"青岛示例企业·{'已提交' if holds == 'submitted' else '草稿'}", username, DEMO_PASSWORD))
+        logins.append((label, username, DEMO_PASSWORD))
         if Application.objects.filter(enterprise=enterprise, call=call).exists():
             continue
         with at(moment(1, 20, 14)):
-            application = application_services.application_start(enterprise=enterprise, call=call, tier="advanced",
+            application = application_services.application_start(enterprise=enterprise, call=call, tier=TIER,
                                                                  user=user)
             if holds == "draft":
                 data = complete_section_data(application)
@@ -79,5 +80,7 @@ def load(out) -> list[tuple[str, str, str]]:
         with at(SUBMITTED_AT):
             application_services.application_submit(application=application, user=user,
                                                     idempotency_key=f"demo-{username}", now=SUBMITTED_AT)
-    out.write(f"示例批次：{call.title}（{UNIT}，企业 {len(ENTERPRISES)} 家：1 份已提交、1 份草稿）\n")
+    submitted = sum(row[6] == "submitted" for row in ENTERPRISES)
+    out.write(f"示例批次：{call.title}（{UNIT}，企业 {len(ENTERPRISES)} 家：{submitted} 份已提交、"
+              f"{len(ENTERPRISES) - submitted} 份草稿）\n")
     return logins

@@ -15,8 +15,6 @@ from tidu.eligibility.report import verdict_text
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.loader import PackError, PackLibrary
 
-DEFAULT_CALL = "call-tianmen-2026-basic"
-
 
 class Command(BaseCommand):
     help = "按申报批次的策略包判定一份申报数据（tidu.application/1 JSON），列出每一条款的结论。"
@@ -26,13 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("file", help="申报数据 JSON 文件")
         parser.add_argument("--tier", help="按此等级判定（基础级、先进级……），默认取文件或批次的等级")
         parser.add_argument("--format", choices=["json", "text"], default="text", help="输出格式")
-        parser.add_argument("--call", help="申报批次策略包编号，默认取文件中的 call 或 " + DEFAULT_CALL)
+        parser.add_argument("--call", help="申报批次策略包编号，默认取文件中的 call，或策略包目录中唯一的申报批次")
 
     def handle(self, *args, **options):
         try:
             document = read_document(options["file"])
             library = PackLibrary.from_directory(settings.TIDU_POLICY_DIR)
-            call_id = options["call"] or _call_pack_id(document) or DEFAULT_CALL
+            call_id = options["call"] or _call_pack_id(document) or _only_call(library)
             version = document.get("call_version") if isinstance(document, dict) else None
             policy = CallPolicy.resolve(library, call_id, version)
             verdict = evaluate(policy, document, tier=options["tier"])
@@ -56,8 +54,17 @@ class Command(BaseCommand):
         sys.exit(2)
 
 
+def _only_call(library: PackLibrary) -> str:
+    """The call pack when the policy directory holds only one call (the default packs do); else ask for --call."""
+    ids = sorted({pack.id for pack in library.calls()})
+    if len(ids) != 1:
+        raise PackError("--call", "call", "请用 --call 指定申报批次策略包编号（策略包目录中有 "
+                        + ("、".join(ids) or "0 个申报批次") + "）")
+    return ids[0]
+
+
 def _call_pack_id(document) -> str | None:
-    """Files name the call by its code (tianmen-2026-basic); its pack lives under call-<code>."""
+    """Files name the call by its code (``code`` in the call pack); its pack lives under call-<code>."""
     if isinstance(document, dict) and isinstance(document.get("call"), str):
         return "call-" + document["call"]
     return None
