@@ -159,7 +159,32 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None) -> dict[str, KpiResult]:
-    """Compute every KPI of a pack; KPIs with no inputs come back as missing."""
+# Per KPI map (a policy's ``kpi_map``, never changed once loaded): (id, definition, all-missing result) in order.
+_PLANS: dict[int, tuple[dict[str, dict[str, Any]], tuple[tuple[str, dict[str, Any], KpiResult], ...]]] = {}
+
+
+def _plan(kpi_definitions: dict[str, dict[str, Any]]) -> tuple[tuple[str, dict[str, Any], KpiResult], ...]:
+    known = _PLANS.get(id(kpi_definitions))
+    if known is None or known[0] is not kpi_definitions:
+        if len(_PLANS) > 1_000:  # maps built many times in one process (tests): start again
+            _PLANS.clear()
+        plan = tuple((kpi_id, kpi, _definition(kpi)[1]) for kpi_id, kpi in kpi_definitions.items())
+        known = _PLANS[id(kpi_definitions)] = (kpi_definitions, plan)
+    return known[1]
+
+
+def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None,
+                known: dict[str, KpiResult] | None = None) -> dict[str, KpiResult]:
+    """Compute every KPI of a pack; KPIs with no inputs come back as missing. ``known``: results already computed
+    for these same inputs (the document's check computes the KPIs it is given), reused as they are."""
     kpi_inputs = kpi_inputs or {}
-    return {kpi_id: compute_kpi(kpi, kpi_inputs.get(kpi_id)) for kpi_id, kpi in kpi_definitions.items()}
+    known = known or {}
+    results = {}
+    for kpi_id, kpi, empty in _plan(kpi_definitions):
+        inputs = kpi_inputs.get(kpi_id)
+        if not inputs:
+            results[kpi_id] = empty
+        else:
+            result = known.get(kpi_id)
+            results[kpi_id] = result if result is not None else compute_kpi(kpi, inputs)
+    return results
