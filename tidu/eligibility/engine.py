@@ -81,7 +81,6 @@ class _Plan:
                             for r in policy.call_rules if r["kind"] in rules.RULES and r.get("clause")]
         self.timing = ("申报时间", policy.call.content["window"]["text"], call_ref,
                        (self._slot(rules.submission_window, "submission_window", {}),))
-        self.kpis = [(kpi_id, kpi["name"], kpi["unit"]) for kpi_id, kpi in policy.kpi_map.items()]
 
     def _clause(self, declaration: dict[str, Any]) -> tuple[int, ...]:
         """The slots of one declared clause: its ``rule`` then its ``also`` rules, in order (as ``rules.run``)."""
@@ -135,7 +134,7 @@ class _Judgement:
                 function, params = plan_rules[slot]
                 found = results[slot] = function(ctx, params)
             checks += found
-        return Finding.from_checks(clause, text, source, checks)
+        return Finding.from_checks(clause, text, source, checks)  # a new list: a slot's list is never handed out
 
     def verdict(self) -> Verdict:
         policy, ctx, plan, finding = self.policy, self.ctx, self.plan, self.finding
@@ -155,12 +154,9 @@ class _Judgement:
         overall = worst(f.result for f in findings)
         outcome = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE,
                    REVIEW: Outcome.NEEDS_REVIEW}[overall]
-        kpi_results = ctx.kpi_results
-        kpis = {}
-        for kpi_id, _name, _unit in plan.kpis:
-            r = kpi_results[kpi_id]
-            kpis[kpi_id] = {"name": r.name, "unit": r.unit, "value": r.value, "status": r.status,
-                            "missing_inputs": list(r.missing)}
+        kpis = {kpi_id: {"name": r.name, "unit": r.unit, "value": r.value, "status": r.status,
+                         "missing_inputs": list(r.missing)}
+                for kpi_id, r in ctx.kpi_results.items()}
         return Verdict(eligible=eligible, tier_met=tier_met, outcome=outcome, tier=self.tier["id"],
                        tier_name=self.tier["name"], call=policy.code,
                        policy_versions=policy.versions, findings=findings, kpis=kpis,

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tidu.eligibility.findings import direct_init
 from tidu.policy.loader import FORMULA_INPUTS
 
 
+@direct_init
 @dataclass(frozen=True)
 class KpiProblem:
     kpi_id: str
@@ -26,6 +28,7 @@ class KpiProblem:
         return f"kpis.{self.kpi_id}" + (f".{self.input_key}" if self.input_key else "")
 
 
+@direct_init
 @dataclass(frozen=True)
 class KpiResult:
     kpi_id: str
@@ -54,11 +57,18 @@ MAX_INPUT = 1e12
 MAX_RESULT = 1e9
 
 
+_CENT = Decimal("0.01")
+
+
 def _round(value: float) -> float:
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[float | None, KpiProblem | None]:
+    kind = spec["kind"]
+    if (raw.__class__ is int or raw.__class__ is float) and 0 <= raw <= MAX_INPUT and (kind != "rate" or raw <= 100) \
+            and (kind != "count" or float(raw).is_integer()):
+        return float(raw), None  # the usual case, a valid figure; each refusal below says what is wrong
     label = f"{kpi['name']}的“{spec['name']}”"
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None, KpiProblem(kpi["id"], spec["key"], f"{label}应为数字，实际为 {raw!r}")

@@ -54,9 +54,10 @@ class Context:
         memo = self.memo
         if memo is None:
             return compute()
-        if key not in memo:
-            memo[key] = compute()
-        return memo[key]
+        found = memo.get(key, memo)
+        if found is memo:
+            found = memo[key] = compute()
+        return found
 
     @property
     def reference_end(self) -> dt.date:
@@ -314,6 +315,11 @@ def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, A
 
 # --- coverage through 环节 → domain ---------------------------------------------------------------
 def covered_domains(ctx: Context) -> dict[str, list[str]]:
+    """Domain id → the ids of the application's scenarios in it (read-only: shared within one judgement)."""
+    return ctx._memoised("covered_domains", lambda: _covered_domains(ctx))
+
+
+def _covered_domains(ctx: Context) -> dict[str, list[str]]:
     covered: dict[str, list[str]] = {}
     for scenario in ctx.app.get("scenarios", []):
         covered.setdefault(ctx.policy.domain_of_scenario(scenario["id"]), []).append(scenario["id"])
@@ -321,6 +327,10 @@ def covered_domains(ctx: Context) -> dict[str, list[str]]:
 
 
 def ai_ratio(ctx: Context) -> float | None:
+    return ctx._memoised("ai_ratio", lambda: _ai_ratio(ctx))
+
+
+def _ai_ratio(ctx: Context) -> float | None:
     scenarios = ctx.app.get("scenarios", [])
     ai = sum(1 for s in scenarios if s.get("uses_ai"))
     return round(ai / len(scenarios) * 100, 2) if scenarios else None

@@ -193,10 +193,19 @@ class CallPolicy:
         return self.tier_map[self.call.content["tier"]]
 
     def find_tier(self, id_or_name: str) -> dict[str, Any] | None:
+        try:
+            return self._tier_names.get(id_or_name)
+        except TypeError:  # not a name at all (unhashable)
+            return None
+
+    @cached_property
+    def _tier_names(self) -> dict[Any, dict[str, Any]]:
+        """id, name and English name → tier; the first tier naming it wins (as a search in order would)."""
+        names: dict[Any, dict[str, Any]] = {}
         for tier in self.tier_map.values():
-            if id_or_name in (tier["id"], tier["name"], tier["name_en"]):
-                return tier
-        return None
+            for name in (tier["id"], tier["name"], tier["name_en"]):
+                names.setdefault(name, tier)
+        return names
 
     @cached_property
     def domain_map(self) -> dict[str, dict[str, Any]]:
