@@ -230,11 +230,13 @@ def _events(ctx: Context, key: str, what: str, counts, start: str, note: str = "
     record = ctx.app.get("record", {})
     if key not in record:
         return [Check(MISSING, f"尚未申报近三年有无{what}")]
-    lookback, end = ctx.policy.lookback_start, ctx.reference_end
     recent, older, later = [], [], []
-    for event in (e for e in record[key] if counts(e)):
-        day = dt.date.fromisoformat(event["date"])
-        (older if day < lookback else later if day > end else recent).append(event)
+    events = [e for e in record[key] if counts(e)]
+    if events:  # most applications list none
+        lookback, end = ctx.policy.lookback_start, ctx.reference_end
+        for event in events:
+            day = dt.date.fromisoformat(event["date"])
+            (older if day < lookback else later if day > end else recent).append(event)
     checks = []
     if recent:
         dates = "、".join(event["date"] for event in recent)
