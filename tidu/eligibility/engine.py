@@ -134,7 +134,7 @@ class _Judgement:
                 function, params = plan_rules[slot]
                 found = results[slot] = function(ctx, params)
             checks += found
-        return Finding.from_checks(clause, text, source, checks)  # a new list: a slot's list is never handed out
+        return Finding.from_checks(clause, text, source, checks)  # a new list: slots' lists stay unshared
 
     def verdict(self) -> Verdict:
         policy, ctx, plan, finding = self.policy, self.ctx, self.plan, self.finding
