@@ -65,6 +65,7 @@ class _Plan:
     JUDGED_OUTCOME_GRADES = ("A", "B")
 
     def __init__(self, policy: CallPolicy, tier: dict[str, Any]):
+        self.tier = tier
         self.rules: list[tuple[Any, dict[str, Any]]] = []
         self._slots: dict[tuple[str, str], int] = {}
         call_ref, tiers_ref = policy.call.ref, policy.tiers.ref
@@ -104,9 +105,7 @@ class _Plan:
         key = ("engine-plan", tier["id"])
         plan = policy.compiled.get(key)
         if plan is None or plan.tier is not tier:
-            plan = cls(policy, tier)
-            plan.tier = tier
-            policy.compiled[key] = plan
+            plan = policy.compiled[key] = cls(policy, tier)
         return plan
 
 
