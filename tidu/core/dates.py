@@ -9,6 +9,7 @@ that follow the reader's language keep using Django's ``date`` filter with a tra
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from tidu.core.timezones import local_time
 
@@ -25,6 +26,7 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
     return value
 
 
+@lru_cache(maxsize=4096)  # pure; the engine writes the same few dates into every verdict
 def date_zh(value: dt.date | str | None) -> str:
     """2026-03-05 → 2026年3月5日; an ISO string is read as a date; a moment is taken in 北京时间; empty → ""."""
     day = _as_date(value)

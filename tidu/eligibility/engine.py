@@ -8,12 +8,13 @@ fails, needs review or is still missing, next to the clause's own text.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tidu.eligibility import rules
 from tidu.eligibility.findings import Finding, Outcome, Result, Verdict, worst
-from tidu.eligibility.interchange import InterchangeError, parse_submitted_at, validate
-from tidu.eligibility.kpi import compute_all
+from tidu.eligibility.interchange import InterchangeError, checked, parse_submitted_at, validate
+from tidu.eligibility.kpi import KpiResult
 from tidu.policy.call_policy import CallPolicy
 
 PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MISSING
@@ -27,10 +28,10 @@ def evaluate(policy: CallPolicy, document: Any, tier: str | None = None, *, trus
     The JSON schema is checked where documents enter (the CLI, imports): ``trusted=True`` is for documents the
     project built itself from cleaned sections, which skip that check (the policy checks still run).
     """
-    application = validate(document, policy, schema=not trusted)
+    application, kpis_known = checked(document, policy, schema=not trusted)
     try:
         tier_def = _resolve_tier(policy, tier or application.get("tier"))
-        return _Judgement(policy, application, tier_def).verdict()
+        return _Judgement(policy, application, tier_def, kpis_known).verdict()
     except (KeyError, TypeError, AttributeError, ValueError):
         if trusted:  # a built document of an unexpected shape: report it as any input would be reported
             validate(document, policy)
@@ -46,31 +47,103 @@ def _resolve_tier(policy: CallPolicy, id_or_name: str | None) -> dict[str, Any]:
     return tier_def
 
 
+# Rules whose checks depend on other clauses' findings (set during the judgement): run where they are declared.
+UNSHARED_KINDS = frozenset({"requirements_met"})
+
+
+class _Plan:
+    """One call and tier as the engine runs them, derived once per policy object (its packs never change).
+
+    Every distinct rule (kind and parameters) the clauses declare gets one slot: a 申报条件 that repeats the checks
+    of the 基础要求 it mirrors (the same kind with the same parameters) shares that requirement's slot, so each
+    shared check runs once per evaluation and both findings carry its checks.
+    """
+
+    # 建设成效 (outcomes) of a tier: outcomes stated by official sources (grade A or B in the tier pack) are
+    # conditions of the tier; a third-party transcription (C) or the project's own inference (D) is shown in the
+    # pack, never imposed.
+    JUDGED_OUTCOME_GRADES = ("A", "B")
+
+    def __init__(self, policy: CallPolicy, tier: dict[str, Any]):
+        self.tier = tier
+        self.rules: list[tuple[Any, dict[str, Any]]] = []
+        self._slots: dict[tuple[str, str], int] = {}
+        call_ref, tiers_ref = policy.call.ref, policy.tiers.ref
+        self.requirements = [(d["clause"], d["text"], tiers_ref, self._clause(d))
+                             for d in policy.requirement_declarations]
+        self.coverage = (tier["coverage_clause"], tier["coverage_text"], tiers_ref,
+                         (self._slot(rules.coverage, "coverage", {}),))
+        outcomes = [o for o in tier.get("outcomes", []) if o.get("grade") in self.JUDGED_OUTCOME_GRADES]
+        self.outcomes = [(f"建设成效-{tier['name']}", "".join(o["text"] for o in outcomes), tiers_ref,
+                          tuple(self._slot(rules.outcome_judged, "outcome_judged", {"text": o["text"]})
+                                for o in outcomes))] if outcomes else []
+        self.conditions = [(d["clause"], d["text"], call_ref, self._clause(d)) for d in policy.condition_declarations]
+        self.conditions += [(r["clause"], r.get("text", ""), call_ref, self._clause({"rule": r}))
+                            for r in policy.call_rules if r["kind"] in rules.RULES and r.get("clause")]
+        self.timing = ("申报时间", policy.call.content["window"]["text"], call_ref,
+                       (self._slot(rules.submission_window, "submission_window", {}),))
+
+    def _clause(self, declaration: dict[str, Any]) -> tuple[int, ...]:
+        """The slots of one declared clause: its ``rule`` then its ``also`` rules, in order (as ``rules.run``)."""
+        declared = [declaration["rule"], *declaration.get("also", [])] if declaration.get("rule") else []
+        if not declared:
+            return (self._slot(rules.not_judged, "not_judged", {}),)
+        return tuple(self._slot(rules.RULES[rule["kind"]], rule["kind"], rule.get("params") or {}) for rule in declared)
+
+    def _slot(self, function, kind: str, params: dict[str, Any]) -> int:
+        key = None if kind in UNSHARED_KINDS else (kind, json.dumps(params, sort_keys=True, ensure_ascii=False,
+                                                                    default=repr))
+        if key is not None and key in self._slots:
+            return self._slots[key]
+        self.rules.append((function, params))
+        if key is not None:
+            self._slots[key] = len(self.rules) - 1
+        return len(self.rules) - 1
+
+    @classmethod
+    def of(cls, policy: CallPolicy, tier: dict[str, Any]) -> _Plan:
+        key = ("engine-plan", tier["id"])
+        plan = policy.compiled.get(key)
+        if plan is None or plan.tier is not tier:
+            plan = policy.compiled[key] = cls(policy, tier)
+        return plan
+
+
 class _Judgement:
     """Evaluates one application: every clause the call and the tier declare, through the rule library."""
 
-    def __init__(self, policy: CallPolicy, app: dict[str, Any], tier: dict[str, Any]):
+    def __init__(self, policy: CallPolicy, app: dict[str, Any], tier: dict[str, Any],
+                 kpis_known: dict[str, KpiResult] | None = None):
         self.policy = policy
         self.app = app
         self.tier = tier
         submitted_at = parse_submitted_at(app["submitted_at"]) if "submitted_at" in app else None
-        self.ctx = rules.Context(policy=policy, app=app, tier=tier, submitted_at=submitted_at)
+        self.ctx = rules.Context(policy=policy, app=app, tier=tier, submitted_at=submitted_at,
+                                 kpis_known=kpis_known or {}, memo={})
+        self.plan = _Plan.of(policy, tier)
+        self._results: list[list[rules.Check] | None] = [None] * len(self.plan.rules)
+
+    def finding(self, clause: str, text: str, source: str, slots: tuple[int, ...]) -> Finding:
+        """One clause's finding from its rules' checks, each rule run at most once per evaluation."""
+        results, plan_rules, ctx = self._results, self.plan.rules, self.ctx
+        checks: list[rules.Check] = []
+        for slot in slots:
+            found = results[slot]
+            if found is None:
+                function, params = plan_rules[slot]
+                found = results[slot] = function(ctx, params)
+            checks += found
+        return Finding.from_checks(clause, text, source, checks)  # a new list: slots' lists stay unshared
 
     def verdict(self) -> Verdict:
-        policy, ctx = self.policy, self.ctx
-        requirement_findings = [Finding.from_checks(d["clause"], d["text"], policy.tiers.ref, rules.run(ctx, d))
-                                for d in policy.requirement_declarations]
-        coverage_finding = Finding.from_checks(self.tier["coverage_clause"], self.tier["coverage_text"],
-                                               policy.tiers.ref, rules.coverage(ctx, {}))
-        tier_findings = [coverage_finding, *self.outcome_findings()]
+        policy, ctx, plan, finding = self.policy, self.ctx, self.plan, self.finding
+        requirement_findings = [finding(*clause) for clause in plan.requirements]
+        coverage_finding = finding(*plan.coverage)
+        tier_findings = [coverage_finding, *(finding(*clause) for clause in plan.outcomes)]
         ctx.findings = {"basic_requirements": requirement_findings, "construction_content": [coverage_finding]}
 
-        condition_findings = [Finding.from_checks(d["clause"], d["text"], policy.call.ref, rules.run(ctx, d))
-                              for d in policy.condition_declarations]
-        condition_findings += [Finding.from_checks(r["clause"], r.get("text", ""), policy.call.ref, rules.run(ctx, {"rule": r}))
-                               for r in policy.call_rules if r["kind"] in rules.RULES and r.get("clause")]
-        timing = Finding.from_checks("申报时间", policy.call.content["window"]["text"], policy.call.ref,
-                                     rules.submission_window(ctx, {}))
+        condition_findings = [finding(*clause) for clause in plan.conditions]
+        timing = finding(*plan.timing)
 
         findings = (*condition_findings, timing, *requirement_findings, *tier_findings)
         eligible = all(f.result == PASS for f in (*condition_findings, timing))
@@ -82,7 +155,7 @@ class _Judgement:
                    REVIEW: Outcome.NEEDS_REVIEW}[overall]
         kpis = {kpi_id: {"name": r.name, "unit": r.unit, "value": r.value, "status": r.status,
                          "missing_inputs": list(r.missing)}
-                for kpi_id, r in compute_all(policy.kpi_map, self.app.get("kpis")).items()}
+                for kpi_id, r in ctx.kpi_results.items()}
         return Verdict(eligible=eligible, tier_met=tier_met, outcome=outcome, tier=self.tier["id"],
                        tier_name=self.tier["name"], call=policy.code,
                        policy_versions=policy.versions, findings=findings, kpis=kpis,
@@ -98,16 +171,3 @@ class _Judgement:
             "ai_scenario_count": sum(1 for s in scenarios if s.get("uses_ai")),
             "ai_scenario_ratio": rules.ai_ratio(self.ctx),
         }
-
-    # --- 建设成效 (outcomes) of a tier ------------------------------------------------------------
-    # Outcomes stated by official sources (grade A or B in the tier pack) are conditions of the tier; a
-    # third-party transcription (C) or the project's own inference (D) is shown in the pack, never imposed.
-    JUDGED_OUTCOME_GRADES = ("A", "B")
-
-    def outcome_findings(self) -> list[Finding]:
-        outcomes = [o for o in self.tier.get("outcomes", []) if o.get("grade") in self.JUDGED_OUTCOME_GRADES]
-        if not outcomes:
-            return []
-        checks = [check for o in outcomes for check in rules.outcome_judged(self.ctx, {"text": o["text"]})]
-        return [Finding.from_checks(f"建设成效-{self.tier['name']}", "".join(o["text"] for o in outcomes),
-                                    self.policy.tiers.ref, checks)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -32,10 +33,47 @@ _SEVERITY = {Result.PASS: 0, Result.REVIEW: 1, Result.MISSING: 2, Result.FAIL: 3
 
 
 def worst(results) -> Result:
-    results = list(results)
-    return max(results, key=_SEVERITY.__getitem__) if results else Result.PASS
+    """The most serious result (the first of equals), PASS when there is none."""
+    found, rank = Result.PASS, 0
+    for result in results:
+        if _SEVERITY[result] > rank:
+            found, rank = result, _SEVERITY[result]
+    return found
 
 
+def direct_init(cls):
+    """Give a frozen dataclass an ``__init__`` that stores its fields in the instance dict directly.
+
+    The generated one calls ``object.__setattr__`` per field (frozen), which made building the ~50 checks and 16
+    findings of one evaluation a third of its time. Same signature, defaults and default factories (generated
+    from the fields, so a field added later is covered); the instances stay frozen (assignment still raises).
+    """
+    assert not hasattr(cls, "__post_init__") and "__slots__" not in cls.__dict__ and cls.__dataclass_params__.frozen
+    namespace: dict[str, Any] = {"_NOTHING": object()}
+    params, body = [], []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        if f.default is not dataclasses.MISSING:
+            namespace[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            namespace[f"_factory_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=_NOTHING")
+            body.append(f"if {f.name} is _NOTHING: {f.name} = _factory_{f.name}()")
+        else:
+            params.append(f.name)
+        body.append(f"d[{f.name!r}] = {f.name}")
+    source = f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n" + \
+        "".join(f"    {line}\n" for line in body)
+    exec(source, namespace)  # noqa: S102 - built from the class's own field names
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init
+    return cls
+
+
+@direct_init
 @dataclass(frozen=True)
 class Check:
     """One sub-check of a clause: its result and the sentence explaining it."""
@@ -44,6 +82,7 @@ class Check:
     message: str
 
 
+@direct_init
 @dataclass(frozen=True)
 class Finding:
     clause: str
@@ -55,7 +94,10 @@ class Finding:
 
     @classmethod
     def from_checks(cls, clause: str, clause_text: str, source: str, checks: list[Check]) -> Finding:
-        result = worst(check.result for check in checks)
+        result, rank = Result.PASS, 0  # worst(), inline: 16 findings an evaluation
+        for check in checks:
+            if _SEVERITY[check.result] > rank:
+                result, rank = check.result, _SEVERITY[check.result]
         relevant = [c.message for c in checks if c.result == result] if result != Result.PASS else \
             [c.message for c in checks]
         return cls(clause=clause, result=result, message="；".join(relevant) + "。", clause_text=clause_text,
@@ -80,6 +122,7 @@ class Outcome(StrEnum):
                 "incomplete": gettext_noop("信息不完整"), "ineligible": gettext_noop("不符合申报条件")}[self.value]
 
 
+@direct_init
 @dataclass(frozen=True)
 class Verdict:
     eligible: bool

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from tidu.core.errors import TiduError
 from tidu.core.schema_errors import describe_all
 from tidu.core.text import control_character_paths
-from tidu.eligibility.kpi import compute_kpi
+from tidu.eligibility.kpi import KpiResult, compute_kpi
 from tidu.policy.call_policy import CallPolicy
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "application.schema.json"
@@ -144,6 +144,12 @@ def validate(document: Any, policy: CallPolicy, *, schema: bool = True) -> dict[
 
     ``schema=False`` skips the JSON-schema check (for documents the project built itself, not for input).
     """
+    return checked(document, policy, schema=schema)[0]
+
+
+def checked(document: Any, policy: CallPolicy, *, schema: bool = True) -> tuple[dict[str, Any], dict[str, KpiResult]]:
+    """``validate``, also returning the KPIs it computed from the document's inputs (KPI id → result), which the
+    engine reuses instead of computing them a second time."""
     if not isinstance(document, dict):
         raise InterchangeError([("（顶层）", "申报数据应为 JSON 对象")])
     schema_problems = describe_all(_validator().iter_errors(document)) if schema else []
@@ -175,13 +181,14 @@ def validate(document: Any, policy: CallPolicy, *, schema: bool = True) -> dict[
         seen.add(scenario_id)
 
     kpis = document.get("kpis")
+    kpi_map, computed = policy.kpi_map, {}
     for kpi_id, inputs in (kpis.items() if isinstance(kpis, dict) else []):
-        if kpi_id not in policy.kpi_map:
+        if kpi_id not in kpi_map:
             problems.append((f"kpis.{kpi_id}", "指标目录中没有该指标编号"))
             continue
         if not isinstance(inputs, dict):
             continue
-        result = compute_kpi(policy.kpi_map[kpi_id], inputs)
+        result = computed[kpi_id] = compute_kpi(kpi_map[kpi_id], inputs)
         problems.extend((problem.field, problem.message) for problem in result.problems)
 
     # A field the schema already faulted is not reported a second time by the checks above.
@@ -190,7 +197,7 @@ def validate(document: Any, policy: CallPolicy, *, schema: bool = True) -> dict[
                                   if not any(_same_or_nested(field, other) for other in faulted)]
     if problems:
         raise InterchangeError(problems)
-    return document
+    return document, computed
 
 
 def _same_or_nested(field: str, other: str) -> bool:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tidu.eligibility.findings import direct_init
 from tidu.policy.loader import FORMULA_INPUTS
 
 
+@direct_init
 @dataclass(frozen=True)
 class KpiProblem:
     kpi_id: str
@@ -26,6 +28,7 @@ class KpiProblem:
         return f"kpis.{self.kpi_id}" + (f".{self.input_key}" if self.input_key else "")
 
 
+@direct_init
 @dataclass(frozen=True)
 class KpiResult:
     kpi_id: str
@@ -54,11 +57,18 @@ MAX_INPUT = 1e12
 MAX_RESULT = 1e9
 
 
+_CENT = Decimal("0.01")
+
+
 def _round(value: float) -> float:
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
 def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[float | None, KpiProblem | None]:
+    kind = spec["kind"]
+    if (raw.__class__ is int or raw.__class__ is float) and 0 <= raw <= MAX_INPUT and (kind != "rate" or raw <= 100) \
+            and (kind != "count" or float(raw).is_integer()):
+        return float(raw), None  # the usual case, a valid figure; each refusal below says what is wrong
     label = f"{kpi['name']}的“{spec['name']}”"
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None, KpiProblem(kpi["id"], spec["key"], f"{label}应为数字，实际为 {raw!r}")
@@ -159,7 +169,32 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None) -> dict[str, KpiResult]:
-    """Compute every KPI of a pack; KPIs with no inputs come back as missing."""
+# Per KPI map (a policy's ``kpi_map``, never changed once loaded): (id, definition, all-missing result) in order.
+_PLANS: dict[int, tuple[dict[str, dict[str, Any]], tuple[tuple[str, dict[str, Any], KpiResult], ...]]] = {}
+
+
+def _plan(kpi_definitions: dict[str, dict[str, Any]]) -> tuple[tuple[str, dict[str, Any], KpiResult], ...]:
+    known = _PLANS.get(id(kpi_definitions))
+    if known is None or known[0] is not kpi_definitions:
+        if len(_PLANS) > 1_000:  # maps built many times in one process (tests): start again
+            _PLANS.clear()
+        plan = tuple((kpi_id, kpi, _definition(kpi)[1]) for kpi_id, kpi in kpi_definitions.items())
+        known = _PLANS[id(kpi_definitions)] = (kpi_definitions, plan)
+    return known[1]
+
+
+def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None,
+                known: dict[str, KpiResult] | None = None) -> dict[str, KpiResult]:
+    """Compute every KPI of a pack; KPIs with no inputs come back as missing. ``known``: results already computed
+    for these same inputs (the document's check computes the KPIs it is given), reused as they are."""
     kpi_inputs = kpi_inputs or {}
-    return {kpi_id: compute_kpi(kpi, kpi_inputs.get(kpi_id)) for kpi_id, kpi in kpi_definitions.items()}
+    known = known or {}
+    results = {}
+    for kpi_id, kpi, empty in _plan(kpi_definitions):
+        inputs = kpi_inputs.get(kpi_id)
+        if not inputs:
+            results[kpi_id] = empty
+        else:
+            result = known.get(kpi_id)
+            results[kpi_id] = result if result is not None else compute_kpi(kpi, inputs)
+    return results

@@ -16,7 +16,7 @@ from typing import Any
 from tidu.core.dates import date_zh
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.findings import Check, Finding, Result
-from tidu.eligibility.kpi import compute_all
+from tidu.eligibility.kpi import KpiResult, compute_all
 
 PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MISSING
 LEVEL_LABELS = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
@@ -31,20 +31,52 @@ class Context:
     submitted_at: dt.datetime | None = None
     # Findings other clauses refer to (requirements_met): "basic_requirements" and "construction_content".
     findings: dict[str, list[Finding]] = field(default_factory=dict)
+    # KPI results already computed from this application's inputs (KPI id → result; the document check's).
+    kpis_known: dict[str, KpiResult] = field(default_factory=dict)
+    # Set by the engine for one judgement, during which the application does not change: what several rules read
+    # is computed once. None (rules called on their own, e.g. in tests): computed on every read.
+    memo: dict[str, Any] | None = None
 
     def get(self, path: str) -> Any:
         node: Any = self.app
-        for part in path.split("."):
+        parts = _PATHS.get(path)
+        if parts is None:
+            parts = tuple(path.split("."))
+            if len(_PATHS) < 10_000:  # bounded even if paths came from the outside
+                _PATHS[path] = parts
+        for part in parts:
             if not isinstance(node, dict) or part not in node:
                 return None
             node = node[part]
         return node
 
+    def _memoised(self, key: str, compute):
+        memo = self.memo
+        if memo is None:
+            return compute()
+        found = memo.get(key, memo)
+        if found is memo:
+            found = memo[key] = compute()
+        return found
+
     @property
     def reference_end(self) -> dt.date:
+        return self._memoised("reference_end", self._reference_end)
+
+    def _reference_end(self) -> dt.date:
         if self.submitted_at is not None:
             return local_day(self.submitted_at, self.policy)
         return self.policy.window_closes
+
+    @property
+    def kpi_results(self) -> dict[str, KpiResult]:
+        """Every KPI of the policy computed from the application's inputs."""
+        return self._memoised("kpi_results", lambda: compute_all(self.policy.kpi_map, self.app.get("kpis"),
+                                                                 self.kpis_known))
+
+
+# Field paths as their parts (the paths are the packs' and this module's: a few dozen).
+_PATHS: dict[str, tuple[str, ...]] = {}
 
 
 def _num(value: float) -> str:
@@ -198,11 +230,13 @@ def _events(ctx: Context, key: str, what: str, counts, start: str, note: str = "
     record = ctx.app.get("record", {})
     if key not in record:
         return [Check(MISSING, f"尚未申报近三年有无{what}")]
-    lookback, end = ctx.policy.lookback_start, ctx.reference_end
     recent, older, later = [], [], []
-    for event in (e for e in record[key] if counts(e)):
-        day = dt.date.fromisoformat(event["date"])
-        (older if day < lookback else later if day > end else recent).append(event)
+    events = [e for e in record[key] if counts(e)]
+    if events:  # most applications list none
+        lookback, end = ctx.policy.lookback_start, ctx.reference_end
+        for event in events:
+            day = dt.date.fromisoformat(event["date"])
+            (older if day < lookback else later if day > end else recent).append(event)
     checks = []
     if recent:
         dates = "、".join(event["date"] for event in recent)
@@ -283,6 +317,11 @@ def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, A
 
 # --- coverage through 环节 → domain ---------------------------------------------------------------
 def covered_domains(ctx: Context) -> dict[str, list[str]]:
+    """Domain id → the ids of the application's scenarios in it (read-only: shared within one judgement)."""
+    return ctx._memoised("covered_domains", lambda: _covered_domains(ctx))
+
+
+def _covered_domains(ctx: Context) -> dict[str, list[str]]:
     covered: dict[str, list[str]] = {}
     for scenario in ctx.app.get("scenarios", []):
         covered.setdefault(ctx.policy.domain_of_scenario(scenario["id"]), []).append(scenario["id"])
@@ -290,6 +329,10 @@ def covered_domains(ctx: Context) -> dict[str, list[str]]:
 
 
 def ai_ratio(ctx: Context) -> float | None:
+    return ctx._memoised("ai_ratio", lambda: _ai_ratio(ctx))
+
+
+def _ai_ratio(ctx: Context) -> float | None:
     scenarios = ctx.app.get("scenarios", [])
     ai = sum(1 for s in scenarios if s.get("uses_ai"))
     return round(ai / len(scenarios) * 100, 2) if scenarios else None
@@ -365,8 +408,7 @@ def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
 def outcome_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
     """An outcome (``text``) judged by the reviewers: review with the KPIs reported, missing when none is."""
     text = params["text"]
-    reported = [(kpi_id, r) for kpi_id, r in compute_all(ctx.policy.kpi_map, ctx.app.get("kpis")).items()
-                if r.value is not None]
+    reported = [(kpi_id, r) for kpi_id, r in ctx.kpi_results.items() if r.value is not None]
     if not reported:
         return [Check(MISSING, f"尚未填报关键绩效指标，无法评估建设成效：{text}")]
     figures = "、".join(f"{kpi_id} {r.name} {r.value:g}{r.unit or ''}" for kpi_id, r in reported)

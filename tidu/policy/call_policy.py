@@ -86,15 +86,17 @@ class CallPolicy:
         return content_hash({kind: getattr(self, kind).sha256 for kind in self.versions})
 
     # --- dates ----------------------------------------------------------------------------------
-    @property
+    # The packs never change once loaded (published versions are immutable): what every evaluation reads is
+    # computed once per policy object (cached_property) instead of parsed again on each read.
+    @cached_property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.call.content["timezone"])
 
-    @property
+    @cached_property
     def window_opens(self) -> dt.date:
         return dt.date.fromisoformat(self.call.content["window"]["opens"])
 
-    @property
+    @cached_property
     def window_closes(self) -> dt.date:
         return dt.date.fromisoformat(self.call.content["window"]["closes"])
 
@@ -115,11 +117,11 @@ class CallPolicy:
         """The first instant after ``day`` in the call's timezone: deadlines are inclusive of the whole day."""
         return self.start_of_day(day + dt.timedelta(days=1))
 
-    @property
+    @cached_property
     def opens_at(self) -> dt.datetime:
         return self.start_of_day(self.window_opens)
 
-    @property
+    @cached_property
     def closes_before(self) -> dt.datetime:
         return self.end_of_day_exclusive(self.window_closes)
 
@@ -191,10 +193,19 @@ class CallPolicy:
         return self.tier_map[self.call.content["tier"]]
 
     def find_tier(self, id_or_name: str) -> dict[str, Any] | None:
+        try:
+            return self._tier_names.get(id_or_name)
+        except TypeError:  # not a name at all (unhashable)
+            return None
+
+    @cached_property
+    def _tier_names(self) -> dict[Any, dict[str, Any]]:
+        """id, name and English name → tier; the first tier naming it wins (as a search in order would)."""
+        names: dict[Any, dict[str, Any]] = {}
         for tier in self.tier_map.values():
-            if id_or_name in (tier["id"], tier["name"], tier["name_en"]):
-                return tier
-        return None
+            for name in (tier["id"], tier["name"], tier["name_en"]):
+                names.setdefault(name, tier)
+        return names
 
     @cached_property
     def domain_map(self) -> dict[str, dict[str, Any]]:
@@ -223,7 +234,7 @@ class CallPolicy:
     def maturity_levels(self) -> dict[int, dict[str, Any]]:
         return {level["level"]: level for level in self.maturity.content["levels"]}
 
-    @property
+    @cached_property
     def revenue_min_10k_yuan(self) -> float:
         return float(self.call.content["above_designated_size"]["revenue_min_10k_yuan"])
 
@@ -287,13 +298,23 @@ class CallPolicy:
 
     @property
     def region_aliases(self) -> list[str]:
-        region = self.call.content["region"]
-        return [region["city"], region["province"] + region["city"], *region["aliases"]]
+        return list(self._region_aliases)
 
-    @property
+    @cached_property
+    def _region_aliases(self) -> tuple[str, ...]:
+        region = self.call.content["region"]
+        return (region["city"], region["province"] + region["city"], *region["aliases"])
+
+    @cached_property
     def region_name(self) -> str:
         region = self.call.content["region"]
         return region["province"] + region["city"]
+
+    @cached_property
+    def compiled(self) -> dict[Any, Any]:
+        """What the engine derives from this policy once per process (its clause plans per tier, KPI plan): filled
+        by ``tidu.eligibility``; valid as long as the policy object lives, since its packs never change."""
+        return {}
 
 
 def load_call_policy(call_id: str, version: str | None = None, directory=DEFAULT_PACKS_DIR) -> CallPolicy:

@@ -1,0 +1,68 @@
+"""Every verdict of the golden cases is what the engine gave before its optimisation (see golden_cases.py): the
+whole ``Verdict.as_dict()`` (findings, messages, checks, KPIs, coverage) by its digest, for 4,380 cases: the
+example documents and perturbations of ``passing-basic.json`` under six calls and every tier."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from tidu.eligibility.tests.golden_cases import GOLDEN, cases, judge
+
+
+def test_every_golden_case_gives_the_same_verdict():
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    changed, unchanged_documents = [], True
+    for case_id, policy_key, tier, document in cases():
+        _, doc_name, tier_key = case_id.split("|")
+        before = copy.deepcopy(document)
+        record = judge(policy_key, tier, document)
+        unchanged_documents &= document == before  # the engine never changes the document it judges
+        if golden[policy_key][doc_name].pop(tier_key) != record:
+            changed.append(f"{case_id}: {record}")
+    assert not changed, f"{len(changed)} verdicts changed, e.g. {changed[:5]}"
+    assert unchanged_documents
+    assert not any(tiers for documents in golden.values() for tiers in documents.values()), "cases missing"
+
+
+def test_the_golden_cases_are_varied():
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    records = [record for documents in golden.values() for tiers in documents.values() for record in tiers.values()]
+    assert {record.split()[0] for record in records} == {"eligible", "ineligible", "needs_review", "incomplete", "error"}
+    assert len(set(records)) > 1000
+
+
+def test_a_condition_mirroring_a_requirement_runs_its_rules_once(monkeypatch):
+    from tidu.eligibility import rules
+    from tidu.eligibility.engine import evaluate
+    from tidu.eligibility.tests.golden_cases import EXAMPLES
+    from tidu.policy.call_policy import load_call_policy
+
+    calls = []
+    original = rules.RULES["list_consistent"]
+    monkeypatch.setitem(rules.RULES, "list_consistent", lambda ctx, params: calls.append(1) or original(ctx, params))
+    policy = load_call_policy("call-tianmen-2026-basic")  # a new policy object: its plan is built with the counter
+    document = json.loads((EXAMPLES / "passing-basic.json").read_text(encoding="utf-8"))
+    document["equipment"][0]["secure_controllable"] = False
+    verdict = evaluate(policy, document, trusted=True)
+    assert len(calls) == 1  # declared by 基础要求3 and 申报条件5 with the same parameters
+    assert verdict.finding("申报条件5").checks == verdict.finding("基础要求3").checks
+    assert verdict.finding("申报条件5").result == "review"
+    evaluate(policy, document, trusted=True)
+    assert len(calls) == 2  # once per evaluation, never carried over to the next
+
+
+def test_findings_stay_frozen_with_their_defaults():
+    import dataclasses
+
+    import pytest
+
+    from tidu.eligibility.findings import Check, Finding, Result, Verdict
+
+    finding = Finding(clause="c", result=Result.PASS, message="m", clause_text="t", source="s")
+    assert finding.checks == () and Check(Result.FAIL, "x") == Check(result=Result.FAIL, message="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.message = "other"
+    one, two = (Verdict(True, True, "eligible", "basic", "基础级", "c", {}, ()) for _ in range(2))
+    assert one.kpis == {} and one.kpis is not two.kpis  # default factories still give each its own
+    assert dataclasses.replace(finding, message="n").message == "n"
