@@ -11,7 +11,12 @@ configured django-tasks backend, run to completion in the child), until the job'
 
 * the **time** run: wall-clock and CPU time of this process (not the PostgreSQL server's);
 * the **memory** run: the process's peak RSS (``ru_maxrss``; Django, the packs, the fonts and Typst included) before
-  and after the job, and the Python heap's peak (tracemalloc on: it slows the run, so it is not the time run).
+  and after the job, the largest worker process's peak RSS (the PDF's Typst parts run in worker processes), and
+  the Python heap's peak (tracemalloc on: it slows the run, so it is not the time run).
+
+``--keep`` keeps the scratch database, ``--reuse`` measures on the one a ``--keep`` run left (migrating it first:
+backfills are timed), ``--baseline CHECKOUT`` runs each measurement with another checkout's code too (e.g.
+``git worktree add --detach /tmp/base main``) on the same database, baseline first, and prints the ratio.
 
 Prints the figures, the number of rows and the file's size.
 """
@@ -81,7 +86,10 @@ def _child(measure: str, fmt: str) -> None:
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     result = {"status": job.status, "message": job.message, "rows": len(ids), "bytes": job.result.size,
               "wall": wall, "cpu": cpu, "rss_before_mb": rss_before / 1024,
-              "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+              "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+              "children_rss_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+              "children_cpu": sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) for f in (
+                  "ru_utime", "ru_stime"))}
     if measure == "memory":
         result["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1024 / 1024
     print("RESULT " + json.dumps(result))
@@ -152,11 +160,12 @@ def main() -> None:
                 r = results[side, fmt, measure] = json.loads(lines[-1].removeprefix("RESULT "))
                 if measure == "time":
                     print(f"{side}: time run ({fmt}, {r['rows']:,} rows, {r['bytes'] / 1024 / 1024:.2f} MB file, "
-                          f"{r['status']}): wall {r['wall']:.2f} s · CPU {r['cpu']:.2f} s · "
-                          f"load average {os.getloadavg()[0]:.2f}")
+                          f"{r['status']}): wall {r['wall']:.2f} s · CPU {r['cpu']:.2f} s (+ worker processes "
+                          f"{r.get('children_cpu', 0):.2f} s) · load average {os.getloadavg()[0]:.2f}")
                 else:
                     print(f"{side}: memory run ({fmt}): peak RSS {r['rss_peak_mb']:.0f} MB (before the job "
-                          f"{r['rss_before_mb']:.0f} MB) · Python heap peak {r['heap_peak_mb']:.0f} MB (tracemalloc "
+                          f"{r['rss_before_mb']:.0f} MB; largest worker process "
+                          f"{r.get('children_rss_peak_mb', 0):.0f} MB) · Python heap peak {r['heap_peak_mb']:.0f} MB (tracemalloc "
                           f"on; its wall {r['wall']:.1f} s is not a time figure)")
             base, this = results.get(("baseline", fmt, measure)), results.get(("this", fmt, measure))
             if base and this and measure == "time":

@@ -399,46 +399,47 @@ def iter_summary_rows(user, call, ids: Sequence[int], progress=None, *, chunk_si
 
 
 def _run_summary(job: DocumentJob, progress, out: BinaryIO) -> str:
-    """Write the job's file to ``out`` and return its download name. The XLSX is written as its rows are read
-    (``iter_summary_rows`` feeding ``xlsx.write_summary_xlsx``): an ``xlsx`` export holds one chunk of
-    applications and one row of the sheet at a time. The PDF is set by Typst as one document, so a ``pdf`` or
-    ``zip`` export keeps the rows (not the applications) for it; the ``zip`` copies the XLSX from its own
-    temporary file in chunks."""
+    """Write the job's file to ``out`` and return its download name. Rows are made as they are written
+    (``iter_summary_rows``, a chunk of applications at a time) and never all held: the XLSX is streamed into its
+    sheet; the PDF is set by ``pdf.write_summary_pdf`` in parts of ``pdf.SUMMARY_PART_ROWS`` rows, each compiled
+    in a worker process, from a second pass over the rows (two reads per chunk again, no snapshot). The ``zip``
+    copies each file from its own temporary file in chunks."""
     from tidu.documents import pdf, xlsx
 
     ids = [int(i) for i in job.params.get("application_ids", [])]
-    rows = iter_summary_rows(job.created_by, job.call, ids, progress)
     policy = call_policy_for(job.call)
     title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), local_day(timezone.now())
     fmt = job.params.get("format", "zip")
     base = f"{title}-{unit_name}" if unit_name else title
     template = (_read_template(active_template(job.call, DocumentTemplate.Kind.SUMMARY_XLSX))
                 if fmt in ("xlsx", "zip") else None)
+    parts = -(-len(ids) // pdf.SUMMARY_PART_ROWS) or 1
+
+    def write_pdf(target: BinaryIO) -> None:
+        progress(88, "正在生成 PDF")
+        pdf.write_summary_pdf(iter_summary_rows(job.created_by, job.call, ids), target, title=title,
+                              unit_name=unit_name, date=today,
+                              progress=lambda n: n % 2 or progress(88 + 10 * n // parts, f"正在生成 PDF（{n}/{parts}）"))
+
     if fmt == "xlsx":
-        xlsx.write_summary_xlsx(rows, out, title=title, unit_name=unit_name, date=today, template=template)
+        xlsx.write_summary_xlsx(iter_summary_rows(job.created_by, job.call, ids, progress), out, title=title,
+                                unit_name=unit_name, date=today, template=template)
         progress(88, "正在生成文件")
         return f"{base}.xlsx"
     if fmt == "pdf":
-        kept = list(rows)
-        progress(88, "正在生成文件")
-        out.write(pdf.render_summary_pdf(kept, title=title, unit_name=unit_name, date=today))
+        write_pdf(out)
         return f"{base}.pdf"
-    kept: list[SummaryRow] = []
-
-    def keeping():
-        for row in rows:
-            kept.append(row)
-            yield row
-
-    with tempfile.TemporaryFile() as sheet:
-        xlsx.write_summary_xlsx(keeping(), sheet, title=title, unit_name=unit_name, date=today, template=template)
-        progress(88, "正在生成文件")
-        pdf_bytes = pdf.render_summary_pdf(kept, title=title, unit_name=unit_name, date=today)
+    with tempfile.TemporaryFile() as sheet, tempfile.TemporaryFile() as table:
+        xlsx.write_summary_xlsx(iter_summary_rows(job.created_by, job.call, ids, progress), sheet, title=title,
+                                unit_name=unit_name, date=today, template=template)
+        write_pdf(table)
         sheet.seek(0)
+        table.seek(0)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             with archive.open(f"{base}（可编辑版）.xlsx", "w") as entry:
                 shutil.copyfileobj(sheet, entry, COPY_CHUNK)
-            archive.writestr(f"{base}（PDF版）.pdf", pdf_bytes)
+            with archive.open(f"{base}（PDF版）.pdf", "w") as entry:
+                shutil.copyfileobj(table, entry, COPY_CHUNK)
     return f"{base}.zip"
 
 

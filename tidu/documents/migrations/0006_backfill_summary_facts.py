@@ -6,9 +6,21 @@ from django.db import migrations
 CHUNK = 500
 
 
+def _policy(call):
+    """The call's policy from its stored packs (as ``policy.selectors.call_policy_for``, with historical models)."""
+    from tidu.policy.call_policy import CallPolicy
+    from tidu.policy.loader import Pack, PackLibrary
+
+    rows = [call.call_pack, *call.pinned_packs.all()]
+    packs = [Pack(id=row.pack_id, kind=row.kind, version=row.version, title=row.title,
+                  sources=tuple(row.document["pack"]["sources"]), content=row.document["content"],
+                  sha256=row.sha256, path=f"db:{row.pack_id}@{row.version}",
+                  description=row.document["pack"].get("description", "")) for row in rows]
+    return CallPolicy.resolve(PackLibrary(packs), call.call_pack.pack_id, call.call_pack.version)
+
+
 def backfill(apps, schema_editor):
     from tidu.documents.dossier import SUMMARY_FACT_FIELDS, submission_summary_facts
-    from tidu.policy.selectors import call_policy_for
 
     Submission = apps.get_model("applications", "Submission")
     SummaryFacts = apps.get_model("documents", "SummaryFacts")
@@ -20,7 +32,7 @@ def backfill(apps, schema_editor):
         for pk, snapshot, call_id in (Submission.objects.filter(pk__in=ids[start:start + CHUNK])
                                       .values_list("pk", "snapshot", "application__call_id")):
             if call_id not in policies:
-                policies[call_id] = call_policy_for(Call.objects.select_related("call_pack").get(pk=call_id))
+                policies[call_id] = _policy(Call.objects.select_related("call_pack").get(pk=call_id))
             policy = policies[call_id]
             values = submission_summary_facts(policy, (snapshot or {}).get("sections", {}))
             facts.append(SummaryFacts(submission_id=pk, policy_sha256=policy.sha256,

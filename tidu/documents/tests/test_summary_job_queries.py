@@ -83,3 +83,35 @@ def test_receipts_without_stored_facts_get_them_from_the_job_once(monkeypatch):
     assert queries - 4 * 2 == CONSTANT, queries
     queries, rows = _job_queries(call, city)
     assert (rows, queries - 2 * 2) == (10, CONSTANT)
+
+
+def test_a_long_zip_sets_its_pdf_in_parts_numbered_as_one_file(monkeypatch):
+    import io
+    import re
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from tidu.documents import pdf
+
+    monkeypatch.setattr(services, "SUMMARY_CHUNK", 5)
+    monkeypatch.setattr(pdf, "SUMMARY_PART_ROWS", 4)
+    call, city = _world(9)
+    ids = list(Application.objects.filter(call=call).order_by("pk").values_list("pk", flat=True))
+    job = services.start_summary_export(call=call, user=city, application_ids=ids, unit_name="岳口镇", fmt="zip")
+    job.refresh_from_db()
+    assert job.status == DocumentJob.Status.DONE, job.message
+    with job.result.open("rb") as handle, zipfile.ZipFile(io.BytesIO(handle.read())) as archive:
+        names = archive.namelist()
+        table = PdfReader(io.BytesIO(archive.read(next(n for n in names if n.endswith(".pdf")))))
+        sheet = load_workbook(io.BytesIO(archive.read(next(n for n in names if n.endswith(".xlsx"))))).worksheets[0]
+    texts = [page.extract_text() for page in table.pages]
+    total = len(texts)
+    assert total >= 3  # three parts (4 + 4 + 1 rows), each from a new page
+    for number, text in enumerate(texts, start=1):
+        assert f"第 {number} 页 共 {total} 页" in text
+    assert sum("填报单位" in text for text in texts) == 1  # the title block only once, on the first page
+    joined = "".join(texts)
+    orders = [int(n) for n in re.findall(r"^(\d+) 天门", joined, flags=re.MULTILINE)]
+    assert orders == list(range(1, 10)), orders  # every row once, in order
+    assert [sheet.cell(r, 1).value for r in range(4, sheet.max_row + 1)] == list(range(1, 10))
