@@ -85,3 +85,17 @@ def test_backfilled_and_job_made_facts_match_too():
     assert SummaryFacts.objects.count() == 3
     SummaryFacts.objects.update(policy_sha256="another policy", factory_name="stale")
     assert list(services.iter_summary_rows(city, call, ids)) == _reference_rows(city, call, ids)
+
+
+def test_the_migration_backfills_the_facts_of_existing_receipts():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    call, city = _varied_call()
+    ids = list(summary_applications(city, call).values_list("pk", flat=True))
+    SummaryFacts.objects.all().delete()
+    import_module("tidu.documents.migrations.0006_backfill_summary_facts").backfill(apps, None)
+    assert SummaryFacts.objects.count() == 3
+    assert set(SummaryFacts.objects.values_list("policy_sha256", flat=True)) == {call_policy_for(call).sha256}
+    assert list(services.iter_summary_rows(city, call, ids)) == _reference_rows(city, call, ids)
