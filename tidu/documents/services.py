@@ -402,7 +402,7 @@ def _run_summary(job: DocumentJob, progress, out: BinaryIO) -> str:
     """Write the job's file to ``out`` and return its download name. Rows are made as they are written
     (``iter_summary_rows``, a chunk of applications at a time) and never all held: the XLSX is streamed into its
     sheet; the PDF is set by ``pdf.write_summary_pdf`` in parts of ``pdf.SUMMARY_PART_ROWS`` rows, each compiled
-    in a worker process, from a second pass over the rows (two reads per chunk again, no snapshot). The ``zip``
+    in a worker process, from a second pass over the rows (one read per chunk again, no snapshot). The ``zip``
     copies each file from its own temporary file in chunks."""
     from tidu.documents import pdf, xlsx
 

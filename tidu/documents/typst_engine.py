@@ -10,6 +10,7 @@ every compile, and each thread keeps its compiler for the built-in templates; a 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,8 @@ import typst  # noqa: E402
 from tidu.core import fonts as core_fonts
 from tidu.core.errors import TiduError
 from tidu.documents.printable import printable_data
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_builtin"
 
@@ -154,11 +157,16 @@ def compile_pdf_parts(template: str, datas: Iterable[dict[str, Any]], *,
             try:
                 data, done = first, 0
                 while data is not None:
-                    typst_worker.write_frame(worker.stdin, _payload_json(setup, data).encode("utf-8"))
-                    status = worker.stdout.read(1)
-                    answer = typst_worker.read_frame(worker.stdout)
+                    try:
+                        typst_worker.write_frame(worker.stdin, _payload_json(setup, data).encode("utf-8"))
+                    except OSError:  # BrokenPipeError: the worker is gone; its stderr says why
+                        status, answer = b"", None
+                    else:
+                        status = worker.stdout.read(1)
+                        answer = typst_worker.read_frame(worker.stdout)
                     if not status or answer is None:
                         errors.seek(0)
+                        logger.error("Typst worker process ended: %s", errors.read()[-4000:].decode("utf-8", "replace"))
                         raise DocumentError("PDF 排版失败：排版进程意外退出")
                     if status == b"\x01":
                         raise DocumentError(f"PDF 排版失败：{answer.decode('utf-8', 'replace')}")
@@ -171,5 +179,8 @@ def compile_pdf_parts(template: str, datas: Iterable[dict[str, Any]], *,
                     return
             finally:
                 if worker.stdin and not worker.stdin.closed:
-                    worker.stdin.close()
+                    try:
+                        worker.stdin.close()
+                    except OSError:
+                        pass
                 worker.wait()
