@@ -581,11 +581,15 @@ def clone_applications(template: Application, count: int, *, units: list[Organis
     receipt, written with bulk inserts: the equivalent bulk path for scale tests and ``bench/``. Copies are in
     ``status`` (default the template's) and carry no evidence files, users or audit rows. Returns ``count``."""
     from tidu.applications.models import ApplicationSection, Submission
+    from tidu.documents.dossier import SUMMARY_FACT_FIELDS
+    from tidu.documents.models import SummaryFacts
 
     template_enterprise = template.enterprise
     units = units or [template_enterprise.organisation.parent]
     sections = list(ApplicationSection.objects.filter(application=template).values("key", "data", "revision"))
     receipt = template.submissions.order_by("-submitted_at", "-pk").first()
+    facts = (SummaryFacts.objects.filter(submission=receipt).values(
+        "policy_sha256", *SUMMARY_FACT_FIELDS).first() if receipt is not None else None)
     receipt_fields = [field.attname for field in Submission._meta.concrete_fields if field.attname not in {
         "id", "application_id", "number", "idempotency_key"}]  # the verdict summary too (outcome, clauses…)
     enterprise_fields = {name: getattr(template_enterprise, name) for name in (
@@ -609,11 +613,16 @@ def clone_applications(template: Application, count: int, *, units: list[Organis
             ApplicationSection(application=application, **section)
             for application in applications for section in sections])
         if receipt is not None:
+            first_new = Submission.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             _insert_rows(Submission, [
                 Submission(application=application, number=f"{receipt.number}-{serial}",
                            idempotency_key=uuid.uuid4().hex,
                            **{name: getattr(receipt, name) for name in receipt_fields})
                 for serial, application in zip(batch, applications, strict=True)])
+            if facts is not None:  # the receipts' 汇总表 facts, as the submit operation's subscriber stores them
+                SummaryFacts.objects.bulk_create([
+                    SummaryFacts(submission_id=pk, **facts) for pk in Submission.objects.filter(
+                        pk__gt=first_new, application__in=applications).values_list("pk", flat=True)])
         done += len(batch)
     return count
 

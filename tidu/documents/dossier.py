@@ -681,6 +681,25 @@ def registered_facts(enterprise) -> RegisteredFacts:
                            industry_text=_industry_text(enterprise.industry_code))
 
 
+# The cells of a 汇总表 row that come from the frozen submission's sections (stored as ``SummaryFacts``).
+SUMMARY_FACT_FIELDS = ("factory_name", "maturity_level", "maturity_score", "covered_links", "scenario_count",
+                       "ai_scenario_count", "contact_name", "contact_phone")
+
+
+def submission_summary_facts(policy: CallPolicy, sections: dict[str, Any]) -> dict[str, Any]:
+    """The ``SUMMARY_FACT_FIELDS`` of the 汇总表 row of a submission whose frozen sections are ``sections``:
+    the same assembly as ``record_summary_row`` (so they cannot differ), once per receipt."""
+    inputs = DossierInputs(application_id=0, tier="", raw_sections=sections or {}, unit_name="", content_sha256="",
+                           verdict=None, evidence=[])
+    row = assemble_dossier(policy, inputs).summary_row
+    return {name: getattr(row, name) for name in SUMMARY_FACT_FIELDS}
+
+
+def industry_text(code: str) -> str:
+    """The registered industry as the documents print it (code and name), or the code if unknown."""
+    return _industry_text(code)
+
+
 def record_summary_row(application, submission, entry: dict[str, Any], policy: CallPolicy) -> SummaryRow:
     """One 汇总表 row from the record: the frozen ``submission`` (its sections as submitted and its receipt number),
     the signed 推荐名单 ``entry`` (its 推荐意见 words and its priority as the row's order) and the registered

@@ -138,3 +138,32 @@ class DocumentTemplate(models.Model):
 
     def __str__(self):
         return f"{self.call} · {self.get_kind_display()}"
+
+
+class SummaryFacts(models.Model):
+    """What a 汇总表 row takes from one frozen submission (回执), worked out once from its snapshot — when it is
+    frozen (``documents.summary_facts`` subscriber of the submit and resubmit transitions), by the migration that
+    introduced it for older receipts, or by the export for a receipt that has none yet — so that the export reads
+    short columns instead of decoding every snapshot. The rest of the row is read live, as before: the registered
+    enterprise (name, credit code, industry), its unit, the application's tier, the receipt number and the
+    推荐名单 row. ``policy_sha256`` is the call policy the facts were worked out with; facts of another policy are
+    worked out again."""
+
+    submission = models.OneToOneField("applications.Submission", on_delete=models.CASCADE, primary_key=True,
+                                      related_name="summary_facts", verbose_name=_("提交回执"))
+    policy_sha256 = models.CharField(_("策略摘要"), max_length=64)
+    factory_name = models.TextField(_("智能工厂名称"), blank=True)
+    maturity_level = models.TextField(_("成熟度等级"), blank=True)
+    maturity_score = models.FloatField(_("成熟度得分"), null=True, blank=True)
+    covered_links = models.TextField(_("覆盖环节"), blank=True)
+    scenario_count = models.PositiveIntegerField(_("场景数"), default=0)
+    ai_scenario_count = models.PositiveIntegerField(_("人工智能场景数"), default=0)
+    contact_name = models.TextField(_("联系人"), blank=True)
+    contact_phone = models.TextField(_("联系电话"), blank=True)
+
+    class Meta:
+        verbose_name = _("汇总表事实")
+        verbose_name_plural = _("汇总表事实")
+
+    def __str__(self):
+        return str(self.submission_id)

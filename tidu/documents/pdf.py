@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
-from typing import Any
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any, BinaryIO
 
 from tidu.core.dates import date_zh
 from tidu.documents.dossier import SUMMARY_COLUMNS, Dossier, SummaryRow, format_number
-from tidu.documents.typst_engine import compile_pdf
+from tidu.documents.typst_engine import compile_pdf, compile_pdf_parts
 
 
 def dossier_payload(dossier: Dossier) -> dict[str, Any]:
@@ -87,3 +88,74 @@ def page_count(pdf: bytes) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+# Rows per Typst document when a 汇总表 is set in parts (each part in its own worker process): ~20 pages.
+SUMMARY_PART_ROWS = 250
+
+
+def write_summary_pdf(rows: Iterable[SummaryRow], out: BinaryIO, *, title: str, unit_name: str = "",
+                      date: dt.date | None = None, part_rows: int | None = None, progress=None) -> int:
+    """The 推荐汇总表 PDF of ``rows`` written to ``out``; returns its page count.
+
+    Up to ``part_rows`` rows it is ``render_summary_pdf`` (one document). A longer table is set in parts of
+    ``part_rows`` rows, each in a worker process (``typst_engine.compile_pdf_parts``: Typst's memory goes with the
+    worker), only the first with the title; the parts are joined and every page gets the one footer of the whole
+    file (第 X 页 共 Y 页), set once by ``summary_pages.typ`` and stamped on each page as a form XObject (no page's
+    content is parsed). Each part starts on a new page. Rows are read from ``rows`` one part at a time."""
+    size = part_rows or SUMMARY_PART_ROWS
+    source = iter(rows)
+    first = list(itertools.islice(source, size))
+    following = list(itertools.islice(source, size))
+    if not following:
+        data = render_summary_pdf(first, title=title, unit_name=unit_name, date=date)
+        out.write(data)
+        return page_count(data)
+
+    def parts():
+        part, is_first, number = first, True, 0
+        while part:
+            number += 1
+            yield {**summary_table_data(part, title=title, unit_name=unit_name, date=date),
+                   "part": {"first": is_first, "numbered": False}}
+            if progress:
+                progress(number)
+            part, is_first = (following if number == 1 else list(itertools.islice(source, size))), False
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in compile_pdf_parts("summary.typ", parts()):
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    numbers = next(compile_pdf_parts("summary_pages.typ", [{"pages": len(writer.pages)}]))
+    for page, stamp in zip(writer.pages, PdfReader(io.BytesIO(numbers)).pages, strict=True):
+        _stamp(writer, page, stamp)
+    writer.write(out)
+    return len(writer.pages)
+
+
+def _stamp(writer, page, stamp) -> None:
+    """Draw ``stamp`` (a page of another PDF) over ``page`` as a form XObject: the page's own content streams are
+    kept as they are, wrapped in q … Q, and one ``Do`` is appended (pypdf's merge_page would parse them)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    def stream(data: bytes, **entries):
+        made = DecodedStreamObject()
+        made.set_data(data)
+        for key, value in entries.items():
+            made[NameObject(key)] = value
+        return writer._add_object(made)
+
+    form = stream(stamp.get_contents().get_data(), **{
+        "/Type": NameObject("/XObject"), "/Subtype": NameObject("/Form"),
+        "/BBox": ArrayObject(stamp.mediabox), "/Resources": stamp["/Resources"].get_object().clone(writer)})
+    resources = DictionaryObject(page["/Resources"].get_object())  # per page: resources may be shared
+    xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+    xobjects[NameObject("/TiduPageNumber")] = form
+    resources[NameObject("/XObject")] = xobjects
+    page[NameObject("/Resources")] = resources
+    contents = page["/Contents"]
+    existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject(
+        [stream(b"q\n"), *existing, stream(b"\nQ\nq /TiduPageNumber Do Q\n")])

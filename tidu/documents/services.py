@@ -20,13 +20,21 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tidu.applications.models import Application, sent_list_status
+from tidu.applications.models import Application, Submission, sent_list_status
 from tidu.core.hashing import sha256_of_bytes
 from tidu.core.sizes import human_size
 from tidu.core.timezones import local_day
 from tidu.documents import operations, selectors
-from tidu.documents.dossier import Dossier, EvidenceEntry, SummaryRow, build_dossier, record_summary_row
-from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument
+from tidu.documents.dossier import (
+    SUMMARY_FACT_FIELDS,
+    Dossier,
+    EvidenceEntry,
+    SummaryRow,
+    build_dossier,
+    industry_text,
+    submission_summary_facts,
+)
+from tidu.documents.models import DocumentJob, DocumentTemplate, DossierDocument, SummaryFacts
 from tidu.documents.typst_engine import DocumentError
 from tidu.policy.call_policy import CallPolicy
 from tidu.policy.selectors import call_policy_for
@@ -289,95 +297,149 @@ def summary_source(application: Application | None, list_rows: dict) -> tuple[di
 
 SUMMARY_CHUNK = 500
 
+# What the export reads of a receipt (and, through it, of its application): short columns, never the snapshot.
+_RECEIPT_COLUMNS = ("application_id", "pk", "number", "application__tier", "application__enterprise__name",
+                    "application__enterprise__credit_code", "application__enterprise__industry_code",
+                    "application__enterprise__organisation__parent__name",
+                    "application__recommendation_entry__recommendation_list_id", "summary_facts__policy_sha256",
+                    *(f"summary_facts__{name}" for name in SUMMARY_FACT_FIELDS))
 
-def _summary_rows(applications, list_rows, progress=None, *, total: int, done: int = 0, index: int = 0,
-                  policies: dict | None = None) -> list[SummaryRow]:
-    rows = []
-    policies = {} if policies is None else policies
-    for position, application in enumerate(applications, start=done + 1):
-        policy = policies.get(application.call_id) or policies.setdefault(application.call_id,
-                                                                          call_policy_for(application.call))
-        source = summary_source(application, list_rows)
-        if source is not None:
-            entry, submission = source
-            index += 1
-            rows.append(record_summary_row(application, submission, entry, policy).numbered(index))
-        if progress and (position == total or position % SUMMARY_CHUNK == 0):
-            progress(5 + 80 * position // max(total, 1), f"已汇总 {position}/{total} 家企业")
-    return rows
+
+def store_summary_facts(submission_ids, policy: CallPolicy | None = None) -> dict[int, dict]:
+    """Work out and store the ``SummaryFacts`` of the receipts ``submission_ids`` from their frozen sections
+    (replacing facts of another policy); returns them by receipt id. One read, one write."""
+    found: dict[int, dict] = {}
+    policies: dict[int, CallPolicy] = {}
+    receipts = (Submission.objects.filter(pk__in=list(submission_ids)).select_related("application__call")
+                .only("pk", "snapshot", "application__call"))
+    for receipt in receipts:
+        call = receipt.application.call
+        chosen = policy or policies.get(call.pk) or policies.setdefault(call.pk, call_policy_for(call))
+        facts = submission_summary_facts(chosen, (receipt.snapshot or {}).get("sections", {}))
+        found[receipt.pk] = {**facts, "policy_sha256": chosen.sha256}
+    if found:
+        SummaryFacts.objects.bulk_create(
+            [SummaryFacts(submission_id=pk, **facts) for pk, facts in found.items()], update_conflicts=True,
+            unique_fields=["submission"], update_fields=["policy_sha256", *SUMMARY_FACT_FIELDS])
+    return found
+
+
+def on_application_transitioned(event, event_id: int) -> None:
+    """``documents.summary_facts``: a receipt just frozen (submit, resubmit) gets its ``SummaryFacts``."""
+    if event.action not in ("submit", "resubmit"):
+        return
+    missing = Submission.objects.filter(application_id=event.application_id, summary_facts__isnull=True)
+    store_summary_facts(list(missing.values_list("pk", flat=True)))
 
 
 def summary_rows_in_chunks(user, call, ids: Sequence[int], progress=None) -> list[SummaryRow]:
-    """All the rows of ``iter_summary_rows`` in a list (previews and the PDF, which is set as one document)."""
+    """All the rows of ``iter_summary_rows`` in a list (previews)."""
     return list(iter_summary_rows(user, call, ids, progress))
 
 
-def iter_summary_rows(user, call, ids: Sequence[int], progress=None) -> Iterator[SummaryRow]:
-    """The 汇总表 rows of the applications ``ids`` (in that order) that ``user`` may export, yielded chunk by chunk:
-    ``SUMMARY_CHUNK`` applications read at a time (one query for them, one for their receipts), the sent lists'
-    snapshots once, so the queries grow by two per chunk and never per application, and only one chunk's
-    applications are held at a time."""
-    scope = selectors.summary_applications(user, call).defer(
-        "recommendation_entry__recommendation_list__snapshot")
+def iter_summary_rows(user, call, ids: Sequence[int], progress=None, *, chunk_size: int | None = None
+                      ) -> Iterator[SummaryRow]:
+    """The 汇总表 rows of the applications ``ids`` (in that order) that ``user`` may export, yielded chunk by chunk.
+
+    The same rows as ``record_summary_row`` makes (tested), from stored short columns: per chunk of
+    ``SUMMARY_CHUNK`` applications **one read** — their receipts joined to the application, the registered
+    enterprise, its unit, the 推荐名单 entry and the receipt's ``SummaryFacts`` — and one progress write; the sent
+    lists' snapshots are read once for the whole export. A receipt without facts (or with another policy's) has
+    them worked out and stored here (two more queries in that chunk, only then)."""
+    size = chunk_size or SUMMARY_CHUNK
+    scope = selectors.summary_applications(user, call)
     list_ids = (Application.objects.filter(call=call, pk__in=list(ids))
-                .values_list("recommendation_entry__recommendation_list_id", flat=True).distinct())
+                .order_by().values_list("recommendation_entry__recommendation_list_id", flat=True).distinct())
     list_rows = sent_list_rows(list_ids)
+    policy = call_policy_for(call)
+    county = policy.call.content["region"]["city"]
+    tier_names: dict[str, str] = {}
+    industries_text: dict[str, str] = {}
     index = 0
-    policies: dict[int, CallPolicy] = {}
-    for start in range(0, len(ids), SUMMARY_CHUNK):
-        chunk = ids[start:start + SUMMARY_CHUNK]
-        found = {a.pk: a for a in scope.filter(pk__in=chunk)
-                 .select_related("enterprise__organisation__parent", "call").prefetch_related("submissions")}
-        applications = [found[i] for i in chunk if i in found]
-        del found
-        rows = _summary_rows(applications, list_rows, progress, total=len(ids), done=start, index=index,
-                             policies=policies)
-        del applications
-        index += len(rows)
-        yield from rows
+    total = len(ids)
+    for start in range(0, total, size):
+        chunk = ids[start:start + size]
+        receipts: dict[int, list[dict]] = {}
+        for values in (Submission.objects.filter(application__in=scope.filter(pk__in=chunk).values("pk"))
+                       .order_by("application_id", "-submitted_at", "-id").values(*_RECEIPT_COLUMNS)):
+            receipts.setdefault(values["application_id"], []).append(values)
+        chosen: list[tuple[dict, dict]] = []
+        for pk in chunk:
+            found = receipts.get(pk)
+            if not found:
+                continue
+            entry = list_rows.get((found[0]["application__recommendation_entry__recommendation_list_id"], pk))
+            if entry is None:
+                continue
+            named = [r for r in found if r["number"] and r["number"] == entry.get("submission_number")]
+            chosen.append((entry, named[0] if named else found[0]))
+        stale = [r["pk"] for _, r in chosen if r["summary_facts__policy_sha256"] != policy.sha256]
+        fresh = store_summary_facts(stale, policy) if stale else {}
+        for entry, receipt in chosen:
+            stored = fresh.get(receipt["pk"])
+            facts = {name: stored[name] if stored else receipt[f"summary_facts__{name}"]
+                     for name in SUMMARY_FACT_FIELDS}
+            tier = receipt["application__tier"]
+            if tier not in tier_names:
+                tier_names[tier] = (policy.find_tier(tier) or policy.call_tier)["name"]
+            code = receipt["application__enterprise__industry_code"]
+            if code not in industries_text:
+                industries_text[code] = industry_text(code)
+            index += 1
+            yield SummaryRow(
+                county=county, unit_name=receipt["application__enterprise__organisation__parent__name"] or "",
+                enterprise_name=receipt["application__enterprise__name"],
+                credit_code=receipt["application__enterprise__credit_code"], industry=industries_text[code],
+                tier_name=tier_names[tier], recommendation=entry.get("recommendation", ""),
+                receipt_number=receipt["number"], order=index, **facts)
+        del receipts, chosen
+        if progress:
+            position = min(start + size, total)
+            progress(5 + 80 * position // max(total, 1), f"已汇总 {position}/{total} 家企业")
 
 
 def _run_summary(job: DocumentJob, progress, out: BinaryIO) -> str:
-    """Write the job's file to ``out`` and return its download name. The XLSX is written as its rows are read
-    (``iter_summary_rows`` feeding ``xlsx.write_summary_xlsx``): an ``xlsx`` export holds one chunk of
-    applications and one row of the sheet at a time. The PDF is set by Typst as one document, so a ``pdf`` or
-    ``zip`` export keeps the rows (not the applications) for it; the ``zip`` copies the XLSX from its own
-    temporary file in chunks."""
+    """Write the job's file to ``out`` and return its download name. Rows are made as they are written
+    (``iter_summary_rows``, a chunk of applications at a time) and never all held: the XLSX is streamed into its
+    sheet; the PDF is set by ``pdf.write_summary_pdf`` in parts of ``pdf.SUMMARY_PART_ROWS`` rows, each compiled
+    in a worker process, from a second pass over the rows (one read per chunk again, no snapshot). The ``zip``
+    copies each file from its own temporary file in chunks."""
     from tidu.documents import pdf, xlsx
 
     ids = [int(i) for i in job.params.get("application_ids", [])]
-    rows = iter_summary_rows(job.created_by, job.call, ids, progress)
     policy = call_policy_for(job.call)
     title, unit_name, today = summary_title(policy), job.params.get("unit_name", ""), local_day(timezone.now())
     fmt = job.params.get("format", "zip")
     base = f"{title}-{unit_name}" if unit_name else title
     template = (_read_template(active_template(job.call, DocumentTemplate.Kind.SUMMARY_XLSX))
                 if fmt in ("xlsx", "zip") else None)
+    parts = -(-len(ids) // pdf.SUMMARY_PART_ROWS) or 1
+
+    def write_pdf(target: BinaryIO) -> None:
+        progress(88, "正在生成 PDF")
+        pdf.write_summary_pdf(iter_summary_rows(job.created_by, job.call, ids), target, title=title,
+                              unit_name=unit_name, date=today,
+                              progress=lambda n: n % 2 or progress(88 + 10 * n // parts, f"正在生成 PDF（{n}/{parts}）"))
+
     if fmt == "xlsx":
-        xlsx.write_summary_xlsx(rows, out, title=title, unit_name=unit_name, date=today, template=template)
+        xlsx.write_summary_xlsx(iter_summary_rows(job.created_by, job.call, ids, progress), out, title=title,
+                                unit_name=unit_name, date=today, template=template)
         progress(88, "正在生成文件")
         return f"{base}.xlsx"
     if fmt == "pdf":
-        kept = list(rows)
-        progress(88, "正在生成文件")
-        out.write(pdf.render_summary_pdf(kept, title=title, unit_name=unit_name, date=today))
+        write_pdf(out)
         return f"{base}.pdf"
-    kept: list[SummaryRow] = []
-
-    def keeping():
-        for row in rows:
-            kept.append(row)
-            yield row
-
-    with tempfile.TemporaryFile() as sheet:
-        xlsx.write_summary_xlsx(keeping(), sheet, title=title, unit_name=unit_name, date=today, template=template)
-        progress(88, "正在生成文件")
-        pdf_bytes = pdf.render_summary_pdf(kept, title=title, unit_name=unit_name, date=today)
+    with tempfile.TemporaryFile() as sheet, tempfile.TemporaryFile() as table:
+        xlsx.write_summary_xlsx(iter_summary_rows(job.created_by, job.call, ids, progress), sheet, title=title,
+                                unit_name=unit_name, date=today, template=template)
+        write_pdf(table)
         sheet.seek(0)
+        table.seek(0)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             with archive.open(f"{base}（可编辑版）.xlsx", "w") as entry:
                 shutil.copyfileobj(sheet, entry, COPY_CHUNK)
-            archive.writestr(f"{base}（PDF版）.pdf", pdf_bytes)
+            with archive.open(f"{base}（PDF版）.pdf", "w") as entry:
+                shutil.copyfileobj(table, entry, COPY_CHUNK)
     return f"{base}.zip"
 
 

@@ -10,8 +10,10 @@ every compile, and each thread keeps its compiler for the built-in templates; a 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,6 +30,8 @@ import typst  # noqa: E402
 from tidu.core import fonts as core_fonts
 from tidu.core.errors import TiduError
 from tidu.documents.printable import printable_data
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates_builtin"
 
@@ -109,14 +113,74 @@ def _compiler(setup: FontSetup, root: Path | str | None) -> typst.Compiler:
     return compiler
 
 
+def _payload_json(setup: FontSetup, data: dict[str, Any]) -> str:
+    payload = {**printable_data(data), "fonts": {"body": list(setup.body), "heading": list(setup.heading)}}
+    return json.dumps(payload, ensure_ascii=False, default=str)
+
+
 def compile_pdf(template: str, data: dict[str, Any], *, root: Path | str | None = None) -> bytes:
     """Compile one built-in template with ``data`` (JSON-serialisable) to PDF bytes."""
     setup = font_setup()
-    payload = {**printable_data(data), "fonts": {"body": list(setup.body), "heading": list(setup.heading)}}
     compiler = _compiler(setup, root)
     try:
         return compiler.compile(input=template_source(template), format="pdf",
-                                sys_inputs={"data": json.dumps(payload, ensure_ascii=False, default=str)},
-                                pdf_tags=False)
+                                sys_inputs={"data": _payload_json(setup, data)}, pdf_tags=False)
     except typst.TypstError as exc:  # a bug in a template, never the user's text
         raise DocumentError(f"PDF 排版失败：{exc.message}") from exc
+
+
+# Documents compiled per worker process before it is replaced (its memo cache goes with it).
+PARTS_PER_PROCESS = 2
+
+
+def compile_pdf_parts(template: str, datas: Iterable[dict[str, Any]], *,
+                      per_process: int = PARTS_PER_PROCESS) -> Iterator[bytes]:
+    """Compile ``template`` once per item of ``datas``, in order, in worker processes (``typst_worker.py`` run as a
+    script with this Python) each replaced after ``per_process`` documents: this process's memory stays where it
+    was, and a worker's holds at most ``per_process`` documents' layout. ``datas`` is read one item at a time."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from tidu.documents import typst_worker
+
+    setup = font_setup()
+    command = [sys.executable, typst_worker.__file__, str(setup.path.parent), str(TEMPLATES_DIR),
+               str(TEMPLATES_DIR / template)]
+    source = iter(datas)
+    while True:
+        first = next(source, None)
+        if first is None:
+            return
+        with tempfile.TemporaryFile() as errors:
+            worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+            try:
+                data, done = first, 0
+                while data is not None:
+                    try:
+                        typst_worker.write_frame(worker.stdin, _payload_json(setup, data).encode("utf-8"))
+                    except OSError:  # BrokenPipeError: the worker is gone; its stderr says why
+                        status, answer = b"", None
+                    else:
+                        status = worker.stdout.read(1)
+                        answer = typst_worker.read_frame(worker.stdout)
+                    if not status or answer is None:
+                        errors.seek(0)
+                        logger.error("Typst worker process ended: %s", errors.read()[-4000:].decode("utf-8", "replace"))
+                        raise DocumentError("PDF 排版失败：排版进程意外退出")
+                    if status == b"\x01":
+                        raise DocumentError(f"PDF 排版失败：{answer.decode('utf-8', 'replace')}")
+                    yield answer
+                    done += 1
+                    data = next(source, None) if done < per_process else None
+                if done < per_process:
+                    worker.stdin.close()
+                    worker.wait()
+                    return
+            finally:
+                if worker.stdin and not worker.stdin.closed:
+                    try:
+                        worker.stdin.close()
+                    except OSError:
+                        pass
+                worker.wait()

@@ -121,7 +121,7 @@ def _export_preview(request, call: Call, ids: list[int]) -> list[dict]:
     list_rows = services.sent_list_rows({a.recommendation_entry.recommendation_list_id for a in found.values()})
     rows = []
     for pk in shown:
-        source = services.summary_source(found.get(pk), list_rows)  # the job's rule (services._summary_rows)
+        source = services.summary_source(found.get(pk), list_rows)  # the job's rule (services.iter_summary_rows)
         if source is not None:
             entry, submission = source
             rows.append({"application": found[pk], "entry": entry, "submission": submission})

@@ -126,3 +126,11 @@ def test_fonts_are_loaded_once(policy):
     first = typst_engine.font_setup()
     assert typst_engine.font_setup() is first
     assert first.body[0] and first.heading[0]
+
+
+def test_a_part_the_worker_process_cannot_set_is_a_clear_error_not_a_hang():
+    from tidu.documents.typst_engine import DocumentError, compile_pdf_parts
+
+    parts = compile_pdf_parts("summary.typ", [{"title": "推荐汇总表"}])  # no columns, no rows: a template error
+    with pytest.raises(DocumentError, match="PDF 排版失败"):
+        next(parts)
