@@ -7,9 +7,10 @@
   selectors) becomes the visible placeholder ``□`` (U+25A1, present in every CJK font); the text around it
   is kept. The stored value is never changed — only the printed copy.
 - Long unbroken runs (credit codes, phone numbers, URLs, 3,000 characters without a space) are made
-  breakable in the templates themselves (a Typst show rule in each template that sets each character of a
-  run of more than 12 non-CJK characters in its own box, and ``narrow()`` for narrow table columns), so
-  they wrap inside their cell instead of running over the next column or off the page. Boxes, not
+  breakable in the templates themselves (each character of a run of more than 12 non-CJK characters set in
+  its own box: a Typst show rule in most templates, the function ``t()`` around every value in the 申报书's,
+  which is cheaper to lay out; and ``narrow()`` for narrow table columns), so they wrap inside their cell
+  instead of running over the next column or off the page. Boxes, not
   zero-width spaces: a zero-width space would be copied into the PDF's text (search and copy-paste of a
   credit code would fail, and Typst maps the digit's glyph to "digit + U+200B" everywhere in the file).
 """
