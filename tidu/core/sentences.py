@@ -125,3 +125,24 @@ def join(values) -> str:
     from django.utils.translation import gettext
 
     return gettext("、").join(str(v) for v in values)
+
+
+def text_of(item: Any) -> str:
+    """A stored message in the active language: ``item`` is a finding, a check or a problem (object or stored dict)
+    with a Chinese ``message`` and, when it was kept, its source ``msg`` (one sentence, or a finding's list of
+    sentences joined with ；and ended with 。). Without a source (stored before), or in Chinese, the stored text."""
+    if isinstance(item, dict):
+        message, msg = item.get("message", ""), item.get("msg")
+    else:
+        message, msg = getattr(item, "message", ""), getattr(item, "msg", None)
+        if callable(msg):
+            msg = msg()
+    if not msg:
+        return "" if message is None else str(message)
+    from django.utils import translation
+
+    if (translation.get_language() or "zh-hans").startswith("zh"):
+        return "" if message is None else str(message)
+    if isinstance(msg, list):
+        return render_joined(msg)
+    return render(msg)
