@@ -11,7 +11,6 @@ from tidu.eligibility.kpi import compute_kpi
 from tidu.testing import english
 
 
-
 def has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
