@@ -14,6 +14,7 @@ sentence. Text stored before a source was kept has none and is shown as stored.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from tidu.core.dates import date_zh
@@ -57,10 +58,15 @@ def _chinese_param(value: Any) -> Any:
     if "t" in value:
         return value["t"]
     if "d" in value:
-        return date_zh(value["d"])
+        return _date_zh(value["d"])
     if "l" in value:
         return "、".join(value["l"])
     return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_zh(iso: str) -> str:  # the same few dates (the call's window, its look-back start) come back every time
+    return date_zh(iso)
 
 
 def chinese(message: Any) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tidu.core.sentences import chinese, sentence
+from tidu.core.sentences import chinese
 
 
 def gettext_noop(message: str) -> str:
@@ -38,7 +38,7 @@ def worst(results) -> Result:
     return max(results, key=_SEVERITY.__getitem__) if results else Result.PASS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     """One sub-check of a clause: its result and the sentence explaining it (``message``, in Chinese, as stored),
     with its source (``msg``, ``tidu.core.sentences``) so pages can show it in the reader's language."""
@@ -51,8 +51,13 @@ class Check:
 def said(result: Result, msgid: str, /, **params: Any) -> Check:
     """A check worded by a Chinese msgid (marked with gettext_noop) and its values: the Chinese text is stored, the
     msgid and values are kept beside it (no translation happens here)."""
-    source = sentence(msgid, **params)
-    return Check(result, chinese(source), source)
+    if not params:
+        return Check(result, msgid, {"m": msgid})
+    source = {"m": msgid, "p": params}
+    for value in params.values():
+        if type(value) is dict:  # noqa: E721 — a date, a list, a term or a sentence among the values
+            return Check(result, chinese(source), source)
+    return Check(result, msgid % params, source)  # plain values (the usual case): formatted at once
 
 
 def _relevant(result: Result, checks) -> list[Check]:
@@ -68,21 +73,17 @@ class Finding:
     clause_text: str
     source: str
     checks: tuple[Check, ...] = ()
+    # The message's source: one sentence (or, for a check worded by policy text, its text) per check it is made
+    # of, joined with ； and ended with 。 when shown; None when no check kept one (a verdict stored before).
+    msg: list[Any] | None = field(default=None, compare=False)
 
     @classmethod
     def from_checks(cls, clause: str, clause_text: str, source: str, checks: list[Check]) -> Finding:
         result = worst(check.result for check in checks)
-        relevant = [c.message for c in _relevant(result, checks)]
-        return cls(clause=clause, result=result, message="；".join(relevant) + "。", clause_text=clause_text,
-                   source=source, checks=tuple(checks))
-
-    def msg(self) -> list[Any] | None:
-        """The message's source: one sentence (or, for a check worded by policy text, its text) per check it is made
-        of, joined with ； and ended with 。 when shown; None when no check kept a source (a verdict stored before)."""
-        relevant = _relevant(self.result, self.checks)
-        if not any(c.msg for c in relevant):
-            return None
-        return [c.msg or c.message for c in relevant]
+        relevant = _relevant(result, checks)
+        msg = [c.msg or c.message for c in relevant] if any(c.msg for c in relevant) else None
+        return cls(clause=clause, result=result, message="；".join([c.message for c in relevant]) + "。",
+                   clause_text=clause_text, source=source, checks=tuple(checks), msg=msg)
 
     def as_dict(self) -> dict[str, Any]:
         # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a string.
@@ -91,9 +92,8 @@ class Finding:
                 "clause_text": self.clause_text, "source": self.source,
                 "checks": [{"result": str(c.result), "message": c.message, "msg": c.msg} if c.msg else
                            {"result": str(c.result), "message": c.message} for c in self.checks]}
-        msg = self.msg()
-        if msg is not None:
-            data["msg"] = msg
+        if self.msg is not None:
+            data["msg"] = self.msg
         return data
 
 

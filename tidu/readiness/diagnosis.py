@@ -142,7 +142,7 @@ def judge_tier(policy: CallPolicy, document: dict[str, Any], tier: dict[str, Any
             continue
         citation = _element_citation(policy, tier, finding.clause)
         elements.append(Element(clause=finding.clause, result=str(finding.result), message=finding.message,
-                                msg=finding.msg(),
+                                msg=finding.msg,
                                 clause_text=finding.clause_text, sources=citation["sources"],
                                 grade=citation["grade"]))
     return TierReadiness(id=tier["id"], name=tier["name"], rank=tier["rank"],

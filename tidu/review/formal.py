@@ -112,5 +112,5 @@ def _formal_checklist(application: Application) -> list[CheckItem]:
     for finding in verdict.findings:
         passed = finding.result == Result.PASS
         items.append(CheckItem(f"clause:{finding.clause}", CONDITIONS, finding.clause, passed, str(finding.result),
-                               finding.message, finding.clause_text, finding.msg()))
+                               finding.message, finding.clause_text, finding.msg))
     return items
