@@ -13,6 +13,7 @@ import dataclasses
 from typing import ClassVar
 
 from django.apps import apps as django_apps
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts import permissions
 from tidu.accounts.errors import AccountsError
@@ -74,7 +75,7 @@ class AccountOperation(TableOperation):
         return transition(self.name)
 
     def state_refusal(self, obj) -> str:
-        return f"当前状态不能“{self.transition.label}”"
+        return gettext("当前状态不能“%(label)s”") % {"label": gettext(self.transition.label)}
 
     def changes(self, obj, fields) -> dict:
         """{field: [before, after]} for the parameters that differ from the row."""
@@ -92,7 +93,7 @@ class UserCreate(AccountOperation):
     """A new account (the object is the unsaved user, e.g. from the admin's add form)."""
 
     name = "user.create"
-    label = "新建账号"
+    label = gettext_noop("新建账号")
 
     def lock(self):
         return self.obj
@@ -113,7 +114,7 @@ class UserChangeRole(AccountOperation):
     ``role``, ``organisation_id``, ``is_superuser``, ``is_staff``)."""
 
     name = "user.change_role"
-    label = "变更角色或所属组织"
+    label = gettext_noop("变更角色或所属组织")
 
     def state_of(self, obj) -> str:
         return obj.role
@@ -121,23 +122,23 @@ class UserChangeRole(AccountOperation):
     def validate(self, user, obj) -> None:
         role = self.params.get("role", obj.role)
         if role not in User.Role.values:
-            raise AccountsError("请选择有效的角色")
+            raise AccountsError(gettext("请选择有效的角色"))
         if "organisation_id" in self.params and self.params["organisation_id"] is not None \
                 and not Organisation.objects.filter(pk=self.params["organisation_id"]).exists():
-            raise AccountsError("所选组织不存在")
+            raise AccountsError(gettext("所选组织不存在"))
         changed = self.changes(obj, ACCESS_FIELDS)
         if not changed:
-            raise AccountsError("角色和所属组织没有变化")
+            raise AccountsError(gettext("角色和所属组织没有变化"))
         if obj.pk == getattr(user, "pk", None) and {"role", "is_superuser"} & changed.keys():
-            raise AccountsError("不能变更自己的角色，请由另一位系统管理员办理")
+            raise AccountsError(gettext("不能变更自己的角色，请由另一位系统管理员办理"))
         guarded = "role" in changed and bool(set(changed["role"]) & set(permissions.GUARDED_ROLES))
         actor_role = permissions.role_of(user)
         if guarded and actor_role != User.Role.SECURITY:
-            raise AccountsError("安全管理员、审计管理员角色只能由安全管理员授予或收回")
+            raise AccountsError(gettext("安全管理员、审计管理员角色只能由安全管理员授予或收回"))
         if not guarded and actor_role == User.Role.SECURITY:
-            raise AccountsError("安全管理员只能授予或收回安全管理员、审计管理员角色，其他角色变更请由系统管理员办理")
+            raise AccountsError(gettext("安全管理员只能授予或收回安全管理员、审计管理员角色，其他角色变更请由系统管理员办理"))
         if "is_superuser" in changed and actor_role != User.Role.ADMIN:
-            raise AccountsError("只有系统管理员可以变更超级用户标记")
+            raise AccountsError(gettext("只有系统管理员可以变更超级用户标记"))
 
     def perform(self, user, obj) -> User:
         self.detail = {"changed": self.changes(obj, ACCESS_FIELDS)}
@@ -155,18 +156,19 @@ class UserChangeRole(AccountOperation):
 @operation_class
 class UserDeactivate(AccountOperation):
     name = "user.deactivate"
-    label = "停用账号"
+    label = gettext_noop("停用账号")
 
     def state_of(self, obj) -> str:
         return _active(obj)
 
     def rules_check(self, user, obj) -> Check:
         if obj.pk == getattr(user, "pk", None):
-            return refused("不能停用自己的账号")
+            return refused(gettext("不能停用自己的账号"))
         return ALLOWED
 
     def state_check(self, obj) -> Check:
-        return ALLOWED if obj.is_active else refused(f"账号“{obj.username}”已停用")
+        return ALLOWED if obj.is_active else refused(gettext("账号“%(username)s”已停用") % {
+                "username": obj.username})
 
     def perform(self, user, obj) -> User:
         obj.is_active = False
@@ -177,13 +179,14 @@ class UserDeactivate(AccountOperation):
 @operation_class
 class UserActivate(AccountOperation):
     name = "user.activate"
-    label = "启用账号"
+    label = gettext_noop("启用账号")
 
     def state_of(self, obj) -> str:
         return _active(obj)
 
     def state_check(self, obj) -> Check:
-        return refused(f"账号“{obj.username}”已启用") if obj.is_active else ALLOWED
+        return refused(gettext("账号“%(username)s”已启用") % {
+                "username": obj.username}) if obj.is_active else ALLOWED
 
     def perform(self, user, obj) -> User:
         obj.is_active = True
@@ -196,14 +199,14 @@ class UserUpdateContact(AccountOperation):
     """Name, e-mail and phone of an account (params: any of ``first_name``, ``last_name``, ``email``, ``phone``)."""
 
     name = "user.update_contact"
-    label = "修改联系方式"
+    label = gettext_noop("修改联系方式")
 
     def state_of(self, obj) -> str:
         return _active(obj)
 
     def validate(self, user, obj) -> None:
         if not self.changes(obj, CONTACT_FIELDS):
-            raise AccountsError("联系方式没有变化")
+            raise AccountsError(gettext("联系方式没有变化"))
 
     def perform(self, user, obj) -> User:
         self.detail = {"changed": self.changes(obj, CONTACT_FIELDS)}
@@ -219,15 +222,15 @@ class UserEnableSecondFactor(AccountOperation):
     backup codes (the result; the old ones stop working). Only for oneself."""
 
     name = "user.enable_second_factor"
-    label = "启用双因素认证"
+    label = gettext_noop("启用双因素认证")
 
     def rules_check(self, user, obj) -> Check:
-        return ALLOWED if obj.pk == getattr(user, "pk", None) else refused("只能为自己的账号启用双因素认证")
+        return ALLOWED if obj.pk == getattr(user, "pk", None) else refused(gettext("只能为自己的账号启用双因素认证"))
 
     def validate(self, user, obj) -> None:
         device = self.params["device"]
         if device.user_id != obj.pk:
-            raise AccountsError("身份验证器不属于该账号")
+            raise AccountsError(gettext("身份验证器不属于该账号"))
 
     def perform(self, user, obj) -> list[str]:
         from tidu.accounts import second_factor
@@ -244,7 +247,7 @@ class UserUnlockLogin(AccountOperation):
     """Forget the failed logins counted against the user's username (the e-mailed, signed unlock link)."""
 
     name = "user.unlock_login"
-    label = "解除登录锁定"
+    label = gettext_noop("解除登录锁定")
 
     def perform(self, user, obj) -> User:
         from tidu.accounts import throttle
@@ -256,7 +259,7 @@ class UserUnlockLogin(AccountOperation):
 @operation_class
 class OrganisationCreate(AccountOperation):
     name = "organisation.create"
-    label = "新建组织"
+    label = gettext_noop("新建组织")
     object_type = "organisation"
     model = Organisation
 
@@ -277,7 +280,7 @@ class OrganisationUpdate(AccountOperation):
     """Name, kind, parent or 启用 of an organisation (params: any of ``ORGANISATION_FIELDS``)."""
 
     name = "organisation.update"
-    label = "修改组织"
+    label = gettext_noop("修改组织")
     object_type = "organisation"
     model = Organisation
 
@@ -286,7 +289,7 @@ class OrganisationUpdate(AccountOperation):
 
     def validate(self, user, obj) -> None:
         if not self.changes(obj, ORGANISATION_FIELDS):
-            raise AccountsError("组织信息没有变化")
+            raise AccountsError(gettext("组织信息没有变化"))
 
     def perform(self, user, obj) -> Organisation:
         self.detail = {"changed": self.changes(obj, ORGANISATION_FIELDS)}

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.api.errors import ApiTokenError
 from tidu.api.models import SCOPES_BY_ROLE, TOKEN_PREFIX, ApiToken, digest
@@ -38,7 +38,7 @@ class TokenCreate(TokenOperation):
     ``scopes`` (a list), ``days`` (1–365). ``execute`` returns the secret: shown once, never stored."""
 
     name = "api_token.create"
-    label = "创建个人访问令牌"
+    label = gettext_noop("创建个人访问令牌")
     roles = tuple(SCOPES_BY_ROLE)
 
     def in_scope(self, user, obj) -> bool:
@@ -86,7 +86,7 @@ class TokenRevoke(TokenOperation):
     """Revoke a token now: its owner, or the 安全管理员 (a leaked token)."""
 
     name = "api_token.revoke"
-    label = "撤销令牌"
+    label = gettext_noop("撤销令牌")
     roles = (*SCOPES_BY_ROLE, "security_admin")
 
     def in_scope(self, user, obj) -> bool:

@@ -195,7 +195,8 @@ def stored_verdict(submission) -> Verdict | None:
     findings = tuple(
         Finding(clause=f.get("clause", ""), result=Result(f.get("result", "review")), message=f.get("message", ""),
                 clause_text=f.get("clause_text", ""), source=f.get("source", ""),
-                checks=tuple(Check(Result(c.get("result", "review")), c.get("message", "")) for c in f.get("checks", [])))
+                checks=tuple(Check(Result(c.get("result", "review")), c.get("message", ""), c.get("msg"))
+                     for c in f.get("checks", [])), msg=f.get("msg"))
         for f in data.get("findings", []))
     return Verdict(eligible=data.get("eligible", False), tier_met=data.get("tier_met", False),
                    outcome=Outcome(data["outcome"]), tier=data.get("tier", ""), tier_name=data.get("tier_name", ""),

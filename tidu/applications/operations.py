@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from tidu.applications import permissions, revision
@@ -55,7 +56,7 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
-from tidu.core.dates import date_zh
+from tidu.core.dates import date_local, date_zh
 from tidu.core.operations import (
     ALLOWED,
     AuditRecord,
@@ -137,14 +138,17 @@ class TransitionOperation(ApplicationOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status not in self.transition.sources:
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能“{self.transition.label}”")
+            return refused(gettext("申报当前状态为“%(state)s”，不能“%(label)s”") % {
+                    "state": gettext(state_label(obj.status)), "label": gettext(self.transition.label)})
         if obj.status == State.RETURNED and self.transition.lapsed_returns:
             # Closing a returned application is the returning reviewer's decision, once its 补正期限 has passed.
             if obj.return_to not in self.transition.lapsed_returns:
-                return refused(f"该申报由其他审核环节退回补正，不能“{self.transition.label}”")
+                return refused(gettext("该申报由其他审核环节退回补正，不能“%(label)s”") % {
+                        "label": gettext(self.transition.label)})
             if obj.revision_due is None or not revision.has_lapsed(obj, call_policy_for(obj.call)):
                 due = f"（{date_zh(obj.revision_due)}）" if obj.revision_due else ""
-                return refused(f"申报正在补正，补正期限{due}届满前不能“{self.transition.label}”")
+                return refused(gettext("申报正在补正，补正期限%(due)s届满前不能“%(label)s”") % {
+                        "due": due, "label": gettext(self.transition.label)})
         return ALLOWED
 
     def _validate_due(self, obj) -> None:
@@ -153,11 +157,12 @@ class TransitionOperation(ApplicationOperation):
         default = revision.default_due(obj.call, policy, today)
         due = self.params.get("due_date") or default
         if due is None:
-            raise ApplicationError("本批次未规定默认补正期限，请填写补正期限（企业须在该日北京时间24:00前重新提交）")
+            raise ApplicationError(gettext("本批次未规定默认补正期限，请填写补正期限（企业须在该日北京时间24:00前重新提交）"))
         if due < today:
-            raise ApplicationError(f"补正期限不能早于今天（{date_zh(today)}），填写了{date_zh(due)}")
+            raise ApplicationError(gettext("补正期限不能早于今天（%(date)s），填写了%(date2)s") % {
+                    "date": date_local(today), "date2": date_local(due)})
         if default is not None and due != default and not self.params["due_reason"]:
-            raise ApplicationError(f"补正期限与默认的{date_zh(default)}不同，请说明调整理由")
+            raise ApplicationError(gettext("补正期限与默认的%(date)s不同，请说明调整理由") % {"date": date_local(default)})
         self.due, self.due_default = due, default
 
     def validate(self, user, obj) -> None:
@@ -165,11 +170,11 @@ class TransitionOperation(ApplicationOperation):
         if self.transition.is_return:
             unknown = set(section_reasons) - set(SECTION_KEYS)
             if unknown:
-                raise ApplicationError(f"没有这些部分：{'、'.join(sorted(unknown))}")
+                raise ApplicationError(gettext("没有这些部分：%(items)s") % {"items": '、'.join(sorted(unknown))})
             if not section_reasons:
-                raise ApplicationError("退回补正须至少指明一个需要修改的部分，并写明原因")
+                raise ApplicationError(gettext("退回补正须至少指明一个需要修改的部分，并写明原因"))
         if self.transition.needs_reason and not (reason or section_reasons):
-            raise ApplicationError(f"“{self.transition.label}”须填写意见")
+            raise ApplicationError(gettext("“%(label)s”须填写意见") % {"label": gettext(self.transition.label)})
         if self.transition.is_return:
             self._validate_due(obj)
 
@@ -234,7 +239,7 @@ class StartApplication(Operation):
     """
 
     name = "application.start"
-    label = "新建申报"
+    label = gettext_noop("新建申报")
     object_type = "application"
     model = Enterprise
     roles = ("enterprise", "township")  # a township officer only for an enterprise that delegated it (in_scope)
@@ -248,7 +253,8 @@ class StartApplication(Operation):
         policy = call_policy_for(call)
         tier_def = policy.find_tier(self.params["tier"])
         if tier_def is None or tier_def["id"] != policy.call_tier["id"]:
-            raise ApplicationError(f"本批次只受理{policy.call_tier['name']}申报，没有“{self.params['tier']}”等级")
+            raise ApplicationError(gettext("本批次只受理%(name)s申报，没有“%(tier)s”等级") % {
+                    "name": policy.call_tier['name'], "tier": self.params['tier']})
         return tier_def["id"]
 
     def validate(self, user, obj) -> None:
@@ -301,7 +307,7 @@ class _SubmitBase(ApplicationOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status != self.source:
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能提交")
+            return refused(gettext("申报当前状态为“%(state)s”，不能提交") % {"state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def execute(self, user):
@@ -320,7 +326,7 @@ class _SubmitBase(ApplicationOperation):
         self.identity_synced = sync_registry_identity(obj, user)
         blockers = submission_blockers(obj, self.policy, self.now)
         if blockers:
-            raise ApplicationError("暂不能提交：", blockers)
+            raise ApplicationError(gettext("暂不能提交："), blockers)
 
     def perform(self, user, obj: Application) -> Submission:
         now, policy, key = self.now, self.policy, self.params["idempotency_key"]
@@ -366,7 +372,7 @@ class _SubmitBase(ApplicationOperation):
 @operation_class
 class Submit(_SubmitBase):
     name = "application.submit"
-    label = "提交申报"
+    label = gettext_noop("提交申报")
     action = "submit"
     source = State.DRAFT
 
@@ -374,7 +380,7 @@ class Submit(_SubmitBase):
 @operation_class
 class Resubmit(_SubmitBase):
     name = "application.resubmit"
-    label = "补正后重新提交"
+    label = gettext_noop("补正后重新提交")
     action = "resubmit"
     source = State.RETURNED
 
@@ -390,7 +396,7 @@ class RevisionDueChange(ApplicationOperation):
     """
 
     name = "application.revision_due_change"
-    label = "调整补正期限"
+    label = gettext_noop("调整补正期限")
     roles = ("township", "city")
 
     def roles_for(self, obj) -> tuple[str, ...]:
@@ -401,7 +407,8 @@ class RevisionDueChange(ApplicationOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status != State.RETURNED:
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，没有补正期限可调整")
+            return refused(gettext("申报当前状态为“%(state)s”，没有补正期限可调整") % {
+                    "state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def validate(self, user, obj) -> None:
@@ -410,13 +417,14 @@ class RevisionDueChange(ApplicationOperation):
         due = self.params.get("due_date")
         self.params["reason"] = (self.params.get("reason") or "").strip()
         if due is None:
-            raise ApplicationError("请填写新的补正期限")
+            raise ApplicationError(gettext("请填写新的补正期限"))
         if due < today:
-            raise ApplicationError(f"补正期限不能早于今天（{date_zh(today)}），填写了{date_zh(due)}")
+            raise ApplicationError(gettext("补正期限不能早于今天（%(date)s），填写了%(date2)s") % {
+                    "date": date_local(today), "date2": date_local(due)})
         if due == obj.revision_due:
-            raise ApplicationError(f"补正期限已是{date_zh(due)}，没有变化")
+            raise ApplicationError(gettext("补正期限已是%(date)s，没有变化") % {"date": date_local(due)})
         if not self.params["reason"]:
-            raise ApplicationError("调整补正期限须说明理由")
+            raise ApplicationError(gettext("调整补正期限须说明理由"))
         self.before_due = obj.revision_due
 
     def perform(self, user, obj: Application) -> None:
@@ -468,7 +476,7 @@ class SectionSave(DelegableOperation):
 
     name = "application.section_save"
     text_checked_in_validate = ("data",)
-    label = "保存申报书"
+    label = gettext_noop("保存申报书")
     object_type = "application_section"
 
     def rules_check(self, user, obj) -> Check:
@@ -480,12 +488,13 @@ class SectionSave(DelegableOperation):
         key = self.params.get("key")
         if key is None:
             if obj.status not in EDITABLE_STATES:
-                return refused(f"申报当前状态为“{state_label(obj.status)}”，不能修改")
+                return refused(gettext("申报当前状态为“%(state)s”，不能修改") % {
+                        "state": gettext(state_label(obj.status))})
             return ALLOWED
         if not section_is_editable(obj, key):
             if obj.status == State.RETURNED:
-                return refused(f"“{SECTIONS_BY_KEY[key].title}”不在退回补正范围内，不能修改")
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能修改")
+                return refused(gettext("“%(title)s”不在退回补正范围内，不能修改") % {"title": SECTIONS_BY_KEY[key].title})
+            return refused(gettext("申报当前状态为“%(state)s”，不能修改") % {"state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def validate(self, user, obj) -> None:
@@ -504,11 +513,10 @@ class SectionSave(DelegableOperation):
             else:
                 places.append(f"“{field.label}”")
         if places:
-            raise ApplicationError("以下内容含有不可见的控制字符（多来自复制粘贴），请删除后再保存；"
-                                   "已填写的内容仍保留在表单中：", list(dict.fromkeys(places)))
+            raise ApplicationError(gettext("以下内容含有不可见的控制字符（多来自复制粘贴），请删除后再保存；已填写的内容仍保留在表单中："), list(dict.fromkeys(places)))
         source = self.params.get("imported_from")
         if source is not None and source.application_id != obj.pk:
-            raise ApplicationError("导入所依据的自评估报告不属于本申报")
+            raise ApplicationError(gettext("导入所依据的自评估报告不属于本申报"))
 
     def perform(self, user, obj: Application) -> ApplicationSection:
         key, data = self.params["key"], self.params["data"]
@@ -585,11 +593,12 @@ class _EvidenceOperation(DelegableOperation):
         key = self.section_key()
         if key is None:  # a button asking whether evidence may change at all
             return ALLOWED if obj.status in EDITABLE_STATES else refused(
-                f"申报当前状态为“{state_label(obj.status)}”，不能修改佐证材料")
+                gettext("申报当前状态为“%(state)s”，不能修改佐证材料") % {"state": gettext(state_label(obj.status))})
         if key not in SECTIONS_BY_KEY:
-            return refused("佐证材料所属部分无效")
+            return refused(gettext("佐证材料所属部分无效"))
         if not section_is_editable(obj, key):
-            return refused(f"“{SECTIONS_BY_KEY[key].title}”当前不能修改，{self.refusal}")
+            return refused(gettext("“%(title)s”当前不能修改，%(refusal)s") % {
+                    "title": SECTIONS_BY_KEY[key].title, "refusal": gettext(self.refusal)})
         return ALLOWED
 
     refusal: ClassVar[str] = ""
@@ -607,8 +616,8 @@ class EvidenceUpload(_EvidenceOperation):
     """
 
     name = "application.evidence_upload"
-    label = "上传佐证材料"
-    refusal = "不能上传佐证材料"
+    label = gettext_noop("上传佐证材料")
+    refusal = gettext_noop("不能上传佐证材料")
 
     def section_key(self):
         return self.params.get("section")
@@ -642,8 +651,8 @@ class EvidenceDelete(_EvidenceOperation):
     file is deleted only once that has committed, so a database error never leaves a row without its file."""
 
     name = "application.evidence_delete"
-    label = "删除佐证材料"
-    refusal = "不能删除佐证材料"
+    label = gettext_noop("删除佐证材料")
+    refusal = gettext_noop("不能删除佐证材料")
 
     def section_key(self):
         evidence = self.params.get("evidence")

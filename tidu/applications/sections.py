@@ -21,6 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from tidu.core import sentences
 from tidu.core.dates import date_local
 from tidu.eligibility.kpi import MAX_INPUT, compute_kpi
 from tidu.enterprises import industries
@@ -396,7 +397,7 @@ def _clean_kpis(raw: dict[str, Any], policy) -> CleanResult:
             continue
         result = compute_kpi(kpi, numbers)
         for problem in result.problems:
-            errors[f"{kpi_id}.{problem.input_key}"] = problem.message
+            errors[f"{kpi_id}.{problem.input_key}"] = sentences.text_of(problem)  # in the reader's language
         if not result.problems:
             values[kpi_id] = numbers
     # Each KPI is optional (the pack declares no minimum: "不适用的指标可不填"), but a step with none at all is not

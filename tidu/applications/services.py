@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from tidu.applications import operations, permissions
 from tidu.applications.content import (  # noqa: F401 - the reads other apps use, re-exported
@@ -57,7 +58,7 @@ def application_section_save(*, application: Application, key: str, data: dict[s
     Every save keeps a revision (``SectionRevision``) and one audit row (operations.SectionSave).
     """
     if key not in SECTIONS_BY_KEY:
-        raise ApplicationError(f"申报书中没有“{key}”这一部分")
+        raise ApplicationError(gettext("申报书中没有“%(key)s”这一部分") % {"key": key})
     return operations.SectionSave(application, key=key, data=data, base_revision=base_revision,
                                   editor_token=editor_token, imported_from=imported_from).execute(user)
 
@@ -68,11 +69,11 @@ def application_submit(*, application: Application, user, idempotency_key: str,
                        now: dt.datetime | None = None) -> Submission:
     """Submit (or resubmit after 退回补正). The same idempotency key always yields the same single receipt."""
     if not idempotency_key or len(idempotency_key) > 64:
-        raise ApplicationError("提交标识无效，请刷新页面后重试")
+        raise ApplicationError(gettext("提交标识无效，请刷新页面后重试"))
     existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.application_id != application.pk:
-            raise ApplicationError("提交标识无效，请刷新页面后重试")
+            raise ApplicationError(gettext("提交标识无效，请刷新页面后重试"))
         return existing
     if not permissions.can_edit(user, application):
         raise PermissionDenied
@@ -102,7 +103,7 @@ def application_transition(*, application: Application, action: str, user, reaso
     """
     operation_type = operations.TABLE_OPERATIONS.get(action)
     if operation_type is None or action in ENTERPRISE_ACTIONS:
-        raise ApplicationError(f"未知的操作“{action}”")
+        raise ApplicationError(gettext("未知的操作“%(action)s”") % {"action": action})
     operation = operation_type(application, reason=reason, section_reasons=section_reasons, due_date=due_date,
                                due_reason=due_reason)
     operation.execute(user)

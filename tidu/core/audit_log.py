@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,6 +32,7 @@ from tidu.core import forms as core_forms
 from tidu.core.cells import csv_field, set_cell
 from tidu.core.downloads import CSV_BOM, CSV_CONTENT_TYPE, attachment
 from tidu.core.models import AuditEntry
+from tidu.core.operations import registered
 
 PAGE_SIZE = 50
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,6 +140,57 @@ def display(value: Any) -> str:
     return str(value)
 
 
+# --- human words for the recorded codes ---------------------------------------------------------------------
+
+def action_label(action: str, object_type: str = "") -> str:
+    """An entry's action in the reader's language: the label of the operation that wrote it (its button's words;
+    a lifecycle transition records its bare name, e.g. ``township_recommend`` for ``application.township_recommend``);
+    an action no operation is registered for (older rows) reads as recorded."""
+    operations = registered()
+    factory = operations.get(action) or operations.get(f"{object_type}.{action}")
+    label = getattr(factory, "label", "")
+    return gettext(label) if label else action
+
+
+@functools.cache
+def _status_choices() -> dict[str, dict[str, Any]]:
+    """object_type → {status code: label}, from the status field of the model each operation changes."""
+    found: dict[str, dict[str, Any]] = {}
+    for factory in registered().values():
+        object_type, model = getattr(factory, "object_type", ""), getattr(factory, "model", None)
+        if not object_type or model is None or object_type in found:
+            continue
+        if model._meta.model_name != object_type.replace("_", ""):
+            continue  # an operation that creates one kind of object from another (a new 申报 from its enterprise)
+        try:
+            field = model._meta.get_field("status")
+        except Exception:  # noqa: BLE001 — a model without a status field: its codes read as recorded
+            continue
+        if field.choices:
+            found[object_type] = {str(value): label for value, label in field.flatchoices}
+    return found
+
+
+def status_label(object_type: str, status: str) -> str:
+    """A recorded status code in the reader's language (as recorded when its object type has no such status)."""
+    label = _status_choices().get(object_type, {}).get(status)
+    return str(label) if label is not None else status
+
+
+def role_label(role: str) -> str:
+    choices = dict(get_user_model()._meta.get_field("role").flatchoices)
+    return str(choices[role]) if role in choices else role
+
+
+def labelled(entry: AuditEntry) -> AuditEntry:
+    """``entry`` with its codes worded for the page (the codes themselves stay beside them, for auditors)."""
+    entry.action_label = action_label(entry.action, entry.object_type)
+    entry.from_label = status_label(entry.object_type, entry.from_status) if entry.from_status else ""
+    entry.to_label = status_label(entry.object_type, entry.to_status) if entry.to_status else ""
+    entry.role_label = role_label(entry.actor_role) if entry.actor_role else ""
+    return entry
+
+
 # --- the page and the export ---------------------------------------------------------------------------------
 
 def render_page(request, entries: QuerySet[AuditEntry], *, heading: str, context: dict | None = None,
@@ -145,8 +198,9 @@ def render_page(request, entries: QuerySet[AuditEntry], *, heading: str, context
     """The 操作日志 page over ``entries`` (already only what the user may see), with filters and paging."""
     form = AuditFilterForm(request.GET or None)
     page = Paginator(filtered(entries, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    if detail_url is not None:
-        for entry in page:
+    for entry in page:
+        labelled(entry)
+        if detail_url is not None:
             entry.detail_url = detail_url(entry)
     query = request.GET.copy()
     query.pop("page", None)
@@ -158,7 +212,7 @@ def render_page(request, entries: QuerySet[AuditEntry], *, heading: str, context
 
 
 def render_entry(request, entry: AuditEntry, *, heading: str, back_url: str):
-    return render(request, "core/audit_entry.html", {"entry": entry, "changes": changes_of(entry),
+    return render(request, "core/audit_entry.html", {"entry": labelled(entry), "changes": changes_of(entry),
                                                      "detail": detail_rows(entry), "heading": heading,
                                                      "back_url": back_url})
 

@@ -45,8 +45,8 @@ class Check:
 ALLOWED = Check(True)
 
 
-def forbidden(reason: str = "当前账号无权进行此操作") -> Check:
-    return Check(False, reason, forbidden=True)
+def forbidden(reason: str = "") -> Check:
+    return Check(False, reason or gettext("当前账号无权进行此操作"), forbidden=True)
 
 
 def refused(reason: str) -> Check:
@@ -212,7 +212,8 @@ class TableOperation(Operation):
         return ALLOWED
 
     def state_refusal(self, obj) -> str:
-        return f"当前状态为“{self.state_label(obj)}”，不能“{self.transition.label}”"
+        return gettext("当前状态为“%(state)s”，不能“%(label)s”") % {"state": self.state_label(obj),
+                                                              "label": gettext(self.transition.label)}
 
     def state_label(self, obj) -> str:
         display = getattr(obj, "get_status_display", None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.applications.models import Application
 from tidu.core.operations import ALLOWED, AuditRecord, Check, Operation, operation_class, refused
@@ -36,7 +37,7 @@ class ConclusionRecord(Operation):
     """Record the city's 评审结论 on an application (params: ``outcome``, ``reasons``)."""
 
     name = "conclusion.record"
-    label = "记录评审结论"
+    label = gettext_noop("记录评审结论")
     object_type = "review_conclusion"
     model = Application
     roles = CITY
@@ -44,18 +45,19 @@ class ConclusionRecord(Operation):
 
     def state_check(self, obj) -> Check:
         if selectors.stage_for(obj) is None:
-            return refused(f"当前状态为“{obj.status_label}”，只有专家评审完成或现场核查完成后才能记录评审结论")
+            return refused(gettext("当前状态为“%(status_label)s”，只有专家评审完成或现场核查完成后才能记录评审结论") % {
+                    "status_label": obj.status_label})
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         self.outcome = self.params.get("outcome")
         self.reasons = _text(self.params.get("reasons"))
         if self.outcome not in ReviewConclusion.Outcome.values:
-            raise DecisionError("请选择评审结论：通过或不通过")
+            raise DecisionError(gettext("请选择评审结论：通过或不通过"))
         if not self.reasons:
-            raise DecisionError("请填写评审结论的理由")
+            raise DecisionError(gettext("请填写评审结论的理由"))
         if len(self.reasons) > 4000:
-            raise DecisionError(f"理由不能超过 4000 字（现为 {len(self.reasons)} 字）")
+            raise DecisionError(gettext("理由不能超过 4000 字（现为 %(n)s 字）") % {"n": len(self.reasons)})
 
     def perform(self, user, obj) -> ReviewConclusion | None:
         stage = selectors.stage_for(obj)
@@ -85,7 +87,7 @@ class CollectiveDecisionRecord(Operation):
     ``meeting_date``, ``attendees``, ``document_number``, ``note``, ``conclusion_ids``). Checked on the call."""
 
     name = "collective_decision.record"
-    label = "记录集体决策"
+    label = gettext_noop("记录集体决策")
     object_type = "collective_decision"
     model = Call
     roles = CITY
@@ -104,18 +106,18 @@ class CollectiveDecisionRecord(Operation):
                        "note": _text(p.get("note"))}
         meeting = self.fields["meeting_name"] and self.fields["meeting_date"] and self.fields["attendees"]
         if not meeting and not self.fields["document_number"]:
-            raise DecisionError("请填写会议名称、会议日期和参会人员，或填写文号")
+            raise DecisionError(gettext("请填写会议名称、会议日期和参会人员，或填写文号"))
         wanted = {int(pk) for pk in p.get("conclusion_ids") or ()}
         if not wanted:
-            raise DecisionError("请至少选择一份申报的评审结论")
+            raise DecisionError(gettext("请至少选择一份申报的评审结论"))
         attachable = {c.pk: c for c in selectors.attachable_conclusions(obj)}
         missing = wanted - set(attachable)
         if missing:
-            raise DecisionError("所选评审结论不属于本批次、已不是最新结论、已附集体决策，或申报已进入公示，请刷新页面后重试")
+            raise DecisionError(gettext("所选评审结论不属于本批次、已不是最新结论、已附集体决策，或申报已进入公示，请刷新页面后重试"))
         self.conclusions = list(ReviewConclusion.objects.select_for_update().filter(pk__in=wanted,
                                                                                    collective_decision__isnull=True))
         if len(self.conclusions) != len(wanted):
-            raise DecisionError("所选评审结论已附集体决策，请刷新页面后重试")
+            raise DecisionError(gettext("所选评审结论已附集体决策，请刷新页面后重试"))
 
     def perform(self, user, obj) -> CollectiveDecision:
         decision = CollectiveDecision.objects.create(call=obj, recorded_by=user, **self.fields)
@@ -135,7 +137,7 @@ class DecisionSettingSet(Operation):
     """Set (or clear) the pass mark of a call (params: ``pass_mark`` — a number or empty, ``source``)."""
 
     name = "decision_setting.set"
-    label = "设置合格分数线"
+    label = gettext_noop("设置合格分数线")
     object_type = "decision_setting"
     model = Call
     roles = CITY
@@ -153,9 +155,9 @@ class DecisionSettingSet(Operation):
         try:
             self.pass_mark = Decimal(raw) if raw else None
         except InvalidOperation:
-            raise DecisionError(f"合格分数线应为数字（填写了“{raw}”）") from None
+            raise DecisionError(gettext("合格分数线应为数字（填写了“%(raw)s”）") % {"raw": raw}) from None
         if self.pass_mark is not None and not (Decimal("0") <= self.pass_mark <= Decimal("1000")):
-            raise DecisionError("合格分数线应在 0 至 1000 之间")
+            raise DecisionError(gettext("合格分数线应在 0 至 1000 之间"))
         self.source = _text(self.params.get("source"))[:200] or BUREAU_SETTING
 
     def perform(self, user, obj) -> DecisionSetting:

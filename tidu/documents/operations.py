@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.core.operations import ALLOWED, AuditRecord, Operation, operation_class, refused
 from tidu.documents.models import DocumentJob, DocumentTemplate
@@ -30,7 +31,7 @@ class TemplateEnable(_DocumentsOperation):
     """Store a checked template (and its preview) as the active one of its kind for the call (locked)."""
 
     name = "document_template.enable"
-    label = "启用模板"
+    label = gettext_noop("启用模板")
     object_type = "document_template"
     roles = TEMPLATE_ROLES
 
@@ -62,7 +63,7 @@ class TemplateEnable(_DocumentsOperation):
 @operation_class
 class TemplateDisable(_DocumentsOperation):
     name = "document_template.disable"
-    label = "停用模板"
+    label = gettext_noop("停用模板")
     object_type = "document_template"
     model = DocumentTemplate
     roles = TEMPLATE_ROLES
@@ -71,7 +72,7 @@ class TemplateDisable(_DocumentsOperation):
         return "active" if obj.is_active else "inactive"
 
     def state_check(self, obj):
-        return ALLOWED if obj.is_active else refused("该模板已停用")
+        return ALLOWED if obj.is_active else refused(gettext("该模板已停用"))
 
     def perform(self, user, obj) -> DocumentTemplate:
         obj.is_active = False
@@ -90,7 +91,7 @@ class JobStart(_DocumentsOperation):
     service has already asked the selectors whether the user may see what the job is made from."""
 
     name = "document_job.start"
-    label = "生成文件"
+    label = gettext_noop("生成文件")
     object_type = "document_job"
     roles = ("enterprise", "township", "city")
 

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tidu.applications.models import Application, Submission, sent_list_status
 from tidu.core.hashing import sha256_of_bytes
@@ -194,7 +195,7 @@ def start_bound_dossier(application: Application, user) -> DocumentJob:
 def start_summary_export(*, call, user, application_ids: Sequence[int], unit_name: str,
                          fmt: str = "zip") -> DocumentJob:
     if fmt not in ("xlsx", "pdf", "zip"):
-        raise DocumentError("导出格式无效")
+        raise DocumentError(gettext("导出格式无效"))
     allowed = set(selectors.summary_applications(user, call).filter(pk__in=list(application_ids))
                   .values_list("pk", flat=True))
     if not selectors.may_export_summary(user) or any(pk not in allowed for pk in application_ids):
@@ -469,7 +470,7 @@ def upload_template(*, call, kind: str, upload, user) -> DocumentTemplate:
     elif kind == DocumentTemplate.Kind.SUMMARY_XLSX:
         check = placeholders.check_xlsx_template(data)
     else:
-        raise DocumentError("模板类型无效")
+        raise DocumentError(gettext("模板类型无效"))
     if not check.ok:
         raise TemplateRejected(check.errors)
     policy = call_policy_for(call)

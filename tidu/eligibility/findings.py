@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from tidu.core.sentences import chinese
+
 
 def gettext_noop(message: str) -> str:
     """Marks a label for the translation catalogue (makemessages) without importing Django into the engine;
@@ -76,10 +78,29 @@ def direct_init(cls):
 @direct_init
 @dataclass(frozen=True)
 class Check:
-    """One sub-check of a clause: its result and the sentence explaining it."""
+    """One sub-check of a clause: its result and the sentence explaining it (``message``, in Chinese, as stored),
+    with its source (``msg``, ``tidu.core.sentences``) so pages can show it in the reader's language."""
 
     result: Result
     message: str
+    msg: dict[str, Any] | None = field(default=None, compare=False)
+
+
+def said(result: Result, msgid: str, /, **params: Any) -> Check:
+    """A check worded by a Chinese msgid (marked with gettext_noop) and its values: the Chinese text is stored, the
+    msgid and values are kept beside it (no translation happens here)."""
+    if not params:
+        return Check(result, msgid, {"m": msgid})
+    source = {"m": msgid, "p": params}
+    for value in params.values():
+        if type(value) is dict:  # noqa: E721 — a date, a list, a term or a sentence among the values
+            return Check(result, chinese(source), source)
+    return Check(result, msgid % params, source)  # plain values (the usual case): formatted at once
+
+
+def _relevant(result: Result, checks) -> list[Check]:
+    """The checks a finding's message is made of: those with the finding's result (every check when it passes)."""
+    return [c for c in checks if c.result == result] if result != Result.PASS else list(checks)
 
 
 @direct_init
@@ -91,6 +112,9 @@ class Finding:
     clause_text: str
     source: str
     checks: tuple[Check, ...] = ()
+    # The message's source: one sentence (or, for a check worded by policy text, its text) per check it is made
+    # of, joined with ； and ended with 。 when shown; None when no check kept one (a verdict stored before).
+    msg: list[Any] | None = field(default=None, compare=False)
 
     @classmethod
     def from_checks(cls, clause: str, clause_text: str, source: str, checks: list[Check]) -> Finding:
@@ -98,16 +122,21 @@ class Finding:
         for check in checks:
             if _SEVERITY[check.result] > rank:
                 result, rank = check.result, _SEVERITY[check.result]
-        relevant = [c.message for c in checks if c.result == result] if result != Result.PASS else \
-            [c.message for c in checks]
-        return cls(clause=clause, result=result, message="；".join(relevant) + "。", clause_text=clause_text,
-                   source=source, checks=tuple(checks))
+        relevant = _relevant(result, checks)
+        msg = [c.msg or c.message for c in relevant] if any(c.msg for c in relevant) else None
+        return cls(clause=clause, result=result, message="；".join([c.message for c in relevant]) + "。",
+                   clause_text=clause_text, source=source, checks=tuple(checks), msg=msg)
 
     def as_dict(self) -> dict[str, Any]:
         # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a string.
-        return {"clause": self.clause, "result": str(self.result), "message": self.message,
+        # ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they always were.
+        data = {"clause": self.clause, "result": str(self.result), "message": self.message,
                 "clause_text": self.clause_text, "source": self.source,
-                "checks": [{"result": str(c.result), "message": c.message} for c in self.checks]}
+                "checks": [{"result": str(c.result), "message": c.message, "msg": c.msg} if c.msg else
+                           {"result": str(c.result), "message": c.message} for c in self.checks]}
+        if self.msg is not None:
+            data["msg"] = self.msg
+        return data
 
 
 class Outcome(StrEnum):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tidu.core.sentences import chinese, items, sentence
+from tidu.core.sentences import gettext_noop as N
 from tidu.eligibility.findings import direct_init
 from tidu.policy.loader import FORMULA_INPUTS
 
@@ -21,7 +23,8 @@ from tidu.policy.loader import FORMULA_INPUTS
 class KpiProblem:
     kpi_id: str
     input_key: str | None
-    message: str
+    message: str  # in Chinese; ``msg`` is its source (tidu.core.sentences), shown in the reader's language
+    msg: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def field(self) -> str:
@@ -64,28 +67,36 @@ def _round(value: float) -> float:
     return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
+def _problem(kpi_id: str, input_key: str | None, msgid: str, /, **params: Any) -> KpiProblem:
+    """A problem worded by a Chinese msgid (marked with gettext_noop) and its values: Chinese text and source."""
+    source = sentence(msgid, **params)
+    return KpiProblem(kpi_id, input_key, chinese(source), source)
+
+
 def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[float | None, KpiProblem | None]:
     kind = spec["kind"]
     if (raw.__class__ is int or raw.__class__ is float) and 0 <= raw <= MAX_INPUT and (kind != "rate" or raw <= 100) \
             and (kind != "count" or float(raw).is_integer()):
         return float(raw), None  # the usual case, a valid figure; each refusal below says what is wrong
-    label = f"{kpi['name']}的“{spec['name']}”"
+    kpi_id, key = kpi["id"], spec["key"]
+    names = {"kpi": kpi["name"], "input": spec["name"]}  # policy terms: shown as written
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        return None, KpiProblem(kpi["id"], spec["key"], f"{label}应为数字，实际为 {raw!r}")
+        return None, _problem(kpi_id, key, N("%(kpi)s的“%(input)s”应为数字，实际为 %(raw)s"), **names, raw=repr(raw))
     try:
         value = float(raw)
     except OverflowError:
         value = math.inf
     if not math.isfinite(value):
-        return None, KpiProblem(kpi["id"], spec["key"], f"{label}不是有效数字")
+        return None, _problem(kpi_id, key, N("%(kpi)s的“%(input)s”不是有效数字"), **names)
     if abs(value) > MAX_INPUT:
-        return None, KpiProblem(kpi["id"], spec["key"], f"{label}数值过大（{raw}），请核对单位与位数")
+        return None, _problem(kpi_id, key, N("%(kpi)s的“%(input)s”数值过大（%(raw)s），请核对单位与位数"), **names, raw=str(raw))
     if value < 0:
-        return None, KpiProblem(kpi["id"], spec["key"], f"{label}不能为负数（填写了 {raw}）")
+        return None, _problem(kpi_id, key, N("%(kpi)s的“%(input)s”不能为负数（填写了 %(raw)s）"), **names, raw=str(raw))
     if spec["kind"] == "count" and not value.is_integer():
-        return None, KpiProblem(kpi["id"], spec["key"], f"{label}是个数，应为整数（填写了 {raw}）")
+        return None, _problem(kpi_id, key, N("%(kpi)s的“%(input)s”是个数，应为整数（填写了 %(raw)s）"), **names, raw=str(raw))
     if spec["kind"] == "rate" and value > 100:
-        return None, KpiProblem(kpi["id"], spec["key"], f"{label}是百分比，不能超过 100%（填写了 {raw}）")
+        return None, _problem(kpi_id, key, N("%(kpi)s的“%(input)s”是百分比，不能超过 100%%（填写了 %(raw)s）"), **names,
+                              raw=str(raw))
     return value, None
 
 
@@ -111,7 +122,8 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
     if not inputs:
         return empty  # frozen: shared by every evaluation that gives this KPI no input
     base = {"kpi_id": kpi["id"], "name": kpi["name"], "unit": kpi["unit"]}
-    problems = [KpiProblem(kpi["id"], key, f"{kpi['name']}没有名为 {key!r} 的输入项（可用：{'、'.join(specs)}）")
+    problems = [_problem(kpi["id"], key, N("%(kpi)s没有名为 %(key)s 的输入项（可用：%(known)s）"), kpi=kpi["name"],
+                         key=repr(key), known=items(specs))
                 for key in inputs if key not in specs]
     values: dict[str, float] = {}
     missing = []
@@ -133,7 +145,8 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
     value, problem = _apply_formula(kpi, specs, values)
     if problem is None and not (math.isfinite(value) and abs(value) <= MAX_RESULT):
         first = next(iter(specs))
-        problem = KpiProblem(kpi["id"], first, f"{kpi['name']}的计算结果异常（{value:g}），请核对基期值与单位")
+        problem = _problem(kpi["id"], first, N("%(kpi)s的计算结果异常（%(value)s），请核对基期值与单位"), kpi=kpi["name"],
+                           value=f"{value:g}")
     if problem:
         return KpiResult(**base, value=None, problems=(problem,))
     return KpiResult(**base, value=_round(value))
@@ -145,22 +158,23 @@ def _apply_formula(kpi, specs, v) -> tuple[float, KpiProblem | None]:
         return v["value"], None
     if formula == "ratio":
         if v["whole"] == 0:
-            return 0, KpiProblem(kpi["id"], "whole", f"{name}的“{specs['whole']['name']}”为 0，无法计算比例")
+            return 0, _problem(kpi["id"], "whole", N("%(kpi)s的“%(input)s”为 0，无法计算比例"), kpi=name,
+                               input=specs["whole"]["name"])
         if v["part"] > v["whole"]:
-            return 0, KpiProblem(kpi["id"], "part",
-                                 f"{name}的“{specs['part']['name']}”（{_num(v['part'])}）"
-                                 f"不能大于“{specs['whole']['name']}”（{_num(v['whole'])}）")
+            return 0, _problem(kpi["id"], "part", N("%(kpi)s的“%(part)s”（%(part_value)s）不能大于“%(whole)s”（%(whole_value)s）"),
+                               kpi=name, part=specs["part"]["name"], part_value=_num(v["part"]),
+                               whole=specs["whole"]["name"], whole_value=_num(v["whole"]))
         return v["part"] / v["whole"] * 100, None
     if formula in ("increase", "decrease"):
         if v["before"] == 0:
-            return 0, KpiProblem(kpi["id"], "before",
-                                 f"{name}的“{specs['before']['name']}”（基期值）为 0，无法计算变化率")
+            return 0, _problem(kpi["id"], "before", N("%(kpi)s的“%(input)s”（基期值）为 0，无法计算变化率"), kpi=name,
+                               input=specs["before"]["name"])
         change = (v["after"] - v["before"]) if formula == "increase" else (v["before"] - v["after"])
         return change / v["before"] * 100, None
     if formula == "reuse_ratio":
         total = v["reused"] + v["fresh"]
         if total == 0:
-            return 0, KpiProblem(kpi["id"], "reused", f"{name}的重复利用水量与新鲜取水量均为 0，无法计算")
+            return 0, _problem(kpi["id"], "reused", N("%(kpi)s的重复利用水量与新鲜取水量均为 0，无法计算"), kpi=name)
         return v["reused"] / total * 100, None
     raise ValueError(f"unknown formula kind {formula!r} (known: {', '.join(FORMULA_INPUTS)})")
 

@@ -13,9 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidu.core.dates import date_zh
+from tidu.core.sentences import day, items, sentence, term
+from tidu.core.sentences import gettext_noop as N
 from tidu.core.timezones import local_day, local_time
-from tidu.eligibility.findings import Check, Finding, Result
+from tidu.eligibility.findings import Check, Finding, Result, said
 from tidu.eligibility.kpi import KpiResult, compute_all
 
 PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MISSING
@@ -89,42 +90,43 @@ def region_match(ctx: Context, params: dict[str, Any]) -> list[Check]:
     region = ctx.get("enterprise.registered_region")
     aliases = [*ctx.policy.region_aliases, *params.get("aliases", [])]
     if not region:
-        return [Check(MISSING, "尚未填写登记注册地")]
+        return [said(MISSING, N("尚未填写登记注册地"))]
     if any(region.replace(" ", "").startswith(alias) for alias in aliases):
-        return [Check(PASS, f"在{ctx.policy.region_name}内注册（{region}）")]
-    return [Check(FAIL, f"登记注册地为“{region}”，不在{ctx.policy.region_name}内")]
+        return [said(PASS, N("在%(region)s内注册（%(registered)s）"), region=ctx.policy.region_name, registered=region)]
+    return [said(FAIL, N("登记注册地为“%(registered)s”，不在%(region)s内"), registered=region, region=ctx.policy.region_name)]
 
 
 # --- legal person, with the industries whose branches may apply -----------------------------------
 def legal_person(ctx: Context, params: dict[str, Any]) -> list[Check]:
     status = ctx.get("enterprise.legal_status")
     if status is None:
-        return [Check(MISSING, "尚未说明是独立法人还是法人的分支机构")]
+        return [said(MISSING, N("尚未说明是独立法人还是法人的分支机构"))]
     if status == "legal_person":
-        return [Check(PASS, "具有独立法人资格")]
+        return [said(PASS, N("具有独立法人资格"))]
     if not params.get("branch_exceptions", True):
-        return [Check(FAIL, "申报主体为法人的分支机构，本批次要求具有独立法人资格")]
+        return [said(FAIL, N("申报主体为法人的分支机构，本批次要求具有独立法人资格"))]
     return [_branch_check(ctx)]
 
 
 def _branch_check(ctx: Context) -> Check:
     code = ctx.get("enterprise.industry_code")
     if not code:
-        return Check(MISSING, "申报主体为法人的分支机构，尚未填写所属行业代码，无法判断是否属于允许分支机构申报的行业")
+        return said(MISSING, N("申报主体为法人的分支机构，尚未填写所属行业代码，无法判断是否属于允许分支机构申报的行业"))
     industries = ctx.policy.branch_industries
-    groups = "、".join(dict.fromkeys(i["group"] for i in industries))
+    groups = items(dict.fromkeys(i["group"] for i in industries))
     matches = [i for i in industries if code.startswith(i["code"])]
     if not matches:
-        return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 不在允许分支机构申报的行业（{groups}）之列，"
-                             "是否属于“有行业特殊情况”需人工复核")
+        return said(REVIEW, N("申报主体为法人的分支机构，所属行业 %(code)s 不在允许分支机构申报的行业（%(groups)s）之列，"
+                              "是否属于“有行业特殊情况”需人工复核"), code=code, groups=groups)
     # The most specific entry decides: a named sub-class passes inside a class that is only broadly related.
     industry = max(matches, key=lambda i: len(i["code"]))
     if industry.get("match", "named") == "named":
-        return Check(PASS, f"申报主体为法人的分支机构，所属行业 {code} 属于{industry['group']}"
-                           f"（{industry['code']} {industry['name']}），允许分支机构申报")
-    return Check(REVIEW, f"申报主体为法人的分支机构，所属行业 {code} 属于 {industry['code']} {industry['name']}，"
-                         f"该类中只有部分行业属于{industry['group']}，是否属于允许分支机构申报的"
-                         f"“有行业特殊情况”的行业需人工复核")
+        return said(PASS, N("申报主体为法人的分支机构，所属行业 %(code)s 属于%(group)s（%(class_code)s %(class_name)s），"
+                            "允许分支机构申报"), code=code, group=industry["group"], class_code=industry["code"],
+                    class_name=industry["name"])
+    return said(REVIEW, N("申报主体为法人的分支机构，所属行业 %(code)s 属于 %(class_code)s %(class_name)s，"
+                          "该类中只有部分行业属于%(group)s，是否属于允许分支机构申报的“有行业特殊情况”的行业需人工复核"),
+                code=code, class_code=industry["code"], class_name=industry["name"], group=industry["group"])
 
 
 # --- other clauses this one refers to ------------------------------------------------------------
@@ -134,35 +136,43 @@ def requirements_met(ctx: Context, params: dict[str, Any]) -> list[Check]:
     what = params.get("what", "《要素条件》基础要求")
     not_passed = [f for f in findings if f.result != PASS]
     if not not_passed:
-        return [Check(PASS, f"满足{what}（{'、'.join(f.clause for f in findings)}均符合）")]
-    return [Check(f.result, f"{what}中“{f.clause}”{f.result.label}（详见该条）") for f in not_passed]
+        return [said(PASS, N("满足%(what)s（%(clauses)s均符合）"), what=what, clauses=items(f.clause for f in findings))]
+    return [said(f.result, N("%(what)s中“%(clause)s”%(result)s（详见该条）"), what=what, clause=f.clause,
+                 result=term(f.result.label)) for f in not_passed]
 
 
 # --- a yes/no declaration that must be yes -------------------------------------------------------
 def declaration_true(ctx: Context, params: dict[str, Any]) -> list[Check]:
     what = params.get("what", "")
     value = ctx.get(params["field"])
+    # A pack's own wording (unanswered / yes / no) is policy text and stays as written; the defaults are ours.
     if value is None:
-        return [Check(MISSING, params.get("unanswered", "尚未申明{what}").format(what=what))]
+        if "unanswered" in params:
+            return [Check(MISSING, params["unanswered"].format(what=what))]
+        return [said(MISSING, N("尚未申明%(what)s"), what=what)]
     if value:
-        return [Check(PASS, params.get("yes", "申明{what}").format(what=what))]
-    return [Check(FAIL, params.get("no", "未能做到{what}").format(what=what))]
+        if "yes" in params:
+            return [Check(PASS, params["yes"].format(what=what))]
+        return [said(PASS, N("申明%(what)s"), what=what)]
+    if "no" in params:
+        return [Check(FAIL, params["no"].format(what=what))]
+    return [said(FAIL, N("未能做到%(what)s"), what=what)]
 
 
 def statement_given(ctx: Context, params: dict[str, Any]) -> list[Check]:
     what = params.get("what", "")
     if not str(ctx.get(params["field"]) or "").strip():
-        return [Check(MISSING, f"尚未说明{what}")]
-    return [Check(PASS, f"已说明{what}")]
+        return [said(MISSING, N("尚未说明%(what)s"), what=what)]
+    return [said(PASS, N("已说明%(what)s"), what=what)]
 
 
 # --- threshold on a declared figure --------------------------------------------------------------
 # The figures of the interchange format a threshold can be set on: where they are and how they read.
 FIGURES: dict[str, dict[str, str]] = {
-    "main_business_revenue_10k_yuan": {"path": "enterprise.main_business_revenue_10k_yuan", "name": "上年度主营业务收入",
-                                       "unit": " 万元"},
-    "talent_count": {"path": "organisation.talent_count", "name": "智能制造专业人才", "unit": " 人"},
-    "employees": {"path": "enterprise.employees", "name": "从业人数", "unit": " 人"},
+    "main_business_revenue_10k_yuan": {"path": "enterprise.main_business_revenue_10k_yuan",
+                                       "name": N("上年度主营业务收入"), "unit": N(" 万元")},
+    "talent_count": {"path": "organisation.talent_count", "name": N("智能制造专业人才"), "unit": N(" 人")},
+    "employees": {"path": "enterprise.employees", "name": N("从业人数"), "unit": N(" 人")},
 }
 DECLARED = {"above_designated_size": "enterprise.above_designated_size"}
 
@@ -176,60 +186,63 @@ def threshold(ctx: Context, params: dict[str, Any]) -> list[Check]:
     minimum = params.get("min", 1)
     if params["figure"] == "talent_count":
         if value is None:
-            return [Check(MISSING, "尚未填写智能制造专业人才人数")]
+            return [said(MISSING, N("尚未填写智能制造专业人才人数"))]
         if value >= minimum:
-            return [Check(PASS, f"拥有智能制造专业人才 {_num(value)} 人")]
+            return [said(PASS, N("拥有智能制造专业人才 %(n)s 人"), n=_num(value))]
         if minimum <= 1:
-            return [Check(FAIL, "没有智能制造专业人才")]
-        return [Check(FAIL, f"智能制造专业人才 {_num(value)} 人，少于 {_num(minimum)} 人")]
+            return [said(FAIL, N("没有智能制造专业人才"))]
+        return [said(FAIL, N("智能制造专业人才 %(n)s 人，少于 %(min)s 人"), n=_num(value), min=_num(minimum))]
     name, unit = figure["name"], figure["unit"]
     if value is None:
-        return [Check(MISSING, f"尚未填写{name}")]
+        return [said(MISSING, N("尚未填写%(name)s"), name=term(name))]
     if value >= minimum:
-        return [Check(PASS, f"{name} {_num(value)}{unit}，达到 {_num(minimum)}{unit}")]
-    return [Check(FAIL, f"{name} {_num(value)}{unit}，低于 {_num(minimum)}{unit}")]
+        return [said(PASS, N("%(name)s %(value)s%(unit)s，达到 %(min)s%(unit)s"), name=term(name), value=_num(value),
+                     unit=term(unit), min=_num(minimum))]
+    return [said(FAIL, N("%(name)s %(value)s%(unit)s，低于 %(min)s%(unit)s"), name=term(name), value=_num(value),
+                 unit=term(unit), min=_num(minimum))]
 
 
 def _scale(ctx: Context, params: dict[str, Any], revenue: Any) -> list[Check]:
     declared = ctx.get(DECLARED.get(params["declared"], params["declared"]))
     minimum = params.get("min", ctx.policy.revenue_min_10k_yuan)
     if declared is None:
-        return [Check(MISSING, "尚未说明是否为规模以上工业企业")]
+        return [said(MISSING, N("尚未说明是否为规模以上工业企业"))]
     if declared is False:
-        return [Check(FAIL, "申报主体不是规模以上工业企业")]
+        return [said(FAIL, N("申报主体不是规模以上工业企业"))]
     if revenue is None:
-        return [Check(MISSING, f"已申明为规上企业，尚未填写上年度主营业务收入（规上标准为 {minimum:g} 万元及以上）")]
+        return [said(MISSING, N("已申明为规上企业，尚未填写上年度主营业务收入（规上标准为 %(min)s 万元及以上）"), min=_num(minimum))]
     if revenue >= minimum:
-        return [Check(PASS, f"规模以上工业企业，主营业务收入 {revenue:g} 万元，达到 {minimum:g} 万元标准")]
-    return [Check(REVIEW, f"申明为规上企业，但主营业务收入 {revenue:g} 万元低于规上标准 {minimum:g} 万元，"
-                          "需核实是否仍在规上企业统计名录内")]
+        return [said(PASS, N("规模以上工业企业，主营业务收入 %(revenue)s 万元，达到 %(min)s 万元标准"), revenue=_num(revenue),
+                 min=_num(minimum))]
+    return [said(REVIEW, N("申明为规上企业，但主营业务收入 %(revenue)s 万元低于规上标准 %(min)s 万元，"
+                           "需核实是否仍在规上企业统计名录内"), revenue=_num(revenue), min=_num(minimum))]
 
 
 # --- dated events within the look-back -----------------------------------------------------------
-EVENT_LISTS = {"bad_credit_records": "不良信用记录", "violations": "违法违规行为"}
+EVENT_LISTS = {"bad_credit_records": N("不良信用记录"), "violations": N("违法违规行为")}
 
 
 def dated_events(ctx: Context, params: dict[str, Any]) -> list[Check]:
     """No listed event (and no accident of the given severities; with ``fatal`` none with deaths) since the
     call's look-back start (content.lookback_years before the window opens)."""
-    start = date_zh(ctx.policy.lookback_start)
+    start = day(ctx.policy.lookback_start)
     checks = []
     for key in params.get("lists", list(EVENT_LISTS)):
-        checks.extend(_events(ctx, key, EVENT_LISTS.get(key, key), lambda event: True, start))
+        checks.extend(_events(ctx, key, term(EVENT_LISTS.get(key, key)), lambda event: True, start))
     severities = tuple(params.get("severities", ()))
     if severities:
-        checks.extend(_events(ctx, "accidents", f"{severities[0]}及以上安全、环保等事故",
+        checks.extend(_events(ctx, "accidents", sentence(N("%(severity)s及以上安全、环保等事故"), severity=severities[0]),
                               lambda event: event["severity"] in severities, start))
     if params.get("fatal"):
-        checks.extend(_events(ctx, "accidents", "亡人事故", lambda event: event["fatalities"] > 0, start,
+        checks.extend(_events(ctx, "accidents", term(N("亡人事故")), lambda event: event["fatalities"] > 0, start,
                               note=params.get("fatal_note", "")))
     return checks
 
 
-def _events(ctx: Context, key: str, what: str, counts, start: str, note: str = "") -> list[Check]:
+def _events(ctx: Context, key: str, what: dict[str, Any], counts, start: dict[str, str], note: str = "") -> list[Check]:
     record = ctx.app.get("record", {})
     if key not in record:
-        return [Check(MISSING, f"尚未申报近三年有无{what}")]
+        return [said(MISSING, N("尚未申报近三年有无%(what)s"), what=what)]
     recent, older, later = [], [], []
     events = [e for e in record[key] if counts(e)]
     if events:  # most applications list none
@@ -239,14 +252,17 @@ def _events(ctx: Context, key: str, what: str, counts, start: str, note: str = "
             (older if day < lookback else later if day > end else recent).append(event)
     checks = []
     if recent:
-        dates = "、".join(event["date"] for event in recent)
-        checks.append(Check(FAIL, f"近三年（{start}以来）有{what} {len(recent)} 起（{dates}）{note}"))
+        dates = items(event["date"] for event in recent)
+        checks.append(said(FAIL, N("近三年（%(start)s以来）有%(what)s %(n)s 起（%(dates)s）%(note)s"), start=start,
+                           what=what, n=len(recent), dates=dates, note=note))
+    elif older:
+        checks.append(said(PASS, N("近三年（%(start)s以来）无%(what)s；另有 %(n)s 起早于%(start)s，不计入近三年"),
+                           start=start, what=what, n=len(older)))
     else:
-        checks.append(Check(PASS, f"近三年（{start}以来）无{what}"
-                                  + (f"；另有 {len(older)} 起早于{start}，不计入近三年" if older else "")))
+        checks.append(said(PASS, N("近三年（%(start)s以来）无%(what)s"), start=start, what=what))
     if later:
-        dates = "、".join(event["date"] for event in later)
-        checks.append(Check(REVIEW, f"{what}记录的日期（{dates}）晚于申报时间，请核实"))
+        dates = items(event["date"] for event in later)
+        checks.append(said(REVIEW, N("%(what)s记录的日期（%(dates)s）晚于申报时间，请核实"), what=what, dates=dates))
     return checks
 
 
@@ -256,8 +272,8 @@ def list_consistent(ctx: Context, params: dict[str, Any]) -> list[Check]:
     rows = ctx.app.get(params.get("list", "equipment"), [])
     uncontrolled = [item["name"] for item in rows if not item.get(flag)]
     if uncontrolled and ctx.get(params.get("declaration", "security.secure_and_controllable")):
-        return [Check(REVIEW, f"关键技术装备与工业软件清单中有 {len(uncontrolled)} 项标为非安全可控"
-                              f"（{'、'.join(uncontrolled)}），与“安全可控”的申明不一致，需人工复核")]
+        return [said(REVIEW, N("关键技术装备与工业软件清单中有 %(n)s 项标为非安全可控（%(names)s），与“安全可控”的申明不一致，"
+                               "需人工复核"), n=len(uncontrolled), names=items(uncontrolled))]
     return []
 
 
@@ -268,21 +284,24 @@ def maturity_level(ctx: Context, params: dict[str, Any]) -> list[Check]:
     level = maturity.get("level")
     checks: list[Check]
     if level is None:
-        checks = [Check(MISSING, "尚未填写智能制造能力成熟度自评估等级")]
+        checks = [said(MISSING, N("尚未填写智能制造能力成熟度自评估等级"))]
     else:
         standard = ctx.policy.maturity.content["standard"]["code"]
         if level < minimum:
-            checks = [Check(FAIL, f"成熟度自评估为{LEVEL_LABELS[level]}，{ctx.tier['name']}要求达到 {standard} "
-                                  f"{LEVEL_LABELS[minimum]}及以上")]
+            checks = [said(FAIL, N("成熟度自评估为%(level)s，%(tier)s要求达到 %(standard)s %(min)s及以上"),
+                           level=term(LEVEL_LABELS[level]), tier=ctx.tier["name"], standard=standard,
+                           min=term(LEVEL_LABELS[minimum]))]
         else:
-            checks = [Check(PASS, f"成熟度自评估为{LEVEL_LABELS[level]}，达到{LEVEL_LABELS[minimum]}及以上")]
+            checks = [said(PASS, N("成熟度自评估为%(level)s，达到%(min)s及以上"), level=term(LEVEL_LABELS[level]),
+                           min=term(LEVEL_LABELS[minimum]))]
         score = maturity.get("score")
         band = ctx.policy.maturity_levels.get(level)
         if score is not None and band is not None:
             upper_ok = score < band["score_max"] or (level == 5 and score <= band["score_max"])
             if not (band["score_min"] <= score and upper_ok):
-                checks.append(Check(REVIEW, f"自评估得分 {score:g} 与{LEVEL_LABELS[level]}的得分区间"
-                                            f"（{band['score_min']:g}–{band['score_max']:g}）不一致，请核对评估报告"))
+                checks.append(said(REVIEW, N("自评估得分 %(score)s 与%(level)s的得分区间（%(low)s–%(high)s）不一致，请核对评估报告"),
+                                   score=_num(score), level=term(LEVEL_LABELS[level]), low=_num(band["score_min"]),
+                                   high=_num(band["score_max"])))
     if params.get("platform"):
         checks.extend(_platform_checks(ctx, maturity, params))
     return checks
@@ -294,24 +313,24 @@ def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, A
     checks = []
     platform = (maturity.get("platform") or "").strip()
     if not platform:
-        checks.append(Check(MISSING, "尚未说明在哪个平台开展自评估"))
+        checks.append(said(MISSING, N("尚未说明在哪个平台开展自评估")))
     elif any(alias.lower() in platform.lower() for alias in aliases):
-        checks.append(Check(PASS, f"在“{name}”开展自评估"))
+        checks.append(said(PASS, N("在“%(platform)s”开展自评估"), platform=name))
     else:
-        checks.append(Check(FAIL, f"自评估平台为“{platform}”，通知要求登录“{name}”开展"))
+        checks.append(said(FAIL, N("自评估平台为“%(given)s”，通知要求登录“%(platform)s”开展"), given=platform, platform=name))
     if not params.get("report", True):
         return checks
     if not (maturity.get("report_number") or "").strip():
-        checks.append(Check(MISSING, "尚未填写自评估报告编号"))
+        checks.append(said(MISSING, N("尚未填写自评估报告编号")))
     else:
-        checks.append(Check(PASS, f"自评估报告编号 {maturity['report_number'].strip()}"))
+        checks.append(said(PASS, N("自评估报告编号 %(number)s"), number=maturity["report_number"].strip()))
     report_date = maturity.get("report_date")
     if report_date is None:
-        checks.append(Check(MISSING, "尚未填写自评估报告日期"))
+        checks.append(said(MISSING, N("尚未填写自评估报告日期")))
     elif dt.date.fromisoformat(report_date) > ctx.reference_end:
-        checks.append(Check(FAIL, f"自评估报告日期 {date_zh(report_date)} 晚于申报时间"))
+        checks.append(said(FAIL, N("自评估报告日期 %(date)s 晚于申报时间"), date=day(report_date)))
     else:
-        checks.append(Check(PASS, f"自评估报告日期 {date_zh(report_date)}"))
+        checks.append(said(PASS, N("自评估报告日期 %(date)s"), date=day(report_date)))
     return checks
 
 
@@ -345,24 +364,24 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
     names = {d_id: d["name"] for d_id, d in policy.domain_map.items()}
     required = params.get("domains") or tier["required_domains"]
     if not scenarios:
-        needed = "、".join(names[d] for d in required)
-        return [Check(MISSING, f"尚未选择已建设的典型场景；{tier['name']}至少需覆盖{needed}环节")]
+        return [said(MISSING, N("尚未选择已建设的典型场景；%(tier)s至少需覆盖%(domains)s环节"), tier=tier["name"],
+                     domains=items(names[d] for d in required))]
     covered = covered_domains(ctx)
     checks = []
     for domain_id in required:
         if domain_id in covered:
-            via = "、".join(f"{sid} {policy.scenario_map[sid]['name']}"
-                           f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
-                           for sid in covered[domain_id])
-            checks.append(Check(PASS, f"覆盖{names[domain_id]}：{via}"))
+            via = items(f"{sid} {policy.scenario_map[sid]['name']}"
+                        f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
+                        for sid in covered[domain_id])
+            checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=names[domain_id], scenarios=via))
         else:
-            links = "、".join(link["name"] for link in policy.link_map.values()
-                              if link["domain"] == domain_id and link["in_seed"])
-            checks.append(Check(FAIL, f"未覆盖{names[domain_id]}环节（{names[domain_id]}涵盖{links}），"
-                                      f"{tier['name']}要求至少覆盖该环节"))
+            links = items(link["name"] for link in policy.link_map.values()
+                          if link["domain"] == domain_id and link["in_seed"])
+            checks.append(said(FAIL, N("未覆盖%(domain)s环节（%(domain)s涵盖%(links)s），%(tier)s要求至少覆盖该环节"),
+                               domain=names[domain_id], links=links, tier=tier["name"]))
     undescribed = [s["id"] for s in scenarios if not (s.get("description") or "").strip()]
     if undescribed:
-        checks.append(Check(MISSING, f"场景 {'、'.join(undescribed)} 尚未填写建设内容说明"))
+        checks.append(said(MISSING, N("场景 %(ids)s 尚未填写建设内容说明"), ids=items(undescribed)))
     if params.get("ai_ratio", True):
         ratio_min = tier.get("ai_scenario_ratio_min")
         if ratio_min is not None:
@@ -375,7 +394,8 @@ def ratio_at_least(ctx: Context, params: dict[str, Any]) -> list[Check]:
     ratio, ratio_min = ai_ratio(ctx), params["min"]
     result = PASS if ratio is not None and ratio >= ratio_min else FAIL
     shown = f"{ratio:g}" if ratio is not None else "—"
-    return [Check(result, f"应用人工智能技术场景比例 {shown}%，{ctx.tier['name']}要求不低于 {ratio_min:g}%")]
+    return [said(result, N("应用人工智能技术场景比例 %(ratio)s%%，%(tier)s要求不低于 %(min)s%%"), ratio=shown,
+                 tier=ctx.tier["name"], min=_num(ratio_min))]
 
 
 def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
@@ -383,25 +403,31 @@ def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
     allowed = params.get("scopes") or ctx.tier["allowed_scopes"]
     name = ctx.tier["name"]
     if scope is None:
-        return [Check(MISSING, "尚未选择建设范围（产线级、车间级或工厂级）")]
+        return [said(MISSING, N("尚未选择建设范围（产线级、车间级或工厂级）"))]
     if scope in allowed:
-        return [Check(PASS, f"建设范围为{scope}，{name}可以是{'、'.join(allowed)}")]
-    return [Check(REVIEW, f"建设范围为{scope}，{name}智能工厂可以是{'、'.join(allowed)}，需人工复核申报等级是否合适")]
+        return [said(PASS, N("建设范围为%(scope)s，%(tier)s可以是%(allowed)s"), scope=scope, tier=name,
+                     allowed=items(allowed))]
+    return [said(REVIEW, N("建设范围为%(scope)s，%(tier)s智能工厂可以是%(allowed)s，需人工复核申报等级是否合适"), scope=scope,
+                 tier=name, allowed=items(allowed))]
 
 
 # --- submission inside the window ----------------------------------------------------------------
 def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     policy = ctx.policy
-    window = f"{date_zh(policy.window_opens)}至{date_zh(policy.window_closes)}（北京时间，含当日）"
+    window = sentence(N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens),
+                      closes=day(policy.window_closes))
     if ctx.submitted_at is None:
-        return [Check(MISSING, f"尚未提交；申报时间为{window}")]
+        return [said(MISSING, N("尚未提交；申报时间为%(window)s"), window=window)]
     local = local_time(ctx.submitted_at, policy)
-    shown = f"{date_zh(local.date())} {local:%H:%M:%S}"
+    date, time = day(local.date()), f"{local:%H:%M:%S}"
     if local < policy.opens_at:
-        return [Check(FAIL, f"提交时间 {shown}（北京时间）早于申报开始时间；申报时间为{window}")]
+        return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), date=date,
+                     time=time, window=window)]
     if local >= policy.closes_before:
-        return [Check(FAIL, f"提交时间 {shown}（北京时间）晚于申报截止时间；申报时间为{window}")]
-    return [Check(PASS, f"提交时间 {shown}（北京时间）在申报时间{window}内")]
+        return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）晚于申报截止时间；申报时间为%(window)s"), date=date,
+                     time=time, window=window)]
+    return [said(PASS, N("提交时间 %(date)s %(time)s（北京时间）在申报时间%(window)s内"), date=date, time=time,
+                 window=window)]
 
 
 # --- outcomes only reviewers can judge -----------------------------------------------------------
@@ -410,9 +436,9 @@ def outcome_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
     text = params["text"]
     reported = [(kpi_id, r) for kpi_id, r in ctx.kpi_results.items() if r.value is not None]
     if not reported:
-        return [Check(MISSING, f"尚未填报关键绩效指标，无法评估建设成效：{text}")]
-    figures = "、".join(f"{kpi_id} {r.name} {r.value:g}{r.unit or ''}" for kpi_id, r in reported)
-    return [Check(REVIEW, f"建设成效须由评审专家判断：{text}（已填报指标：{figures}）")]
+        return [said(MISSING, N("尚未填报关键绩效指标，无法评估建设成效：%(text)s"), text=text)]
+    figures = items(f"{kpi_id} {r.name} {r.value:g}{r.unit or ''}" for kpi_id, r in reported)
+    return [said(REVIEW, N("建设成效须由评审专家判断：%(text)s（已填报指标：%(figures)s）"), text=text, figures=figures)]
 
 
 # --- a tier the factory must hold before applying --------------------------------------------------
@@ -422,16 +448,16 @@ def prerequisite_tier(ctx: Context, params: dict[str, Any]) -> list[Check]:
     tier = ctx.policy.find_tier(params["tier"]) or {"id": params["tier"], "name": params["tier"]}
     prior = ctx.get("record.prior_tier")
     if prior is None:
-        return [Check(REVIEW, f"须已入库（或自评为）{tier['name']}智能工厂，需核实")]
+        return [said(REVIEW, N("须已入库（或自评为）%(tier)s智能工厂，需核实"), tier=tier["name"])]
     held = ctx.policy.find_tier(prior)
     order = [t["id"] for t in ctx.policy.tier_map.values()]
     if held and tier["id"] in order and order.index(held["id"]) >= order.index(tier["id"]):
-        return [Check(PASS, f"申明已为{held['name']}智能工厂（需核实）")]
-    return [Check(FAIL, f"须先为{tier['name']}智能工厂，申明为“{prior}”")]
+        return [said(PASS, N("申明已为%(tier)s智能工厂（需核实）"), tier=held["name"])]
+    return [said(FAIL, N("须先为%(tier)s智能工厂，申明为“%(prior)s”"), tier=tier["name"], prior=prior)]
 
 
 def not_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
-    return [Check(REVIEW, "本条未声明判定规则，需人工复核")]
+    return [said(REVIEW, N("本条未声明判定规则，需人工复核"))]
 
 
 RULES = {

@@ -23,7 +23,9 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as N
 
+from tidu.core import sentences
 from tidu.core.cells import append_row
 from tidu.core.errors import TiduError
 from tidu.core.text import has_unsafe_characters
@@ -83,9 +85,18 @@ class CellError:
     column: str           # the column letter in the file, "" for a problem of the whole row
     header: str
     message: str
+    key: str = ""         # the column's key: its heading is shown in the reader's language
+    # The message's source, so a stored problem reads in the reader's language (``problem_text``): a sentence
+    # (tidu.core.sentences), or {"clean": key, "value": …} for a value a shared validator refused.
+    msg: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "header": self.header, "message": self.message}
+        data = {"row": self.row, "column": self.column, "header": self.header, "message": self.message}
+        if self.key:
+            data["key"] = self.key
+        if self.msg:
+            data["msg"] = self.msg
+        return data
 
     def __str__(self) -> str:
         if self.column:
@@ -190,7 +201,7 @@ def parse(content: bytes, filename: str, *, with_unit: bool) -> ParsedFile:
     missing = [str(column.header) for column in wanted if column.required and column.key not in positions]
     if missing:
         raise ImportFileError(_("缺少必填列：%(columns)s。请使用下载的模板，不要修改第1行的列标题")
-                              % {"columns": "、".join(missing)})
+                              % {"columns": sentences.join(missing)})
     data: list[RawRow] = []
     for number, row in enumerate(rows, start=2):
         values = {key: _text(row[index]) if index < len(row) else "" for key, index in positions.items()}
@@ -218,18 +229,23 @@ def check_row(raw: RawRow, parsed: ParsedFile, *, with_unit: bool,
     checked = CheckedRow(number=raw.number, values=dict(raw.values))
     columns = {column.key: column for column in columns_for(with_unit=with_unit)}
 
-    def fail(key: str, message: str) -> None:
+    def fail(key: str, message, source: dict | None = None) -> None:
+        """``message``: a sentence (tidu.core.sentences) or a text with its ``source``."""
+        if sentences.is_sentence(message):
+            message, source = sentences.render(message), message
         column = columns[key]
-        checked.errors.append(CellError(raw.number, parsed.letter(key), str(column.header), str(message)))
+        checked.errors.append(CellError(raw.number, parsed.letter(key), str(column.header), str(message), key,
+                                        source))
 
     for key, column in columns.items():
         value = raw.values.get(key, "")
         if column.required and not value:
-            fail(key, _("必填，不能为空"))
+            fail(key, sentences.sentence(N("必填，不能为空")))
         elif len(value) > column.max_length:
-            fail(key, _("不能超过%(max)s个字符（当前%(length)s个）") % {"max": column.max_length, "length": len(value)})
+            fail(key, sentences.sentence(N("不能超过%(max)s个字符（当前%(length)s个）"), max=column.max_length,
+                                         length=len(value)))
         elif value and has_unsafe_characters(value):
-            fail(key, _("含有不可见的控制字符（多来自复制粘贴），请删除后重新上传"))
+            fail(key, sentences.sentence(N("含有不可见的控制字符（多来自复制粘贴），请删除后重新上传")))
     failed = {error.header for error in checked.errors}
 
     def clean(key: str, cleaner) -> None:
@@ -238,8 +254,8 @@ def check_row(raw: RawRow, parsed: ParsedFile, *, with_unit: bool,
             return
         try:
             checked.values[key] = cleaner(value)
-        except ValidationError as error:
-            fail(key, _messages(error))
+        except ValidationError as error:  # shown again in the reader's language by asking the validator again
+            fail(key, _messages(error), {"clean": key, "value": value})
 
     clean("credit_code", validators.clean_credit_code)
     clean("industry_code", validators.clean_industry_code)
@@ -251,13 +267,13 @@ def check_row(raw: RawRow, parsed: ParsedFile, *, with_unit: bool,
         try:
             validate_email(email)
         except ValidationError:
-            fail("contact_email", _("邮箱格式不正确，如 zhangsan@example.com"))
+            fail("contact_email", sentences.sentence(N("邮箱格式不正确，如 zhangsan@example.com")))
     status = raw.values.get("legal_status", "")
     if status:
         if status in LEGAL_STATUS_WORDS:
             checked.values["legal_status"] = LEGAL_STATUS_WORDS[status]
         else:
-            fail("legal_status", _("应为“独立法人”或“法人的分支机构”，当前为“%(value)s”") % {"value": status})
+            fail("legal_status", sentences.sentence(N("应为“独立法人”或“法人的分支机构”，当前为“%(value)s”"), value=status))
     industry = checked.values.get("industry_code", "")
     if admits_industry is not None and industry and not any(e.header == str(columns["industry_code"].header)
                                                             for e in checked.errors):
@@ -265,7 +281,7 @@ def check_row(raw: RawRow, parsed: ParsedFile, *, with_unit: bool,
         if refusal:
             fail("industry_code", refusal)
     if with_unit and raw.values.get("unit") and unit_of is not None and unit_of(raw.values["unit"]) is None:
-        fail("unit", _("没有名为“%(name)s”的乡镇、办事处、农场或开发区") % {"name": raw.values["unit"]})
+        fail("unit", sentences.sentence(N("没有名为“%(name)s”的乡镇、办事处、农场或开发区"), name=raw.values["unit"]))
     return checked
 
 
@@ -287,16 +303,18 @@ def check_rows(parsed: ParsedFile, *, with_unit: bool, registered: Callable[[Ite
         code = row.values.get("credit_code", "")
         if code and not any(error.header == code_header for error in row.errors):
             if code in first_code:
+                source = sentences.sentence(N("与第%(first)s行的统一社会信用代码重复"), first=first_code[code])
                 row.errors.append(CellError(row.number, parsed.letter("credit_code"), code_header,
-                                            _("与第%(first)s行的统一社会信用代码重复") % {"first": first_code[code]}))
+                                            sentences.render(source), "credit_code", source))
             else:
                 first_code[code] = row.number
         key = (row.values.get("unit", default_unit), row.values.get("name", ""))
         if key[1]:
             if key in first_name:
-                row.errors.append(CellError(row.number, parsed.letter("name"), name_header,
-                                            _("与第%(first)s行的企业同名（同一单位下企业名称不能重复）")
-                                            % {"first": first_name[key]}))
+                source = sentences.sentence(N("与第%(first)s行的企业同名（同一单位下企业名称不能重复）"),
+                                            first=first_name[key])
+                row.errors.append(CellError(row.number, parsed.letter("name"), name_header, sentences.render(source),
+                                            "name", source))
             else:
                 first_name[key] = row.number
     already = registered(first_code)
@@ -308,9 +326,41 @@ def check_rows(parsed: ParsedFile, *, with_unit: bool, registered: Callable[[Ite
                                 for row in checked if row.ok and not row.existing])
         for row in checked:
             if row.ok and not row.existing and (row.values.get("unit", default_unit), row.values["name"]) in taken:
-                row.errors.append(CellError(row.number, parsed.letter("name"), name_header,
-                                            _("本单位下已有同名企业登记（统一社会信用代码不同），请核实")))
+                source = sentences.sentence(N("本单位下已有同名企业登记（统一社会信用代码不同），请核实"))
+                row.errors.append(CellError(row.number, parsed.letter("name"), name_header, sentences.render(source),
+                                            "name", source))
     return checked
+
+
+# --- a stored problem, shown in the reader's language ------------------------------------------------------
+
+CLEANERS = {"credit_code": validators.clean_credit_code, "industry_code": validators.clean_industry_code,
+            "contact_phone": validators.clean_phone}
+
+
+def header_text(problem: dict) -> str:
+    """A stored problem's column heading in the active language (as stored for a column it does not name)."""
+    column = next((c for c in (*COLUMNS, UNIT_COLUMN) if c.key == problem.get("key")), None)
+    return str(column.header) if column is not None else str(problem.get("header", ""))
+
+
+def problem_text(problem: dict) -> str:
+    """A stored problem's message in the active language: from its sentence, or by asking the validator that
+    refused the value again; as stored when it has no source (checked before sources were kept)."""
+    source = problem.get("msg")
+    if sentences.is_sentence(source):
+        return sentences.render(source)
+    if isinstance(source, dict) and source.get("clean") in CLEANERS:
+        try:
+            CLEANERS[source["clean"]](str(source.get("value", "")))
+        except ValidationError as error:
+            return _messages(error)
+    return str(problem.get("message", ""))
+
+
+def shown(problem: dict) -> dict:
+    """A stored problem for a page or the problems CSV: its heading and message in the active language."""
+    return {**problem, "header": header_text(problem), "message": problem_text(problem)}
 
 
 # --- the template ------------------------------------------------------------------------------------------

@@ -28,8 +28,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_noop as N
 
 from tidu.accounts.models import Organisation, User
+from tidu.core import sentences
 from tidu.core.storage import compensated_writes
 from tidu.enterprises import bulk_import, call_scope, operations
 from tidu.enterprises.errors import EnterpriseError
@@ -113,11 +115,11 @@ def check_import(import_id: int) -> EnterpriseImport:
         units.setdefault(batch.unit.name, batch.unit)
     scope = call_scope.registration_scope()
 
-    def admits(code: str) -> str | None:
+    def admits(code: str) -> dict | None:
         if scope is None or scope.admits(code):
             return None
-        return (f"本次申报（{scope.call_title}）只接受以下行业的企业：{scope.admitted_text()}；"
-                f"行业代码 {code} 不在其中")
+        return sentences.sentence(N("本次申报（%(call)s）只接受以下行业的企业：%(industries)s；行业代码 %(code)s 不在其中"),
+                                  call=scope.call_title, industries=scope.admitted_text(), code=code)
 
     rows = bulk_import.check_rows(
         parsed, with_unit=batch.with_unit, registered=_registered, admits_industry=admits,
@@ -127,14 +129,16 @@ def check_import(import_id: int) -> EnterpriseImport:
     for row in rows:
         warnings = []
         if scope is not None and row.ok and scope.region_differs(row.values["credit_code"]):
+            source = sentences.sentence(
+                N("第3–8位登记机关代码 %(code)s 不是%(region)s（%(region_code)s），请核实企业是否属于本地"),
+                code=scope.region_of(row.values["credit_code"]), region=scope.region_name, region_code=scope.region_code)
             warnings.append({"row": row.number, "column": region_letter, "header": "统一社会信用代码",
-                             "message": f"第3–8位登记机关代码 {scope.region_of(row.values['credit_code'])} "
-                                        f"不是{scope.region_name}（{scope.region_code}），请核实企业是否属于本地"})
+                             "key": "credit_code", "message": sentences.chinese(source), "msg": source})
         outcome = Outcome.INVALID if not row.ok else Outcome.EXISTING if row.existing else Outcome.PENDING
         records.append(EnterpriseImportRow(
             batch=batch, number=row.number, values=row.values, outcome=outcome,
             errors=[error.as_dict() for error in row.errors] + [dict(w, warning=True) for w in warnings],
-            message="该统一社会信用代码已登记，跳过" if row.existing else ""))
+            message=N("该统一社会信用代码已登记，跳过") if row.existing else ""))
     with transaction.atomic():
         locked = EnterpriseImport.objects.select_for_update().get(pk=batch.pk)
         if locked.status != EnterpriseImport.Status.CHECKING:
@@ -196,7 +200,7 @@ def _import_row(batch: EnterpriseImport, row: EnterpriseImportRow, units: dict, 
     values = {key: value for key, value in row.values.items() if key != "unit"}
     row.done_at = timezone.now()
     if unit is None:
-        row.outcome, row.message = Outcome.SKIPPED, "所属单位已不存在或已停用，未导入"
+        row.outcome, row.message = Outcome.SKIPPED, N("所属单位已不存在或已停用，未导入")
         return
     step = operations.EnterpriseImportOne(Enterprise(), values=values, unit=unit, import_id=batch.pk,
                                           row=row.number, default_region=default_region, unit_locked=True)
@@ -210,9 +214,9 @@ def _import_row(batch: EnterpriseImport, row: EnterpriseImportRow, units: dict, 
         row.message = getattr(error, "message", None) or "；".join(getattr(error, "messages", [str(error)]))
     except Exception:  # anything unexpected is reported for this row; the rest still runs
         logger.exception("enterprise import %s: row %s failed", batch.pk, row.number)
-        row.outcome, row.message = Outcome.SKIPPED, "系统错误，未导入；请稍后重新上传该行或联系管理员"
+        row.outcome, row.message = Outcome.SKIPPED, N("系统错误，未导入；请稍后重新上传该行或联系管理员")
     else:
-        row.outcome, row.enterprise, row.message = Outcome.IMPORTED, enterprise, "已导入并确认"
+        row.outcome, row.enterprise, row.message = Outcome.IMPORTED, enterprise, N("已导入并确认")
     row.message = str(row.message)[:500]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from tidu.accounts import permissions
@@ -47,7 +48,8 @@ class EnterpriseOperation(TableOperation):
         return transition(self.name)
 
     def state_refusal(self, obj) -> str:
-        return f"该企业当前为“{obj.get_status_display()}”，不能“{self.transition.label}”。"
+        return gettext("该企业当前为“%(get_status_display)s”，不能“%(label)s”。") % {
+                "get_status_display": obj.get_status_display(), "label": gettext(self.transition.label)}
 
 
 def is_township_of(enterprise: Enterprise, user) -> bool:
@@ -62,7 +64,7 @@ class EnterpriseRegister(EnterpriseOperation):
     (待乡镇确认). The object is the unsaved ``Enterprise()``; the parameters are the registration form's."""
 
     name = "enterprise.register"
-    label = "企业登记"
+    label = gettext_noop("企业登记")
 
     def check(self, user) -> Check:
         return super().check(acting(user, PUBLIC_ACTOR))
@@ -173,10 +175,10 @@ class EnterpriseConfirm(TownshipDecision):
     """The township confirms the enterprise belongs to it (待乡镇确认 or 未通过确认 → 已确认)."""
 
     name = "enterprise.confirm"
-    label = "确认属于本单位"
+    label = gettext_noop("确认属于本单位")
 
     def state_refusal(self, obj) -> str:
-        return "该企业已经确认，无需重复确认。"
+        return gettext("该企业已经确认，无需重复确认。")
 
     def perform(self, user, obj) -> Enterprise:
         return self.decide(user, obj, Enterprise.Status.CONFIRMED, "")
@@ -187,11 +189,12 @@ class EnterpriseReject(TownshipDecision):
     """The township declines to confirm a pending registration, giving its reason (待乡镇确认 → 未通过确认)."""
 
     name = "enterprise.reject"
-    label = "退回（不予确认）"
+    label = gettext_noop("退回（不予确认）")
 
     def state_refusal(self, obj) -> str:
-        return (f"只有“{Enterprise.Status.PENDING.label}”的企业可以退回，"
-                f"该企业当前为“{obj.get_status_display()}”。")
+        return (gettext("只有“%(label)s”的企业可以退回，该企业当前为“%(get_status_display)s”。") % {
+                "label": gettext(Enterprise.Status.PENDING.label),
+                "get_status_display": obj.get_status_display()})
 
     def validate(self, user, obj) -> None:
         reason = str(self.params.get("reason") or "").strip()
@@ -211,7 +214,7 @@ class EnterpriseUpdateContact(EnterpriseOperation):
     so password-reset mail and notices go to the same address (recorded in the same audit row)."""
 
     name = "enterprise.update_contact"
-    label = "修改联系人"
+    label = gettext_noop("修改联系人")
 
     def in_scope(self, user, obj) -> bool:
         return user.organisation_id is not None and user.organisation_id == obj.organisation_id
@@ -255,13 +258,13 @@ class EnterpriseCorrect(EnterpriseOperation):
     """系统管理员 corrects registration facts (params: any of ``CORRECTABLE_FIELDS``), e.g. in /admin/."""
 
     name = "enterprise.correct"
-    label = "更正登记信息"
+    label = gettext_noop("更正登记信息")
 
     def validate(self, user, obj) -> None:
         self.changed = {field: [getattr(obj, field), self.params[field]] for field in CORRECTABLE_FIELDS
                         if field in self.params and getattr(obj, field) != self.params[field]}
         if not self.changed:
-            raise EnterpriseError("登记信息没有变化")
+            raise EnterpriseError(gettext("登记信息没有变化"))
 
     def perform(self, user, obj) -> Enterprise:
         for field, (_before, after) in self.changed.items():
@@ -287,7 +290,7 @@ class EnterpriseRequestChange(EnterpriseOperation):
     Nothing on the enterprise changes until the township approves; one request may wait at a time."""
 
     name = "enterprise.request_change"
-    label = "申请变更登记信息"
+    label = gettext_noop("申请变更登记信息")
     text_labels = {"values": "变更后的登记信息", "reason": "变更理由"}
 
     def in_scope(self, user, obj) -> bool:
@@ -295,7 +298,7 @@ class EnterpriseRequestChange(EnterpriseOperation):
 
     def rules_check(self, user, obj) -> Check:
         if pending_change(obj) is not None:
-            return refused("已有一项登记信息变更等待乡镇审核，审核后才能再次申请。")
+            return refused(gettext("已有一项登记信息变更等待乡镇审核，审核后才能再次申请。"))
         return ALLOWED
 
     def validate(self, user, obj) -> None:
@@ -323,7 +326,7 @@ class EnterpriseRequestChange(EnterpriseOperation):
         self.changed = {field: [getattr(obj, field), value] for field, value in clean.items()
                         if getattr(obj, field) != value}
         if not self.changed:
-            raise EnterpriseError("登记信息没有变化")
+            raise EnterpriseError(gettext("登记信息没有变化"))
 
     def perform(self, user, obj) -> RegistrationChange:
         return RegistrationChange.objects.create(enterprise=obj, changes=self.changed, requested_by=user,
@@ -343,16 +346,16 @@ class _ChangeDecision(EnterpriseOperation):
 
     def rules_check(self, user, obj) -> Check:
         if pending_change(obj) is None:
-            return refused("没有等待审核的登记信息变更。")
+            return refused(gettext("没有等待审核的登记信息变更。"))
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         change = self.params.get("change")
         if change is None or change.enterprise_id != obj.pk:
-            raise EnterpriseError("没有这项登记信息变更。")
+            raise EnterpriseError(gettext("没有这项登记信息变更。"))
         self.change = RegistrationChange.objects.select_for_update().get(pk=change.pk)
         if self.change.status != RegistrationChange.Status.PENDING:
-            raise EnterpriseError("这项变更已经审核过了。")
+            raise EnterpriseError(gettext("这项变更已经审核过了。"))
 
     def decide(self, user, status: str, reason: str = "") -> None:
         self.change.status, self.change.decided_by = status, user
@@ -368,7 +371,7 @@ class _ChangeDecision(EnterpriseOperation):
 @operation_class
 class EnterpriseApproveChange(_ChangeDecision):
     name = "enterprise.approve_change"
-    label = "同意变更登记"
+    label = gettext_noop("同意变更登记")
 
     def perform(self, user, obj) -> Enterprise:
         changes = self.change.changes
@@ -385,13 +388,13 @@ class EnterpriseApproveChange(_ChangeDecision):
 @operation_class
 class EnterpriseRejectChange(_ChangeDecision):
     name = "enterprise.reject_change"
-    label = "不同意变更登记"
+    label = gettext_noop("不同意变更登记")
     text_labels = {"reason": "不同意的理由"}
 
     def validate(self, user, obj) -> None:
         super().validate(user, obj)
         if not str(self.params.get("reason") or "").strip():
-            raise EnterpriseError("请填写不同意的理由，企业会看到这条意见。")
+            raise EnterpriseError(gettext("请填写不同意的理由，企业会看到这条意见。"))
 
     def perform(self, user, obj) -> Enterprise:
         self.decide(user, RegistrationChange.Status.REJECTED, str(self.params["reason"]).strip())
@@ -437,7 +440,7 @@ class EnterpriseImportUpload(ImportFileOperation):
     """A township or the city uploads a registry file; a job then checks it row by row (状态: 正在校验)."""
 
     name = "enterprise_import.upload"
-    label = "上传企业名单"
+    label = gettext_noop("上传企业名单")
 
     def lock(self):
         return self.obj
@@ -483,7 +486,7 @@ class EnterpriseImportConfirm(ImportFileOperation):
     """The uploader's unit (or the city) confirms the checked rows: a job imports them (状态: 正在导入)."""
 
     name = "enterprise_import.confirm"
-    label = "确认导入"
+    label = gettext_noop("确认导入")
 
     def rules_check(self, user, obj) -> Check:
         if not obj.valid:
@@ -515,7 +518,7 @@ class EnterpriseImportOne(EnterpriseOperation):
     activates through the invitation (no password is set here). Same identity checks as registration."""
 
     name = "enterprise.import"
-    label = "批量导入企业"
+    label = gettext_noop("批量导入企业")
 
     def state_of(self, obj) -> str:
         return obj.status if obj.pk is not None else NEW
@@ -590,7 +593,7 @@ class EnterpriseGrantDelegation(_DelegationOperation):
     """The enterprise lets one officer of its unit prepare its applications (parameter ``grantee``)."""
 
     name = "enterprise.grant_delegation"
-    label = "委托代为填报"
+    label = gettext_noop("委托代为填报")
 
     def validate(self, user, obj) -> None:
         grantee = self.params.get("grantee")
@@ -609,7 +612,7 @@ class EnterpriseRevokeDelegation(_DelegationOperation):
     """The enterprise takes a delegation back (parameter ``delegation``): the officer can no longer edit."""
 
     name = "enterprise.revoke_delegation"
-    label = "撤销委托"
+    label = gettext_noop("撤销委托")
 
     def validate(self, user, obj) -> None:
         delegation = self.params.get("delegation")

@@ -311,6 +311,8 @@ def import_detail(request, pk):
     if outcome:
         rows = rows.filter(outcome=outcome)
     page = page_of(rows, 100, request.GET.get("page"))
+    for row in page:  # each problem in the reader's language (stored with its source, in Chinese)
+        row.problems = [bulk_import.shown(error) for error in row.errors]
     return render(request, "enterprises/import_detail.html", {
         "batch": batch, "page": page, "shown": shown, "filters": IMPORT_ROW_FILTERS.items(),
         "running": batch.status in (EnterpriseImport.Status.CHECKING, EnterpriseImport.Status.IMPORTING)})
@@ -337,7 +339,7 @@ def import_errors(request, pk):
     lines = []
     for number, errors in batch.rows.exclude(errors=[]).order_by("number").values_list("number", "errors").iterator(
             chunk_size=2000):
-        for error in errors:
+        for error in map(bulk_import.shown, errors):  # in the language of whoever downloads it
             lines.append([number, error.get("column", ""), error.get("header", ""),
                           _("提示") if error.get("warning") else _("错误"), error.get("message", "")])
     headers = [_("行号"), _("列"), _("列标题"), _("类别"), _("问题")]

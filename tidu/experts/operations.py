@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts import permissions as accounts
 from tidu.accounts.models import User
@@ -67,7 +67,8 @@ class _TableOperation(TableOperation):
     error_class = ExpertsError
 
     def state_refusal(self, obj) -> str:
-        return f"当前状态为“{self.state_of(obj)}”，不能“{self.transition.label}”"
+        return gettext("当前状态为“%(state_of)s”，不能“%(label)s”") % {
+                "state_of": self.state_of(obj), "label": gettext(self.transition.label)}
 
 
 def owns(user, assignment: Assignment) -> bool:
@@ -102,14 +103,15 @@ class _ExpertScoring(_AssignmentOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status == Status.SUBMITTED:
-            return refused("评分已提交，不能再修改")
+            return refused(gettext("评分已提交，不能再修改"))
         if obj.status == Status.WITHDRAWN:
-            return refused("您已声明回避，本任务已撤回")
+            return refused(gettext("您已声明回避，本任务已撤回"))
         return ALLOWED
 
     def rules_check(self, user, obj) -> Check:
         if obj.application.status != workflow.SCORING_APPLICATION_STATE:
-            return refused(f"申报当前状态为“{obj.application.status_label}”，不在专家评审阶段")
+            return refused(gettext("申报当前状态为“%(status_label)s”，不在专家评审阶段") % {
+                    "status_label": obj.application.status_label})
         return ALLOWED
 
     def validate(self, user, obj) -> None:
@@ -145,7 +147,7 @@ class _ExpertScoring(_AssignmentOperation):
 @operation_class
 class AssignmentSave(_ExpertScoring):
     name = "assignment.save"
-    label = "保存评分草稿"
+    label = gettext_noop("保存评分草稿")
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["save"]
     audit_action = "saved"  # sealed scoring: a draft's points and total stay out of the record
 
@@ -153,7 +155,7 @@ class AssignmentSave(_ExpertScoring):
 @operation_class
 class AssignmentSubmit(_ExpertScoring):
     name = "assignment.submit"
-    label = "提交评分"
+    label = gettext_noop("提交评分")
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["submit"]
     audit_action = "submitted"
     final = True
@@ -192,27 +194,28 @@ class AssignmentWithdraw(_AssignmentOperation):
     """
 
     name = "assignment.withdraw"
-    label = "回避"
+    label = gettext_noop("回避")
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["withdraw"]
     audit_action = "withdrawn"
 
     def _check(self, user, obj) -> Check:
         verdict = super()._check(user, obj)
         if verdict and role_of(user) == "expert" and obj.status == Status.SUBMITTED:
-            return refused("评分已提交；如需回避，请联系市经信局退回复核后再声明")
+            return refused(gettext("评分已提交；如需回避，请联系市经信局退回复核后再声明"))
         return verdict
 
     def state_check(self, obj) -> Check:
         if obj.status == Status.WITHDRAWN:
-            return refused("本任务已撤回")
+            return refused(gettext("本任务已撤回"))
         if obj.application.status not in workflow.ASSIGNABLE_APPLICATION_STATES:
-            return refused(f"申报当前状态为“{obj.application.status_label}”，专家组不能再变动")
+            return refused(gettext("申报当前状态为“%(status_label)s”，专家组不能再变动") % {
+                    "status_label": obj.application.status_label})
         return super().state_check(obj)
 
     def validate(self, user, obj) -> None:
         self.params["reason"] = (self.params.get("reason") or "").strip()
         if not self.params["reason"]:
-            raise ExpertsError("请说明与申报企业的利害关系")
+            raise ExpertsError(gettext("请说明与申报企业的利害关系"))
 
     def perform(self, user, obj) -> Assignment:
         reason = self.params["reason"]
@@ -250,17 +253,18 @@ class AssignmentSetLeader(_AssignmentOperation):
     """The city names one assigned expert the panel leader (专家组组长); any earlier leader steps down."""
 
     name = "assignment.set_leader"
-    label = "指定专家组组长"
+    label = gettext_noop("指定专家组组长")
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["set_leader"]
     audit_action = "leader_set"
 
     def state_check(self, obj) -> Check:
         if obj.application.status not in workflow.ASSIGNABLE_APPLICATION_STATES:
-            return refused(f"申报当前状态为“{obj.application.status_label}”，专家组不能再变动")
+            return refused(gettext("申报当前状态为“%(status_label)s”，专家组不能再变动") % {
+                    "status_label": obj.application.status_label})
         if obj.status == Status.WITHDRAWN:
-            return refused("该专家已回避")
+            return refused(gettext("该专家已回避"))
         if obj.is_leader:
-            return refused("该专家已是专家组组长")
+            return refused(gettext("该专家已是专家组组长"))
         return super().state_check(obj)
 
     def perform(self, user, obj) -> Assignment:
@@ -282,21 +286,22 @@ class AssignmentReopen(_AssignmentOperation):
     """The city asks one expert to reconsider a submitted score (退回复核), before completing the review."""
 
     name = "assignment.reopen"
-    label = "退回复核"
+    label = gettext_noop("退回复核")
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["reopen"]
     audit_action = "reopened"
 
     def state_check(self, obj) -> Check:
         if obj.application.status != workflow.SCORING_APPLICATION_STATE:
-            return refused(f"申报当前状态为“{obj.application.status_label}”，不能退回专家复核")
+            return refused(gettext("申报当前状态为“%(status_label)s”，不能退回专家复核") % {
+                    "status_label": obj.application.status_label})
         if obj.status != Status.SUBMITTED:
-            return refused("只能退回已提交的评分")
+            return refused(gettext("只能退回已提交的评分"))
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         self.params["reason"] = (self.params.get("reason") or "").strip()
         if not self.params["reason"]:
-            raise ExpertsError("请写明请专家复核的原因")
+            raise ExpertsError(gettext("请写明请专家复核的原因"))
 
     def perform(self, user, obj) -> Assignment:
         obj.status = Status.REOPENED
@@ -335,20 +340,20 @@ class ExpertAssign(_OnApplication):
     """
 
     name = "expert.assign"
-    label = "选派专家"
+    label = gettext_noop("选派专家")
     object_type = "assignment"
     transition = workflow.ASSIGNMENT_TRANSITIONS_BY_ACTION["assign"]
 
     def state_check(self, obj) -> Check:
         if obj.status not in workflow.ASSIGNABLE_APPLICATION_STATES:
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，只有形式审查通过（或专家评审中）"
-                           "的申报才能选派专家")
+            return refused(gettext("申报当前状态为“%(state)s”，只有形式审查通过（或专家评审中）的申报才能选派专家") % {
+                    "state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         self.rubric = rubric_ensure(obj.call, obj.tier, user)
         if not self.rubric.criteria.exists():
-            raise ExpertsError("评分表还没有评分项，请先设置评分表")
+            raise ExpertsError(gettext("评分表还没有评分项，请先设置评分表"))
         expert = self.params["expert"]
         eligible, excluded = selectors.candidates(obj, self.rubric)
         if expert.pk in {c.user.pk for c in eligible}:
@@ -356,7 +361,7 @@ class ExpertAssign(_OnApplication):
         reasons = {c.user.pk: c.reasons for c in excluded}
         problem = (f"{expert.display_name}：{'；'.join(reasons[expert.pk])}" if expert.pk in reasons
                    else f"{expert.display_name}：不在可选派的专家中（未入库、已停用或已选派）")
-        raise ExpertsError("以下专家不能选派：", [problem])
+        raise ExpertsError(gettext("以下专家不能选派："), [problem])
 
     def perform(self, user, obj) -> Assignment:
         assignment = Assignment.objects.create(application=obj, expert=self.params["expert"], rubric=self.rubric,
@@ -386,24 +391,25 @@ class ExpertReviewComplete(_OnApplication):
     """
 
     name = "expert_review.complete"
-    label = "专家评审完成"
+    label = gettext_noop("专家评审完成")
     object_type = "expert_review"
     transition = workflow.REVIEW_COMPLETE
 
     def state_check(self, obj) -> Check:
         if obj.status not in self.transition.sources:
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能完成专家评审")
+            return refused(gettext("申报当前状态为“%(state)s”，不能完成专家评审") % {
+                    "state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         self.params["reason"] = (self.params.get("note") or "").strip()
         self.state = selectors.review_state(obj)
         if not self.state.assignments:
-            raise ExpertsError("尚未选派专家")
+            raise ExpertsError(gettext("尚未选派专家"))
         if not self.state.all_in:
-            raise ExpertsError("还有专家未提交评分：", [a.expert.display_name for a in self.state.pending])
+            raise ExpertsError(gettext("还有专家未提交评分："), [a.expert.display_name for a in self.state.pending])
         if self.state.conflicted:
-            raise ExpertsError("以下专家与申报企业存在利益冲突，请先撤回其评审任务（回避）并另行选派：",
+            raise ExpertsError(gettext("以下专家与申报企业存在利益冲突，请先撤回其评审任务（回避）并另行选派："),
                                [f"{a.expert.display_name}：{'；'.join(self.state.conflicts[a.pk])}"
                                 for a in self.state.conflicted])
         self.quorum_reason = ""
@@ -412,14 +418,13 @@ class ExpertReviewComplete(_OnApplication):
             self.quorum_reason = (self.params.get("quorum_override_reason") or "").strip()
             if not self.quorum_reason:
                 withdrawn = f"（另有 {len(self.state.withdrawn)} 位已回避）" if self.state.withdrawn else ""
-                raise ExpertsError(f"专家人数不足：评分表要求每份申报由 {quorum} 位专家评审，已提交评分的只有 "
-                                   f"{counted} 位{withdrawn}。请先增派专家；确需以现有专家完成的，"
-                                   "请写明少于法定人数完成的理由（将记入评审结果和操作日志）")
+                raise ExpertsError(gettext("专家人数不足：评分表要求每份申报由 %(quorum)s 位专家评审，已提交评分的只有 %(counted)s 位%(withdrawn)s。请先增派专家；确需以现有专家完成的，请写明少于法定人数完成的理由（将记入评审结果和操作日志）") % {
+                        "quorum": quorum, "counted": counted, "withdrawn": withdrawn})
         self.result = selectors.aggregate_state(self.state)
         if self.result.outliers and not self.params["reason"]:
-            raise ExpertsError(f"有 {len(self.result.outliers)} 份评分与其他专家偏离超过 "
-                               f"{fmt_points(self.state.rubric.outlier_points)} 分，"
-                               "请先请专家复核，或在“处理说明”中写明核对情况后再完成")
+            raise ExpertsError(gettext("有 %(n)s 份评分与其他专家偏离超过 %(fmt_points)s 分，请先请专家复核，或在“处理说明”中写明核对情况后再完成") % {
+                    "n": len(self.result.outliers),
+                    "fmt_points": fmt_points(self.state.rubric.outlier_points)})
 
     def perform(self, user, obj) -> ExpertReviewResult:
         state, result = self.state, self.result
@@ -469,7 +474,7 @@ class PanelOpinionRecord(_OnApplication):
     city named 组长) or a city officer, once the scores are unsealed, until the review is completed."""
 
     name = "panel_opinion.record"
-    label = "填写专家组意见"
+    label = gettext_noop("填写专家组意见")
     object_type = "panel_opinion"
     transition = workflow.PANEL_OPINION
 
@@ -482,22 +487,24 @@ class PanelOpinionRecord(_OnApplication):
     def state_check(self, obj) -> Check:
         if obj.status != workflow.SCORING_APPLICATION_STATE:
             if PanelOpinion.objects.filter(application=obj).exists() or obj.expert_results.exists():
-                return refused("专家评审已完成，专家组意见不能再修改")
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，不能填写专家组意见")
+                return refused(gettext("专家评审已完成，专家组意见不能再修改"))
+            return refused(gettext("申报当前状态为“%(state)s”，不能填写专家组意见") % {
+                    "state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def rules_check(self, user, obj) -> Check:
         state = selectors.review_state(obj)
         if not selectors.scores_visible(user, state):
-            return refused("全部专家提交评分（评分解封）后才能填写专家组意见")
+            return refused(gettext("全部专家提交评分（评分解封）后才能填写专家组意见"))
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         self.text = (self.params.get("text") or "").strip()
         if not self.text:
-            raise ExpertsError("请填写专家组意见")
+            raise ExpertsError(gettext("请填写专家组意见"))
         if len(self.text) > COMMENTS_MAX:
-            raise ExpertsError(f"专家组意见不能超过 {COMMENTS_MAX} 字（现有 {len(self.text)} 字）")
+            raise ExpertsError(gettext("专家组意见不能超过 %(COMMENTS_MAX)s 字（现有 %(n)s 字）") % {
+                    "COMMENTS_MAX": COMMENTS_MAX, "n": len(self.text)})
 
     def perform(self, user, obj) -> PanelOpinion:
         opinion = PanelOpinion.objects.select_for_update().filter(application=obj).first()
@@ -540,7 +547,7 @@ class ExpertAccountCreate(_PoolOperation):
     """A new login with role 评审专家 and no usable password: the expert sets one through 找回密码."""
 
     name = "expert_account.create"
-    label = "新建专家账号"
+    label = gettext_noop("新建专家账号")
     object_type = "user"
     transition = workflow.POOL_ACTIONS_BY_ACTION["account_create"]
 
@@ -550,7 +557,7 @@ class ExpertAccountCreate(_PoolOperation):
     def validate(self, user, obj) -> None:
         self.username = (self.params.get("username") or "").strip()
         if User.objects.filter(username__iexact=self.username).exists():
-            raise ExpertsError(f"用户名“{self.username}”已被使用")
+            raise ExpertsError(gettext("用户名“%(username)s”已被使用") % {"username": self.username})
 
     def perform(self, user, obj) -> User:
         expert = User(username=self.username, role=User.Role.EXPERT,
@@ -570,7 +577,7 @@ class ProfileCreate(_PoolOperation):
     """Add an expert account (the object) to the pool (专家库)."""
 
     name = "expert_profile.create"
-    label = "加入专家库"
+    label = gettext_noop("加入专家库")
     object_type = "expert_profile"
     model = User
     transition = workflow.POOL_ACTIONS_BY_ACTION["profile_create"]
@@ -580,9 +587,10 @@ class ProfileCreate(_PoolOperation):
 
     def validate(self, user, obj) -> None:
         if obj.role != User.Role.EXPERT:
-            raise ExpertsError(f"“{obj.display_name}”的角色不是评审专家，不能加入专家库")
+            raise ExpertsError(gettext("“%(display_name)s”的角色不是评审专家，不能加入专家库") % {
+                    "display_name": obj.display_name})
         if ExpertProfile.objects.filter(user=obj).exists():
-            raise ExpertsError(f"“{obj.display_name}”已在专家库中")
+            raise ExpertsError(gettext("“%(display_name)s”已在专家库中") % {"display_name": obj.display_name})
 
     def perform(self, user, obj) -> ExpertProfile:
         data: Mapping = self.params.get("data") or {}
@@ -603,7 +611,7 @@ class ProfileUpdate(_PoolOperation):
     """Change what the pool records about an expert; ``is_active`` off takes them out of selection (停用)."""
 
     name = "expert_profile.update"
-    label = "修改专家信息"
+    label = gettext_noop("修改专家信息")
     object_type = "expert_profile"
     model = ExpertProfile
     transition = workflow.POOL_ACTIONS_BY_ACTION["profile_update"]
@@ -635,7 +643,7 @@ class RelationDeclare(_PoolOperation):
     """
 
     name = "expert_relation.declare"
-    label = "登记关联关系"
+    label = gettext_noop("登记关联关系")
     object_type = "expert_relation"
     model = ExpertProfile
     transition = workflow.POOL_ACTIONS_BY_ACTION["relation_declare"]
@@ -648,7 +656,7 @@ class RelationDeclare(_PoolOperation):
 
     def validate(self, user, obj) -> None:
         if self.params.get("kind") not in ExpertRelation.Kind.values:
-            raise ExpertsError("请选择关联关系的类型")
+            raise ExpertsError(gettext("请选择关联关系的类型"))
 
     def perform(self, user, obj) -> ExpertRelation:
         note = (self.params.get("note") or "").strip()[:500]
@@ -672,7 +680,7 @@ class RelationRemove(_PoolOperation):
     """Only the city removes a declared relation (an expert cannot quietly undo their own declaration)."""
 
     name = "expert_relation.remove"
-    label = "删除关联关系"
+    label = gettext_noop("删除关联关系")
     object_type = "expert_relation"
     model = ExpertRelation
     transition = workflow.POOL_ACTIONS_BY_ACTION["relation_remove"]
@@ -703,7 +711,7 @@ class RubricCreate(_PoolOperation):
     """The call's rubric for ``tier`` from the default table (§4.5); the object is the call."""
 
     name = "rubric.create"
-    label = "建立评分表"
+    label = gettext_noop("建立评分表")
     object_type = "rubric"
     model = Call
     transition = workflow.POOL_ACTIONS_BY_ACTION["rubric_create"]
@@ -759,7 +767,7 @@ class RubricUpdate(_PoolOperation):
     """
 
     name = "rubric.update"
-    label = "修改评分表设置"
+    label = gettext_noop("修改评分表设置")
     object_type = "rubric"
     model = Rubric
     transition = workflow.POOL_ACTIONS_BY_ACTION["rubric_update"]
@@ -770,11 +778,11 @@ class RubricUpdate(_PoolOperation):
     def validate(self, user, obj) -> None:
         data: Mapping = self.params.get("data") or {}
         if obj.is_locked and "trim_extremes" in data and bool(data["trim_extremes"]) != obj.trim_extremes:
-            raise ExpertsError("已有专家提交评分，“去掉最高分和最低分”不能再修改")
+            raise ExpertsError(gettext("已有专家提交评分，“去掉最高分和最低分”不能再修改"))
         self.params["reason"] = (self.params.get("reason") or "").strip()
         unsealing = bool(data.get("city_sees_scores_before_complete")) and not obj.city_sees_scores_before_complete
         if unsealing and not self.params["reason"]:
-            raise ExpertsError("开启“全部提交前市经信局可查看分数”须写明原因（将记入操作日志）")
+            raise ExpertsError(gettext("开启“全部提交前市经信局可查看分数”须写明原因（将记入操作日志）"))
 
     def perform(self, user, obj) -> Rubric:
         data: Mapping = self.params.get("data") or {}
@@ -804,7 +812,7 @@ class _CriterionOperation(_PoolOperation):
 
     def state_check(self, obj) -> Check:
         if obj.is_locked:
-            return refused("已有专家提交评分，评分表已锁定，评分项和分值不能再修改")
+            return refused(gettext("已有专家提交评分，评分表已锁定，评分项和分值不能再修改"))
         return ALLOWED
 
     def criterion(self, obj) -> Criterion:
@@ -815,12 +823,13 @@ class _CriterionOperation(_PoolOperation):
         max_points = self.params["max_points"]
         values, error = parse_scale(self.params.get("allowed_points"), max_points)
         if error:
-            raise ExpertsError(f"“允许的分值”中{error}")
+            raise ExpertsError(gettext("“允许的分值”中%(error)s") % {"error": error})
         step = self.params.get("step")
         if step is not None and not Decimal("0") < step <= max_points:
-            raise ExpertsError(f"“分值步长”应大于 0 且不超过满分 {fmt_points(max_points)} 分（填写了 {fmt_points(step)}）")
+            raise ExpertsError(gettext("“分值步长”应大于 0 且不超过满分 %(fmt_points)s 分（填写了 %(fmt_points2)s）") % {
+                    "fmt_points": fmt_points(max_points), "fmt_points2": fmt_points(step)})
         if values and step is not None:
-            raise ExpertsError("“允许的分值”和“分值步长”只能填写一项")
+            raise ExpertsError(gettext("“允许的分值”和“分值步长”只能填写一项"))
         self.allowed_points = ",".join(fmt_points(v) for v in values or [])
         self.step = step
 
@@ -837,7 +846,7 @@ class _CriterionOperation(_PoolOperation):
 @operation_class
 class CriterionAdd(_CriterionOperation):
     name = "rubric.criterion_add"
-    label = "添加评分项"
+    label = gettext_noop("添加评分项")
 
     def validate(self, user, obj) -> None:
         self.validate_scale()
@@ -856,7 +865,7 @@ class CriterionAdd(_CriterionOperation):
 @operation_class
 class CriterionUpdate(_CriterionOperation):
     name = "rubric.criterion_update"
-    label = "修改评分项"
+    label = gettext_noop("修改评分项")
 
     def validate(self, user, obj) -> None:
         self.validate_scale()
@@ -886,11 +895,11 @@ class CriterionUpdate(_CriterionOperation):
 @operation_class
 class CriterionDelete(_CriterionOperation):
     name = "rubric.criterion_delete"
-    label = "删除评分项"
+    label = gettext_noop("删除评分项")
 
     def validate(self, user, obj) -> None:
         if obj.criteria.count() <= 1:
-            raise ExpertsError("评分表至少保留一个评分项")
+            raise ExpertsError(gettext("评分表至少保留一个评分项"))
 
     def perform(self, user, obj) -> None:
         criterion = self.criterion(obj)
@@ -904,7 +913,7 @@ class CriterionMove(_CriterionOperation):
     """Swap a criterion with its neighbour ("up" or "down") and renumber 10, 20, 30…"""
 
     name = "rubric.criterion_move"
-    label = "调整评分项顺序"
+    label = gettext_noop("调整评分项顺序")
 
     def perform(self, user, obj) -> None:
         criterion = self.criterion(obj)
@@ -962,7 +971,7 @@ def inspector_rule(user, check) -> Check:
     profile = (ExpertProfile.objects.filter(user=user, is_active=True, user__is_active=True)
                .select_related("unit").prefetch_related("relations").first())
     if profile is None:
-        return forbidden("不是市经信局人员或在库专家")
+        return forbidden(gettext("不是市经信局人员或在库专家"))
     application = check.application
     rubric = Rubric.objects.filter(call_id=application.call_id, tier=application.tier).first()
     reasons = coi.conflict_reasons(profile, application.enterprise,
@@ -995,23 +1004,26 @@ class _SessionOperation(_PoolOperation):
         call = self.session_call(obj)
         name = (data.get("name") or "").strip()
         if not name:
-            raise ExpertsError("请填写会议名称")
+            raise ExpertsError(gettext("请填写会议名称"))
         if len(name) > 200:
-            raise ExpertsError(f"会议名称不能超过 200 个字（现为 {len(name)} 个字）")
+            raise ExpertsError(gettext("会议名称不能超过 200 个字（现为 %(n)s 个字）") % {"n": len(name)})
         if not data.get("date"):
-            raise ExpertsError("请填写评审会日期")
+            raise ExpertsError(gettext("请填写评审会日期"))
         place = (data.get("place") or "").strip()
         if len(place) > 200:
-            raise ExpertsError(f"地点不能超过 200 个字（现为 {len(place)} 个字）")
+            raise ExpertsError(gettext("地点不能超过 200 个字（现为 %(n)s 个字）") % {"n": len(place)})
         pooled = set(ExpertProfile.objects.values_list("user_id", flat=True))
         for expert in data.get("experts") or ():
             if expert.role != User.Role.EXPERT or expert.pk not in pooled:
-                raise ExpertsError(f"“{expert.display_name}”不在专家库中，不能列为参会专家")
+                raise ExpertsError(gettext("“%(display_name)s”不在专家库中，不能列为参会专家") % {
+                        "display_name": expert.display_name})
         for application in data.get("applications") or ():
             if application.call_id != call.pk:
-                raise ExpertsError(f"“{application.enterprise.name}”的申报不属于“{call.title}”，不能列入本次评审会")
+                raise ExpertsError(gettext("“%(name)s”的申报不属于“%(title)s”，不能列入本次评审会") % {
+                        "name": application.enterprise.name, "title": call.title})
             if application.status == State.DRAFT:
-                raise ExpertsError(f"“{application.enterprise.name}”的申报尚未提交，不能列入评审会")
+                raise ExpertsError(gettext("“%(name)s”的申报尚未提交，不能列入评审会") % {
+                        "name": application.enterprise.name})
         self.cleaned = {"name": name, "date": data["date"], "place": place,
                         "experts": list(data.get("experts") or ()), "applications": list(data.get("applications") or ())}
 
@@ -1029,7 +1041,7 @@ class ReviewSessionCreate(_SessionOperation):
     """A new 评审会 of the call (the object)."""
 
     name = "review_session.create"
-    label = "新建评审会"
+    label = gettext_noop("新建评审会")
     model = Call
     transition = workflow.POOL_ACTIONS_BY_ACTION["session_create"]
 
@@ -1048,7 +1060,7 @@ class ReviewSessionUpdate(_SessionOperation):
     """Change a 评审会: its name, date, place, experts or applications (before and after recorded)."""
 
     name = "review_session.update"
-    label = "修改评审会"
+    label = gettext_noop("修改评审会")
     model = ReviewSession
     transition = workflow.POOL_ACTIONS_BY_ACTION["session_update"]
 

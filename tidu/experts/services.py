@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tidu.accounts.models import User
 from tidu.applications.models import Application
@@ -135,20 +136,21 @@ def assign_experts(*, application: Application, user, experts: Iterable[User] | 
             raise ExpertsError(verdict.reason)
         rubric = rubric_ensure(application.call, application.tier, user)
         if not rubric.criteria.exists():
-            raise ExpertsError("评分表还没有评分项，请先设置评分表")
+            raise ExpertsError(gettext("评分表还没有评分项，请先设置评分表"))
         eligible, excluded = selectors.candidates(application, rubric)
         if experts is None:
             active = application.expert_assignments.filter(status__in=Assignment.ACTIVE_STATUSES).count()
             wanted = count if count is not None else max(rubric.experts_per_application - active, 0)
             if wanted < 1:
-                raise ExpertsError("请填写要选派的专家人数")
+                raise ExpertsError(gettext("请填写要选派的专家人数"))
             if len(eligible) < wanted:
-                raise ExpertsError(f"可选派的专家只有 {len(eligible)} 位，不足 {wanted} 位；请扩充专家库或手动选择")
+                raise ExpertsError(gettext("可选派的专家只有 %(n)s 位，不足 %(wanted)s 位；请扩充专家库或手动选择") % {
+                        "n": len(eligible), "wanted": wanted})
             chosen = [candidate.user for candidate in selectors.auto_pick(eligible, wanted)]
         else:
             chosen = list(dict.fromkeys(experts))
             if not chosen:
-                raise ExpertsError("请至少选择一位专家")
+                raise ExpertsError(gettext("请至少选择一位专家"))
             by_user = {c.user.pk: c for c in eligible}
             refused = {c.user.pk: c for c in excluded}
             problems = []
@@ -158,7 +160,7 @@ def assign_experts(*, application: Application, user, experts: Iterable[User] | 
                 elif expert.pk not in by_user:
                     problems.append(f"{expert.display_name}：不在可选派的专家中（未入库、已停用或已选派）")
             if problems:
-                raise ExpertsError("以下专家不能选派：", problems)
+                raise ExpertsError(gettext("以下专家不能选派："), problems)
         return [operations.ExpertAssign(application, expert=expert).execute(user) for expert in chosen]
 
 

@@ -7,6 +7,7 @@ domain's operation, which carries the audit row.)
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.models import User
 from tidu.core.operations import AuditRecord, TableOperation, operation_class
@@ -25,7 +26,7 @@ class UpdateChannels(TableOperation):
     SMS needs a valid mainland mobile number; e-mail needs an address on the account. In-app stays on."""
 
     name = "notifications.update_channels"
-    label = "修改通知方式"
+    label = gettext_noop("修改通知方式")
     object_type = "user"
     model = User
     error_class = NotificationsError
@@ -44,9 +45,9 @@ class UpdateChannels(TableOperation):
         except ValidationError as error:
             raise NotificationsError(str(error.messages[0])) from error
         if self.params.get("sms") and not self.mobile:
-            raise NotificationsError("选择短信通知时，请填写接收短信的手机号。")
+            raise NotificationsError(gettext("选择短信通知时，请填写接收短信的手机号。"))
         if self.params.get("email") and not obj.email:
-            raise NotificationsError("账号未登记电子邮箱，不能选择邮件通知；请联系市经信局中小企业科补充邮箱。")
+            raise NotificationsError(gettext("账号未登记电子邮箱，不能选择邮件通知；请联系市经信局中小企业科补充邮箱。"))
 
     def perform(self, user, obj) -> ChannelPreference:
         preference = channels.preference_for(obj)

@@ -17,7 +17,7 @@ from typing import ClassVar
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.models import User
 from tidu.applications import services as application_services
@@ -74,7 +74,8 @@ class _CheckOperation(Operation):
     def state_check(self, obj) -> Check:
         check = self.check_of(obj)
         if self.transition.sources and check.status not in self.transition.sources:
-            return refused(f"本次现场核查{check.get_status_display()}，不能再修改")
+            return refused(gettext("本次现场核查%(get_status_display)s，不能再修改") % {
+                    "get_status_display": check.get_status_display()})
         return ALLOWED
 
     def lock_check(self, pk) -> OnsiteCheck:
@@ -96,13 +97,14 @@ class CheckOpen(_CheckOperation):
     """
 
     name = "onsite_check.open"
-    label = "生成核查清单"
+    label = gettext_noop("生成核查清单")
     model = Application
     transition = T["open"]
 
     def state_check(self, obj) -> Check:
         if obj.status != workflow.OPENS_FROM_APPLICATION_STATE:
-            return refused(f"申报当前状态为“{state_label(obj.status)}”，专家评审完成后才能安排现场核查")
+            return refused(gettext("申报当前状态为“%(state)s”，专家评审完成后才能安排现场核查") % {
+                    "state": gettext(state_label(obj.status))})
         return ALLOWED
 
     def state_of(self, obj) -> str:
@@ -115,7 +117,7 @@ class CheckOpen(_CheckOperation):
         self.digest = application_services.content_hash(obj)
         self.existing = obj.onsite_checks.filter(status=OnsiteCheck.Status.OPEN).first()
         if self.existing is not None and self.existing.claims_sha256 == self.digest:
-            raise OnsiteError("该申报已有进行中的现场核查")
+            raise OnsiteError(gettext("该申报已有进行中的现场核查"))
 
     def perform(self, user, obj) -> OnsiteCheck:
         self.cancelled = None
@@ -152,12 +154,12 @@ class BeInspector(_CheckOperation):
     """
 
     name = "onsite_check.be_inspector"
-    label = "担任核查人员"
+    label = gettext_noop("担任核查人员")
     transition = T["decide_item"]
     inspectors_only = False
 
     def rules_check(self, user, obj) -> Check:
-        return ALLOWED if user.is_active else refused("账号已停用")
+        return ALLOWED if user.is_active else refused(gettext("账号已停用"))
 
     def perform(self, user, obj):
         raise NotImplementedError("onsite_check.be_inspector is a question, not an action")
@@ -186,13 +188,13 @@ class SetInspectors(_CheckOperation):
     """Assign inspectors (city officers or experts without a conflict of interest); new ones are notified."""
 
     name = "onsite_check.set_inspectors"
-    label = "指定核查人员"
+    label = gettext_noop("指定核查人员")
     transition = T["set_inspectors"]
 
     def validate(self, user, obj) -> None:
         inspectors = list(dict.fromkeys(self.params.get("inspectors") or ()))
         if not inspectors:
-            raise OnsiteError("请至少选择一名核查人员")
+            raise OnsiteError(gettext("请至少选择一名核查人员"))
         question = BeInspector(obj)
         problems = []
         for person in inspectors:
@@ -201,7 +203,7 @@ class SetInspectors(_CheckOperation):
                 why = "不是市经信局人员或在库专家" if verdict.forbidden else verdict.reason
                 problems.append(f"{person.display_name}：{why}")
         if problems:
-            raise OnsiteError("以下人员不能担任核查人员：", problems)
+            raise OnsiteError(gettext("以下人员不能担任核查人员："), problems)
         self.inspectors = inspectors
 
     def perform(self, user, obj) -> OnsiteCheck:
@@ -254,18 +256,19 @@ class _ItemOperation(_CheckOperation):
 @operation_class
 class ItemDecide(_ItemOperation):
     name = "check_item.decide"
-    label = "填写核查结果"
+    label = gettext_noop("填写核查结果")
     transition = T["decide_item"]
 
     def validate(self, user, obj) -> None:
         result = self.params.get("result", "")
         note = self.params["note"] = (self.params.get("note") or "").strip()
         if result not in CheckItem.DECIDED and result != Result.UNDECIDED:
-            raise OnsiteError("请选择核查结果：属实、不符或未核查")
+            raise OnsiteError(gettext("请选择核查结果：属实、不符或未核查"))
         if result == Result.MISMATCH and not note:
-            raise OnsiteError("核查结果为“不符”时须填写核查说明（实际情况与申报内容的差异）")
+            raise OnsiteError(gettext("核查结果为“不符”时须填写核查说明（实际情况与申报内容的差异）"))
         if len(note) > NOTE_MAX:
-            raise OnsiteError(f"核查说明不能超过 {NOTE_MAX} 字（现有 {len(note)} 字）")
+            raise OnsiteError(gettext("核查说明不能超过 %(NOTE_MAX)s 字（现有 %(n)s 字）") % {
+                    "NOTE_MAX": NOTE_MAX, "n": len(note)})
 
     def perform(self, user, obj) -> CheckItem:
         result = self.params.get("result", "")
@@ -287,12 +290,12 @@ class ItemResolve(_ItemOperation):
     """The city records how a discrepancy (不符) was settled; it then no longer shows as open."""
 
     name = "check_item.resolve"
-    label = "记录处理情况"
+    label = gettext_noop("记录处理情况")
     transition = T["resolve_item"]
 
     def state_check(self, obj) -> Check:
         if obj.result != Result.MISMATCH:
-            return refused("只有核查结果为“不符”的事项需要处理")
+            return refused(gettext("只有核查结果为“不符”的事项需要处理"))
         return ALLOWED
 
     def state_of(self, obj) -> str:
@@ -303,7 +306,7 @@ class ItemResolve(_ItemOperation):
     def validate(self, user, obj) -> None:
         self.params["resolution"] = (self.params.get("resolution") or "").strip()
         if not self.params["resolution"]:
-            raise OnsiteError("请填写处理情况")
+            raise OnsiteError(gettext("请填写处理情况"))
 
     def perform(self, user, obj) -> CheckItem:
         obj.resolution, obj.resolved_by, obj.resolved_at = self.params["resolution"][:NOTE_MAX], user, timezone.now()
@@ -327,14 +330,15 @@ class PhotoAdd(_ItemOperation):
     """
 
     name = "check_photo.add"
-    label = "上传照片"
+    label = gettext_noop("上传照片")
     object_type = "check_photo"
     transition = T["add_photo"]
     written: str | None = None
 
     def validate(self, user, obj) -> None:
         if obj.photos.count() >= MAX_PHOTOS_PER_ITEM:
-            raise OnsiteError(f"每个核查事项最多 {MAX_PHOTOS_PER_ITEM} 张照片")
+            raise OnsiteError(gettext("每个核查事项最多 %(MAX_PHOTOS_PER_ITEM)s 张照片") % {
+                    "MAX_PHOTOS_PER_ITEM": MAX_PHOTOS_PER_ITEM})
 
     def perform(self, user, obj) -> CheckPhoto:
         photo = CheckPhoto(item=obj, uploaded_by=user, **self.params["facts"])
@@ -361,7 +365,7 @@ class PhotoDelete(_CheckOperation):
     """Delete a photo of an open check: its uploader (still an inspector) or the city. The file goes on commit."""
 
     name = "check_photo.delete"
-    label = "删除照片"
+    label = gettext_noop("删除照片")
     object_type = "check_photo"
     model = CheckPhoto
     transition = T["delete_photo"]
@@ -409,13 +413,14 @@ class InspectorReport(_CheckOperation):
     """An inspector says the work on site is done: every item must be decided; the city is told."""
 
     name = "onsite_check.report"
-    label = "通知市经信局核查完毕"
+    label = gettext_noop("通知市经信局核查完毕")
     transition = T["report"]
 
     def validate(self, user, obj) -> None:
         missing = undecided(obj)
         if missing:
-            raise OnsiteError(f"还有 {len(missing)} 项未填写核查结果：", [f"{i.key} {i.title}" for i in missing])
+            raise OnsiteError(gettext("还有 %(n)s 项未填写核查结果：") % {
+                    "n": len(missing)}, [f"{i.key} {i.title}" for i in missing])
 
     def perform(self, user, obj) -> OnsiteCheck:
         # Pressed again with nothing decided since the last report: the city already knows (no row, no notice).
@@ -454,13 +459,13 @@ class CheckComplete(_CheckOperation):
     """Every item decided → the check is completed and the application moves on (``onsite_complete``)."""
 
     name = "onsite_check.complete"
-    label = "现场核查完成"
+    label = gettext_noop("现场核查完成")
     transition = T["complete"]
 
     def validate(self, user, obj) -> None:
         missing = undecided(obj)
         if missing:
-            raise OnsiteError(f"还有 {len(missing)} 项未填写核查结果，全部填写后才能办结：",
+            raise OnsiteError(gettext("还有 %(n)s 项未填写核查结果，全部填写后才能办结：") % {"n": len(missing)},
                               [f"{i.key} {i.title}" for i in missing])
 
     def perform(self, user, obj) -> OnsiteCheck:
@@ -483,7 +488,7 @@ class CheckReturn(_CheckOperation):
     """Instead of completing: return the application for revision (退回补正) with reasons per section."""
 
     name = "onsite_check.return"
-    label = "退回补正"
+    label = gettext_noop("退回补正")
     transition = T["return"]
 
     def perform(self, user, obj) -> OnsiteCheck:
@@ -513,12 +518,12 @@ class CheckCancel(_CheckOperation):
     left holding a checklist for an application that will never be verified."""
 
     name = "onsite_check.cancel"
-    label = "作废清单"
+    label = gettext_noop("作废清单")
     transition = T["cancel"]
 
     def validate(self, user, obj) -> None:
         if not (self.params.get("reason") or "").strip():
-            raise OnsiteError("请写明作废核查清单的理由")
+            raise OnsiteError(gettext("请写明作废核查清单的理由"))
 
     def perform(self, user, obj) -> OnsiteCheck:
         obj.status = OnsiteCheck.Status.CANCELLED

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tidu.core.errors import TiduError
 from tidu.core.operations import ALLOWED, AuditRecord, Operation, operation_class, refused
@@ -75,7 +76,7 @@ class DraftCreate(Operation):
     """Start a draft from the pack version ``call`` uses now. Params: pack_id, version, code, title, year."""
 
     name = "policy_draft.create"
-    label = "创建下一版本"
+    label = gettext_noop("创建下一版本")
     object_type = "policy_draft"
     roles = EDITOR_ROLES
     error_class = PolicyEditError
@@ -111,7 +112,7 @@ class DraftSave(_DraftOperation):
     """Store an edited document (validated by the pack schema first). Params: document."""
 
     name = "policy_draft.save"
-    label = "保存修改"
+    label = gettext_noop("保存修改")
 
     def validate(self, user, draft) -> None:
         try:
@@ -140,7 +141,7 @@ class DraftPublish(_DraftOperation):
     """Publish the draft as a new pack version (validated by the same schema) and point its call at it."""
 
     name = "policy_draft.publish"
-    label = "发布"
+    label = gettext_noop("发布")
 
     def validate(self, user, draft) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from tidu.core.operations import AuditRecord, write_audit
 from tidu.policy.call_policy import CallPolicy
@@ -28,7 +29,7 @@ def _store_pack(pack: Pack, report: LoadReport) -> PolicyPack:
                                          document=pack.as_document(), sha256=pack.sha256)
     if existing.sha256 != pack.sha256:
         raise PackError(pack.path, "pack.version",
-                        f"{pack.ref} 已载入且内容不同；已发布的版本不可修改，请提高版本号后再载入")
+                        gettext("%(ref)s 已载入且内容不同；已发布的版本不可修改，请提高版本号后再载入") % {"ref": pack.ref})
     report.unchanged.append(pack.ref)
     return existing
 

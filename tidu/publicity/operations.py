@@ -22,7 +22,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.operations import PUBLIC_ACTOR, SYSTEM_ACTOR, acting
 from tidu.applications.models import Application
@@ -91,7 +91,7 @@ class PublicityCreate(PublicityOperation):
     """Draft a 公示 for a call. The object checked is the call (there is no 公示 yet)."""
 
     name = "publicity.create"
-    label = "新建公示"
+    label = gettext_noop("新建公示")
     model = Call
 
     def lock(self):
@@ -126,10 +126,10 @@ class PublicityCreate(PublicityOperation):
 @operation_class
 class PublicityUpdate(PublicityOperation):
     name = "publicity.update"
-    label = "修改公示信息"
+    label = gettext_noop("修改公示信息")
 
     def state_refusal(self, obj) -> str:
-        return "公示已发布，不能再修改"
+        return gettext("公示已发布，不能再修改")
 
     def validate(self, user, obj) -> None:
         self.changes = {key: value for key, value in self.params.items()
@@ -159,10 +159,10 @@ class PublicityUpdate(PublicityOperation):
 @operation_class
 class PublicityDelete(PublicityOperation):
     name = "publicity.delete"
-    label = "删除草稿"
+    label = gettext_noop("删除草稿")
 
     def state_refusal(self, obj) -> str:
-        return "已发布的公示不能删除"
+        return gettext("已发布的公示不能删除")
 
     def perform(self, user, obj) -> None:
         self.deleted = {"pk": obj.pk, "title": obj.title, "call": obj.call.code,
@@ -179,20 +179,20 @@ class PublicityDelete(PublicityOperation):
 @operation_class
 class PublicityAddEntries(PublicityOperation):
     name = "publicity.add_entries"
-    label = "列入公示名单"
+    label = gettext_noop("列入公示名单")
 
     def state_refusal(self, obj) -> str:
-        return "公示已发布，名单不能再增加"
+        return gettext("公示已发布，名单不能再增加")
 
     def validate(self, user, obj) -> None:
         wanted = set(self.params.get("application_ids") or ())
         if not wanted:
-            raise PublicityError("请至少选择一份申报")
+            raise PublicityError(gettext("请至少选择一份申报"))
         self.allowed = {a.pk: a for a in rules.publicity_candidates(obj.call).filter(pk__in=wanted)}
         refused_ids = wanted - set(self.allowed)
         if refused_ids:
             names = Application.objects.filter(pk__in=refused_ids).values_list("enterprise__name", flat=True)
-            raise PublicityError("以下申报不能列入本公示（不属于本批次、尚未完成现场核查，或已列入其他公示）：",
+            raise PublicityError(gettext("以下申报不能列入本公示（不属于本批次、尚未完成现场核查，或已列入其他公示）："),
                                  sorted(names) or [f"编号 {pk}" for pk in sorted(refused_ids)])
 
     def perform(self, user, obj) -> list[PublicityEntry]:
@@ -201,7 +201,7 @@ class PublicityAddEntries(PublicityOperation):
                 return [PublicityEntry.objects.create(publicity=obj, application=application)
                         for application in self.allowed.values()]
         except IntegrityError:
-            raise PublicityError("所选申报已列入其他公示，请刷新页面后重试") from None
+            raise PublicityError(gettext("所选申报已列入其他公示，请刷新页面后重试")) from None
 
     def detail(self, obj, result) -> dict:
         return {"applications_added": sorted(entry.application_id for entry in result)}
@@ -212,15 +212,15 @@ class PublicityRemoveEntry(PublicityOperation):
     """Take one application off a draft (params: ``entry``)."""
 
     name = "publicity.remove_entry"
-    label = "移出公示名单"
+    label = gettext_noop("移出公示名单")
 
     def state_refusal(self, obj) -> str:
-        return "公示已发布，名单不能再删减；如需不予认定，请通过异议处理办理"
+        return gettext("公示已发布，名单不能再删减；如需不予认定，请通过异议处理办理")
 
     def validate(self, user, obj) -> None:
         entry = self.params["entry"]
         if entry.publicity_id != obj.pk:
-            raise PublicityError("该申报不在本公示名单中")
+            raise PublicityError(gettext("该申报不在本公示名单中"))
 
     def perform(self, user, obj) -> None:
         entry = self.params["entry"]
@@ -236,10 +236,10 @@ class PublicityPublish(PublicityOperation):
     """Publish: check everything, freeze the list and the period, and move every entry to 拟认定."""
 
     name = "publicity.publish"
-    label = "发布公示"
+    label = gettext_noop("发布公示")
 
     def state_refusal(self, obj) -> str:
-        return "该公示已经发布"
+        return gettext("该公示已经发布")
 
     def lock(self):
         return Publicity.objects.select_for_update().select_related("call").get(pk=self.obj.pk)
@@ -263,7 +263,7 @@ class PublicityPublish(PublicityOperation):
                 problems.append(f"{application.enterprise.name}：当前状态为“{state_label(application.status)}”，"
                                 "须为“现场核查完成，待认定”才能公示")
         if problems:
-            raise PublicityError("暂不能发布：", problems)
+            raise PublicityError(gettext("暂不能发布："), problems)
 
     def perform(self, user, obj) -> Publicity:
         obj.end_date, obj.calendar_applied = rules.compute_period(obj.start_date, obj.working_days)
@@ -302,7 +302,7 @@ class PublicityClose(PublicityOperation):
     """公示期满: mark a published notice whose period is over and tell the city (the daily job; no account)."""
 
     name = "publicity.close"
-    label = "公示期满"
+    label = gettext_noop("公示期满")
 
     def check(self, user) -> Check:
         return super().check(acting(user, SYSTEM_ACTOR))
@@ -312,7 +312,8 @@ class PublicityClose(PublicityOperation):
 
     def rules_check(self, user, obj) -> Check:
         if rules.business_today(self.now()) <= obj.end_date:
-            return refused(f"公示期至 {rules.date_text(obj.end_date)}结束，尚未期满")
+            return refused(gettext("公示期至 %(date_text)s结束，尚未期满") % {
+                    "date_text": rules.date_text(obj.end_date)})
         return ALLOWED
 
     def perform(self, user, obj) -> Publicity:
@@ -342,7 +343,7 @@ class PublicityFinalise(PublicityOperation):
     """认定: recognise every remaining entry and publish the 认定名单, frozen as a snapshot."""
 
     name = "publicity.finalise"
-    label = "认定并公布认定名单"
+    label = gettext_noop("认定并公布认定名单")
 
     def lock(self):
         return Publicity.objects.select_for_update().select_related("call").get(pk=self.obj.pk)
@@ -361,7 +362,7 @@ class PublicityFinalise(PublicityOperation):
         if not self._check(user, current).forbidden:
             problems = rules.finalise_blockers(current, self.now())
             if problems:
-                raise PublicityError("暂不能认定：", problems)
+                raise PublicityError(gettext("暂不能认定："), problems)
         return super().execute(user)
 
     def perform(self, user, obj) -> Publicity:
@@ -385,7 +386,9 @@ class PublicityFinalise(PublicityOperation):
                 entry.save()
                 continue
             elif application.status != State.RECOGNISED:
-                raise PublicityError(f"{entry.enterprise_name}：当前状态为“{state_label(application.status)}”，不能认定")
+                raise PublicityError(gettext("%(enterprise_name)s：当前状态为“%(state)s”，不能认定") % {
+                        "enterprise_name": entry.enterprise_name,
+                        "state": gettext(state_label(application.status))})
             entry.outcome = PublicityEntry.Outcome.RECOGNISED
             entry.decided_by, entry.decided_at = user, timezone.now()
             entry.save()
@@ -434,7 +437,7 @@ class EntryReject(PublicityOperation):
     """不予认定 for the entry an upheld objection concerns. Checked on the objection; audits the entry."""
 
     name = "publicity_entry.reject"
-    label = "不予认定"
+    label = gettext_noop("不予认定")
     object_type = "publicity_entry"
     model = Objection
 
@@ -448,18 +451,19 @@ class EntryReject(PublicityOperation):
         return obj.entry.outcome
 
     def state_refusal(self, obj) -> str:
-        return f"第 {obj.entry.position} 号当前为“{obj.entry.get_outcome_display()}”，不能再作不予认定"
+        return gettext("第 %(position)s 号当前为“%(get_outcome_display)s”，不能再作不予认定") % {
+                "position": obj.entry.position, "get_outcome_display": obj.entry.get_outcome_display()}
 
     def rules_check(self, user, obj) -> Check:
         if obj.publicity.status not in (Publicity.Status.PUBLISHED, Publicity.Status.CLOSED):
-            return refused("只有已发布、尚未认定的公示才能对条目作不予认定")
+            return refused(gettext("只有已发布、尚未认定的公示才能对条目作不予认定"))
         if obj.outcome != Objection.Outcome.UPHELD:
-            return refused("只有异议成立时，才能据此不予认定")
+            return refused(gettext("只有异议成立时，才能据此不予认定"))
         return ALLOWED
 
     def validate(self, user, obj) -> None:
         if not str(self.params.get("reason") or "").strip():
-            raise PublicityError("请填写不予认定的理由")
+            raise PublicityError(gettext("请填写不予认定的理由"))
 
     def perform(self, user, obj) -> PublicityEntry:
         entry = obj.entry
@@ -494,7 +498,7 @@ class ObjectionSubmit(PublicityOperation):
     """
 
     name = "objection.submit"
-    label = "提出异议"
+    label = gettext_noop("提出异议")
     object_type = "objection"
     error_class = ObjectionClosed  # the only refusal of check(): the period is not running
 
@@ -512,13 +516,15 @@ class ObjectionSubmit(PublicityOperation):
         p = self.params
         entry = p["entry"]
         if entry.publicity_id != obj.pk:
-            raise PublicityError("请选择本公示名单中的企业")
+            raise PublicityError(gettext("请选择本公示名单中的企业"))
         self.name_, self.phone, self.email, self.content = (str(p.get(k) or "").strip()
                                                            for k in ("name", "phone", "email", "content"))
         if not self.name_ or not (self.phone or self.email):
-            raise PublicityError("请填写姓名（或单位名称），并至少留下电话或电子邮箱中的一种")
+            raise PublicityError(gettext("请填写姓名（或单位名称），并至少留下电话或电子邮箱中的一种"))
         if not rules.OBJECTION_MIN_CHARS <= len(self.content) <= rules.OBJECTION_MAX_CHARS:
-            raise PublicityError(f"异议内容应为 {rules.OBJECTION_MIN_CHARS}–{rules.OBJECTION_MAX_CHARS} 字")
+            raise PublicityError(gettext("异议内容应为 %(OBJECTION_MIN_CHARS)s–%(OBJECTION_MAX_CHARS)s 字") % {
+                    "OBJECTION_MIN_CHARS": rules.OBJECTION_MIN_CHARS,
+                    "OBJECTION_MAX_CHARS": rules.OBJECTION_MAX_CHARS})
         self.digest = rules.client_digest(p.get("client_address", ""))
         limit = rules.objection_daily_limit()
         if rules.objections_today_from(self.digest) >= limit:
@@ -586,7 +592,7 @@ class ObjectionDecide(PublicityOperation):
     """Record the investigation and outcome of an objection (once); e-mail the reply when an address was given."""
 
     name = "objection.decide"
-    label = "记录处理结果"
+    label = gettext_noop("记录处理结果")
     object_type = "objection"
     model = Objection
 
@@ -598,17 +604,18 @@ class ObjectionDecide(PublicityOperation):
 
     def state_check(self, obj) -> Check:
         if obj.publicity.status == Publicity.Status.FINALISED:
-            return refused("已完成认定，异议不能再处理")
+            return refused(gettext("已完成认定，异议不能再处理"))
         return super().state_check(obj)
 
     def state_refusal(self, obj) -> str:
-        return f"异议 {obj.number} 已于 {beijing_text(obj.handled_at, '%Y-%m-%d %H:%M')} 处理"
+        return gettext("异议 %(number)s 已于 %(beijing_text)s 处理") % {
+                "number": obj.number, "beijing_text": beijing_text(obj.handled_at, '%Y-%m-%d %H:%M')}
 
     def validate(self, user, obj) -> None:
         if self.params.get("outcome") not in Objection.Outcome.values:
-            raise PublicityError("请选择处理结论（成立或不成立）")
+            raise PublicityError(gettext("请选择处理结论（成立或不成立）"))
         if not str(self.params.get("investigation") or "").strip() or not str(self.params.get("reply") or "").strip():
-            raise PublicityError("请填写调查核实情况和答复意见")
+            raise PublicityError(gettext("请填写调查核实情况和答复意见"))
 
     def perform(self, user, obj) -> Objection:
         obj.investigation = self.params["investigation"].strip()
@@ -681,22 +688,24 @@ class CalendarDaySet(CalendarOperation):
     The object checked is the (unsaved) day: ``CalendarDay(date=…, kind=…, note=…)``."""
 
     name = "calendar_day.set"
-    label = "录入节假日或调休"
+    label = gettext_noop("录入节假日或调休")
 
     def lock(self):
         return self.obj  # a new row; the date's uniqueness is the database's
 
     def state_refusal(self, obj) -> str:
-        return f"{rules.date_text(obj.date)}已经设置过，如需修改请先删除原设置"
+        return gettext("%(date_text)s已经设置过，如需修改请先删除原设置") % {"date_text": rules.date_text(obj.date)}
 
     def validate(self, user, obj) -> None:
         day, kind = obj.date, obj.kind
         if kind not in CalendarDay.Kind.values:
-            raise PublicityError("请选择类型")
+            raise PublicityError(gettext("请选择类型"))
         if kind == CalendarDay.Kind.WORKDAY and day.weekday() < 5:
-            raise PublicityError(f"{rules.date_text(day)}本来就是工作日，无需设为调休上班日")
+            raise PublicityError(gettext("%(date_text)s本来就是工作日，无需设为调休上班日") % {
+                    "date_text": rules.date_text(day)})
         if kind == CalendarDay.Kind.HOLIDAY and day.weekday() >= 5:
-            raise PublicityError(f"{rules.date_text(day)}是周末，本来就不计工作日，无需设为节假日")
+            raise PublicityError(gettext("%(date_text)s是周末，本来就不计工作日，无需设为节假日") % {
+                    "date_text": rules.date_text(day)})
 
     def perform(self, user, obj) -> CalendarDay:
         obj.note = (obj.note or "").strip()[:100]
@@ -706,7 +715,8 @@ class CalendarDaySet(CalendarOperation):
                 obj.save(force_insert=True)
         except IntegrityError:
             obj.pk = None
-            raise PublicityError(f"{rules.date_text(obj.date)}已经设置过，如需修改请先删除原设置") from None
+            raise PublicityError(gettext("%(date_text)s已经设置过，如需修改请先删除原设置") % {
+                    "date_text": rules.date_text(obj.date)}) from None
         self.day, self.kind, self.note = obj.date, obj.kind, obj.note
         self.recomputed = recompute_draft_periods()
         return obj
@@ -715,7 +725,7 @@ class CalendarDaySet(CalendarOperation):
 @operation_class
 class CalendarDayDelete(CalendarOperation):
     name = "calendar_day.delete"
-    label = "删除节假日或调休"
+    label = gettext_noop("删除节假日或调休")
 
     def perform(self, user, obj) -> None:
         self.day, self.kind, self.note, self.pk = obj.date, obj.kind, obj.note, obj.pk

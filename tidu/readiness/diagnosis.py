@@ -39,11 +39,15 @@ class Element:
     clause_text: str
     sources: list[dict[str, str]]
     grade: str
+    msg: list[Any] | None = None  # the message's source sentences (tidu.core.sentences), shown in the reader's language
 
     def as_dict(self) -> dict[str, Any]:
-        return {"clause": self.clause, "result": self.result,
+        data = {"clause": self.clause, "result": self.result,
                 "message": self.message, "clause_text": self.clause_text, "sources": self.sources,
                 "grade": self.grade}
+        if self.msg:
+            data["msg"] = self.msg
+        return data
 
 
 @dataclass
@@ -138,6 +142,7 @@ def judge_tier(policy: CallPolicy, document: dict[str, Any], tier: dict[str, Any
             continue
         citation = _element_citation(policy, tier, finding.clause)
         elements.append(Element(clause=finding.clause, result=str(finding.result), message=finding.message,
+                                msg=finding.msg,
                                 clause_text=finding.clause_text, sources=citation["sources"],
                                 grade=citation["grade"]))
     return TierReadiness(id=tier["id"], name=tier["name"], rank=tier["rank"],

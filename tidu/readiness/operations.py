@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.models import User
 from tidu.core import clock
@@ -18,7 +19,7 @@ class TakeSnapshot(Operation):
     """The object is the Enterprise; parameters: ``readiness`` (a ``Readiness``) and ``source`` (what it rests on)."""
 
     name = "readiness.snapshot"
-    label = "保存诊断快照"
+    label = gettext_noop("保存诊断快照")
     object_type = "enterprise"
     model = Enterprise
     roles = (User.Role.ENTERPRISE, User.Role.TOWNSHIP, User.Role.CITY)
@@ -29,7 +30,7 @@ class TakeSnapshot(Operation):
 
     def validate(self, user, obj) -> None:
         if self.params.get("readiness") is None:
-            raise ReadinessError("没有可保存的诊断结果")
+            raise ReadinessError(gettext("没有可保存的诊断结果"))
 
     def perform(self, user, obj):
         data = self.params["readiness"].as_dict()
@@ -52,7 +53,7 @@ class SaveProfile(Operation):
     (int or None), ``scope`` (str) and ``scenarios`` ([{"id", "uses_ai"}], already checked against the catalogue)."""
 
     name = "readiness.profile_save"
-    label = "保存就绪度自评信息"
+    label = gettext_noop("保存就绪度自评信息")
     object_type = "enterprise"
     model = Enterprise
     roles = (User.Role.ENTERPRISE,)
@@ -91,7 +92,7 @@ class StartSnapshotRun(Operation):
     through ``readiness.snapshot``."""
 
     name = "readiness.snapshot_all"
-    label = "为全部企业生成诊断快照"
+    label = gettext_noop("为全部企业生成诊断快照")
     object_type = "readiness_run"
     model = SnapshotRun
     roles = (User.Role.CITY,)
@@ -102,7 +103,7 @@ class StartSnapshotRun(Operation):
 
     def rules_check(self, user, obj) -> Check:
         if obj.pk is None and _unfinished_run_exists():
-            return refused("已有一次批量生成正在进行，请等它完成后再开始")
+            return refused(gettext("已有一次批量生成正在进行，请等它完成后再开始"))
         return ALLOWED
 
     def perform(self, user, obj):

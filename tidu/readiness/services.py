@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tidu.applications import content as application_content
 from tidu.applications.models import Application
@@ -90,7 +91,7 @@ def readiness_of(enterprise: Enterprise) -> tuple[Basis, Readiness] | None:
 def take_snapshot(enterprise: Enterprise, user) -> ReadinessSnapshot:
     found = readiness_of(enterprise)
     if found is None:
-        raise ReadinessError("还没有申报批次及其策略包，无法诊断")
+        raise ReadinessError(gettext("还没有申报批次及其策略包，无法诊断"))
     basis, readiness = found
     return readiness_operations.TakeSnapshot(enterprise, readiness=readiness, source=basis.source).execute(user)
 

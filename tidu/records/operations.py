@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_noop
+
 from tidu.core.errors import TiduError
 from tidu.core.operations import AuditRecord, Operation, operation_class, write_audit
 from tidu.policy.models import Call
@@ -22,7 +24,7 @@ class ArchiveStart(Operation):
     """Create the archive job of a call (``obj`` is the call, locked so two clicks make one job at a time)."""
 
     name = "archive.start"
-    label = "生成归档包"
+    label = gettext_noop("生成归档包")
     object_type = "archive_job"
     roles = ("city",)
     model = Call
@@ -37,10 +39,11 @@ class ArchiveStart(Operation):
 
     def validate(self, user, call) -> None:
         if self.kind not in ArchiveJob.Kind.values:
-            raise ArchiveError("未知的导出类型。")
+            raise ArchiveError(gettext("未知的导出类型。"))
         if ArchiveJob.objects.filter(call=call, kind=self.kind, status__in=(ArchiveJob.Status.PENDING,
                                                                             ArchiveJob.Status.RUNNING)).exists():
-            raise ArchiveError(f"该批次的{ArchiveJob.Kind(self.kind).label}正在生成，请等待完成后再试。")
+            raise ArchiveError(gettext("该批次的%(label)s正在生成，请等待完成后再试。") % {
+                    "label": gettext(ArchiveJob.Kind(self.kind).label)})
 
     def perform(self, user, call) -> ArchiveJob:
         return ArchiveJob.objects.create(call=call, kind=self.kind, created_by=user, message="排队中")

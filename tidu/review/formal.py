@@ -32,11 +32,15 @@ class CheckItem:
     engine_result: str  # pass / fail / review / missing
     engine_message: str
     clause_text: str = ""
+    engine_msg: list | None = None  # a clause's message source (tidu.core.sentences): shown in the reader's language
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "group": self.group, "label": self.label, "engine_checked": self.engine_checked,
+        data = {"key": self.key, "group": self.group, "label": self.label, "engine_checked": self.engine_checked,
                 "engine_result": self.engine_result, "engine_message": self.engine_message,
                 "clause_text": self.clause_text}
+        if self.engine_msg:
+            data["engine_msg"] = self.engine_msg
+        return data
 
 
 def report_match_item(application: Application, policy) -> CheckItem | None:
@@ -108,5 +112,5 @@ def _formal_checklist(application: Application) -> list[CheckItem]:
     for finding in verdict.findings:
         passed = finding.result == Result.PASS
         items.append(CheckItem(f"clause:{finding.clause}", CONDITIONS, finding.clause, passed, str(finding.result),
-                               finding.message, finding.clause_text))
+                               finding.message, finding.clause_text, finding.msg))
     return items

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_township_user, unit_of
@@ -181,7 +181,8 @@ class ListOperation(Operation):
         return refused(problem) if problem else ALLOWED
 
     def wrong_state(self, obj, verb: str) -> Check:
-        return refused(f"推荐名单当前为“{obj.get_status_display()}”，{verb}")
+        return refused(gettext("推荐名单当前为“%(get_status_display)s”，%(verb)s") % {
+                "get_status_display": obj.get_status_display(), "verb": verb})
 
     def lock(self) -> RecommendationList:
         return RecommendationList.objects.select_for_update().select_related("call", "unit").get(pk=self.obj.pk)
@@ -210,7 +211,7 @@ class CreateList(ListOperation):
     """建立名单: the unit's (draft) list for a call. The object is the unit; ``call`` is a parameter."""
 
     name = "recommendation_list.create"
-    label = "建立推荐名单"
+    label = gettext_noop("建立推荐名单")
     action = "create"
     model = Organisation
 
@@ -248,7 +249,7 @@ class AddEntries(ListOperation):
     """列入: applications at the end of the list, in the order given. All or nothing."""
 
     name = "recommendation_list.add"
-    label = "列入推荐名单"
+    label = gettext_noop("列入推荐名单")
     action = "add"
 
     @property
@@ -264,7 +265,7 @@ class AddEntries(ListOperation):
     def validate(self, user, obj) -> None:
         ids = self.ids
         if not ids:
-            raise ReviewError("请选择要列入推荐名单的申报")
+            raise ReviewError(gettext("请选择要列入推荐名单的申报"))
         problems = []
         on_lists = dict(RecommendationEntry.objects.filter(application_id__in=ids).values_list(
             "application_id", "recommendation_list_id"))
@@ -279,7 +280,7 @@ class AddEntries(ListOperation):
             if problem:
                 problems.append(problem)
         if problems:
-            raise ReviewError("未能列入推荐名单：", problems)
+            raise ReviewError(gettext("未能列入推荐名单："), problems)
 
     def perform(self, user, obj) -> list[RecommendationEntry]:
         start = obj.entries.count()
@@ -299,7 +300,7 @@ class EditEntries(ListOperation):
     """修改顺序或意见: a new order (entry ids, first = priority 1) and opinions, in one row."""
 
     name = "recommendation_list.edit"
-    label = "保存推荐顺序和推荐意见"
+    label = gettext_noop("保存推荐顺序和推荐意见")
     action = "edit"
 
     def opinions(self) -> dict[int, str]:
@@ -310,7 +311,7 @@ class EditEntries(ListOperation):
         current = [entry.pk for entry in entries]
         order = list(self.params.get("order") or [])
         if sorted(order) != sorted(current):
-            raise ReviewError("推荐名单已被他人修改，请刷新页面后重试")
+            raise ReviewError(gettext("推荐名单已被他人修改，请刷新页面后重试"))
         problems, self.changed, self.changes = [], [], []
         opinions = self.opinions()
         for entry in entries:
@@ -326,7 +327,7 @@ class EditEntries(ListOperation):
                 self.changed.append(entry)
                 self.changes.append({"application": entry.application_id, "opinion": text})
         if problems:
-            raise ReviewError("未保存：", problems)
+            raise ReviewError(gettext("未保存："), problems)
         self.order, self.reordered = order, order != current
         self.names = {entry.pk: entry.application.enterprise.name for entry in entries}
         if not (self.changes or self.reordered):
@@ -348,7 +349,7 @@ class ReorderEntries(EditEntries):
     """调整顺序 only (no opinions given)."""
 
     name = "recommendation_list.reorder"
-    label = "调整推荐顺序"
+    label = gettext_noop("调整推荐顺序")
     action = "reorder"
 
     def opinions(self) -> dict[int, str]:
@@ -363,15 +364,16 @@ class RemoveEntry(ListOperation):
     """移出: one entry leaves the list; the rest are renumbered. ``reason`` says why (e.g. 撤回推荐)."""
 
     name = "recommendation_list.remove"
-    label = "移出推荐名单"
+    label = gettext_noop("移出推荐名单")
     action = "remove"
 
     def validate(self, user, obj) -> None:
         entry = obj.entries.select_related("application__enterprise").filter(pk=self.params.get("entry_id")).first()
         if entry is None:
-            raise ReviewError("该企业已不在推荐名单中，请刷新页面")
+            raise ReviewError(gettext("该企业已不在推荐名单中，请刷新页面"))
         if received_by_city(entry.application):
-            raise ReviewError(f"“{entry.application.enterprise.name}”的申报已由市经信局受理，不能移出推荐名单")
+            raise ReviewError(gettext("“%(name)s”的申报已由市经信局受理，不能移出推荐名单") % {
+                    "name": entry.application.enterprise.name})
         self.entry = entry
 
     def perform(self, user, obj) -> dict:
@@ -392,7 +394,7 @@ class SignList(ListOperation):
     """签发: check, freeze and snapshot the list."""
 
     name = "recommendation_list.sign"
-    label = "签发推荐名单"
+    label = gettext_noop("签发推荐名单")
     action = "sign"
 
     def state_check(self, obj) -> Check:
@@ -408,7 +410,7 @@ class SignList(ListOperation):
         if quota is not None and count > quota:
             problems.append(f"名单有 {count} 家，超过本批次每个单位最多推荐 {quota} 家的名额，请删减后再签发")
         if problems:
-            raise ReviewError("暂不能签发：", problems)
+            raise ReviewError(gettext("暂不能签发："), problems)
 
     def perform(self, user, obj) -> RecommendationList:
         now = self.now
@@ -433,7 +435,7 @@ class UnsignList(ListOperation):
     """撤销签发 (before sending): the list becomes editable again."""
 
     name = "recommendation_list.unsign"
-    label = "撤销签发"
+    label = gettext_noop("撤销签发")
     action = "unsign"
 
     def state_check(self, obj) -> Check:
@@ -454,7 +456,7 @@ class SendList(ListOperation):
     """报送: send the signed list to the city."""
 
     name = "recommendation_list.send"
-    label = "报送市经信局"
+    label = gettext_noop("报送市经信局")
     action = "send"
 
     def state_check(self, obj) -> Check:
@@ -464,7 +466,7 @@ class SendList(ListOperation):
         if not blocked:
             return blocked
         if obj.status not in self.spec.sources:
-            return refused("推荐名单须先签发才能报送")
+            return refused(gettext("推荐名单须先签发才能报送"))
         return ALLOWED
 
     def perform(self, user, obj) -> RecommendationList:
@@ -497,7 +499,7 @@ class ReopenList(ListOperation):
     """退回修改 by the city: the township may change the list and send it again (once)."""
 
     name = "recommendation_list.reopen"
-    label = "退回修改"
+    label = gettext_noop("退回修改")
     action = "reopen"
 
     def state_check(self, obj) -> Check:
@@ -507,7 +509,7 @@ class ReopenList(ListOperation):
 
     def validate(self, user, obj) -> None:
         if not str(self.params.get("reason", "") or "").strip():
-            raise ReviewError("退回修改须写明原因")
+            raise ReviewError(gettext("退回修改须写明原因"))
 
     def perform(self, user, obj) -> RecommendationList:
         reason = self.params["reason"].strip()
@@ -538,7 +540,7 @@ class FormalReviewDecision(Operation):
     """
 
     name = "formal_review.decide"
-    label = "形式审查"
+    label = gettext_noop("形式审查")
     object_type = "application"
     model = Application
     error_class = ReviewError
@@ -549,7 +551,7 @@ class FormalReviewDecision(Operation):
 
     def _check(self, user, obj) -> Check:
         if self.decision not in FormalReview.Decision.values:
-            return refused(f"未知的审查结论“{self.decision}”")
+            return refused(gettext("未知的审查结论“%(decision)s”") % {"decision": self.decision})
         return operation(f"application.{self.decision}", obj).check(user)
 
     def items(self, application: Application) -> list[dict[str, Any]]:
@@ -565,7 +567,7 @@ class FormalReviewDecision(Operation):
                 unticked.append(f"{item.group}：{item.label}（{item.engine_message}）")
             items.append({**item.as_dict(), "checked": ticked, "override_reason": why})
         if problems:
-            raise ReviewError("请说明改变系统预审结果的理由：", problems)
+            raise ReviewError(gettext("请说明改变系统预审结果的理由："), problems)
         if self.decision == FormalReview.Decision.PASS and unticked:
             head = ("系统预审有未通过的审查项，须逐件进行形式审查：" if self.params.get("batch")
                     else "以下审查项未勾选，不能通过形式审查：")

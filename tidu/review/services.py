@@ -32,6 +32,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import role_of
@@ -136,7 +137,7 @@ def invitations_send(*, unit: Organisation, call: Call | None, emails_text: str,
         raise PermissionDenied
     addresses, problems = parse_invitation_emails(emails_text)
     if problems:
-        raise ReviewError("邀请未发送，请修改后重试：", problems)
+        raise ReviewError(gettext("邀请未发送，请修改后重试："), problems)
     subject, body = invitation_text(unit=unit, call=call, register_url=register_url, inviter=user)
     invitations = []
     for address in addresses:
@@ -228,8 +229,8 @@ def withdraw_guard(application: Application, user, now: dt.datetime | None = Non
     # Locked (inside the transition's transaction) so that a sign-off racing this withdrawal is seen.
     rlist = RecommendationList.objects.select_for_update().get(pk=entry.recommendation_list_id)
     if rlist.is_frozen:
-        raise ApplicationError(f"该申报已列入{rlist.get_status_display()}的推荐名单（第 {entry.priority} 位），"
-                               "不能撤回推荐；如需调整，请先撤销签发，或联系市经信局退回名单")
+        raise ApplicationError(gettext("该申报已列入%(get_status_display)s的推荐名单（第 %(priority)s 位），不能撤回推荐；如需调整，请先撤销签发，或联系市经信局退回名单") % {
+                "get_status_display": rlist.get_status_display(), "priority": entry.priority})
     try:
         ops.RemoveEntry(rlist, entry_id=entry.pk, reason="撤回推荐", now=now).execute(user)
     except ReviewError as refusal:  # the signal's contract: refuse with ApplicationError
@@ -256,7 +257,7 @@ def formal_review_decide(*, application: Application, user, decision: str, check
     differs from the engine's pre-fill needs a reason in ``override_reasons``. 通过 needs every item ticked.
     """
     if decision not in FormalReview.Decision.values:
-        raise ReviewError(f"未知的审查结论“{decision}”")
+        raise ReviewError(gettext("未知的审查结论“%(decision)s”") % {"decision": decision})
     return ops.FormalReviewDecision(application, decision=decision, checked=checked,
                                     override_reasons=override_reasons, reason=reason,
                                     section_reasons=section_reasons, batch=batch, now=now, due_date=due_date,
@@ -332,13 +333,13 @@ def batch_run(*, applications: QuerySet[Application], action: str, user, reason:
     refusal is recorded with its Chinese reason and the run goes on.
     """
     if action not in BATCH_ACTIONS:
-        raise ReviewError(f"“{action}”不能批量办理")
+        raise ReviewError(gettext("“%(action)s”不能批量办理") % {"action": action})
     if not may_batch(user, action):
         raise PermissionDenied
     transition = TRANSITIONS_BY_ACTION[action]
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
-        raise ReviewError(f"“{transition.label}”须填写意见（将用于全部申报）")
+        raise ReviewError(gettext("“%(label)s”须填写意见（将用于全部申报）") % {"label": gettext(transition.label)})
     rows = (Application.objects.filter(pk__in=applications.order_by().values("pk"))
             .order_by("unit__name", "enterprise__name", "pk")
             .values_list("pk", "enterprise__name", "unit__name", "status"))

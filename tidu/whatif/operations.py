@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tidu.core.errors import TiduError
 from tidu.core.operations import AuditRecord, Operation, operation_class
@@ -21,7 +22,7 @@ class WhatIfStart(Operation):
     """Params: call (the call whose submitted applications are re-judged)."""
 
     name = "whatif.start"
-    label = "试算"
+    label = gettext_noop("试算")
     object_type = "whatif_run"
     roles = ("city",)
     error_class = WhatIfError

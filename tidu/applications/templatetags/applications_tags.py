@@ -11,13 +11,14 @@ from django.utils.translation import gettext, ngettext
 from tidu.accounts import permissions
 from tidu.applications import revision
 from tidu.applications.sections import SECTIONS_BY_KEY
-from tidu.core import clock
+from tidu.core import clock, sentences
 from tidu.core.dates import beijing_text
 from tidu.core.sizes import megabytes
 from tidu.eligibility.findings import RESULT_LABELS, Outcome, Result
 
 register = template.Library()
 register.filter("beijing", beijing_text)  # the one 北京时间 filter (tidu.core), for pages loading only this library
+register.filter("finding_text", sentences.text_of)  # a finding's message in the reader's language (tidu.core)
 
 
 @register.filter
@@ -74,7 +75,8 @@ _COUNTS = re.compile(r"^(?:(\d+) 项未填)?(?:，)?(?:(\d+) 项有误)?$")
 @register.filter
 def check_message(item) -> str:
     """A 形式审查 checklist item's engine message in the reader's language: the fixed 材料齐全 messages are
-    rebuilt from the key and the stored Chinese; a clause's message is the engine's own and shown as stored."""
+    rebuilt from the key and the stored Chinese; a clause's message is the engine's own, shown
+    from its source sentences when they were stored."""
     get = item.get if isinstance(item, dict) else (lambda name, default=None: getattr(item, name, default))
     key, message = str(get("key", "") or ""), str(get("engine_message", "") or "")
     kind, _sep, name = key.partition(":")
@@ -96,6 +98,8 @@ def check_message(item) -> str:
             return gettext("未上传自评估报告")
         if message == f"未上传{name}的佐证材料":
             return gettext("未上传%(label)s的佐证材料") % {"label": gettext(name)}
+    if kind == "clause" and get("engine_msg"):  # the engine's own message, from its source sentences
+        return sentences.text_of({"message": message, "msg": get("engine_msg")})
     return message
 
 

@@ -114,3 +114,19 @@ def test_engine_dates_are_written_the_chinese_way(users, app_a):
     assert "自评估报告日期 " in messages
     assert not re.search(r"自评估报告日期 \d{4}-", messages)
     assert re.search(r"自评估报告日期 20\d\d年\d{1,2}月\d{1,2}日", messages)
+
+
+def test_the_verdict_panel_shows_the_engines_findings_in_english(client, users, app_a):
+    """The engine words its findings in Chinese (stored so in receipts); the panel renders each from its source
+    sentence in the reader's language. Here one message is given an English translation for the test."""
+    from tidu.testing import english as with_english
+
+    login(english(client), users["a"])
+    with with_english({"尚未填写智能制造专业人才人数": "Number of smart-manufacturing specialists not given",
+                       "。": "."}):
+        page = client.get(section_url(app_a, "basic")).content.decode()
+    panel = page[page.index('id="eligibility-panel"'):]
+    assert "Number of smart-manufacturing specialists not given" in panel
+    assert "尚未填写智能制造专业人才人数" not in panel
+    client.cookies["django_language"] = "zh-hans"
+    assert "尚未填写智能制造专业人才人数" in client.get(section_url(app_a, "basic")).content.decode()

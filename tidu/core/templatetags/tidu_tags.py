@@ -1,6 +1,6 @@
 from django import template
 
-from tidu.core import dates, sizes
+from tidu.core import dates, sentences, sizes
 
 register = template.Library()
 
@@ -9,6 +9,10 @@ register.filter("beijing", dates.beijing_text)      # {{ moment|beijing }} / {{ 
 register.filter("date_zh", dates.date_zh)           # 2026年3月5日
 register.filter("cn_date", dates.date_zh_weekday)   # 2026年4月3日（星期五）
 register.filter("human_size", sizes.human_size)     # 1.5 MB
+# A stored message (an engine finding or check, a KPI or import problem) in the reader's language, from its source.
+register.filter("finding_text", sentences.text_of)  # {{ finding|finding_text }}
+register.filter("date_local", dates.date_local)     # 2026年3月5日 / 5 Mar 2026 (the reader's language)
+register.filter("moment_local", dates.moment_local)  # 2026年3月5日 14:30 / 5 Mar 2026 14:30 (北京时间)
 
 
 @register.filter

@@ -37,12 +37,14 @@ def test_a_current_code_is_confirmed_without_showing_content(client, submitted_a
     assert submission.number in page
     assert "天门市华楚****有限公司" in page
     assert "与当前提交版本一致" in page
-    assert "2026-03-10 10:30" in page
+    assert "2026年3月10日 10:30" in page  # dates as the reader's language writes them (北京时间)
     for secret in ("天门市华楚精密机械有限公司", "91429006MA49ABCD1X", "视觉检测", "13872800001"):
         assert secret not in page
     # Lower case and dashes, as people copy codes, are accepted.
     lowered = code[:5].lower() + "-" + code[5:].lower()
     assert client.get(reverse("documents:verify", args=[lowered])).status_code == 200
+    client.cookies["django_language"] = "en"
+    assert "10 Mar 2026 10:30" in client.get(reverse("documents:verify", args=[code])).content.decode()
     assert client.get(reverse("documents:verify_form"), {"code": lowered}).status_code == 302
     # Base32 has no 0, 1 or 8: read as O, I and B when people copy the code by hand.
     misread = code.translate(str.maketrans("OIB", "018"))

@@ -263,3 +263,47 @@ def test_upload_without_a_file_keeps_the_page_with_a_message(world, client):
 
 def test_column_letters_follow_excel():
     assert [bulk_import.column_letter(i) for i in (0, 10, 25, 26, 27)] == ["A", "K", "Z", "AA", "AB"]
+
+
+def test_problems_checked_in_chinese_read_in_the_language_of_whoever_looks(world, client):
+    """The rows are checked (and stored) in Chinese; the preview page and the problems CSV show each problem and its
+    column heading in the reader's language: a fixed message from its source sentence, a validator's message by
+    asking the validator again, the region warning from its sentence."""
+    from django.utils import translation
+
+    rows = [testing.registry_row(81, contact_phone="abc", contact_email="not-an-email"),
+            testing.registry_row(82, credit_code=testing.valid_credit_code(82, prefix="91420100MA4B"))]
+    with translation.override("zh-hans"):
+        batch = _upload(world["officer"], testing.registry_file(rows))
+    stored = {e["key"]: e for row in batch.rows.all() for e in row.errors}
+    assert stored["contact_email"]["message"] == "邮箱格式不正确，如 zhangsan@example.com"
+    assert stored["contact_email"]["msg"] == {"m": "邮箱格式不正确，如 zhangsan@example.com"}
+    assert stored["contact_phone"]["msg"] == {"clean": "contact_phone", "value": "abc"}
+    assert stored["credit_code"]["warning"] and stored["credit_code"]["msg"]["p"]["code"] == "420100"
+
+    english = {"第3–8位登记机关代码 %(code)s 不是%(region)s（%(region_code)s），请核实企业是否属于本地":
+                   "Registration authority %(code)s is not %(region)s (%(region_code)s)"}
+    client.force_login(world["officer"])
+    client.cookies["django_language"] = "en"
+    with testing.english(english):
+        page = client.get(reverse("enterprises:import_detail", args=[batch.pk]) + "?rows=all").content.decode()
+        problems = client.get(reverse("enterprises:import_errors", args=[batch.pk])).content.decode("utf-8-sig")
+    for text in (page, problems):
+        assert "zhangsan@example.com" in text and "Registration authority 420100 is not" in text
+        assert "邮箱格式不正确" not in text and "登记机关代码" not in text
+    with translation.override("en"):
+        phone = bulk_import.problem_text(stored["contact_phone"])
+        heading = bulk_import.header_text(stored["contact_phone"])
+    assert phone in problems and heading in problems and heading != "联系电话"  # the validator's own English
+    # A problem stored before sources were kept reads as stored.
+    assert bulk_import.problem_text({"message": "旧的问题"}) == "旧的问题"
+
+
+def test_missing_columns_are_listed_as_the_language_joins_lists(world):
+    from django.utils import translation
+
+    content = "企业名称,联系人\r\n某公司,张三\r\n".encode("utf-8-sig")
+    with translation.override("en"), testing.english({"缺少必填列：%(columns)s。请使用下载的模板，不要修改第1行的列标题":
+                                                      "Missing required columns: %(columns)s."}):
+        batch = _upload(world["officer"], content, "名录.csv")
+    assert "、" not in batch.file_error and ", " in batch.file_error

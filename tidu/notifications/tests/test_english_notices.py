@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tidu import testing
+from tidu.core.dates import moment_local
 from tidu.core.events import deliver_pending
 from tidu.notifications.models import Notification
 
@@ -50,10 +51,14 @@ def test_a_return_notice_reads_in_english_and_is_sent_in_chinese(client, returne
     assert "Basic information：请补充主要产品市场占有率" in page  # the officer's words stay as written
     assert "Please revise and resubmit by 10 Mar 2026" in page
     assert "您的申报" not in page and "2026年3月10日" not in page
+    with translation.override("en"):  # the notice's time as the reader's language writes it (北京时间)
+        assert moment_local(notice.created_at) in page and "年" not in moment_local(notice.created_at)
 
     client.cookies["django_language"] = "zh-hans"
     page = client.get(reverse("notifications:list")).content.decode()
     assert notice.title in page and "请于2026年3月10日前完成补正并重新提交" in page
+    with translation.override("zh-hans"):
+        assert moment_local(notice.created_at) in page and "年" in moment_local(notice.created_at)
 
 
 def test_a_notice_written_as_plain_text_shows_as_written(client, returned):

@@ -127,3 +127,24 @@ def test_the_administrators_own_changes_in_admin_are_in_the_auditors_log(client,
     page = client.get(reverse("accounts:audit_log") + "?role=admin&actor=root")
     assert [entry.action for entry in page.context["page"]] == ["user.deactivate"]
     assert "user.deactivate" in page.content.decode()
+
+
+def test_actions_statuses_and_roles_read_as_words_with_the_codes_beside_them(client, world, verified, city):
+    """An auditor reads 同意推荐 and 待乡镇审核 → …, not application.township_recommend and submitted → …; the internal
+    names stay on the page (a small code line, a title) for those who search the export by them."""
+    from tidu.applications.workflow import state_label
+    from tidu.core import audit_log
+
+    call = world["call"]
+    client.force_login(city)
+    page = client.get(log_url(call, action="township_recommend"))
+    text = page.content.decode()
+    entry = page.context["page"].object_list[0]
+    assert entry.action == "township_recommend"  # a transition records its bare name
+    assert entry.action_label == "同意推荐" and "同意推荐" in text and "<code class=\"small muted\">township_recommend" in text
+    assert entry.from_label == str(state_label(entry.from_status)) != entry.from_status
+    assert entry.role_label != "township" and f'title="{entry.actor_role}"' in text
+    # An action no operation is registered for reads as recorded.
+    assert audit_log.action_label("legacy.something") == "legacy.something"
+    assert audit_log.action_label("application.section_save") == "保存申报书"
+    assert audit_log.status_label("application", "no-such-status") == "no-such-status"
