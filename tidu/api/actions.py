@@ -237,6 +237,60 @@ def check_action(request, check_id: int, action: Literal["complete", "return", "
     return _idempotent(request, run)
 
 
+class InspectorsIn(Schema):
+    inspector_ids: list[ObjectId] = Field(min_length=1, max_length=20,
+                                          description=gettext_noop("核查人员（市经信局人员或在库专家）的用户编号"))
+    planned_date: dt.date | None = Field(None, description=gettext_noop("计划核查日期"))
+
+
+@router.post("/onsite-checks/{check_id}/inspectors", response={200: ActionOut, **ERRORS},
+             summary=gettext_noop("指定核查人员"),
+             description=gettext_noop("与企业有关联关系的专家不能担任；新指定的人员收到通知。需要 city:act 权限范围。"))
+def check_inspectors(request, check_id: int, payload: InspectorsIn):
+    from tidu.accounts.models import User
+
+    need(request, Scope.CITY_ACT)
+
+    def run():
+        check = get_object_or_404(onsite_selectors.checks_visible_to(request.user), pk=check_id)
+        people = {u.pk: u for u in User.objects.filter(pk__in=payload.inspector_ids, is_active=True)}
+        missing = [pk for pk in payload.inspector_ids if pk not in people]
+        if missing:
+            raise ApiError(404, gettext("以下编号的用户不存在："),
+                           [{"field": "inspector_ids", "message": ", ".join(map(str, missing))}])
+        op = onsite_ops.SetInspectors(check, inspectors=[people[pk] for pk in payload.inspector_ids],
+                                      planned_date=payload.planned_date)
+        return _run_operation(request, op, name="onsite_check.set_inspectors")
+
+    return _idempotent(request, run)
+
+
+class ItemIn(Schema):
+    result: Literal["confirmed", "mismatch", "not_checked"] | None = Field(
+        None, description=gettext_noop("decide：属实 / 不符 / 未核查"))
+    note: str = Field("", max_length=2000, description=gettext_noop("decide：核查说明（不符、未核查须填写）"))
+    resolution: str = Field("", max_length=2000, description=gettext_noop("resolve：不符事项的处理意见"))
+
+
+@router.post("/onsite-checks/{check_id}/items/{order}/{action}", response={200: ActionOut, **ERRORS},
+             summary=gettext_noop("填写核查事项的结果，或处理不符事项"),
+             description=gettext_noop("`decide`：核查人员填写结果和说明；`resolve`：市经信局对不符事项写处理意见。"
+                                      "需要 city:act 权限范围（专家核查人员在页面上填写）。"))
+def check_item(request, check_id: int, order: int, action: Literal["decide", "resolve"], payload: ItemIn):
+    need(request, Scope.CITY_ACT)
+
+    def run():
+        check = get_object_or_404(onsite_selectors.checks_visible_to(request.user), pk=check_id)
+        item = get_object_or_404(check.items, order=order)
+        if action == "decide":
+            op = onsite_ops.ItemDecide(item, result=payload.result or "", note=payload.note)
+        else:
+            op = onsite_ops.ItemResolve(item, resolution=payload.resolution)
+        return _run_operation(request, op, name=f"check_item.{action}")
+
+    return _idempotent(request, run)
+
+
 # --- 专家评审 (read) ----------------------------------------------------------------------------------------------
 
 class AssignmentOut(Schema):
@@ -260,6 +314,34 @@ def application_assignments(request, application_id: int):
     return [{"id": a.pk, "application_id": a.application_id, "expert": a.expert.display_name, "status": a.status,
              "status_label": a.get_status_display(), "is_leader": a.is_leader, "assigned_at": a.assigned_at,
              "submitted_at": a.submitted_at} for a in rows]
+
+
+class AssignmentActionIn(Schema):
+    reason: str = Field("", max_length=2000, description=gettext_noop("撤回、退回重评的原因"))
+
+
+ASSIGNMENT_ACTIONS = {"withdraw": (expert_ops.AssignmentWithdraw, "withdrawn"),  # the audit rows' actions
+                      "set_leader": (expert_ops.AssignmentSetLeader, "leader_set"),
+                      "reopen": (expert_ops.AssignmentReopen, "reopened")}
+
+
+@router.post("/assignments/{assignment_id}/actions/{action}", response={200: ActionOut, **ERRORS},
+             summary=gettext_noop("撤回专家、指定组长、退回重评"),
+             description=gettext_noop("`withdraw`：因利害关系撤回（回避，须写明关系，记入专家库）；`set_leader`：指定专家组组长；"
+                                      "`reopen`：退回专家重新评分（须写原因）。需要 city:act 权限范围。"))
+def assignment_action(request, assignment_id: int, action: Literal["withdraw", "set_leader", "reopen"],
+                      payload: AssignmentActionIn = OPTIONAL_BODY):
+    need(request, Scope.CITY_ACT)
+    payload = payload or AssignmentActionIn()
+    operation_class, name = ASSIGNMENT_ACTIONS[action]
+
+    def run():
+        assignment = get_object_or_404(expert_selectors.assignments_visible_to(request.user), pk=assignment_id)
+        params = {} if action == "set_leader" else {"reason": payload.reason}
+        return _run_operation(request, operation_class(assignment, **params), name=name,
+                              application=assignment.application)
+
+    return _idempotent(request, run)
 
 
 # --- batch actions -------------------------------------------------------------------------------------------
@@ -476,6 +558,21 @@ def publicity_add_entries(request, publicity_id: int, payload: EntriesIn):
                            [{"field": "application_ids", "message": "、".join(map(str, sorted(missing)[:50]))}])
         op = publicity_ops.PublicityAddEntries(publicity, application_ids=sorted(visible))
         return _run_operation(request, op, name="publicity.add_entries")
+
+    return _idempotent(request, run)
+
+
+@router.post("/publicities/{publicity_id}/entries/{application_id}/remove", response={200: ActionOut, **ERRORS},
+             tags=["公示"], summary=gettext_noop("移出公示名单（草稿）"),
+             description=gettext_noop("需要 city:act 权限范围。"))
+def publicity_remove_entry(request, publicity_id: int, application_id: int):
+    need(request, Scope.CITY_ACT)
+
+    def run():
+        publicity = _visible_publicity(request, publicity_id)
+        entry = get_object_or_404(publicity.entries, application_id=application_id)
+        return _run_operation(request, publicity_ops.PublicityRemoveEntry(publicity, entry=entry),
+                              name="publicity.remove_entry")
 
     return _idempotent(request, run)
 

@@ -140,7 +140,7 @@ def need(request, scope: Scope) -> None:
 
 # The documentation's groups (translated with the rest of the OpenAPI document, ``_translated``).
 TAGS = (gettext_noop("批次与政策"), gettext_noop("申报"), gettext_noop("文书"), gettext_noop("企业"), gettext_noop("判定"),
-        gettext_noop("办理"), gettext_noop("办理（市经信局）"), gettext_noop("公示"))
+        gettext_noop("办理"), gettext_noop("办理（市经信局）"), gettext_noop("公示"), gettext_noop("推荐名单"))
 
 api = NinjaAPI(title=gettext_noop("tidu 开放接口"), version="1", urls_namespace="api", auth=TokenAuth(),
                description=gettext_noop("智能工厂梯度培育申报评价平台的 HTTP 接口：个人访问令牌（Bearer）认证，按令牌权限范围和"
@@ -681,6 +681,12 @@ def enterprise_reject(request, enterprise_id: int, payload: RejectIn):
 from tidu.api import actions as _actions  # noqa: E402  (its endpoints use the helpers above)
 
 api.add_router("", _actions.router)
+
+# --- the township's 推荐名单 (and the city's 退回修改): tidu.api.lists ---------------------------------------------
+
+from tidu.api import lists as _lists  # noqa: E402
+
+api.add_router("", _lists.router)
 
 
 # --- the OpenAPI document: the interchange schema as a component ------------------------------------------------

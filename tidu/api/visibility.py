@@ -11,10 +11,10 @@ from tidu.enterprises.selectors import enterprises_visible_to
 from tidu.experts.selectors import assignments_visible_to
 from tidu.onsite.selectors import checks_visible_to
 from tidu.publicity.selectors import publicities_visible_to
-from tidu.review.selectors import batch_runs_visible_to
+from tidu.review.selectors import batch_runs_visible_to, lists_visible_to
 
 KINDS = ("application", "enterprise", "submission", "document", "onsite_check", "assignment", "batch_run",
-         "publicity")
+         "publicity", "recommendation_list")
 
 
 def kind_of(path: str) -> str:
@@ -22,7 +22,8 @@ def kind_of(path: str) -> str:
     if path.startswith("/api/enterprises"):
         return "enterprise"
     for marker, kind in (("/documents", "document"), ("submissions", "submission"), ("onsite-checks", "onsite_check"),
-                         ("/assignments", "assignment"), ("/batches", "batch_run"), ("publicities", "publicity")):
+                         ("/assignments", "assignment"), ("/batches", "batch_run"), ("publicities", "publicity"),
+                         ("recommendation-lists", "recommendation_list")):
         if marker in path:
             return kind
     return "application" if path.startswith("/api/applications") else ""
@@ -44,6 +45,8 @@ def returned_ids(path: str, body) -> dict[str, set[int]]:
             found["enterprise"].add(item["enterprise"]["id"])
         if kind in ("onsite_check", "assignment") and isinstance(item.get("application_id"), int):
             found["application"].add(item["application_id"])
+        if kind == "recommendation_list":
+            found["application"].update(e["application_id"] for e in item.get("entries", []) if isinstance(e, dict))
     return found
 
 
@@ -52,7 +55,8 @@ def outside_visibility(user, path: str, body) -> dict[str, list[int]]:
     allowed = {"application": applications_visible_to(user), "enterprise": enterprises_visible_to(user),
                "submission": submissions_visible_to(user), "document": documents_visible_to(user),
                "onsite_check": checks_visible_to(user), "assignment": assignments_visible_to(user),
-               "batch_run": batch_runs_visible_to(user), "publicity": publicities_visible_to(user)}
+               "batch_run": batch_runs_visible_to(user), "publicity": publicities_visible_to(user),
+               "recommendation_list": lists_visible_to(user)}
     outside = {}
     for kind, ids in returned_ids(path, body).items():
         if ids:

@@ -175,3 +175,64 @@ def test_publicity_is_drafted_read_and_refuses_what_cannot_be_listed(world, clie
     town = token(world["people"]["town_x"])
     assert client.get(f"/api/publicities/{publicity_id}", **auth(town)).status_code == 404
     assert client.get(f"/api/calls/{call.pk}/publicities", **auth(town)).json() == []
+
+    verified = _app(world, State.ONSITE_VERIFIED)
+    added = _post(client, f"/api/publicities/{publicity_id}/entries", secret, {"application_ids": [verified.pk]})
+    assert added.status_code == 200, added.json()
+    detail = client.get(f"/api/publicities/{publicity_id}", **auth(secret)).json()
+    assert [e["application_id"] for e in detail["entries"]] == [verified.pk]
+    not_on = _post(client, f"/api/publicities/{publicity_id}/entries/{world['apps']['a'].pk}/remove", secret)
+    assert not_on.status_code == 404
+    assert _post(client, f"/api/publicities/{publicity_id}/entries/{verified.pk}/remove", town).status_code == 403
+    removed = _post(client, f"/api/publicities/{publicity_id}/entries/{verified.pk}/remove", secret)
+    assert removed.status_code == 200, removed.json()
+    assert AuditEntry.objects.get(action="publicity.remove_entry").detail["api_token"]
+    assert client.get(f"/api/publicities/{publicity_id}", **auth(secret)).json()["entries"] == []
+
+
+def test_inspectors_check_items_and_assignment_steps_through_the_api(world, client):
+    city = world["people"]["city"]
+    secret = token(city)
+    application = _app(world, State.FORMAL_PASSED)
+    experts = [build.expert(f"exq{n}", f"专家Q{n}", profile=True) for n in range(3)]
+    for expert in experts:
+        assert _post(client, f"/api/applications/{application.pk}/actions/expert_assign", secret,
+                     {"expert_id": expert.pk}).status_code == 200
+    listed = client.get(f"/api/applications/{application.pk}/assignments", **auth(secret)).json()
+    leader = _post(client, f"/api/assignments/{listed[0]['id']}/actions/set_leader", secret)
+    assert leader.status_code == 200, leader.json()
+    assert client.get(f"/api/applications/{application.pk}/assignments", **auth(secret)).json()[0]["is_leader"]
+    no_reason = _post(client, f"/api/assignments/{listed[2]['id']}/actions/withdraw", secret)
+    assert no_reason.status_code == 409 and no_reason.json()["detail"]
+    withdrawn = _post(client, f"/api/assignments/{listed[2]['id']}/actions/withdraw", secret,
+                      {"reason": "该专家曾为企业提供申报咨询服务"})
+    assert withdrawn.status_code == 200, withdrawn.json()
+    assert AuditEntry.objects.get(action="withdrawn", object_type="assignment").detail["api_token"]
+    town = token(world["people"]["town_x"])
+    assert _post(client, f"/api/assignments/{listed[0]['id']}/actions/set_leader", town).status_code == 403
+
+    for assignment in application.expert_assignments.filter(status="assigned"):
+        build.submit_scores(assignment)
+    done = _post(client, f"/api/applications/{application.pk}/actions/expert_review_complete", secret,
+                 {"note": "已核对", "quorum_override_reason": "一位专家撤回，经分管领导同意以两位专家完成评审。"})
+    assert done.status_code == 200, done.json()
+    deliver_pending()
+    check = client.get(f"/api/applications/{application.pk}/onsite-checks", **auth(secret)).json()[0]
+
+    unknown = _post(client, f"/api/onsite-checks/{check['id']}/inspectors", secret, {"inspector_ids": [2**31 - 1]})
+    assert unknown.status_code == 404
+    assigned = _post(client, f"/api/onsite-checks/{check['id']}/inspectors", secret,
+                     {"inspector_ids": [city.pk], "planned_date": "2026-03-20"})
+    assert assigned.status_code == 200, assigned.json()
+    assert AuditEntry.objects.get(action="onsite_check.set_inspectors").detail["api_token"]
+    first = check["items"][0]["order"]
+    no_note = _post(client, f"/api/onsite-checks/{check['id']}/items/{first}/decide", secret, {"result": "mismatch"})
+    assert no_note.status_code == 409 and no_note.json()["detail"]
+    for item in check["items"]:
+        decided = _post(client, f"/api/onsite-checks/{check['id']}/items/{item['order']}/decide", secret,
+                        {"result": "confirmed", "note": "现场查看属实"})
+        assert decided.status_code == 200, decided.json()
+    detail = client.get(f"/api/onsite-checks/{check['id']}", **auth(secret)).json()
+    assert {item["result"] for item in detail["items"]} == {"confirmed"}
+    assert _post(client, f"/api/onsite-checks/{check['id']}/actions/complete", secret).status_code == 200
+    assert client.get(f"/api/onsite-checks/{check['id']}", **auth(secret)).json()["status"] != "open"

@@ -387,6 +387,17 @@ TABLE: dict[str, Entry] = {
     "api:publicity_detail": Entry("application", pk, public=True, ok="401"),
     "api:publicity_add_entries": Entry("application", pk, public=True, ok="405"),
     "api:publicity_action": Entry("application", lambda o: [o.pk, "publish"], public=True, ok="405"),
+    "api:check_inspectors": Entry("application", pk, public=True, ok="405"),
+    "api:check_item": Entry("application", lambda o: [o.pk, 1, "decide"], public=True, ok="405"),
+    "api:assignment_action": Entry("application", lambda o: [o.pk, "set_leader"], public=True, ok="405"),
+    "api:publicity_remove_entry": Entry("application", lambda o: [o.pk, o.pk], public=True, ok="405"),
+    "api:call_lists": Entry("call", pk, public=True, ok="401"),
+    "api:list_create": Entry("call", pk, public=True, ok="401"),  # the same path as the list (POST)
+    "api:list_detail": Entry("application", pk, public=True, ok="401"),  # refused before any lookup
+    "api:list_add": Entry("application", pk, public=True, ok="405"),
+    "api:list_edit": Entry("application", pk, public=True, ok="405"),
+    "api:list_remove": Entry("application", lambda o: [o.pk, o.pk], public=True, ok="405"),
+    "api:list_action": Entry("application", lambda o: [o.pk, "sign"], public=True, ok="405"),
     # Revoking a token: the owner's own (or the 安全管理员's); tidu/api/tests/test_tokens.py checks who may.
     "api_token_revoke": Entry("application", pk, post=True),
 }
