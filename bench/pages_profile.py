@@ -46,7 +46,7 @@ def _ensure_database(url: str) -> None:
             connection.execute(f'create database "{name}"')
 
 
-def _world(size: int, units_count: int) -> dict:
+def _world(size: int, units_count: int, batch: bool = True) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
@@ -68,8 +68,9 @@ def _world(size: int, units_count: int) -> dict:
         build.clone_applications(world["template"], size - 1, units=world["units"], serial_from=1)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        review_services.batch_run(applications=Application.objects.filter(status=State.SUBMITTED),
-                                  action="city_receive", user=world["city"], filters_text="bench")
+        if batch:
+            review_services.batch_run(applications=Application.objects.filter(status=State.SUBMITTED),
+                                      action="city_receive", user=world["city"], filters_text="bench")
         print(f"built {size:,} applications in {time.perf_counter() - start:.1f} s")
     from tidu.policy.models import Call
 
@@ -84,6 +85,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10000, help="applications to build when the database is empty")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--production-render", action="store_true",
+                        help="render templates as in production: without the test framework's instrumented render "
+                             "(a signal per template and include, on which the test client copies the context)")
+    parser.add_argument("--no-batch", action="store_true",
+                        help="when building: no batch 受理 job (its page is then not measured; saves minutes at 100,000)")
     parser.add_argument("--page", default="", help="only pages whose name contains this")
     parser.add_argument("--profile", action="store_true", help="cProfile one request per page")
     parser.add_argument("--top", type=int, default=30)
@@ -100,12 +106,11 @@ def main() -> None:
     import django
 
     django.setup()
+    import pages_bench
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
-
-    import pages_bench
 
     pages_bench.urlpatterns[:] = pages_bench._urlconf()
     settings.ROOT_URLCONF = "pages_bench"
@@ -116,13 +121,23 @@ def main() -> None:
 
     logging.getLogger("axes").setLevel(logging.WARNING)
     logging.disable(logging.INFO)
-    world = _world(args.size, args.units)
+    if args.production_render:
+        from django.template import Template
+        from django.test.utils import _TestState
+
+        Template._render = _TestState.saved_data.template_render
+    world = _world(args.size, args.units, batch=not args.no_batch)
     from tidu.applications.models import Application
 
     print(f"code {ROOT} · {Application.objects.count():,} applications · load average "
           f"{os.getloadavg()[0]:.2f}")
     client = Client()
-    pages = pages_bench._pages(world)
+    if world["run"] is None:  # built without the batch job: its page is not measured
+        from tidu.review.models import BatchRun
+
+        world["run"] = BatchRun(pk=0)
+    pages = {name: page for name, page in pages_bench._pages(world).items()
+             if not (world["run"].pk == 0 and name.startswith("batch result"))}
     rows = {}
     for name, (user, url) in pages.items():
         if name != "auth floor" and args.page and args.page not in name:
@@ -143,12 +158,12 @@ def main() -> None:
             spent = []
             original = backend.Template.render
 
-            def timed(self, *a, **k):
+            def timed(self, *a, _original=original, _spent=spent, **k):
                 start = time.process_time()
                 try:
-                    return original(self, *a, **k)
+                    return _original(self, *a, **k)
                 finally:
-                    spent.append((time.process_time() - start) * 1000)
+                    _spent.append((time.process_time() - start) * 1000)
 
             backend.Template.render = timed
             totals = []
