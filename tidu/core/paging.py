@@ -12,14 +12,10 @@ from django.db import connections
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 
-def page_of(queryset: QuerySet, per_page: int, number, *, count: int | None = None) -> Page:
+def page_of(queryset: QuerySet, per_page: int, number) -> Page:
     """``Paginator(queryset, per_page).get_page(number)`` with the same rows, read as ids first (``queryset`` must be
-    ordered; its ordering must not use its own annotations). ``count``: the queryset's size when the caller has
-    already counted it (in an aggregate it reads anyway), so the paginator does not count again."""
-    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
-    if count is not None:
-        paginator.count = count  # Paginator.count is a cached property: this is its value
-    page = paginator.get_page(number)
+    ordered; its ordering must not use its own annotations)."""
+    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)} if ids else {}
     page.object_list = [found[pk] for pk in ids if pk in found]

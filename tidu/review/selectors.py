@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext
 
@@ -31,7 +32,7 @@ from tidu.applications.workflow import (
     display_state,
     state_label,
 )
-from tidu.core.paging import page_of, page_of_groups
+from tidu.core.paging import page_of_groups
 from tidu.core.timezones import local_day
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import enterprises_visible_to
@@ -169,7 +170,10 @@ def township_dashboard(user, call: Call | None, page_number=None) -> dict[str, A
     figures = {"applied": 0, **enterprises.order_by().aggregate(
         total=Count("pk"), pending=Count("pk", filter=Q(status=Enterprise.Status.PENDING)),
         **({"applied": Count("pk", filter=Q(pk__in=visible.values("enterprise_id")))} if call is not None else {}))}
-    page = page_of(enterprises.order_by("name", "pk"), TOWNSHIP_PAGE_SIZE, page_number, count=figures["total"])
+    # Enterprise rows are narrow: one LIMIT query reads the page (no ids-first step), counted by the aggregate.
+    paginator = Paginator(enterprises.order_by("name", "pk"), TOWNSHIP_PAGE_SIZE)
+    paginator.count = figures["total"]  # Paginator.count is a cached property: this is its value
+    page = paginator.get_page(page_number)
     ids = [enterprise.pk for enterprise in page.object_list]
     applications, drafts = {}, set()
     if call is not None and ids:
