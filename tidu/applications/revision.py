@@ -49,6 +49,15 @@ def pending(application: Application) -> bool:
     return application.status == State.RETURNED and application.revision_due is not None
 
 
+def due_state(application: Application, today: dt.date) -> dict | None:
+    """A returned application's 补正期限 as pages show it: {"due": date, "lapsed": bool}; None without one. The due
+    date ends at 24:00 北京时间 (every call's zone): lapsed from the next business day (``today``) on. No policy is
+    loaded, so that lists can ask for every row."""
+    if not pending(application):
+        return None
+    return {"due": application.revision_due, "lapsed": application.revision_due < today}
+
+
 def is_open(application: Application, policy: CallPolicy, now: dt.datetime) -> bool:
     """A returned application may still be resubmitted: the due date has not ended."""
     return pending(application) and now < due_ends(policy, application.revision_due)

@@ -156,6 +156,43 @@ class VerdictSummary:
         return {"fail": len(self.failing), "review": len(self.review), "missing": len(self.missing)}
 
 
+_OUTCOME_LABELS = {outcome.value: outcome.label for outcome in Outcome}
+
+
+def prepare_rows(applications, user, *, decide: str | None = None, unit: bool = False) -> list[Application]:
+    """Give each application of a list page what its row prints (``tidu.core.rows``: Python, not the template,
+    does the per-row work): ``row_review_url``, ``row_submitted`` (the latest receipt's time, 北京时间),
+    ``row_revision`` (the 补正期限 tag's data, or None), ``verdict_summary`` and ``row_outcome`` (its label in the
+    reader's language), ``row_unit_name`` with ``unit``, and ``can_decide`` (the ``decide`` operation's own
+    ``check()``) when ``decide`` names one. Reads the ``with_latest_submission`` annotations; no query."""
+    from tidu.applications.revision import due_state
+    from tidu.core import clock
+    from tidu.core.dates import beijing_text
+    from tidu.core.operations import operation
+    from tidu.core.rows import concrete_user, url_for_each
+
+    applications = list(applications)
+    review_url = url_for_each("applications:review")
+    today = clock.business_today()
+    user = concrete_user(user)
+    for application in applications:
+        application.row_review_url = review_url(application.pk)
+        application.row_submitted = beijing_text(getattr(application, "latest_submitted_at", None),
+                                                 "%Y-%m-%d %H:%M")
+        application.row_revision = due_state(application, today)
+        summary = VerdictSummary.annotated(application)
+        application.verdict_summary = summary
+        label = _OUTCOME_LABELS.get(summary.outcome, "") if summary else ""
+        # As ``{{ summary.outcome_label|translated }}`` printed it: the label, translated, then looked up again.
+        application.row_outcome = gettext(gettext(label)) if label else ""
+        if unit:
+            parent = application.enterprise.organisation.parent
+            application.row_unit_name = parent.name if parent is not None else ""
+        if decide:
+            application.can_decide = bool(operation(decide, application).check(user))
+    return applications
+
+
 def _latest(field_name: str, output_field):
     return Subquery(Submission.objects.filter(application=OuterRef("pk")).order_by("-submitted_at", "-pk")
                     .values(field_name)[:1], output_field=output_field)

@@ -290,9 +290,10 @@ def _list_page(request, applications, *, within_unit: tuple[str, ...] | None = N
                               group_order="unit__name", within=within_unit)
     else:
         page = page_of(applications, LIST_PAGE_SIZE, request.GET.get("page"))
+    page.object_list = selectors.prepare_rows(page.object_list, request.user, unit=within_unit is not None,
+                                              decide="application.township_recommend")
     for application in page.object_list:
         application.awaits_unit = application.status == State.SUBMITTED
-        application.verdict_summary = selectors.VerdictSummary.annotated(application)
     return page
 
 

@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext
 
 from tidu.accounts.models import Organisation, User
@@ -20,6 +21,7 @@ from tidu.applications.selectors import (
     can_view_application,
     drafts_started_in,
     list_sent_expression,
+    prepare_rows,
     with_latest_submission,
 )
 from tidu.applications.workflow import (
@@ -30,7 +32,7 @@ from tidu.applications.workflow import (
     display_state,
     state_label,
 )
-from tidu.core.paging import page_of, page_of_groups
+from tidu.core.paging import page_of_groups
 from tidu.core.timezones import local_day
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import enterprises_visible_to
@@ -145,6 +147,7 @@ class DashboardRow:
     submitted_at: dt.datetime | None = None
     on_list: bool = False
     priority: int | None = None
+    has_counts: bool = False
 
     has_draft: bool = False  # the enterprise has started a draft: the township learns only that it exists
 
@@ -162,15 +165,24 @@ def township_dashboard(user, call: Call | None, page_number=None) -> dict[str, A
     page reads the same number of queries whatever the unit's size."""
     unit = unit_of(user)
     enterprises = enterprises_visible_to(user)
-    page = page_of(enterprises.order_by("name", "pk"), TOWNSHIP_PAGE_SIZE, page_number)
+    visible = applications_visible_to(user).filter(call=call) if call is not None else Application.objects.none()
+    # The unit's enterprise figures, in one aggregate: its total is also the paginator's count.
+    figures = {"applied": 0, **enterprises.order_by().aggregate(
+        total=Count("pk"), pending=Count("pk", filter=Q(status=Enterprise.Status.PENDING)),
+        **({"applied": Count("pk", filter=Q(pk__in=visible.values("enterprise_id")))} if call is not None else {}))}
+    # Enterprise rows are narrow: one LIMIT query reads the page (no ids-first step), counted by the aggregate.
+    paginator = Paginator(enterprises.order_by("name", "pk"), TOWNSHIP_PAGE_SIZE)
+    paginator.count = figures["total"]  # Paginator.count is a cached property: this is its value
+    page = paginator.get_page(page_number)
     ids = [enterprise.pk for enterprise in page.object_list]
     applications, drafts = {}, set()
-    visible = applications_visible_to(user).filter(call=call) if call is not None else Application.objects.none()
     if call is not None and ids:
         drafts = set(drafts_started_in(user, call).filter(enterprise__in=ids))
         for application in with_latest_submission(visible.filter(enterprise__in=ids)
                                                   .select_related("recommendation_entry")):
             applications[application.enterprise_id] = application
+    # What each row prints (links, times, labels, the 审核 check) is prepared once here, not in the template.
+    prepare_rows(applications.values(), user, decide="application.township_recommend")
     rows = []
     for enterprise in page.object_list:
         application = applications.get(enterprise.pk)
@@ -182,29 +194,30 @@ def township_dashboard(user, call: Call | None, page_number=None) -> dict[str, A
             if application.status != State.DRAFT:
                 # The verdict judged at submission, as stored: one query for the page, never re-judged.
                 row.submitted_at, row.receipt_number = application.latest_submitted_at, application.latest_number or ""
-                row.verdict = VerdictSummary.annotated(application)
+                row.verdict = application.verdict_summary
                 row.counts = row.verdict.counts if row.verdict else {}
+                row.has_counts = any(row.counts.values())
         rows.append(row)
     # The whole unit's figures, in SQL: states (drafts count as 填写中), enterprises with nothing, 待办.
     states = Counter()
-    draft_only = 0
+    draft_only = addable_count = 0
     if call is not None:
-        grouped = (visible.order_by().annotate(sent=list_sent_expression()).values("status", "sent")
-                   .annotate(n=Count("pk")).values_list("status", "sent", "n"))
-        for status, list_sent, n in grouped:
+        # States, and the 已推荐未列入 count (recommended, on no list), from one GROUP BY.
+        grouped = (visible.order_by().annotate(sent=list_sent_expression(), listed=Case(
+            When(recommendation_entry__isnull=False, then=Value(True)), default=Value(False),
+            output_field=BooleanField())).values("status", "sent", "listed")
+                   .annotate(n=Count("pk")).values_list("status", "sent", "listed", "n"))
+        for status, list_sent, listed, n in grouped:
             states[display_state(status, list_sent=list_sent)] += n
+            if status == State.TOWNSHIP_RECOMMENDED and not listed:
+                addable_count += n
         draft_only = (enterprises.filter(pk__in=drafts_started_in(user, call))
                       .exclude(pk__in=visible.values("enterprise_id")).count())
         if draft_only:
             states[State.DRAFT] += draft_only
-    figures = {"applied": 0, **enterprises.order_by().aggregate(
-        total=Count("pk"), pending=Count("pk", filter=Q(status=Enterprise.Status.PENDING)),
-        **({"applied": Count("pk", filter=Q(pk__in=visible.values("enterprise_id")))} if call is not None else {}))}
-    addable = (visible.filter(status=State.TOWNSHIP_RECOMMENDED, recommendation_entry__isnull=True)
-               if call is not None else Application.objects.none())
     rlist = RecommendationList.objects.filter(call=call, unit=unit).first() if call and unit else None
     return {"unit": unit, "rows": rows, "page": page, "state_counts": display_state_counts(states), "rlist": rlist,
-            "addable_count": addable.count() if call is not None else 0,
+            "addable_count": addable_count,
             "addable_ids": {row.application.pk for row in rows if row.application is not None
                             and row.application.status == State.TOWNSHIP_RECOMMENDED and not row.on_list},
             "invitations": Invitation.objects.filter(unit=unit).select_related("invited_by", "call")[:200]

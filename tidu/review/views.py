@@ -25,10 +25,11 @@ from tidu.accounts.permissions import role_of, role_required, unit_of
 from tidu.applications import revision
 from tidu.applications.models import Application
 from tidu.applications.sections import SECTIONS
-from tidu.applications.selectors import VerdictSummary, applications_visible_to
+from tidu.applications.selectors import applications_visible_to, prepare_rows
 from tidu.applications.workflow import STATE_LABELS, State, state_label
 from tidu.core import clock
 from tidu.core.downloads import attachment
+from tidu.core.rows import url_for_each
 from tidu.core.timezones import local_day
 from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
 from tidu.documents.sheets import sheet_response
@@ -292,18 +293,23 @@ def _intake_context(request, params, **extra):
     applications = selectors.intake_applications(request.user, filters)
     page, status_counts, states = selectors.intake_page(applications, PAGE_SIZE, request.GET.get("page"))
     rows = []
-    for application in page.object_list:
-        entry = getattr(application, "recommendation_entry", None)
-        summary = VerdictSummary.annotated(application)  # judged at submission, stored with the receipt
-        rows.append({"application": application, "verdict": summary, "counts": summary.counts if summary else {},
-                     "outcome_label": summary.outcome_label if summary else "",
-                     "entry": entry, "formal_open": operations.formal_review_open(application)})
     tier_names = dict(selectors.tier_choices(filters.call))
-    for row in rows:
-        row["tier_name"] = tier_names.get(row["application"].tier, row["application"].tier)
+    # Each row's links, times, labels and the 受理 check are prepared here, not per row in the template.
+    receive_url, formal_url = url_for_each("review:receive"), url_for_each("review:formal_review")
+    for application in prepare_rows(page.object_list, request.user, decide="application.city_receive", unit=True):
+        entry = getattr(application, "recommendation_entry", None)
+        summary = application.verdict_summary  # judged at submission, stored with the receipt
+        counts = summary.counts if summary else {}
+        rows.append({"application": application, "verdict": summary, "counts": counts,
+                     "has_counts": any(counts.values()), "outcome_label": application.row_outcome,
+                     "entry": entry, "formal_open": operations.formal_review_open(application),
+                     "tier_name": tier_names.get(application.tier, application.tier),
+                     "receive_url": receive_url(application.pk) if application.can_decide else "",
+                     "formal_url": formal_url(application.pk)})
     officer = any(services.may_batch(request.user, action) for action in services.BATCH_ACTIONS)
     query = urlencode(filters.as_params())
     return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
+            "full_path": request.get_full_path(),
             "total": page.paginator.count, "status_counts": status_counts,
             "batch_actions": services.batch_actions_for(states) if officer else [],
             "officer": officer, "params": filters.as_params(), "query": query,

@@ -147,6 +147,4 @@ def revision_state(application) -> dict | None:
     """A returned application's 补正期限 as pages show it: {"due": date, "lapsed": bool}; None without one."""
     if not revision.pending(application):
         return None
-    # The due date ends at 24:00 北京时间 (every call's zone): lapsed from the next business day on. No policy
-    # is loaded, so that lists can ask for every row.
-    return {"due": application.revision_due, "lapsed": application.revision_due < clock.business_today()}
+    return revision.due_state(application, clock.business_today())
