@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
+from tidu.accounts.models import User
 from tidu.api.api import (
     ERRORS,
     OPTIONAL_BODY,
@@ -247,8 +248,6 @@ class InspectorsIn(Schema):
              summary=gettext_noop("指定核查人员"),
              description=gettext_noop("与企业有关联关系的专家不能担任；新指定的人员收到通知。需要 city:act 权限范围。"))
 def check_inspectors(request, check_id: int, payload: InspectorsIn):
-    from tidu.accounts.models import User
-
     need(request, Scope.CITY_ACT)
 
     def run():
