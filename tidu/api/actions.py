@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext, gettext_noop
-from ninja import Query, Router, Schema
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
 from pydantic import Field, field_validator
 
 from tidu.accounts.models import User
@@ -43,6 +45,9 @@ from tidu.experts import operations as expert_ops
 from tidu.experts import selectors as expert_selectors
 from tidu.onsite import operations as onsite_ops
 from tidu.onsite import selectors as onsite_selectors
+from tidu.onsite.errors import PhotoRejected
+from tidu.onsite.models import CheckPhoto
+from tidu.onsite.photos import inspect_photo
 from tidu.policy.models import Call
 from tidu.publicity import operations as publicity_ops
 from tidu.publicity import selectors as publicity_selectors
@@ -51,6 +56,7 @@ from tidu.review import services as review_services
 from tidu.review.operations import FormalReviewDecision
 
 router = Router(tags=["办理（市经信局）"])
+PHOTO_FILE = File(..., description=gettext_noop("JPG 或 PNG 照片"))
 MAX_BATCH = 1000
 ObjectId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # an id in a body: never beyond what a database key holds
 
@@ -168,6 +174,7 @@ class CheckItemOut(Schema):
     claim: str
     result: str
     note: str
+    photos: list[int]
 
 
 class OnsiteCheckOut(Schema):
@@ -187,7 +194,8 @@ def _check_out(check) -> dict:
             "status_label": check.get_status_display(), "planned_date": check.planned_date,
             "created_at": check.created_at, "completed_at": check.completed_at, "summary": check.summary,
             "items": [{"order": i.order, "kind": i.kind, "key": i.key, "title": i.title, "claim": i.claim,
-                       "result": i.result, "note": i.note} for i in check.items.order_by("order")]}
+                       "result": i.result, "note": i.note, "photos": [photo.pk for photo in i.photos.all()]}
+                      for i in check.items.order_by("order").prefetch_related("photos")]}
 
 
 @router.get("/applications/{application_id}/onsite-checks", response={200: list[OnsiteCheckOut], **READ_ERRORS},
@@ -271,7 +279,7 @@ class ItemIn(Schema):
     resolution: str = Field("", max_length=2000, description=gettext_noop("resolve：不符事项的处理意见"))
 
 
-@router.post("/onsite-checks/{check_id}/items/{order}/{action}", response={200: ActionOut, **ERRORS},
+@router.post("/onsite-checks/{check_id}/items/{order}/actions/{action}", response={200: ActionOut, **ERRORS},
              summary=gettext_noop("填写核查事项的结果，或处理不符事项"),
              description=gettext_noop("`decide`：核查人员填写结果和说明；`resolve`：市经信局对不符事项写处理意见。"
                                       "需要 city:act 权限范围（专家核查人员在页面上填写）。"))
@@ -286,6 +294,47 @@ def check_item(request, check_id: int, order: int, action: Literal["decide", "re
         else:
             op = onsite_ops.ItemResolve(item, resolution=payload.resolution)
         return _run_operation(request, op, name=f"check_item.{action}")
+
+    return _idempotent(request, run)
+
+
+@router.post("/onsite-checks/{check_id}/items/{order}/photos", response={200: ActionOut, **ERRORS},
+             summary=gettext_noop("为核查事项上传照片"),
+             description=gettext_noop("multipart/form-data，字段 `photo`：JPG 或 PNG（按内容检查）。需要 city:act 权限范围。"))
+def check_photo_add(request, check_id: int, order: int, photo: UploadedFile = PHOTO_FILE):
+    need(request, Scope.CITY_ACT)
+
+    def run():
+        check = get_object_or_404(onsite_selectors.checks_visible_to(request.user), pk=check_id)
+        item = get_object_or_404(check.items, order=order)
+        try:
+            facts = inspect_photo(photo)
+        except PhotoRejected as rejected:
+            raise ApiError(422, rejected.message, [{"field": "photo", "message": rejected.message}]) from None
+        op = onsite_ops.PhotoAdd(item, upload=photo, facts=facts)
+        try:
+            return _run_operation(request, op, name="check_photo.add")
+        except BaseException:
+            op.discard_written()  # a refused or failed upload leaves no file behind
+            raise
+
+    # A multipart body cannot be read again once parsed: the request's fingerprint takes the photo's bytes.
+    digest = hashlib.sha256()
+    for chunk in photo.chunks():
+        digest.update(chunk)
+    photo.seek(0)
+    return _idempotent(request, run, body=f"photo {order} {photo.name} {digest.hexdigest()}".encode())
+
+
+@router.post("/onsite-checks/{check_id}/photos/{photo_id}/delete", response={200: ActionOut, **ERRORS},
+             summary=gettext_noop("删除核查照片"), description=gettext_noop("需要 city:act 权限范围。"))
+def check_photo_delete(request, check_id: int, photo_id: int):
+    need(request, Scope.CITY_ACT)
+
+    def run():
+        check = get_object_or_404(onsite_selectors.checks_visible_to(request.user), pk=check_id)
+        photo = get_object_or_404(CheckPhoto.objects.select_related("item"), pk=photo_id, item__onsite_check=check)
+        return _run_operation(request, onsite_ops.PhotoDelete(photo), name="check_photo.delete")
 
     return _idempotent(request, run)
 
@@ -538,6 +587,39 @@ def publicity_create(request, call_id: int, payload: PublicityIn):
     return _idempotent(request, run)
 
 
+class PublicityUpdateIn(Schema):
+    title: str | None = Field(None, max_length=200)
+    intro: str | None = Field(None, max_length=4000)
+    start_date: dt.date | None = None
+    working_days: int | None = Field(None, ge=1, le=60)
+    short_period_reason: str | None = Field(None, max_length=2000)
+    contact_office: str | None = Field(None, max_length=100)
+    contact_phone: str | None = Field(None, max_length=50)
+    contact_email: str | None = Field(None, max_length=254)
+    contact_address: str | None = Field(None, max_length=200)
+
+    @field_validator("start_date")
+    @classmethod
+    def _plausible(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not 2000 <= value.year <= 2100:  # the working-day calendar is computed from it
+            raise ValueError("out of range")
+        return value
+
+
+@router.post("/publicities/{publicity_id}/update", response={200: ActionOut, **ERRORS}, tags=["公示"],
+             summary=gettext_noop("修改公示信息（草稿）"),
+             description=gettext_noop("只改所给的字段；公示期按工作日重新计算。需要 city:act 权限范围。"))
+def publicity_update(request, publicity_id: int, payload: PublicityUpdateIn):
+    need(request, Scope.CITY_ACT)
+
+    def run():
+        publicity = _visible_publicity(request, publicity_id)
+        changes = payload.dict(exclude_none=True)
+        return _run_operation(request, publicity_ops.PublicityUpdate(publicity, **changes), name="publicity.update")
+
+    return _idempotent(request, run)
+
+
 class EntriesIn(Schema):
     application_ids: list[ObjectId] = Field(min_length=1, max_length=MAX_BATCH)
 
@@ -576,16 +658,17 @@ def publicity_remove_entry(request, publicity_id: int, application_id: int):
     return _idempotent(request, run)
 
 
-PUBLICITY_ACTIONS = {"publish": (publicity_ops.PublicityPublish, "publicity.publish"),
+PUBLICITY_ACTIONS = {"delete": (publicity_ops.PublicityDelete, "publicity.delete"),
+                     "publish": (publicity_ops.PublicityPublish, "publicity.publish"),
                      "close": (publicity_ops.PublicityClose, "publicity.close"),
                      "finalise": (publicity_ops.PublicityFinalise, "publicity.finalise")}
 
 
 @router.post("/publicities/{publicity_id}/actions/{action}", response={200: ActionOut, **ERRORS}, tags=["公示"],
-             summary=gettext_noop("发布公示、公示期满、认定"),
-             description=gettext_noop("`publish`：发布（名单与公示期冻结，名单上的申报转为拟认定）；`close`：公示期满；"
-                                      "`finalise`：认定并公布认定名单。需要 city:act 权限范围。"))
-def publicity_action(request, publicity_id: int, action: Literal["publish", "close", "finalise"]):
+             summary=gettext_noop("删除草稿、发布公示、公示期满、认定"),
+             description=gettext_noop("`delete`：删除未发布的草稿；`publish`：发布（名单与公示期冻结，名单上的申报转为拟认定）；"
+                                      "`close`：公示期满；`finalise`：认定并公布认定名单。需要 city:act 权限范围。"))
+def publicity_action(request, publicity_id: int, action: Literal["delete", "publish", "close", "finalise"]):
     need(request, Scope.CITY_ACT)
     operation_class, name = PUBLICITY_ACTIONS[action]
 

@@ -572,14 +572,16 @@ def evaluate_document(request, tier: str = Query("", max_length=40)):
 
 # --- actions (through the operations layer), with an Idempotency-Key ------------------------------------------
 
-def _idempotent(request, run):
-    """Run ``run()`` once per (token, Idempotency-Key): a repeat with the same request gets the first answer."""
+def _idempotent(request, run, body: bytes | None = None):
+    """Run ``run()`` once per (token, Idempotency-Key): a repeat with the same request gets the first answer.
+    ``body``: what identifies the request's content when its raw body cannot be read again (an upload)."""
     key = request.headers.get("Idempotency-Key", "")
     if not key:
         return run()
     if len(key) > 100 or not key.isprintable():
         raise ApiError(400, gettext("Idempotency-Key 须为不超过100个字符的可见文字。"))
-    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.body).hexdigest()
+    content = request.body if body is None else body
+    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + content).hexdigest()
     kept = IdempotentResponse.objects.filter(token=request.auth, key=key).first()
     if kept is not None:
         if kept.request_sha256 != fingerprint:

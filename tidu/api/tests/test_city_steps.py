@@ -5,9 +5,12 @@ Chinese reason), one audit row carrying the token id, the Idempotency-Key honour
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from tidu import testing as build
 from tidu.api.models import ApiToken
@@ -189,6 +192,15 @@ def test_publicity_is_drafted_read_and_refuses_what_cannot_be_listed(world, clie
     assert AuditEntry.objects.get(action="publicity.remove_entry").detail["api_token"]
     assert client.get(f"/api/publicities/{publicity_id}", **auth(secret)).json()["entries"] == []
 
+    short = _post(client, f"/api/publicities/{publicity_id}/update", secret, {"working_days": 3})
+    assert short.status_code == 409 and short.json()["detail"]  # fewer than 5 working days needs a reason
+    renamed = _post(client, f"/api/publicities/{publicity_id}/update", secret, {"title": "2026年度拟认定名单公示（更正）"})
+    assert renamed.status_code == 200, renamed.json()
+    assert client.get(f"/api/publicities/{publicity_id}", **auth(secret)).json()["title"] == "2026年度拟认定名单公示（更正）"
+    gone = _post(client, f"/api/publicities/{publicity_id}/actions/delete", secret)
+    assert gone.status_code == 200, gone.json()
+    assert client.get(f"/api/publicities/{publicity_id}", **auth(secret)).status_code == 404
+
 
 def test_inspectors_check_items_and_assignment_steps_through_the_api(world, client):
     city = world["people"]["city"]
@@ -226,13 +238,33 @@ def test_inspectors_check_items_and_assignment_steps_through_the_api(world, clie
     assert assigned.status_code == 200, assigned.json()
     assert AuditEntry.objects.get(action="onsite_check.set_inspectors").detail["api_token"]
     first = check["items"][0]["order"]
-    no_note = _post(client, f"/api/onsite-checks/{check['id']}/items/{first}/decide", secret, {"result": "mismatch"})
+    no_note = _post(client, f"/api/onsite-checks/{check['id']}/items/{first}/actions/decide", secret, {"result": "mismatch"})
     assert no_note.status_code == 409 and no_note.json()["detail"]
     for item in check["items"]:
-        decided = _post(client, f"/api/onsite-checks/{check['id']}/items/{item['order']}/decide", secret,
+        decided = _post(client, f"/api/onsite-checks/{check['id']}/items/{item['order']}/actions/decide", secret,
                         {"result": "confirmed", "note": "现场查看属实"})
         assert decided.status_code == 200, decided.json()
     detail = client.get(f"/api/onsite-checks/{check['id']}", **auth(secret)).json()
     assert {item["result"] for item in detail["items"]} == {"confirmed"}
+
+    # A photo for the first item: checked by its content; a text file named .jpg is refused with a reason.
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, "PNG")
+    fake = SimpleUploadedFile("车间.jpg", b"not a picture at all", content_type="image/jpeg")
+    refused = client.post(f"/api/onsite-checks/{check['id']}/items/{first}/photos", {"photo": fake}, **auth(secret))
+    assert refused.status_code == 422 and refused.json()["problems"][0]["field"] == "photo", refused.content.decode()
+    photo = SimpleUploadedFile("车间.png", buffer.getvalue(), content_type="image/png")
+    stored = client.post(f"/api/onsite-checks/{check['id']}/items/{first}/photos", {"photo": photo},
+                         **auth(secret), HTTP_IDEMPOTENCY_KEY="photo-1")
+    assert stored.status_code == 200, stored.json()
+    again = client.post(f"/api/onsite-checks/{check['id']}/items/{first}/photos",
+                        {"photo": SimpleUploadedFile("车间.png", buffer.getvalue(), content_type="image/png")},
+                        **auth(secret), HTTP_IDEMPOTENCY_KEY="photo-1")
+    assert again.json() == stored.json()  # the same upload with the same key: stored once
+    photos = client.get(f"/api/onsite-checks/{check['id']}", **auth(secret)).json()["items"][0]["photos"]
+    assert len(photos) == 1 and AuditEntry.objects.get(action="check_photo.add").detail["api_token"]
+    deleted = _post(client, f"/api/onsite-checks/{check['id']}/photos/{photos[0]}/delete", secret)
+    assert deleted.status_code == 200, deleted.json()
+    assert client.get(f"/api/onsite-checks/{check['id']}", **auth(secret)).json()["items"][0]["photos"] == []
     assert _post(client, f"/api/onsite-checks/{check['id']}/actions/complete", secret).status_code == 200
     assert client.get(f"/api/onsite-checks/{check['id']}", **auth(secret)).json()["status"] != "open"

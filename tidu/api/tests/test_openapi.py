@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 
-from tidu import testing as build
 from tidu.eligibility import interchange
 
 pytestmark = pytest.mark.django_db
@@ -44,12 +44,12 @@ def test_the_documents_words_follow_the_readers_language(client):
     operation = chinese["paths"]["/api/batches"]["post"]
     assert operation["summary"] == "批量办理（受理、形式审查通过/不通过）" and operation["tags"] == ["办理（市经信局）"]
     field = chinese["components"]["schemas"]["ActionIn"]["properties"]["expert_id"]["description"]
-    english = {operation["summary"]: "Start a batch action", "办理（市经信局）": "City actions",
-               field: "The expert's user id", "tidu 开放接口": "tidu open API"}
-    with build.english(english):
-        document = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    with translation.override("en"):
+        english = {msgid: translation.gettext(msgid) for msgid in (operation["summary"], "办理（市经信局）", field,
+                                                                   "tidu 开放接口")}
+    assert all(english[msgid] != msgid for msgid in english)  # the catalogue holds each of them
+    document = client.get("/api/openapi.json", HTTP_ACCEPT_LANGUAGE="en").json()
     operation = document["paths"]["/api/batches"]["post"]
     assert (operation["summary"], operation["tags"], document["info"]["title"]) == (
-        "Start a batch action", ["City actions"], "tidu open API")
-    assert document["components"]["schemas"]["ActionIn"]["properties"]["expert_id"]["description"] == \
-        "The expert's user id"
+        english["批量办理（受理、形式审查通过/不通过）"], [english["办理（市经信局）"]], english["tidu 开放接口"])
+    assert document["components"]["schemas"]["ActionIn"]["properties"]["expert_id"]["description"] == english[field]
