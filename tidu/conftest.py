@@ -46,3 +46,15 @@ def _fresh_policy_cache():
     yield
     selectors._POLICY_CACHE.clear()
     dashboards._OVERVIEWS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language (zh-hans): a request in English earlier in the same worker
+    process leaves English active in that thread, and refusals are translated when they are raised."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
