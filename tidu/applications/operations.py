@@ -56,7 +56,7 @@ from tidu.applications.workflow import (
     state_label,
 )
 from tidu.core import clock
-from tidu.core.dates import date_local, date_zh
+from tidu.core.dates import date_local
 from tidu.core.operations import (
     ALLOWED,
     AuditRecord,
@@ -146,7 +146,7 @@ class TransitionOperation(ApplicationOperation):
                 return refused(gettext("该申报由其他审核环节退回补正，不能“%(label)s”") % {
                         "label": gettext(self.transition.label)})
             if obj.revision_due is None or not revision.has_lapsed(obj, call_policy_for(obj.call)):
-                due = f"（{date_zh(obj.revision_due)}）" if obj.revision_due else ""
+                due = gettext("（%(date)s）") % {"date": date_local(obj.revision_due)} if obj.revision_due else ""
                 return refused(gettext("申报正在补正，补正期限%(due)s届满前不能“%(label)s”") % {
                         "due": due, "label": gettext(self.transition.label)})
         return ALLOWED

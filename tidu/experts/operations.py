@@ -359,8 +359,10 @@ class ExpertAssign(_OnApplication):
         if expert.pk in {c.user.pk for c in eligible}:
             return
         reasons = {c.user.pk: c.reasons for c in excluded}
-        problem = (f"{expert.display_name}：{'；'.join(reasons[expert.pk])}" if expert.pk in reasons
-                   else f"{expert.display_name}：不在可选派的专家中（未入库、已停用或已选派）")
+        problem = (gettext("%(name)s：%(reasons)s") % {"name": expert.display_name,
+                                                      "reasons": gettext("；").join(reasons[expert.pk])}
+                   if expert.pk in reasons else
+                   gettext("%(name)s：不在可选派的专家中（未入库、已停用或已选派）") % {"name": expert.display_name})
         raise ExpertsError(gettext("以下专家不能选派："), [problem])
 
     def perform(self, user, obj) -> Assignment:
@@ -417,7 +419,8 @@ class ExpertReviewComplete(_OnApplication):
         if counted < quorum:
             self.quorum_reason = (self.params.get("quorum_override_reason") or "").strip()
             if not self.quorum_reason:
-                withdrawn = f"（另有 {len(self.state.withdrawn)} 位已回避）" if self.state.withdrawn else ""
+                withdrawn = (gettext("（另有 %(n)s 位已回避）") % {"n": len(self.state.withdrawn)}
+                             if self.state.withdrawn else "")
                 raise ExpertsError(gettext("专家人数不足：评分表要求每份申报由 %(quorum)s 位专家评审，已提交评分的只有 %(counted)s 位%(withdrawn)s。请先增派专家；确需以现有专家完成的，请写明少于法定人数完成的理由（将记入评审结果和操作日志）") % {
                         "quorum": quorum, "counted": counted, "withdrawn": withdrawn})
         self.result = selectors.aggregate_state(self.state)

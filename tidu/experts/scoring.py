@@ -1,10 +1,12 @@
-"""Reading what an expert typed into a score box (plain Python): an integer or one decimal within 0..max."""
+"""Reading what an expert typed into a score box: an integer or one decimal within 0..max."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
@@ -18,23 +20,23 @@ def fmt_points(value: Decimal | None) -> str:
 
 
 def parse_points(text: str | None, max_points: Decimal) -> tuple[Decimal | None, str | None]:
-    """(value, error) for one score box; empty input gives (None, None). Messages are Chinese, for the page."""
+    """(value, error) for one score box; empty input gives (None, None). Messages in the reader's language."""
     raw = (text or "").strip()
     if not raw:
         return None, None
     normalised = unicodedata.normalize("NFKC", raw).replace("。", ".").replace(" ", "")
     if not _NUMBER.match(normalised):
-        return None, f"“{raw}”不是数字，请填写 0 到 {fmt_points(max_points)} 之间的分数"
+        return None, gettext("“%(raw)s”不是数字，请填写 0 到 %(max)s 之间的分数") % {"raw": raw, "max": fmt_points(max_points)}
     try:
         value = Decimal(normalised)
     except InvalidOperation:
-        return None, f"“{raw}”不是数字，请填写 0 到 {fmt_points(max_points)} 之间的分数"
+        return None, gettext("“%(raw)s”不是数字，请填写 0 到 %(max)s 之间的分数") % {"raw": raw, "max": fmt_points(max_points)}
     if value < 0:
-        return None, f"不能为负数（填写了 {raw}）"
+        return None, gettext("不能为负数（填写了 %(raw)s）") % {"raw": raw}
     if value > max_points:
-        return None, f"不能超过该项满分 {fmt_points(max_points)} 分（填写了 {raw}）"
+        return None, gettext("不能超过该项满分 %(max)s 分（填写了 %(raw)s）") % {"max": fmt_points(max_points), "raw": raw}
     if value != value.quantize(Decimal("0.1")):
-        return None, f"最多保留一位小数（填写了 {raw}）"
+        return None, gettext("最多保留一位小数（填写了 %(raw)s）") % {"raw": raw}
     return value.quantize(Decimal("0.1")), None
 
 
@@ -55,7 +57,7 @@ def parse_scale(text: str | None, max_points: Decimal) -> tuple[list[Decimal] | 
             continue
         value, error = parse_points(part, max_points)
         if error:
-            return None, f"“{part}”有误：{error}"
+            return None, gettext("“%(part)s”有误：%(error)s") % {"part": part, "error": error}
         values.add(value)
     if not values:
         return None, None
@@ -70,7 +72,8 @@ def scale_error(value: Decimal, *, allowed: list[Decimal] | None, step: Decimal 
     """Why ``value`` is not on the criterion's scale (allowed values, or multiples of ``step``), or None."""
     shown = typed.strip() or fmt_points(value)
     if allowed and value not in allowed:
-        return f"本项按档给分，只能填 {fmt_scale(allowed)} 分（填写了 {shown}）"
+        return gettext("本项按档给分，只能填 %(allowed)s 分（填写了 %(shown)s）") % {"allowed": fmt_scale(allowed), "shown": shown}
     if step and value % step != 0:
-        return f"本项按 {fmt_points(step)} 分一档给分（0、{fmt_points(step)}、{fmt_points(step * 2)}……），填写了 {shown}"
+        return gettext("本项按 %(step)s 分一档给分（0、%(step)s、%(double)s……），填写了 %(shown)s") % {
+            "step": fmt_points(step), "double": fmt_points(step * 2), "shown": shown}
     return None

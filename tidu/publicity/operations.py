@@ -193,7 +193,7 @@ class PublicityAddEntries(PublicityOperation):
         if refused_ids:
             names = Application.objects.filter(pk__in=refused_ids).values_list("enterprise__name", flat=True)
             raise PublicityError(gettext("以下申报不能列入本公示（不属于本批次、尚未完成现场核查，或已列入其他公示）："),
-                                 sorted(names) or [f"编号 {pk}" for pk in sorted(refused_ids)])
+                                 sorted(names) or [gettext("编号 %(pk)s") % {"pk": pk} for pk in sorted(refused_ids)])
 
     def perform(self, user, obj) -> list[PublicityEntry]:
         try:

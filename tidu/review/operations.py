@@ -272,11 +272,11 @@ class AddEntries(ListOperation):
         for pk in ids:
             application = self.locked.get(pk)
             if application is None:
-                problems.append(f"申报 {pk} 不存在")
+                problems.append(gettext("申报 %(pk)s 不存在") % {"pk": pk})
                 continue
             problem = entry_problem(application, obj)
             if problem is None and pk in on_lists:
-                problem = f"“{application.enterprise.name}”已在推荐名单中"
+                problem = gettext("“%(name)s”已在推荐名单中") % {"name": application.enterprise.name}
             if problem:
                 problems.append(problem)
         if problems:
@@ -399,7 +399,7 @@ class SignList(ListOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status not in self.spec.sources:
-            return self.wrong_state(obj, "不能签发")
+            return self.wrong_state(obj, gettext("不能签发"))
         return super().state_check(obj)
 
     def validate(self, user, obj) -> None:
@@ -408,7 +408,8 @@ class SignList(ListOperation):
         quota = call_policy_for(obj.call).recommendation_quota
         count = obj.entries.count()
         if quota is not None and count > quota:
-            problems.append(f"名单有 {count} 家，超过本批次每个单位最多推荐 {quota} 家的名额，请删减后再签发")
+            problems.append(gettext("名单有 %(count)s 家，超过本批次每个单位最多推荐 %(quota)s 家的名额，请删减后再签发") % {
+                "count": count, "quota": quota})
         if problems:
             raise ReviewError(gettext("暂不能签发："), problems)
 
@@ -440,7 +441,7 @@ class UnsignList(ListOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status not in self.spec.sources:
-            return self.wrong_state(obj, "不能撤销签发")
+            return self.wrong_state(obj, gettext("不能撤销签发"))
         return super().state_check(obj)
 
     def perform(self, user, obj) -> RecommendationList:
@@ -461,7 +462,7 @@ class SendList(ListOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status == ListState.SENT:
-            return self.wrong_state(obj, "不能重复报送")
+            return self.wrong_state(obj, gettext("不能重复报送"))
         blocked = super().state_check(obj)
         if not blocked:
             return blocked
@@ -504,7 +505,7 @@ class ReopenList(ListOperation):
 
     def state_check(self, obj) -> Check:
         if obj.status not in self.spec.sources:
-            return self.wrong_state(obj, "不需要退回修改")
+            return self.wrong_state(obj, gettext("不需要退回修改"))
         return ALLOWED
 
     def validate(self, user, obj) -> None:
@@ -562,15 +563,16 @@ class FormalReviewDecision(Operation):
             ticked = item.engine_checked if checked is None else bool(checked.get(item.key, False))
             why = reasons.get(item.key, "")
             if ticked != item.engine_checked and not why:
-                problems.append(f"“{item.label}”（{item.group}）与系统预审不一致，须说明理由")
+                problems.append(gettext("“%(label)s”（%(group)s）与系统预审不一致，须说明理由") % {
+                    "label": item.label, "group": item.group})
             if not ticked:
                 unticked.append(f"{item.group}：{item.label}（{item.engine_message}）")
             items.append({**item.as_dict(), "checked": ticked, "override_reason": why})
         if problems:
             raise ReviewError(gettext("请说明改变系统预审结果的理由："), problems)
         if self.decision == FormalReview.Decision.PASS and unticked:
-            head = ("系统预审有未通过的审查项，须逐件进行形式审查：" if self.params.get("batch")
-                    else "以下审查项未勾选，不能通过形式审查：")
+            head = (gettext("系统预审有未通过的审查项，须逐件进行形式审查：") if self.params.get("batch")
+                    else gettext("以下审查项未勾选，不能通过形式审查："))
             raise ReviewError(head, unticked)
         return items
 
