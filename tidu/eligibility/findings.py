@@ -113,7 +113,7 @@ class Finding:
     source: str
     checks: tuple[Check, ...] = ()
     # The message's source: one sentence (or, for a check worded by policy text, its text) per check it is made
-    # of, joined with ； and ended with 。 when shown; None when no check kept one (a verdict stored before).
+    # of, joined with ； and ended with 。 when shown; None in a verdict stored before sources were kept.
     msg: list[Any] | None = field(default=None, compare=False)
 
     @classmethod
@@ -123,7 +123,9 @@ class Finding:
             if _SEVERITY[check.result] > rank:
                 result, rank = check.result, _SEVERITY[check.result]
         relevant = _relevant(result, checks)
-        msg = [c.msg or c.message for c in relevant] if any(c.msg for c in relevant) else None
+        # Kept even when every check is worded by policy text (kept as written): the separators still follow
+        # the reader's language.
+        msg = [c.msg or c.message for c in relevant]
         return cls(clause=clause, result=result, message="；".join([c.message for c in relevant]) + "。",
                    clause_text=clause_text, source=source, checks=tuple(checks), msg=msg)
 
