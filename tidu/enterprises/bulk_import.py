@@ -47,7 +47,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("name", gettext_lazy("企业名称"), True, 200, "示例机械有限公司"),
     Column("credit_code", gettext_lazy("统一社会信用代码"), True, 18, "", gettext_lazy("18位，与营业执照一致")),
-    Column("legal_status", gettext_lazy("法人类型"), True, 20, "独立法人", gettext_lazy("独立法人 或 法人的分支机构")),
+    Column("legal_status", gettext_lazy("法人类型"), True, 30, "独立法人", gettext_lazy("独立法人 或 法人的分支机构")),
     Column("industry_code", gettext_lazy("所属行业代码"), True, 5, "C3484", gettext_lazy("GB/T 4754-2017，如 C3484")),
     Column("registered_region", gettext_lazy("登记注册地"), False, 100, ""),
     Column("address", gettext_lazy("地址"), False, 300, ""),
@@ -58,7 +58,10 @@ COLUMNS: tuple[Column, ...] = (
 )
 UNIT_COLUMN = Column("unit", gettext_lazy("所属单位"), True, 100, "", gettext_lazy("乡镇、办事处、农场或开发区的名称"))
 LEGAL_STATUS_WORDS = {"独立法人": "legal_person", "法人": "legal_person", "法人的分支机构": "branch",
-                      "分支机构": "branch", "legal_person": "legal_person", "branch": "branch"}
+                      "分支机构": "branch", "legal_person": "legal_person", "branch": "branch",
+                      # the English template's words (compared in lower case)
+                      "independent legal person": "legal_person", "legal person": "legal_person",
+                      "branch of a legal person": "branch"}
 
 
 def columns_for(*, with_unit: bool) -> tuple[Column, ...]:
@@ -270,8 +273,8 @@ def check_row(raw: RawRow, parsed: ParsedFile, *, with_unit: bool,
             fail("contact_email", sentences.sentence(N("邮箱格式不正确，如 zhangsan@example.com")))
     status = raw.values.get("legal_status", "")
     if status:
-        if status in LEGAL_STATUS_WORDS:
-            checked.values["legal_status"] = LEGAL_STATUS_WORDS[status]
+        if status.lower() in LEGAL_STATUS_WORDS:
+            checked.values["legal_status"] = LEGAL_STATUS_WORDS[status.lower()]
         else:
             fail("legal_status", sentences.sentence(N("应为“独立法人”或“法人的分支机构”，当前为“%(value)s”"), value=status))
     industry = checked.values.get("industry_code", "")

@@ -96,11 +96,16 @@ def test_ten_thousand_rows_with_planted_errors_are_reported_by_row_and_column_an
 def test_a_small_file_imports_confirmed_enterprises_with_logins_and_invitations(
         world, client, django_capture_on_commit_callbacks):
     rows = [testing.registry_row(1, contact_email="a@example.com"), testing.registry_row(2),
-            testing.registry_row(3, legal_status="法人的分支机构", industry_code="C2511")]
+            testing.registry_row(3, legal_status="法人的分支机构", industry_code="C2511"),
+            # the English template's words are read too
+            testing.registry_row(4, legal_status="Branch of a legal person", industry_code="C2511"),
+            testing.registry_row(5, legal_status="Independent legal person")]
     batch = _upload(world["officer"], testing.registry_file(rows))
     with django_capture_on_commit_callbacks(execute=True):
         batch = imports.confirm_import(batch, world["officer"])
-    assert batch.imported == 3
+    assert batch.imported == 5
+    assert Enterprise.objects.get(credit_code=rows[3]["credit_code"]).is_branch
+    assert not Enterprise.objects.get(credit_code=rows[4]["credit_code"]).is_branch
     first = Enterprise.objects.get(credit_code=rows[0]["credit_code"])
     assert first.unit == world["town"] and first.is_confirmed and first.confirmed_by == world["officer"]
     assert Enterprise.objects.get(credit_code=rows[2]["credit_code"]).is_branch
