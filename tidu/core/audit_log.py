@@ -152,29 +152,66 @@ def action_label(action: str, object_type: str = "") -> str:
     return gettext(label) if label else action
 
 
-@functools.cache
-def _status_choices() -> dict[str, dict[str, Any]]:
-    """object_type → {status code: label}, from the status field of the model each operation changes."""
-    found: dict[str, dict[str, Any]] = {}
-    for factory in registered().values():
-        object_type, model = getattr(factory, "object_type", ""), getattr(factory, "model", None)
-        if not object_type or model is None or object_type in found:
-            continue
-        if model._meta.model_name != object_type.replace("_", ""):
-            continue  # an operation that creates one kind of object from another (a new 申报 from its enterprise)
+# Codes some operations record that are no model's status (a check item not yet decided, a conclusion, a stored
+# or deleted file, a recorded opinion): worded here so no row shows a bare code.
+_COMMON_STATUSES = {
+    "undecided": _("待核查"),
+    "pass": _("通过"),
+    "fail": _("不通过"),
+    "recorded": _("已记录"),
+    "stored": _("已保存"),
+    "deleted": _("已删除"),
+    "removed": _("已移除"),
+    "loaded": _("已载入"),
+    "declared": _("已申报"),
+    "scheduled": _("已安排"),
+    "active": _("已启用"),
+    "none": _("无"),
+}
+
+
+def _choices_of(model) -> dict[str, Any] | None:
+    """{code: label} of the model's ``status`` field (else its ``result`` field), or None."""
+    for name in ("status", "result"):
         try:
-            field = model._meta.get_field("status")
-        except Exception:  # noqa: BLE001 — a model without a status field: its codes read as recorded
+            field = model._meta.get_field(name)
+        except Exception:  # noqa: BLE001 — no such field
             continue
         if field.choices:
-            found[object_type] = {str(value): label for value, label in field.flatchoices}
+            return {str(value): label for value, label in field.flatchoices if value != ""}
+    return None
+
+
+@functools.cache
+def _status_choices() -> dict[str, dict[str, Any]]:
+    """object_type → {status code: label}, from the status (or result) field of the model each object type
+    names (the operation's own model, else the installed model of that name: ``check_item`` → CheckItem)."""
+    found: dict[str, dict[str, Any]] = {}
+    by_name = {model._meta.model_name: model for model in apps.get_models()}
+    for factory in registered().values():
+        object_type, model = getattr(factory, "object_type", ""), getattr(factory, "model", None)
+        if not object_type or object_type in found:
+            continue
+        name = object_type.replace("_", "")
+        if model is None or model._meta.model_name != name:
+            # an operation that creates one kind of object from another (a new 申报 from its enterprise)
+            model = by_name.get(name)
+        if model is None:
+            continue
+        choices = _choices_of(model)
+        if choices:
+            found[object_type] = choices
     return found
 
 
 def status_label(object_type: str, status: str) -> str:
-    """A recorded status code in the reader's language (as recorded when its object type has no such status)."""
-    label = _status_choices().get(object_type, {}).get(status)
-    return str(label) if label is not None else status
+    """A recorded status code in the reader's language: the object type's own status, else an 申报 status (an
+    entry on a check or a review records the 申报's state before it), else a common word; as recorded when none."""
+    choices = _status_choices()
+    for labels in (choices.get(object_type, {}), choices.get("application", {}), _COMMON_STATUSES):
+        if status in labels:
+            return str(labels[status])
+    return status
 
 
 def role_label(role: str) -> str:

@@ -148,3 +148,11 @@ def test_actions_statuses_and_roles_read_as_words_with_the_codes_beside_them(cli
     assert audit_log.action_label("legacy.something") == "legacy.something"
     assert audit_log.action_label("application.section_save") == "保存申报书"
     assert audit_log.status_label("application", "no-such-status") == "no-such-status"
+    # Statuses of other objects (a check item's result, an 申报 state recorded on a conclusion, a stored file) too.
+    write_audit(city, AuditRecord(object_type="check_item", object_id=1, application_id=verified["a"].pk,
+                                  action="onsite.check_item_decide", from_status="undecided", to_status="mismatch"))
+    text = client.get(log_url(call, object_type="check_item")).content.decode()
+    assert "待核查 → 不符" in text and 'title="undecided → mismatch"' in text
+    assert audit_log.status_label("onsite_check", "onsite_verified") == str(state_label("onsite_verified"))
+    assert audit_log.status_label("assignment", "assigned") == "待评分"
+    assert audit_log.status_label("check_photo", "stored") != "stored"
