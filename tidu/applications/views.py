@@ -914,7 +914,7 @@ def section_history(request, pk, key):
 
 def _changed_labels(spec, revision) -> str:
     labels = {field.name: field.label for field in getattr(spec, "fields", ())}
-    return "、".join(str(labels.get(key, key)) for key in revision.changed)
+    return gettext("、").join(str(labels.get(key, key)) for key in revision.changed)
 
 
 # --- township review ----------------------------------------------------------------------------------

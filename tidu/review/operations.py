@@ -480,7 +480,7 @@ class SendList(ListOperation):
         title = text(gettext_noop("%(unit)s重新报送了推荐名单（%(count)s 家）") if self.resend
                      else gettext_noop("%(unit)s报送了推荐名单（%(count)s 家）"), unit=obj.unit.name, count=len(rows))
         # One line per entry: its number, name and the township's own words (shown as written).
-        body = [text("%(priority)s. %(name)s：%(recommendation)s", priority=row["priority"],
+        body = [text(gettext_noop("%(priority)s. %(name)s：%(recommendation)s"), priority=row["priority"],
                      name=row["enterprise_name"], recommendation=row["recommendation"]) for row in rows]
         notify(city_officers(), kind="review.list_sent", title=title, body=body, link=list_url(obj))
         notify(township_officers(obj.unit), kind="review.list_sent",

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
-from tidu.core.dates import date_zh
+from tidu.core.dates import date_local, date_zh
 from tidu.core.timezones import local_day  # noqa: F401 - re-exported
 from tidu.policy.models import Call
 from tidu.review.models import RecommendationList
@@ -76,11 +76,12 @@ def township_may_change(rlist: RecommendationList, now: dt.datetime) -> bool:
 def township_blocker(rlist: RecommendationList, now: dt.datetime, *, editing: bool = True) -> str | None:
     """Why the township cannot change (``editing``) or sign/send the list now; None if it can."""
     if editing and rlist.is_frozen:
-        return "推荐名单已签发，不能再修改" + ("" if rlist.status == ListState.SENT else "（可先撤销签发）")
+        return (gettext("推荐名单已签发，不能再修改") if rlist.status == ListState.SENT
+                else gettext("推荐名单已签发，不能再修改（可先撤销签发）"))
     if not township_may_change(rlist, now):
         day = rlist.call.township_deadline_on
-        return (f"乡镇推荐截止时间（{day_text(day)} 24:00，北京时间）已过，推荐名单不能再修改或报送；"
-                "如需修改，请联系市经信局退回名单")
+        return gettext("乡镇推荐截止时间（%(day)s 24:00，北京时间）已过，推荐名单不能再修改或报送；"
+                       "如需修改，请联系市经信局退回名单") % {"day": date_local(day)}
     return None
 
 
