@@ -95,6 +95,16 @@ def _run_operation(request, op, *, name: str, application=None) -> dict:
             "status_label": _status_label(target)}
 
 
+def visible_applications(request, ids) -> dict[int, Any]:
+    """The listed applications the caller may see, by id; 404 listing the ids it may not (or that do not exist)."""
+    found = {a.pk: a for a in application_selectors.applications_visible_to(request.user).filter(pk__in=set(ids))}
+    missing = sorted(set(ids) - set(found))
+    if missing:
+        raise ApiError(404, gettext("以下编号的申报不存在，或当前令牌无权查看："),
+                       [{"field": "application_ids", "message": "、".join(map(str, missing[:50]))}])
+    return found
+
+
 def _int(value: str) -> int:
     return int(value) if str(value).isdigit() else 0
 
@@ -446,12 +456,8 @@ def batch_start(request, payload: BatchIn):
     def run():
         if not review_services.may_batch(request.user, payload.action):
             raise PermissionDenied(gettext("当前账号无权进行此操作"))
-        wanted = set(payload.application_ids)
+        wanted = visible_applications(request, payload.application_ids)
         visible = application_selectors.applications_visible_to(request.user).filter(pk__in=wanted)
-        missing = wanted - set(visible.values_list("pk", flat=True))
-        if missing:
-            raise ApiError(404, gettext("以下编号的申报不存在，或当前令牌无权查看："),
-                           [{"field": "application_ids", "message": "、".join(map(str, sorted(missing)[:50]))}])
         # The run names the token (shown on its page; a worker's item rows cannot carry it); no page filters.
         batch = review_services.batch_run(
             applications=visible, action=payload.action, user=request.user, reason=payload.reason, filters={},
@@ -631,12 +637,7 @@ def publicity_add_entries(request, publicity_id: int, payload: EntriesIn):
 
     def run():
         publicity = _visible_publicity(request, publicity_id)
-        visible = set(application_selectors.applications_visible_to(request.user)
-                      .filter(pk__in=payload.application_ids).values_list("pk", flat=True))
-        missing = set(payload.application_ids) - visible
-        if missing:
-            raise ApiError(404, gettext("以下编号的申报不存在，或当前令牌无权查看："),
-                           [{"field": "application_ids", "message": "、".join(map(str, sorted(missing)[:50]))}])
+        visible = visible_applications(request, payload.application_ids)
         op = publicity_ops.PublicityAddEntries(publicity, application_ids=sorted(visible))
         return _run_operation(request, op, name="publicity.add_entries")
 

@@ -15,10 +15,9 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from tidu.accounts.permissions import unit_of
-from tidu.api.actions import MAX_BATCH, ObjectId, _run_operation
+from tidu.api.actions import MAX_BATCH, ObjectId, _run_operation, visible_applications
 from tidu.api.api import ERRORS, OPTIONAL_BODY, READ_ERRORS, ActionOut, ApiError, _idempotent, _listed, need
 from tidu.api.models import Scope
-from tidu.applications import selectors as application_selectors
 from tidu.policy.models import Call
 from tidu.review import operations as review_ops
 from tidu.review import selectors as review_selectors
@@ -107,12 +106,7 @@ def list_add(request, list_id: int, payload: ListEntriesIn):
     def run():
         rlist = _visible_list(request, list_id)
         wanted = list(dict.fromkeys(payload.application_ids))
-        visible = {a.pk: a for a in application_selectors.applications_visible_to(request.user)
-                   .filter(pk__in=wanted)}
-        missing = [pk for pk in wanted if pk not in visible]
-        if missing:
-            raise ApiError(404, gettext("以下编号的申报不存在，或当前令牌无权查看："),
-                           [{"field": "application_ids", "message": ", ".join(map(str, missing[:50]))}])
+        visible = visible_applications(request, wanted)
         op = review_ops.AddEntries(rlist, applications=[visible[pk] for pk in wanted])
         return _run_operation(request, op, name="add")
 
