@@ -361,7 +361,11 @@ def iter_summary_rows(user, call, ids: Sequence[int], progress=None, *, chunk_si
     for start in range(0, total, size):
         chunk = ids[start:start + size]
         receipts: dict[int, list[dict]] = {}
-        for values in (Submission.objects.filter(application__in=scope.filter(pk__in=chunk).values("pk"))
+        # ``application_id IN chunk`` on the receipts themselves (beside the visibility semi-join) lets the planner
+        # start from the chunk's receipts by index; with only the semi-join it hashed the whole call per chunk
+        # (measured: 180 ms a chunk at 10,000, i.e. quadratic in the call's size).
+        for values in (Submission.objects.filter(application_id__in=chunk,
+                                                 application__in=scope.filter(pk__in=chunk).values("pk"))
                        .order_by("application_id", "-submitted_at", "-id").values(*_RECEIPT_COLUMNS)):
             receipts.setdefault(values["application_id"], []).append(values)
         chosen: list[tuple[dict, dict]] = []
