@@ -30,7 +30,7 @@ from tidu.applications.selectors import applications_visible_to, prepare_rows
 from tidu.applications.workflow import STATE_LABELS, State, state_label
 from tidu.core import clock
 from tidu.core.downloads import attachment
-from tidu.core.rows import url_for_each
+from tidu.core.rows import options_html, url_for_each
 from tidu.core.timezones import local_day
 from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
 from tidu.documents.sheets import sheet_response
@@ -341,15 +341,19 @@ def _intake_context(request, params, **extra):
                      else entry.recommendation_list.get_status_display()})
     officer = any(services.may_batch(request.user, action) for action in services.BATCH_ACTIONS)
     query = urlencode(filters.as_params())
+    units, industries = selectors.unit_choices(), _industry_choices()
     return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
             "full_path": request.get_full_path(),
             "total": page.paginator.count, "status_counts": status_counts,
             "batch_actions": services.batch_actions_for(states) if officer else [],
             "officer": officer, "params": filters.as_params(), "query": query,
-            "calls": Call.objects.order_by("-year", "code"), "units": selectors.unit_choices(),
-            "industries": _industry_choices(), "tiers": selectors.tier_choices(filters.call),
+            "calls": Call.objects.order_by("-year", "code"), "units": units,
+            "industries": industries, "tiers": selectors.tier_choices(filters.call),
             "statuses": [(s, gettext(state_label(s))) for s in STATE_LABELS if s != State.DRAFT],
-            "findings_choices": selectors.FINDINGS_FILTERS, "lists": selectors.intake_lists(filters.call),
+            "findings_choices": selectors.FINDINGS_FILTERS,
+            # The long option lists, printed at once (tidu.core.rows.options_html; the filter's value selected).
+            "industry_options": options_html(industries, filters.industry),
+            "unit_options": options_html(units, filters.unit.pk if filters.unit else None), "lists": selectors.intake_lists(filters.call),
             "recent_runs": selectors.batch_runs_visible_to(request.user)[:5], **extra}
 
 
