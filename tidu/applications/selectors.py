@@ -176,6 +176,7 @@ def prepare_rows(applications, user, *, decide: str | None = None, unit: bool = 
     review_url = url_for_each("applications:review")
     today = clock.business_today()
     user = concrete_user(user)
+    outcome_texts = {}
     for application in applications:
         application.row_review_url = review_url(application.pk)
         application.row_submitted = beijing_text(getattr(application, "latest_submitted_at", None),
@@ -183,9 +184,12 @@ def prepare_rows(applications, user, *, decide: str | None = None, unit: bool = 
         application.row_revision = due_state(application, today)
         summary = VerdictSummary.annotated(application)
         application.verdict_summary = summary
-        label = _OUTCOME_LABELS.get(summary.outcome, "") if summary else ""
-        # As ``{{ summary.outcome_label|translated }}`` printed it: the label, translated, then looked up again.
-        application.row_outcome = gettext(gettext(label)) if label else ""
+        outcome = summary.outcome if summary else None
+        if outcome not in outcome_texts:  # translated once per outcome and page
+            label = _OUTCOME_LABELS.get(outcome, "") if summary else ""
+            # As ``{{ summary.outcome_label|translated }}`` printed it: the label, translated, then looked up again.
+            outcome_texts[outcome] = gettext(gettext(label)) if label else ""
+        application.row_outcome = outcome_texts[outcome]
         if unit:
             parent = application.enterprise.organisation.parent
             application.row_unit_name = parent.name if parent is not None else ""

@@ -79,14 +79,16 @@ def _dashboard_table(data, list_blocker) -> list[dict]:
     on a model or a dataclass it first fails on ``row["x"]``); links, times and the 审核 check come prepared by
     ``selectors.township_dashboard``."""
     decide_label, view_label = mark_safe(gettext("审核")), mark_safe(gettext("查看"))
-    table = []
+    table, status_names = [], {}  # get_status_display rebuilds the field's choices on every call: once a status
     for row in data["rows"]:
         a, enterprise = row.application, row.enterprise
+        if enterprise.status not in status_names:
+            status_names[enterprise.status] = enterprise.get_status_display()
         table.append({
             "application": a, "pk": a.pk if a else None, "name": enterprise.name,
             "addable": a is not None and a.pk in data["addable_ids"] and not list_blocker,
             "credit_code": enterprise.credit_code, "industry": enterprise.industry_code,
-            "enterprise_status": enterprise.get_status_display(), "is_draft": row.is_draft,
+            "enterprise_status": status_names[enterprise.status], "is_draft": row.is_draft,
             "status": a.status if a else "", "status_label": a.status_label if a else "",
             "revision": a.row_revision if a else None, "receipt_number": row.receipt_number,
             "submitted": a.row_submitted if row.submitted_at else "", "verdict": bool(row.verdict),
