@@ -67,7 +67,8 @@ def _dashboard_context(request, call, **extra):
     list_blocker = services.township_blocker(rlist, now) if rlist else (
         None if call is None or not services.deadline_passed(call, now)
         else gettext("乡镇推荐截止时间已过，不能再建立推荐名单"))
-    return {**data, "call": call, "table": _dashboard_table(data, list_blocker), "calls": Call.objects.order_by("-year", "code"),
+    return {**data, "call": call, "table": _dashboard_table(data, list_blocker),
+            "calls": Call.objects.order_by("-year", "code"),
             "deadlines": deadlines, "now": now,
             "list_blocker": list_blocker,
             "query": urlencode({"call": call.code}) if call else "",
@@ -355,7 +356,8 @@ def _intake_context(request, params, **extra):
             "findings_choices": selectors.FINDINGS_FILTERS,
             # The long option lists, printed at once (tidu.core.rows.options_html; the filter's value selected).
             "industry_options": options_html(industries, filters.industry),
-            "unit_options": options_html(units, filters.unit.pk if filters.unit else None), "lists": selectors.intake_lists(filters.call),
+            "unit_options": options_html(units, filters.unit.pk if filters.unit else None),
+            "lists": selectors.intake_lists(filters.call),
             "recent_runs": selectors.batch_runs_visible_to(request.user)[:5], **extra}
 
 
