@@ -13,6 +13,7 @@ enterprise's own business and never leave it (pages, downloads, documents, jobs 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db.models import (
     BooleanField,
@@ -175,6 +176,7 @@ def prepare_rows(applications, user, *, decide: str | None = None, unit: bool = 
     review_url = url_for_each("applications:review")
     today = clock.business_today()
     user = concrete_user(user)
+    outcome_texts = {}
     for application in applications:
         application.row_review_url = review_url(application.pk)
         application.row_submitted = beijing_text(getattr(application, "latest_submitted_at", None),
@@ -182,9 +184,12 @@ def prepare_rows(applications, user, *, decide: str | None = None, unit: bool = 
         application.row_revision = due_state(application, today)
         summary = VerdictSummary.annotated(application)
         application.verdict_summary = summary
-        label = _OUTCOME_LABELS.get(summary.outcome, "") if summary else ""
-        # As ``{{ summary.outcome_label|translated }}`` printed it: the label, translated, then looked up again.
-        application.row_outcome = gettext(gettext(label)) if label else ""
+        outcome = summary.outcome if summary else None
+        if outcome not in outcome_texts:  # translated once per outcome and page
+            label = _OUTCOME_LABELS.get(outcome, "") if summary else ""
+            # As ``{{ summary.outcome_label|translated }}`` printed it: the label, translated, then looked up again.
+            outcome_texts[outcome] = gettext(gettext(label)) if label else ""
+        application.row_outcome = outcome_texts[outcome]
         if unit:
             parent = application.enterprise.organisation.parent
             application.row_unit_name = parent.name if parent is not None else ""
@@ -198,16 +203,23 @@ def _latest(field_name: str, output_field):
                     .values(field_name)[:1], output_field=output_field)
 
 
+@cache
+def _latest_columns() -> dict[str, Subquery]:
+    # Built once per process: every list page annotates these six, and building six subquerysets per request cost
+    # more than running them. ``annotate`` copies an expression as it resolves it, so sharing them is safe.
+    return {"latest_number": _latest("number", CharField()),
+            "latest_submitted_at": _latest("submitted_at", DateTimeField()),
+            "latest_outcome": _latest("outcome", CharField()), "latest_failing": _latest("failing_clauses", JSONField()),
+            "latest_review": _latest("review_clauses", JSONField()),
+            "latest_missing": _latest("missing_clauses", JSONField())}
+
+
 def with_latest_submission(applications: QuerySet[Application]) -> QuerySet[Application]:
     """Annotate each application with its latest receipt's number, time and stored verdict, and its list state.
 
     One query for any number of applications (read with ``VerdictSummary.annotated`` and ``status_label``).
     """
-    return applications.annotate(
-        latest_number=_latest("number", CharField()), latest_submitted_at=_latest("submitted_at", DateTimeField()),
-        latest_outcome=_latest("outcome", CharField()), latest_failing=_latest("failing_clauses", JSONField()),
-        latest_review=_latest("review_clauses", JSONField()), latest_missing=_latest("missing_clauses", JSONField()),
-        list_sent=list_sent_expression())
+    return applications.annotate(**_latest_columns(), list_sent=list_sent_expression())
 
 
 def list_sent_expression() -> Case:

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, formats
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -292,8 +293,16 @@ def _list_page(request, applications, *, within_unit: tuple[str, ...] | None = N
         page = page_of(applications, LIST_PAGE_SIZE, request.GET.get("page"))
     page.object_list = selectors.prepare_rows(page.object_list, request.user, unit=within_unit is not None,
                                               decide="application.township_recommend")
-    for application in page.object_list:
-        application.awaits_unit = application.status == State.SUBMITTED
+    # Each row as a flat dict of what it prints: the template's lookups then hit at the first try (on a model
+    # instance every ``{{ a.x }}`` first tries ``a["x"]`` and fails), and the button's label is translated once.
+    decide_label, view_label = mark_safe(gettext("审核")), mark_safe(gettext("查看"))
+    page.rows = [{
+        "application": a, "name": a.enterprise.name, "unit": getattr(a, "row_unit_name", ""), "call": a.call.title,
+        "status": a.status, "status_label": a.status_label, "revision": a.row_revision,
+        "number": a.latest_number, "submitted": a.row_submitted, "verdict": bool(a.verdict_summary),
+        "outcome": a.verdict_summary.outcome if a.verdict_summary else "", "outcome_label": a.row_outcome,
+        "review_url": a.row_review_url, "awaits_unit": a.status == State.SUBMITTED,
+        "button": decide_label if a.can_decide else view_label} for a in page.object_list]
     return page
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from django.urls import reverse
 from django.utils.functional import LazyObject, empty
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 _SENTINEL = 918273645  # an id no URL prefix contains
 
@@ -36,3 +38,10 @@ def concrete_user(user):
             user._setup()
         return user._wrapped
     return user
+
+
+def options_html(choices, selected) -> SafeString:
+    """A ``<select>``'s options, ``<option value="v" selected>label</option>`` (value and label escaped, as
+    ``{{ }}`` prints them), for long fixed lists (the intake's 118 industries): a template loop spent ~15 µs on each."""
+    return format_html_join("", '<option value="{}"{}>{}</option>',
+                            ((value, " selected" if value == selected else "", label) for value, label in choices))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidu.accounts.models import User
+from tidu.core.compiled import CompiledQuery
 from tidu.core.events import publish
 from tidu.notifications import channels, messages, selectors
 from tidu.notifications.events import NotificationRequested
@@ -81,8 +82,13 @@ def on_notification_requested(event: NotificationRequested, event_id: int) -> No
             i18n=event.i18n)
 
 
+# Every page's header shows the count: its SQL is compiled once (tidu.core.compiled), not per request.
+_UNREAD = CompiledQuery(lambda user_id: Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+                        .order_by().values_list("pk"))
+
+
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count() if user.is_authenticated else 0
+    return _UNREAD.count(user.pk) if user.is_authenticated else 0
 
 
 def mark_read(*, user, notification_id: int) -> Notification | None:

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +30,7 @@ from tidu.applications.selectors import applications_visible_to, prepare_rows
 from tidu.applications.workflow import STATE_LABELS, State, state_label
 from tidu.core import clock
 from tidu.core.downloads import attachment
-from tidu.core.rows import url_for_each
+from tidu.core.rows import options_html, url_for_each
 from tidu.core.timezones import local_day
 from tidu.documents.services import DocumentError, recommendation_list_title, render_recommendation_list
 from tidu.documents.sheets import sheet_response
@@ -63,13 +64,40 @@ def _dashboard_context(request, call, **extra):
         deadlines = [{"label": gettext("乡镇推荐截止"), **selectors.deadline_info(call.township_deadline_on, now)},
                      {"label": gettext("企业申报截止"), **selectors.deadline_info(call.closes_on, now)}]
     rlist = data["rlist"]
-    return {**data, "call": call, "calls": Call.objects.order_by("-year", "code"),
+    list_blocker = services.township_blocker(rlist, now) if rlist else (
+        None if call is None or not services.deadline_passed(call, now)
+        else gettext("乡镇推荐截止时间已过，不能再建立推荐名单"))
+    return {**data, "call": call, "table": _dashboard_table(data, list_blocker),
+            "calls": Call.objects.order_by("-year", "code"),
             "deadlines": deadlines, "now": now,
-            "list_blocker": services.township_blocker(rlist, now) if rlist else
-            (None if call is None or not services.deadline_passed(call, now)
-             else gettext("乡镇推荐截止时间已过，不能再建立推荐名单")),
+            "list_blocker": list_blocker,
             "query": urlencode({"call": call.code}) if call else "",
             "register_url": request.build_absolute_uri(reverse("enterprises:register")), **extra}
+
+
+def _dashboard_table(data, list_blocker) -> list[dict]:
+    """The dashboard's rows as flat dicts of what they print (a template's lookup in a dict hits at the first try;
+    on a model or a dataclass it first fails on ``row["x"]``); links, times and the 审核 check come prepared by
+    ``selectors.township_dashboard``."""
+    decide_label, view_label = mark_safe(gettext("审核")), mark_safe(gettext("查看"))
+    table, status_names = [], {}  # get_status_display rebuilds the field's choices on every call: once a status
+    for row in data["rows"]:
+        a, enterprise = row.application, row.enterprise
+        if enterprise.status not in status_names:
+            status_names[enterprise.status] = enterprise.get_status_display()
+        table.append({
+            "application": a, "pk": a.pk if a else None, "name": enterprise.name,
+            "addable": a is not None and a.pk in data["addable_ids"] and not list_blocker,
+            "credit_code": enterprise.credit_code, "industry": enterprise.industry_code,
+            "enterprise_status": status_names[enterprise.status], "is_draft": row.is_draft,
+            "status": a.status if a else "", "status_label": a.status_label if a else "",
+            "revision": a.row_revision if a else None, "receipt_number": row.receipt_number,
+            "submitted": a.row_submitted if row.submitted_at else "", "verdict": bool(row.verdict),
+            "outcome": row.verdict.outcome if row.verdict else "", "outcome_label": a.row_outcome if a else "",
+            "has_counts": row.has_counts, "counts": row.counts, "on_list": row.on_list, "priority": row.priority,
+            "review_url": a.row_review_url if a else "", "decide": bool(a and a.can_decide),
+            "button": decide_label if a and a.can_decide else view_label})
+    return table
 
 
 def _require_unit(request):
@@ -300,23 +328,36 @@ def _intake_context(request, params, **extra):
         entry = getattr(application, "recommendation_entry", None)
         summary = application.verdict_summary  # judged at submission, stored with the receipt
         counts = summary.counts if summary else {}
+        # Flat values: a template's lookup in a dict hits at the first try (on a model it first fails on a["x"]).
         rows.append({"application": application, "verdict": summary, "counts": counts,
                      "has_counts": any(counts.values()), "outcome_label": application.row_outcome,
                      "entry": entry, "formal_open": operations.formal_review_open(application),
                      "tier_name": tier_names.get(application.tier, application.tier),
                      "receive_url": receive_url(application.pk) if application.can_decide else "",
-                     "formal_url": formal_url(application.pk)})
+                     "formal_url": formal_url(application.pk),
+                     "unit": application.row_unit_name, "name": application.enterprise.name,
+                     "industry": application.enterprise.industry_code, "status": application.status,
+                     "status_label": application.status_label, "revision": application.row_revision,
+                     "number": application.latest_number or "", "submitted": application.row_submitted,
+                     "review_url": application.row_review_url, "has_formal_review": application.has_formal_review,
+                     "list_unsent": "" if entry is None or entry.recommendation_list.is_sent
+                     else entry.recommendation_list.get_status_display()})
     officer = any(services.may_batch(request.user, action) for action in services.BATCH_ACTIONS)
     query = urlencode(filters.as_params())
+    units, industries = selectors.unit_choices(), _industry_choices()
     return {"filters": filters, "filter_problems": problems, "page": page, "rows": rows,
             "full_path": request.get_full_path(),
             "total": page.paginator.count, "status_counts": status_counts,
             "batch_actions": services.batch_actions_for(states) if officer else [],
             "officer": officer, "params": filters.as_params(), "query": query,
-            "calls": Call.objects.order_by("-year", "code"), "units": selectors.unit_choices(),
-            "industries": _industry_choices(), "tiers": selectors.tier_choices(filters.call),
+            "calls": Call.objects.order_by("-year", "code"), "units": units,
+            "industries": industries, "tiers": selectors.tier_choices(filters.call),
             "statuses": [(s, gettext(state_label(s))) for s in STATE_LABELS if s != State.DRAFT],
-            "findings_choices": selectors.FINDINGS_FILTERS, "lists": selectors.intake_lists(filters.call),
+            "findings_choices": selectors.FINDINGS_FILTERS,
+            # The long option lists, printed at once (tidu.core.rows.options_html; the filter's value selected).
+            "industry_options": options_html(industries, filters.industry),
+            "unit_options": options_html(units, filters.unit.pk if filters.unit else None),
+            "lists": selectors.intake_lists(filters.call),
             "recent_runs": selectors.batch_runs_visible_to(request.user)[:5], **extra}
 
 

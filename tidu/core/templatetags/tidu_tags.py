@@ -1,6 +1,6 @@
 from django import template
 
-from tidu.core import dates, sentences, sizes
+from tidu.core import dates, nav, sentences, sizes
 
 register = template.Library()
 
@@ -34,3 +34,8 @@ def allowed(context, operation_name, obj):
     if obj is None or user is None:
         return False
     return bool(operation(operation_name, obj).check(user))
+
+
+# The header (core/base.html): links reversed and translated once per language and role (tidu.core.nav).
+register.simple_tag(takes_context=True, name="site_nav")(nav.site_nav)
+register.simple_tag(name="fixed_url")(nav.fixed_url)  # {% fixed_url "home" %}: a URL without arguments
