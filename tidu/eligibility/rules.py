@@ -460,6 +460,73 @@ def not_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
     return [said(REVIEW, N("本条未声明判定规则，需人工复核"))]
 
 
+# --- rules that depend on one small value of the application -------------------------------------
+# The checks of these kinds are a function of the plan (policy, tier, parameters) and of one value that takes a
+# handful of forms across all applications: a yes/no declaration, whether a statement is given, a choice from a
+# short list, the results of other clauses, an empty event list. ``KEYS[kind](ctx, params)`` returns that value
+# (hashable), or UNCACHED when this application's value is not of those few forms (the rule is then run). The
+# engine keeps such checks per plan and value instead of writing the same sentences again for every application
+# (``tidu.eligibility.engine``). A key function must read everything its rule reads from the application.
+UNCACHED = object()
+
+
+def _declared_key(ctx: Context, params: dict[str, Any]) -> bool | None:
+    value = ctx.get(params["field"])
+    return None if value is None else bool(value)  # declaration_true reads only whether it is given and true
+
+
+def _statement_key(ctx: Context, params: dict[str, Any]) -> bool:
+    return bool(str(ctx.get(params["field"]) or "").strip())
+
+
+def _legal_person_key(ctx: Context, params: dict[str, Any]) -> Any:
+    status = ctx.get("enterprise.legal_status")
+    if status is None or status == "legal_person":
+        return status
+    code = ctx.get("enterprise.industry_code")  # a branch office: its industry decides
+    return ("branch", code) if code is None or type(code) is str else UNCACHED  # noqa: E721
+
+
+def _no_events_key(ctx: Context, params: dict[str, Any]) -> Any:
+    """Which of the lists dated_events reads are on record, when none holds an event (most applications)."""
+    record = ctx.app.get("record", {})
+    if type(record) is not dict:  # noqa: E721 — judged by the rule itself (which reports the bad shape)
+        return UNCACHED
+    read = [*params.get("lists", EVENT_LISTS)]
+    if params.get("severities") or params.get("fatal"):
+        read.append("accidents")
+    present = []
+    for key in read:
+        events = record.get(key, UNCACHED)
+        if events is not UNCACHED and (type(events) is not list or events):  # noqa: E721 — events: dated, judged
+            return UNCACHED
+        present.append(events is not UNCACHED)
+    return tuple(present)
+
+
+def _results_key(ctx: Context, params: dict[str, Any]) -> tuple[tuple[str, Result], ...]:
+    return tuple((f.clause, f.result) for f in ctx.findings.get(params.get("of", "basic_requirements"), []))
+
+
+def _choice_key(path: str):
+    def key(ctx: Context, params: dict[str, Any]) -> Any:
+        value = ctx.get(path)
+        return value if value is None or type(value) is str else UNCACHED  # noqa: E721
+    return key
+
+
+KEYS = {
+    "declaration_true": _declared_key,
+    "statement_given": _statement_key,
+    "legal_person": _legal_person_key,
+    "dated_events": _no_events_key,
+    "requirements_met": _results_key,
+    "scope_allowed": _choice_key("scope"),
+    "prerequisite_tier": _choice_key("record.prior_tier"),
+    "not_judged": lambda ctx, params: None,
+}
+
+
 RULES = {
     "region_match": region_match,
     "legal_person": legal_person,
