@@ -92,6 +92,7 @@ class _Plan:
                            for d in policy.condition_declarations]
         self.conditions += [self._numbered(r["clause"], r.get("text", ""), call_ref, self._clause({"rule": r}))
                             for r in policy.call_rules if r["kind"] in rules.RULES and r.get("clause")]
+        self.versions = policy.versions
         self.timing = self._numbered("申报时间", policy.call.content["window"]["text"], call_ref,
                                      (self._slot(rules.submission_window, "submission_window", {}),))
 
@@ -198,12 +199,10 @@ class _Judgement:
         overall = worst(f.result for f in findings)
         outcome = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE,
                    REVIEW: Outcome.NEEDS_REVIEW}[overall]
-        kpis = {kpi_id: {"name": r.name, "unit": r.unit, "value": r.value, "status": r.status,
-                         "missing_inputs": list(r.missing)}
-                for kpi_id, r in ctx.kpi_results.items()}
+        kpis = {kpi_id: result.row for kpi_id, result in ctx.kpi_results.items()}
         return Verdict(eligible=eligible, tier_met=tier_met, outcome=outcome, tier=self.tier["id"],
                        tier_name=self.tier["name"], call=policy.code,
-                       policy_versions=policy.versions, findings=findings, kpis=kpis,
+                       policy_versions=dict(plan.versions), findings=findings, kpis=kpis,
                        coverage=self.coverage_summary())
 
     def coverage_summary(self) -> dict[str, Any]:

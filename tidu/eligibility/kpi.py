@@ -47,6 +47,16 @@ class KpiResult:
             return "invalid"
         return "missing" if self.value is None else "computed"
 
+    @property
+    def row(self) -> dict[str, Any]:
+        """This result as a verdict's KPI table lists it, built once per result: the result of a KPI given no input
+        is one object shared by every evaluation (most of a table's 20 rows), so is its row. Read-only."""
+        row = self.__dict__.get("_row")
+        if row is None:
+            row = self.__dict__["_row"] = {"name": self.name, "unit": self.unit, "value": self.value,
+                                           "status": self.status, "missing_inputs": list(self.missing)}
+        return row
+
     def display(self) -> str:
         if self.value is None:
             return "—"
@@ -121,10 +131,11 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
     specs, empty = _definition(kpi)
     if not inputs:
         return empty  # frozen: shared by every evaluation that gives this KPI no input
-    base = {"kpi_id": kpi["id"], "name": kpi["name"], "unit": kpi["unit"]}
-    problems = [_problem(kpi["id"], key, N("%(kpi)s没有名为 %(key)s 的输入项（可用：%(known)s）"), kpi=kpi["name"],
-                         key=repr(key), known=items(specs))
-                for key in inputs if key not in specs]
+    kpi_id, name, unit = kpi["id"], kpi["name"], kpi["unit"]
+    problems = [] if inputs.keys() <= specs.keys() else [
+        _problem(kpi_id, key, N("%(kpi)s没有名为 %(key)s 的输入项（可用：%(known)s）"), kpi=name, key=repr(key),
+                 known=items(specs))
+        for key in inputs if key not in specs]
     values: dict[str, float] = {}
     missing = []
     for key, spec in specs.items():
@@ -138,18 +149,18 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
         else:
             values[key] = value
     if problems:
-        return KpiResult(**base, value=None, missing=tuple(missing), problems=tuple(problems))
+        return KpiResult(kpi_id, name, unit, None, tuple(missing), tuple(problems))
     if missing:
-        return KpiResult(**base, value=None, missing=tuple(missing))
+        return KpiResult(kpi_id, name, unit, None, tuple(missing))
 
     value, problem = _apply_formula(kpi, specs, values)
     if problem is None and not (math.isfinite(value) and abs(value) <= MAX_RESULT):
         first = next(iter(specs))
-        problem = _problem(kpi["id"], first, N("%(kpi)s的计算结果异常（%(value)s），请核对基期值与单位"), kpi=kpi["name"],
+        problem = _problem(kpi_id, first, N("%(kpi)s的计算结果异常（%(value)s），请核对基期值与单位"), kpi=name,
                            value=f"{value:g}")
     if problem:
-        return KpiResult(**base, value=None, problems=(problem,))
-    return KpiResult(**base, value=_round(value))
+        return KpiResult(kpi_id, name, unit, None, problems=(problem,))
+    return KpiResult(kpi_id, name, unit, _round(value))
 
 
 def _apply_formula(kpi, specs, v) -> tuple[float, KpiProblem | None]:

@@ -45,10 +45,10 @@ class Context:
             parts = tuple(path.split("."))
             if len(_PATHS) < 10_000:  # bounded even if paths came from the outside
                 _PATHS[path] = parts
-        for part in parts:
-            if not isinstance(node, dict) or part not in node:
+        for part in parts:  # a part that is absent reads as None, as a None value does
+            if not isinstance(node, dict):
                 return None
-            node = node[part]
+            node = node.get(part)
         return node
 
     def _memoised(self, key: str, compute):
@@ -414,12 +414,14 @@ def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
 # --- submission inside the window ----------------------------------------------------------------
 def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     policy = ctx.policy
-    window = sentence(N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens),
-                      closes=day(policy.window_closes))
+    window = policy.compiled.get("window-sentence")  # the same for every application of the call
+    if window is None:
+        window = policy.compiled["window-sentence"] = sentence(
+            N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens), closes=day(policy.window_closes))
     if ctx.submitted_at is None:
         return [said(MISSING, N("尚未提交；申报时间为%(window)s"), window=window)]
     local = local_time(ctx.submitted_at, policy)
-    date, time = day(local.date()), f"{local:%H:%M:%S}"
+    date, time = day(local.date()), "%02d:%02d:%02d" % (local.hour, local.minute, local.second)
     if local < policy.opens_at:
         return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), date=date,
                      time=time, window=window)]
@@ -521,6 +523,7 @@ KEYS = {
     "legal_person": _legal_person_key,
     "dated_events": _no_events_key,
     "requirements_met": _results_key,
+    "region_match": _choice_key("enterprise.registered_region"),  # a place name: the call's region, mostly
     "scope_allowed": _choice_key("scope"),
     "prerequisite_tier": _choice_key("record.prior_tier"),
     "not_judged": lambda ctx, params: None,
