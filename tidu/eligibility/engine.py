@@ -14,12 +14,13 @@ from typing import Any
 from tidu.eligibility import rules
 from tidu.eligibility.findings import Finding, Outcome, Result, Verdict, worst
 from tidu.eligibility.interchange import InterchangeError, checked, parse_submitted_at, validate
-from tidu.eligibility.kpi import KpiResult
+from tidu.eligibility.kpi import KpiResult, table
 from tidu.policy.call_policy import CallPolicy
 
 PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MISSING
 
 LEVEL_LABELS = rules.LEVEL_LABELS
+OUTCOMES = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE, REVIEW: Outcome.NEEDS_REVIEW}
 
 
 def evaluate(policy: CallPolicy, document: Any, tier: str | None = None, *, trusted: bool = False) -> Verdict:
@@ -192,15 +193,13 @@ class _Judgement:
         timing = finding(*plan.timing)
 
         findings = (*condition_findings, timing, *requirement_findings, *tier_findings)
-        eligible = all(f.result == PASS for f in (*condition_findings, timing))
+        call_result = worst([f.result for f in (*condition_findings, timing)])
         # A tier is met only when every element condition is: 建设成效 included, which only reviewers can
         # judge, so a tier with judged outcomes is never met by the engine alone.
-        tier_met = all(f.result == PASS for f in (*requirement_findings, *tier_findings))
-        overall = worst(f.result for f in findings)
-        outcome = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE,
-                   REVIEW: Outcome.NEEDS_REVIEW}[overall]
-        kpis = {kpi_id: result.row for kpi_id, result in ctx.kpi_results.items()}
-        return Verdict(eligible=eligible, tier_met=tier_met, outcome=outcome, tier=self.tier["id"],
+        tier_result = worst([f.result for f in (*requirement_findings, *tier_findings)])
+        outcome = OUTCOMES[worst((call_result, tier_result))]
+        kpis = table(policy.kpi_map, self.app.get("kpis"), ctx.kpi_results)
+        return Verdict(eligible=call_result == PASS, tier_met=tier_result == PASS, outcome=outcome, tier=self.tier["id"],
                        tier_name=self.tier["name"], call=policy.code,
                        policy_versions=dict(plan.versions), findings=findings, kpis=kpis,
                        coverage=self.coverage_summary())

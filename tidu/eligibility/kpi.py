@@ -194,32 +194,40 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-# Per KPI map (a policy's ``kpi_map``, never changed once loaded): (id, definition, all-missing result) in order.
-_PLANS: dict[int, tuple[dict[str, dict[str, Any]], tuple[tuple[str, dict[str, Any], KpiResult], ...]]] = {}
+# Per KPI map (a policy's ``kpi_map``, never changed once loaded): every KPI's result and table row when it is given
+# no input, in the pack's order (most KPIs of an application: 17 of 20 in the examples).
+_PLANS: dict[int, tuple[dict[str, dict[str, Any]], dict[str, KpiResult], dict[str, dict[str, Any]]]] = {}
 
 
-def _plan(kpi_definitions: dict[str, dict[str, Any]]) -> tuple[tuple[str, dict[str, Any], KpiResult], ...]:
+def _plan(kpi_definitions: dict[str, dict[str, Any]]) -> tuple[dict[str, KpiResult], dict[str, dict[str, Any]]]:
     known = _PLANS.get(id(kpi_definitions))
     if known is None or known[0] is not kpi_definitions:
         if len(_PLANS) > 1_000:  # maps built many times in one process (tests): start again
             _PLANS.clear()
-        plan = tuple((kpi_id, kpi, _definition(kpi)[1]) for kpi_id, kpi in kpi_definitions.items())
-        known = _PLANS[id(kpi_definitions)] = (kpi_definitions, plan)
-    return known[1]
+        empty = {kpi_id: _definition(kpi)[1] for kpi_id, kpi in kpi_definitions.items()}
+        known = _PLANS[id(kpi_definitions)] = (kpi_definitions, empty, {k: r.row for k, r in empty.items()})
+    return known[1], known[2]
 
 
 def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None,
                 known: dict[str, KpiResult] | None = None) -> dict[str, KpiResult]:
     """Compute every KPI of a pack; KPIs with no inputs come back as missing. ``known``: results already computed
     for these same inputs (the document's check computes the KPIs it is given), reused as they are."""
-    kpi_inputs = kpi_inputs or {}
     known = known or {}
-    results = {}
-    for kpi_id, kpi, empty in _plan(kpi_definitions):
-        inputs = kpi_inputs.get(kpi_id)
-        if not inputs:
-            results[kpi_id] = empty
-        else:
+    results = dict(_plan(kpi_definitions)[0])  # every KPI missing, in the pack's order; then those given inputs
+    for kpi_id, inputs in (kpi_inputs or {}).items():
+        if inputs and kpi_id in results:
             result = known.get(kpi_id)
-            results[kpi_id] = result if result is not None else compute_kpi(kpi, inputs)
+            results[kpi_id] = result if result is not None else compute_kpi(kpi_definitions[kpi_id], inputs)
     return results
+
+
+def table(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None,
+          results: dict[str, KpiResult]) -> dict[str, dict[str, Any]]:
+    """A verdict's KPI table (KPI id → row, read-only) from ``compute_all``'s results for these inputs: the rows
+    of KPIs given no input are the pack's own, built once."""
+    rows = dict(_plan(kpi_definitions)[1])
+    for kpi_id in kpi_inputs or {}:
+        if kpi_id in rows:
+            rows[kpi_id] = results[kpi_id].row
+    return rows

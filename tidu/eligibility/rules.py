@@ -45,10 +45,11 @@ class Context:
             parts = tuple(path.split("."))
             if len(_PATHS) < 10_000:  # bounded even if paths came from the outside
                 _PATHS[path] = parts
-        for part in parts:  # a part that is absent reads as None, as a None value does
-            if not isinstance(node, dict):
-                return None
-            node = node.get(part)
+        try:
+            for part in parts:
+                node = node[part]
+        except (KeyError, TypeError):  # absent, or inside a value that is not an object (JSON): read as None
+            return None
         return node
 
     def _memoised(self, key: str, compute):
@@ -361,11 +362,11 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
     """The scenarios built cover every required domain (``domains``; default: the tier's required domains)."""
     policy, tier = ctx.policy, ctx.tier
     scenarios = ctx.app.get("scenarios")
-    names = {d_id: d["name"] for d_id, d in policy.domain_map.items()}
+    domains = policy.domain_map
     required = params.get("domains") or tier["required_domains"]
     if not scenarios:
         return [said(MISSING, N("尚未选择已建设的典型场景；%(tier)s至少需覆盖%(domains)s环节"), tier=tier["name"],
-                     domains=items(names[d] for d in required))]
+                     domains=items(domains[d]["name"] for d in required))]
     covered = covered_domains(ctx)
     checks = []
     for domain_id in required:
@@ -373,12 +374,12 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
             via = items(f"{sid} {policy.scenario_map[sid]['name']}"
                         f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
                         for sid in covered[domain_id])
-            checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=names[domain_id], scenarios=via))
+            checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=domains[domain_id]["name"], scenarios=via))
         else:
             links = items(link["name"] for link in policy.link_map.values()
                           if link["domain"] == domain_id and link["in_seed"])
             checks.append(said(FAIL, N("未覆盖%(domain)s环节（%(domain)s涵盖%(links)s），%(tier)s要求至少覆盖该环节"),
-                               domain=names[domain_id], links=links, tier=tier["name"]))
+                               domain=domains[domain_id]["name"], links=links, tier=tier["name"]))
     undescribed = [s["id"] for s in scenarios if not (s.get("description") or "").strip()]
     if undescribed:
         checks.append(said(MISSING, N("场景 %(ids)s 尚未填写建设内容说明"), ids=items(undescribed)))
@@ -490,19 +491,22 @@ def _legal_person_key(ctx: Context, params: dict[str, Any]) -> Any:
 
 
 def _no_events_key(ctx: Context, params: dict[str, Any]) -> Any:
-    """Which of the lists dated_events reads are on record, when none holds an event (most applications)."""
+    """Which of the lists dated_events reads are on record, when every one on record is empty (most applications)."""
     record = ctx.app.get("record", {})
-    if type(record) is not dict:  # noqa: E721 — judged by the rule itself (which reports the bad shape)
+    if record.__class__ is not dict:  # judged by the rule itself (which reports the bad shape)
         return UNCACHED
     read = [*params.get("lists", EVENT_LISTS)]
     if params.get("severities") or params.get("fatal"):
         read.append("accidents")
     present = []
-    for key in read:
-        events = record.get(key, UNCACHED)
-        if events is not UNCACHED and (type(events) is not list or events):  # noqa: E721 — events: dated, judged
+    for name in read:
+        events = record.get(name, UNCACHED)
+        if events is UNCACHED:
+            present.append(False)
+        elif events == []:
+            present.append(True)
+        else:  # events, or a list of the wrong shape: judged by the rule
             return UNCACHED
-        present.append(events is not UNCACHED)
     return tuple(present)
 
 
