@@ -53,6 +53,11 @@ def items(values) -> dict[str, list]:
 def _chinese_param(value: Any) -> Any:
     if type(value) is not dict:  # noqa: E721 — the common case (a plain value), checked first and cheaply
         return value
+    return chinese_value(value)
+
+
+def chinese_value(value: dict[str, Any]) -> Any:
+    """The stored (Chinese) form of a value that is a dict: a sentence, a term, a date or a list."""
     if "m" in value:
         return chinese(value)
     if "t" in value:

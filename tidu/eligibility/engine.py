@@ -14,12 +14,13 @@ from typing import Any
 from tidu.eligibility import rules
 from tidu.eligibility.findings import Finding, Outcome, Result, Verdict, worst
 from tidu.eligibility.interchange import InterchangeError, checked, parse_submitted_at, validate
-from tidu.eligibility.kpi import KpiResult
+from tidu.eligibility.kpi import KpiResult, table
 from tidu.policy.call_policy import CallPolicy
 
 PASS, FAIL, REVIEW, MISSING = Result.PASS, Result.FAIL, Result.REVIEW, Result.MISSING
 
 LEVEL_LABELS = rules.LEVEL_LABELS
+OUTCOMES = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE, REVIEW: Outcome.NEEDS_REVIEW}
 
 
 def evaluate(policy: CallPolicy, document: Any, tier: str | None = None, *, trusted: bool = False) -> Verdict:
@@ -57,31 +58,49 @@ class _Plan:
     Every distinct rule (kind and parameters) the clauses declare gets one slot: a 申报条件 that repeats the checks
     of the 基础要求 it mirrors (the same kind with the same parameters) shares that requirement's slot, so each
     shared check runs once per evaluation and both findings carry its checks.
+
+    The plan also keeps what is the same for many applications (``rules.KEYS``): the checks of a rule that depends
+    on one small value (a declaration: three possible results), per value, and the finding of a clause whose checks
+    all came from there, per combination. Kept results are immutable (tuples of frozen checks, frozen findings)
+    and never dropped while the plan lives: findings are looked up by the identity of the checks they are made of.
     """
 
     # 建设成效 (outcomes) of a tier: outcomes stated by official sources (grade A or B in the tier pack) are
     # conditions of the tier; a third-party transcription (C) or the project's own inference (D) is shown in the
     # pack, never imposed.
     JUDGED_OUTCOME_GRADES = ("A", "B")
+    # Bounds on what is kept: a key's values are few in real applications; values beyond are judged every time.
+    KEPT_PER_RULE = 64
+    KEPT_FINDINGS = 4096
 
     def __init__(self, policy: CallPolicy, tier: dict[str, Any]):
         self.tier = tier
-        self.rules: list[tuple[Any, dict[str, Any]]] = []
+        self.rules: list[tuple[Any, dict[str, Any], Any]] = []  # (function, params, key function or None)
+        self.kept_checks: list[dict[Any, tuple[rules.Check, ...]]] = []  # per slot: key → checks
+        self.kept_findings: dict[tuple[int, ...], Finding] = {}  # (clause index, id of each check) → finding
         self._slots: dict[tuple[str, str], int] = {}
+        self._clauses = 0
         call_ref, tiers_ref = policy.call.ref, policy.tiers.ref
-        self.requirements = [(d["clause"], d["text"], tiers_ref, self._clause(d))
+        self.requirements = [self._numbered(d["clause"], d["text"], tiers_ref, self._clause(d))
                              for d in policy.requirement_declarations]
-        self.coverage = (tier["coverage_clause"], tier["coverage_text"], tiers_ref,
-                         (self._slot(rules.coverage, "coverage", {}),))
+        self.coverage = self._numbered(tier["coverage_clause"], tier["coverage_text"], tiers_ref,
+                                       (self._slot(rules.coverage, "coverage", {}),))
         outcomes = [o for o in tier.get("outcomes", []) if o.get("grade") in self.JUDGED_OUTCOME_GRADES]
-        self.outcomes = [(f"建设成效-{tier['name']}", "".join(o["text"] for o in outcomes), tiers_ref,
-                          tuple(self._slot(rules.outcome_judged, "outcome_judged", {"text": o["text"]})
-                                for o in outcomes))] if outcomes else []
-        self.conditions = [(d["clause"], d["text"], call_ref, self._clause(d)) for d in policy.condition_declarations]
-        self.conditions += [(r["clause"], r.get("text", ""), call_ref, self._clause({"rule": r}))
+        self.outcomes = [self._numbered(f"建设成效-{tier['name']}", "".join(o["text"] for o in outcomes), tiers_ref,
+                                        tuple(self._slot(rules.outcome_judged, "outcome_judged", {"text": o["text"]})
+                                              for o in outcomes))] if outcomes else []
+        self.conditions = [self._numbered(d["clause"], d["text"], call_ref, self._clause(d))
+                           for d in policy.condition_declarations]
+        self.conditions += [self._numbered(r["clause"], r.get("text", ""), call_ref, self._clause({"rule": r}))
                             for r in policy.call_rules if r["kind"] in rules.RULES and r.get("clause")]
-        self.timing = ("申报时间", policy.call.content["window"]["text"], call_ref,
-                       (self._slot(rules.submission_window, "submission_window", {}),))
+        self.versions = policy.versions
+        self.timing = self._numbered("申报时间", policy.call.content["window"]["text"], call_ref,
+                                     (self._slot(rules.submission_window, "submission_window", {}),))
+
+    def _numbered(self, clause: str, text: str, source: str, slots: tuple[int, ...]):
+        """A clause as the judgement reads it: (its index in the plan, clause, text, source, slots)."""
+        self._clauses += 1
+        return (self._clauses - 1, clause, text, source, slots)
 
     def _clause(self, declaration: dict[str, Any]) -> tuple[int, ...]:
         """The slots of one declared clause: its ``rule`` then its ``also`` rules, in order (as ``rules.run``)."""
@@ -95,7 +114,8 @@ class _Plan:
                                                                     default=repr))
         if key is not None and key in self._slots:
             return self._slots[key]
-        self.rules.append((function, params))
+        self.rules.append((function, params, rules.KEYS.get(kind)))
+        self.kept_checks.append({})
         if key is not None:
             self._slots[key] = len(self.rules) - 1
         return len(self.rules) - 1
@@ -121,19 +141,46 @@ class _Judgement:
         self.ctx = rules.Context(policy=policy, app=app, tier=tier, submitted_at=submitted_at,
                                  kpis_known=kpis_known or {}, memo={})
         self.plan = _Plan.of(policy, tier)
-        self._results: list[list[rules.Check] | None] = [None] * len(self.plan.rules)
+        # Per slot, its checks in this evaluation: a tuple when kept by the plan, a list when this application's own.
+        self._results: list[Any] = [None] * len(self.plan.rules)
 
-    def finding(self, clause: str, text: str, source: str, slots: tuple[int, ...]) -> Finding:
-        """One clause's finding from its rules' checks, each rule run at most once per evaluation."""
-        results, plan_rules, ctx = self._results, self.plan.rules, self.ctx
+    def _run(self, slot: int) -> tuple[rules.Check, ...] | list[rules.Check]:
+        function, params, key_of = self.plan.rules[slot]
+        key = rules.UNCACHED if key_of is None else key_of(self.ctx, params)
+        if key is not rules.UNCACHED:
+            kept = self.plan.kept_checks[slot]
+            found = kept.get(key)
+            if found is not None:
+                return found
+            if len(kept) < self.plan.KEPT_PER_RULE:
+                found = kept[key] = tuple(function(self.ctx, params))
+                return found
+        found = function(self.ctx, params)
+        return found if found.__class__ is list else list(found)  # a list: not kept (see finding())
+
+    def finding(self, index: int, clause: str, text: str, source: str, slots: tuple[int, ...]) -> Finding:
+        """One clause's finding from its rules' checks, each rule run at most once per evaluation; the plan's own
+        finding when every check it is made of is kept by the plan."""
+        results = self._results
         checks: list[rules.Check] = []
+        kept = True
         for slot in slots:
             found = results[slot]
             if found is None:
-                function, params = plan_rules[slot]
-                found = results[slot] = function(ctx, params)
+                found = results[slot] = self._run(slot)
+            if found and found.__class__ is list:
+                kept = False
             checks += found
-        return Finding.from_checks(clause, text, source, checks)  # a new list: slots' lists stay unshared
+        if not kept:
+            return Finding.from_checks(clause, text, source, checks)  # a new list: slots' lists stay unshared
+        key = (index, *map(id, checks))
+        kept_findings = self.plan.kept_findings
+        finding = kept_findings.get(key)
+        if finding is None:
+            finding = Finding.from_checks(clause, text, source, checks)
+            if len(kept_findings) < self.plan.KEPT_FINDINGS:
+                kept_findings[key] = finding
+        return finding
 
     def verdict(self) -> Verdict:
         policy, ctx, plan, finding = self.policy, self.ctx, self.plan, self.finding
@@ -146,19 +193,15 @@ class _Judgement:
         timing = finding(*plan.timing)
 
         findings = (*condition_findings, timing, *requirement_findings, *tier_findings)
-        eligible = all(f.result == PASS for f in (*condition_findings, timing))
+        call_result = worst([f.result for f in (*condition_findings, timing)])
         # A tier is met only when every element condition is: 建设成效 included, which only reviewers can
         # judge, so a tier with judged outcomes is never met by the engine alone.
-        tier_met = all(f.result == PASS for f in (*requirement_findings, *tier_findings))
-        overall = worst(f.result for f in findings)
-        outcome = {PASS: Outcome.ELIGIBLE, FAIL: Outcome.INELIGIBLE, MISSING: Outcome.INCOMPLETE,
-                   REVIEW: Outcome.NEEDS_REVIEW}[overall]
-        kpis = {kpi_id: {"name": r.name, "unit": r.unit, "value": r.value, "status": r.status,
-                         "missing_inputs": list(r.missing)}
-                for kpi_id, r in ctx.kpi_results.items()}
-        return Verdict(eligible=eligible, tier_met=tier_met, outcome=outcome, tier=self.tier["id"],
+        tier_result = worst([f.result for f in (*requirement_findings, *tier_findings)])
+        outcome = OUTCOMES[worst((call_result, tier_result))]
+        kpis = table(policy.kpi_map, self.app.get("kpis"), ctx.kpi_results)
+        return Verdict(eligible=call_result == PASS, tier_met=tier_result == PASS, outcome=outcome, tier=self.tier["id"],
                        tier_name=self.tier["name"], call=policy.code,
-                       policy_versions=policy.versions, findings=findings, kpis=kpis,
+                       policy_versions=dict(plan.versions), findings=findings, kpis=kpis,
                        coverage=self.coverage_summary())
 
     def coverage_summary(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tidu.core.sentences import chinese
+from tidu.core.sentences import chinese_value
 
 
 def gettext_noop(message: str) -> str:
@@ -93,14 +93,10 @@ def said(result: Result, msgid: str, /, **params: Any) -> Check:
         return Check(result, msgid, {"m": msgid})
     source = {"m": msgid, "p": params}
     for value in params.values():
-        if type(value) is dict:  # noqa: E721 — a date, a list, a term or a sentence among the values
-            return Check(result, chinese(source), source)
-    return Check(result, msgid % params, source)  # plain values (the usual case): formatted at once
-
-
-def _relevant(result: Result, checks) -> list[Check]:
-    """The checks a finding's message is made of: those with the finding's result (every check when it passes)."""
-    return [c for c in checks if c.result == result] if result != Result.PASS else list(checks)
+        if value.__class__ is dict:  # a date, a list, a term or a sentence among the values: in their Chinese form
+            return Check(result, msgid % {name: chinese_value(v) if v.__class__ is dict else v
+                                          for name, v in params.items()}, source)
+    return Check(result, msgid % params, source)  # plain values (the usual case): formatted as they are
 
 
 @direct_init
@@ -122,23 +118,30 @@ class Finding:
         for check in checks:
             if _SEVERITY[check.result] > rank:
                 result, rank = check.result, _SEVERITY[check.result]
-        relevant = _relevant(result, checks)
+        # The message is made of the checks with the finding's result (every check when it passes).
+        relevant = checks if result is Result.PASS else [c for c in checks if c.result == result]
         # Kept even when every check is worded by policy text (kept as written): the separators still follow
         # the reader's language.
         msg = [c.msg or c.message for c in relevant]
-        return cls(clause=clause, result=result, message="；".join([c.message for c in relevant]) + "。",
-                   clause_text=clause_text, source=source, checks=tuple(checks), msg=msg)
+        return cls(clause, result, "；".join([c.message for c in relevant]) + "。", clause_text, source, tuple(checks),
+                   msg)
 
     def as_dict(self) -> dict[str, Any]:
-        # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a string.
-        # ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they always were.
-        data = {"clause": self.clause, "result": str(self.result), "message": self.message,
-                "clause_text": self.clause_text, "source": self.source,
-                "checks": [{"result": str(c.result), "message": c.message, "msg": c.msg} if c.msg else
-                           {"result": str(c.result), "message": c.message} for c in self.checks]}
-        if self.msg is not None:
-            data["msg"] = self.msg
-        return data
+        """The stored form: a new dict each time, whose checks (and sources) are this finding's own serialisation,
+        built once per finding: the engine's plan keeps findings that recur (tidu.eligibility.engine), so they are
+        serialised once, not once per verdict. Read it or store it; never change its checks in place."""
+        data = self.__dict__.get("_data")
+        if data is None:
+            # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a
+            # string. ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they were.
+            data = {"clause": self.clause, "result": str(self.result), "message": self.message,
+                    "clause_text": self.clause_text, "source": self.source,
+                    "checks": [{"result": str(c.result), "message": c.message, "msg": c.msg} if c.msg else
+                               {"result": str(c.result), "message": c.message} for c in self.checks]}
+            if self.msg is not None:
+                data["msg"] = self.msg
+            self.__dict__["_data"] = data  # frozen: stored beside the fields (not one of them)
+        return data.copy()
 
 
 class Outcome(StrEnum):
@@ -149,8 +152,11 @@ class Outcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"eligible": gettext_noop("符合申报条件"), "needs_review": gettext_noop("需人工复核"),
-                "incomplete": gettext_noop("信息不完整"), "ineligible": gettext_noop("不符合申报条件")}[self.value]
+        return OUTCOME_LABELS[self.value]
+
+
+OUTCOME_LABELS = {"eligible": gettext_noop("符合申报条件"), "needs_review": gettext_noop("需人工复核"),
+                  "incomplete": gettext_noop("信息不完整"), "ineligible": gettext_noop("不符合申报条件")}
 
 
 @direct_init

@@ -189,8 +189,11 @@ def checked(document: Any, policy: CallPolicy, *, schema: bool = True) -> tuple[
         if not isinstance(inputs, dict):
             continue
         result = computed[kpi_id] = compute_kpi(kpi_map[kpi_id], inputs)
-        problems.extend((problem.field, problem.message) for problem in result.problems)
+        if result.problems:
+            problems.extend((problem.field, problem.message) for problem in result.problems)
 
+    if not problems and not schema_problems:
+        return document, computed
     # A field the schema already faulted is not reported a second time by the checks above.
     faulted = [field for field, _ in schema_problems]
     problems = schema_problems + [(field, message) for field, message in problems

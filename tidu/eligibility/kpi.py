@@ -47,6 +47,16 @@ class KpiResult:
             return "invalid"
         return "missing" if self.value is None else "computed"
 
+    @property
+    def row(self) -> dict[str, Any]:
+        """This result as a verdict's KPI table lists it, built once per result: the result of a KPI given no input
+        is one object shared by every evaluation (most of a table's 20 rows), so is its row. Read-only."""
+        row = self.__dict__.get("_row")
+        if row is None:
+            row = self.__dict__["_row"] = {"name": self.name, "unit": self.unit, "value": self.value,
+                                           "status": self.status, "missing_inputs": list(self.missing)}
+        return row
+
     def display(self) -> str:
         if self.value is None:
             return "—"
@@ -121,10 +131,11 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
     specs, empty = _definition(kpi)
     if not inputs:
         return empty  # frozen: shared by every evaluation that gives this KPI no input
-    base = {"kpi_id": kpi["id"], "name": kpi["name"], "unit": kpi["unit"]}
-    problems = [_problem(kpi["id"], key, N("%(kpi)s没有名为 %(key)s 的输入项（可用：%(known)s）"), kpi=kpi["name"],
-                         key=repr(key), known=items(specs))
-                for key in inputs if key not in specs]
+    kpi_id, name, unit = kpi["id"], kpi["name"], kpi["unit"]
+    problems = [] if inputs.keys() <= specs.keys() else [
+        _problem(kpi_id, key, N("%(kpi)s没有名为 %(key)s 的输入项（可用：%(known)s）"), kpi=name, key=repr(key),
+                 known=items(specs))
+        for key in inputs if key not in specs]
     values: dict[str, float] = {}
     missing = []
     for key, spec in specs.items():
@@ -138,18 +149,18 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
         else:
             values[key] = value
     if problems:
-        return KpiResult(**base, value=None, missing=tuple(missing), problems=tuple(problems))
+        return KpiResult(kpi_id, name, unit, None, tuple(missing), tuple(problems))
     if missing:
-        return KpiResult(**base, value=None, missing=tuple(missing))
+        return KpiResult(kpi_id, name, unit, None, tuple(missing))
 
     value, problem = _apply_formula(kpi, specs, values)
     if problem is None and not (math.isfinite(value) and abs(value) <= MAX_RESULT):
         first = next(iter(specs))
-        problem = _problem(kpi["id"], first, N("%(kpi)s的计算结果异常（%(value)s），请核对基期值与单位"), kpi=kpi["name"],
+        problem = _problem(kpi_id, first, N("%(kpi)s的计算结果异常（%(value)s），请核对基期值与单位"), kpi=name,
                            value=f"{value:g}")
     if problem:
-        return KpiResult(**base, value=None, problems=(problem,))
-    return KpiResult(**base, value=_round(value))
+        return KpiResult(kpi_id, name, unit, None, problems=(problem,))
+    return KpiResult(kpi_id, name, unit, _round(value))
 
 
 def _apply_formula(kpi, specs, v) -> tuple[float, KpiProblem | None]:
@@ -183,32 +194,40 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-# Per KPI map (a policy's ``kpi_map``, never changed once loaded): (id, definition, all-missing result) in order.
-_PLANS: dict[int, tuple[dict[str, dict[str, Any]], tuple[tuple[str, dict[str, Any], KpiResult], ...]]] = {}
+# Per KPI map (a policy's ``kpi_map``, never changed once loaded): every KPI's result and table row when it is given
+# no input, in the pack's order (most KPIs of an application: 17 of 20 in the examples).
+_PLANS: dict[int, tuple[dict[str, dict[str, Any]], dict[str, KpiResult], dict[str, dict[str, Any]]]] = {}
 
 
-def _plan(kpi_definitions: dict[str, dict[str, Any]]) -> tuple[tuple[str, dict[str, Any], KpiResult], ...]:
+def _plan(kpi_definitions: dict[str, dict[str, Any]]) -> tuple[dict[str, KpiResult], dict[str, dict[str, Any]]]:
     known = _PLANS.get(id(kpi_definitions))
     if known is None or known[0] is not kpi_definitions:
         if len(_PLANS) > 1_000:  # maps built many times in one process (tests): start again
             _PLANS.clear()
-        plan = tuple((kpi_id, kpi, _definition(kpi)[1]) for kpi_id, kpi in kpi_definitions.items())
-        known = _PLANS[id(kpi_definitions)] = (kpi_definitions, plan)
-    return known[1]
+        empty = {kpi_id: _definition(kpi)[1] for kpi_id, kpi in kpi_definitions.items()}
+        known = _PLANS[id(kpi_definitions)] = (kpi_definitions, empty, {k: r.row for k, r in empty.items()})
+    return known[1], known[2]
 
 
 def compute_all(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None,
                 known: dict[str, KpiResult] | None = None) -> dict[str, KpiResult]:
     """Compute every KPI of a pack; KPIs with no inputs come back as missing. ``known``: results already computed
     for these same inputs (the document's check computes the KPIs it is given), reused as they are."""
-    kpi_inputs = kpi_inputs or {}
     known = known or {}
-    results = {}
-    for kpi_id, kpi, empty in _plan(kpi_definitions):
-        inputs = kpi_inputs.get(kpi_id)
-        if not inputs:
-            results[kpi_id] = empty
-        else:
+    results = dict(_plan(kpi_definitions)[0])  # every KPI missing, in the pack's order; then those given inputs
+    for kpi_id, inputs in (kpi_inputs or {}).items():
+        if inputs and kpi_id in results:
             result = known.get(kpi_id)
-            results[kpi_id] = result if result is not None else compute_kpi(kpi, inputs)
+            results[kpi_id] = result if result is not None else compute_kpi(kpi_definitions[kpi_id], inputs)
     return results
+
+
+def table(kpi_definitions: dict[str, dict[str, Any]], kpi_inputs: dict[str, Any] | None,
+          results: dict[str, KpiResult]) -> dict[str, dict[str, Any]]:
+    """A verdict's KPI table (KPI id → row, read-only) from ``compute_all``'s results for these inputs: the rows
+    of KPIs given no input are the pack's own, built once."""
+    rows = dict(_plan(kpi_definitions)[1])
+    for kpi_id in kpi_inputs or {}:
+        if kpi_id in rows:
+            rows[kpi_id] = results[kpi_id].row
+    return rows

@@ -45,10 +45,11 @@ class Context:
             parts = tuple(path.split("."))
             if len(_PATHS) < 10_000:  # bounded even if paths came from the outside
                 _PATHS[path] = parts
-        for part in parts:
-            if not isinstance(node, dict) or part not in node:
-                return None
-            node = node[part]
+        try:
+            for part in parts:
+                node = node[part]
+        except (KeyError, TypeError):  # absent, or inside a value that is not an object (JSON): read as None
+            return None
         return node
 
     def _memoised(self, key: str, compute):
@@ -361,11 +362,11 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
     """The scenarios built cover every required domain (``domains``; default: the tier's required domains)."""
     policy, tier = ctx.policy, ctx.tier
     scenarios = ctx.app.get("scenarios")
-    names = {d_id: d["name"] for d_id, d in policy.domain_map.items()}
+    domains = policy.domain_map
     required = params.get("domains") or tier["required_domains"]
     if not scenarios:
         return [said(MISSING, N("尚未选择已建设的典型场景；%(tier)s至少需覆盖%(domains)s环节"), tier=tier["name"],
-                     domains=items(names[d] for d in required))]
+                     domains=items(domains[d]["name"] for d in required))]
     covered = covered_domains(ctx)
     checks = []
     for domain_id in required:
@@ -373,12 +374,12 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
             via = items(f"{sid} {policy.scenario_map[sid]['name']}"
                         f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
                         for sid in covered[domain_id])
-            checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=names[domain_id], scenarios=via))
+            checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=domains[domain_id]["name"], scenarios=via))
         else:
             links = items(link["name"] for link in policy.link_map.values()
                           if link["domain"] == domain_id and link["in_seed"])
             checks.append(said(FAIL, N("未覆盖%(domain)s环节（%(domain)s涵盖%(links)s），%(tier)s要求至少覆盖该环节"),
-                               domain=names[domain_id], links=links, tier=tier["name"]))
+                               domain=domains[domain_id]["name"], links=links, tier=tier["name"]))
     undescribed = [s["id"] for s in scenarios if not (s.get("description") or "").strip()]
     if undescribed:
         checks.append(said(MISSING, N("场景 %(ids)s 尚未填写建设内容说明"), ids=items(undescribed)))
@@ -414,12 +415,14 @@ def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
 # --- submission inside the window ----------------------------------------------------------------
 def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     policy = ctx.policy
-    window = sentence(N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens),
-                      closes=day(policy.window_closes))
+    window = policy.compiled.get("window-sentence")  # the same for every application of the call
+    if window is None:
+        window = policy.compiled["window-sentence"] = sentence(
+            N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens), closes=day(policy.window_closes))
     if ctx.submitted_at is None:
         return [said(MISSING, N("尚未提交；申报时间为%(window)s"), window=window)]
     local = local_time(ctx.submitted_at, policy)
-    date, time = day(local.date()), f"{local:%H:%M:%S}"
+    date, time = day(local.date()), "%02d:%02d:%02d" % (local.hour, local.minute, local.second)
     if local < policy.opens_at:
         return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), date=date,
                      time=time, window=window)]
@@ -458,6 +461,77 @@ def prerequisite_tier(ctx: Context, params: dict[str, Any]) -> list[Check]:
 
 def not_judged(ctx: Context, params: dict[str, Any]) -> list[Check]:
     return [said(REVIEW, N("本条未声明判定规则，需人工复核"))]
+
+
+# --- rules that depend on one small value of the application -------------------------------------
+# The checks of these kinds are a function of the plan (policy, tier, parameters) and of one value that takes a
+# handful of forms across all applications: a yes/no declaration, whether a statement is given, a choice from a
+# short list, the results of other clauses, an empty event list. ``KEYS[kind](ctx, params)`` returns that value
+# (hashable), or UNCACHED when this application's value is not of those few forms (the rule is then run). The
+# engine keeps such checks per plan and value instead of writing the same sentences again for every application
+# (``tidu.eligibility.engine``). A key function must read everything its rule reads from the application.
+UNCACHED = object()
+
+
+def _declared_key(ctx: Context, params: dict[str, Any]) -> bool | None:
+    value = ctx.get(params["field"])
+    return None if value is None else bool(value)  # declaration_true reads only whether it is given and true
+
+
+def _statement_key(ctx: Context, params: dict[str, Any]) -> bool:
+    return bool(str(ctx.get(params["field"]) or "").strip())
+
+
+def _legal_person_key(ctx: Context, params: dict[str, Any]) -> Any:
+    status = ctx.get("enterprise.legal_status")
+    if status is None or status == "legal_person":
+        return status
+    code = ctx.get("enterprise.industry_code")  # a branch office: its industry decides
+    return ("branch", code) if code is None or type(code) is str else UNCACHED  # noqa: E721
+
+
+def _no_events_key(ctx: Context, params: dict[str, Any]) -> Any:
+    """Which of the lists dated_events reads are on record, when every one on record is empty (most applications)."""
+    record = ctx.app.get("record", {})
+    if record.__class__ is not dict:  # judged by the rule itself (which reports the bad shape)
+        return UNCACHED
+    read = [*params.get("lists", EVENT_LISTS)]
+    if params.get("severities") or params.get("fatal"):
+        read.append("accidents")
+    present = []
+    for name in read:
+        events = record.get(name, UNCACHED)
+        if events is UNCACHED:
+            present.append(False)
+        elif events == []:
+            present.append(True)
+        else:  # events, or a list of the wrong shape: judged by the rule
+            return UNCACHED
+    return tuple(present)
+
+
+def _results_key(ctx: Context, params: dict[str, Any]) -> tuple[tuple[str, Result], ...]:
+    return tuple((f.clause, f.result) for f in ctx.findings.get(params.get("of", "basic_requirements"), []))
+
+
+def _choice_key(path: str):
+    def key(ctx: Context, params: dict[str, Any]) -> Any:
+        value = ctx.get(path)
+        return value if value is None or type(value) is str else UNCACHED  # noqa: E721
+    return key
+
+
+KEYS = {
+    "declaration_true": _declared_key,
+    "statement_given": _statement_key,
+    "legal_person": _legal_person_key,
+    "dated_events": _no_events_key,
+    "requirements_met": _results_key,
+    "region_match": _choice_key("enterprise.registered_region"),  # a place name: the call's region, mostly
+    "scope_allowed": _choice_key("scope"),
+    "prerequisite_tier": _choice_key("record.prior_tier"),
+    "not_judged": lambda ctx, params: None,
+}
 
 
 RULES = {

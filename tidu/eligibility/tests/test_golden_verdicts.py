@@ -66,3 +66,27 @@ def test_findings_stay_frozen_with_their_defaults():
     one, two = (Verdict(True, True, "eligible", "basic", "基础级", "c", {}, ()) for _ in range(2))
     assert one.kpis == {} and one.kpis is not two.kpis  # default factories still give each its own
     assert dataclasses.replace(finding, message="n").message == "n"
+
+
+def test_checks_kept_by_the_plan_are_shared_and_never_carried_to_another_value():
+    from tidu.eligibility import rules
+    from tidu.eligibility.engine import evaluate
+    from tidu.eligibility.tests.golden_cases import EXAMPLES
+    from tidu.policy.call_policy import load_call_policy
+
+    assert set(rules.KEYS) <= {*rules.RULES, "not_judged"}
+    policy = load_call_policy("call-tianmen-2026-basic")
+    document = json.loads((EXAMPLES / "passing-basic.json").read_text(encoding="utf-8"))
+    other = copy.deepcopy(document)
+    other["cooperation"]["case_exchange"] = False
+    other["scope"] = "工厂级"
+    other["record"]["violations"] = [{"date": "2025-06-01", "description": "环保处罚"}]
+    first, second, third = (evaluate(policy, copy.deepcopy(doc), trusted=True) for doc in (document, other, document))
+    assert first.finding("申报条件8") is third.finding("申报条件8")  # kept: declarations only
+    assert first.finding("申报条件7") is not third.finding("申报条件7")  # the report number is the application's
+    assert second.finding("申报条件8").result == "fail" and second.finding("申报条件9").result == "review"
+    assert second.finding("申报条件4").result == "fail"
+    assert first.as_dict() == third.as_dict()
+    fresh = load_call_policy("call-tianmen-2026-basic")  # nothing kept yet
+    assert evaluate(fresh, copy.deepcopy(other), trusted=True).as_dict() == second.as_dict()
+    assert evaluate(fresh, copy.deepcopy(document), trusted=True).as_dict() == first.as_dict()
