@@ -28,7 +28,7 @@ def render_application_pdf(dossier: Dossier, *, mode: str = "application", parts
                            starts: dict[str, int] | None = None) -> bytes:
     """The 申报书 as PDF. ``mode="bound"`` is the front part of the 装订版 (see bound.py)."""
     config = {"mode": mode, "parts": list(parts), "starts": starts or {}}
-    return compile_pdf("application.typ", {"config": config, "dossier": dossier_payload(dossier)})
+    return compile_pdf("application.typ", {"config": config, "dossier": dossier_payload(dossier)}, with_long_runs=True)
 
 
 def _cell(value: Any) -> str:

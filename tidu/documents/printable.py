@@ -9,8 +9,9 @@
 - Long unbroken runs (credit codes, phone numbers, URLs, 3,000 characters without a space) are made
   breakable in the templates themselves (each character of a run of more than 12 non-CJK characters set in
   its own box: a Typst show rule in most templates, the function ``t()`` around every value in the 申报书's,
-  which is cheaper to lay out; and ``narrow()`` for narrow table columns), so they wrap inside their cell
-  instead of running over the next column or off the page. Boxes, not
+  which is cheaper to lay out — it looks each value up in the table ``long_runs()`` builds here, as a regex
+  in Typst costs a fresh matcher per call; and ``narrow()`` for narrow table columns), so they wrap inside
+  their cell instead of running over the next column or off the page. Boxes, not
   zero-width spaces: a zero-width space would be copied into the PDF's text (search and copy-paste of a
   credit code would fail, and Typst maps the digit's glyph to "digit + U+200B" everywhere in the file).
 """
@@ -48,6 +49,61 @@ def printable_data(value: Any, *, key: str = "") -> Any:
     if isinstance(value, list | tuple):
         return [printable_data(v, key=key) for v in value]
     return value
+
+
+# A run the templates split: 13 or more characters none of which is white space (Unicode White_Space), a Han
+# ideograph (Script=Han) or CJK punctuation/full-width form (U+3000–303F, U+FF00–FFEF) — exactly the class
+# ``[^\s\p{Han}\u3000-\u303F\uFF00-\uFFEF]`` the templates' Typst regex uses (checked code point by code point
+# against Typst's regex engine; the ranges are Unicode 16's).
+_RUN_BREAKERS = (
+    "\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"  # White_Space
+    "\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufa6d\ufa70-\ufad9\uff00-\uffef\U00016fe2\U00016fe3\U00016ff0\U00016ff1"
+    "\U00020000-\U0002a6df\U0002a700-\U0002b739\U0002b740-\U0002b81d\U0002b820-\U0002cea1"
+    "\U0002ceb0-\U0002ebe0\U0002ebf0-\U0002ee5d\U0002f800-\U0002fa1d\U00030000-\U0003134a"
+    "\U00031350-\U000323af")
+LONG_RUN = re.compile(f"[^{_RUN_BREAKERS}]{{13,}}")
+
+
+def long_runs(value: Any) -> dict[str, list[list[Any]]]:
+    """Every string in a JSON-like structure (and every line of it) that holds a long run, cut into pieces
+    ``[text, is_run]``: the 申报书 template sets each character of a run in its own box so it may wrap."""
+    found: dict[str, list[list[Any]]] = {}
+
+    def visit(item: Any) -> None:
+        if isinstance(item, dict):
+            for v in item.values():
+                visit(v)
+        elif isinstance(item, list | tuple):
+            for v in item:
+                visit(v)
+        elif item is None or isinstance(item, bool | float):
+            return
+        else:  # a string, or what t() prints with str(): an integer, or a value JSON writes with str()
+            text = item if isinstance(item, str) else str(item)
+            if len(text) < 13 or not LONG_RUN.search(text):
+                return
+            for line in (text, *text.split("\n")) if "\n" in text else (text,):
+                if line not in found and (pieces := _pieces(line)):
+                    found[line] = pieces
+
+    visit(value)
+    return found
+
+
+def _pieces(text: str) -> list[list[Any]] | None:
+    pieces: list[list[Any]] = []
+    at = 0
+    for match in LONG_RUN.finditer(text):
+        if match.start() > at:
+            pieces.append([text[at:match.start()], False])
+        pieces.append([match.group(), True])
+        at = match.end()
+    if not pieces:
+        return None
+    if at < len(text):
+        pieces.append([text[at:], False])
+    return pieces
 
 
 def unprintable_removed(text: str) -> str:

@@ -29,7 +29,7 @@ import typst  # noqa: E402
 
 from tidu.core import fonts as core_fonts
 from tidu.core.errors import TiduError
-from tidu.documents.printable import printable_data
+from tidu.documents.printable import long_runs, printable_data
 
 logger = logging.getLogger(__name__)
 
@@ -113,18 +113,23 @@ def _compiler(setup: FontSetup, root: Path | str | None) -> typst.Compiler:
     return compiler
 
 
-def _payload_json(setup: FontSetup, data: dict[str, Any]) -> str:
+def _payload_json(setup: FontSetup, data: dict[str, Any], *, with_long_runs: bool = False) -> str:
     payload = {**printable_data(data), "fonts": {"body": list(setup.body), "heading": list(setup.heading)}}
+    if with_long_runs:  # for templates whose t() looks the runs up instead of matching a regex (printable.py)
+        payload["long_runs"] = long_runs({k: v for k, v in payload.items() if k != "fonts"})
     return json.dumps(payload, ensure_ascii=False, default=str)
 
 
-def compile_pdf(template: str, data: dict[str, Any], *, root: Path | str | None = None) -> bytes:
-    """Compile one built-in template with ``data`` (JSON-serialisable) to PDF bytes."""
+def compile_pdf(template: str, data: dict[str, Any], *, root: Path | str | None = None,
+                with_long_runs: bool = False) -> bytes:
+    """Compile one built-in template with ``data`` (JSON-serialisable) to PDF bytes. ``with_long_runs`` adds
+    ``long_runs`` (printable.long_runs) to the data, for the templates that read it."""
     setup = font_setup()
     compiler = _compiler(setup, root)
     try:
         return compiler.compile(input=template_source(template), format="pdf",
-                                sys_inputs={"data": _payload_json(setup, data)}, pdf_tags=False)
+                                sys_inputs={"data": _payload_json(setup, data, with_long_runs=with_long_runs)},
+                                pdf_tags=False)
     except typst.TypstError as exc:  # a bug in a template, never the user's text
         raise DocumentError(f"PDF 排版失败：{exc.message}") from exc
 
