@@ -1,4 +1,4 @@
-"""The header's navigation (tidu.core.nav) prints what the templates printed before it was built in Python."""
+"""The header's navigation (tidu.core.nav: rendered once per language and role, markers replaced per request) prints what the templates print rendered for the person directly."""
 
 from __future__ import annotations
 
