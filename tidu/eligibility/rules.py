@@ -422,7 +422,7 @@ def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     if ctx.submitted_at is None:
         return [said(MISSING, N("尚未提交；申报时间为%(window)s"), window=window)]
     local = local_time(ctx.submitted_at, policy)
-    date, time = day(local.date()), "%02d:%02d:%02d" % (local.hour, local.minute, local.second)
+    date, time = day(local.date()), f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
     if local < policy.opens_at:
         return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), date=date,
                      time=time, window=window)]
