@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tidu.core.context_processors.platform",
+                "tidu.notifications.context_processors.notifications",
             ],
         },
     },

@@ -10,6 +10,7 @@ same the templates give when rendered for the person directly (tidu/core/tests/t
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -20,7 +21,6 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from tidu.accounts.models import User
 from tidu.core.rows import concrete_user
 
 # Markers the stand-in render prints where the person's own values go (NUL never occurs in a rendered template).
@@ -52,22 +52,23 @@ def fixed_url(name: str) -> str:
 
 
 def site_nav(context) -> SafeString:
-    """The header's links for the reader (``{% site_nav %}`` in core/base.html)."""
-    from tidu.notifications.services import unread_count
-
+    """The header's links for the reader (``{% site_nav %}`` in core/base.html). The unread count comes from the
+    notifications app's context processor (``unread_notifications``: a number, or a function counting once)."""
     user = context.get("user")
     if user is None:
         user = getattr(context.get("request"), "user", None)
     user = concrete_user(user)
     signed_in = user is not None and user.is_authenticated
-    unread = unread_count(user) if signed_in else 0
+    unread = context.get("unread_notifications", 0) if signed_in else 0
+    if callable(unread):
+        unread = unread()
     # What the templates read of the person, besides the markers: their role (through the role filters), whether
     # they are a superuser, and whether the badge shows.
     who = (user.role, user.is_superuser, bool(unread)) if signed_in else None
     key = (*_where(), get_language(), who)
     html = _navs.get(key)
     if html is None:
-        stand_in = (User(username=NAME, role=user.role, is_superuser=user.is_superuser) if signed_in
+        stand_in = (get_user_model()(username=NAME, role=user.role, is_superuser=user.is_superuser) if signed_in
                     else AnonymousUser())
         html = _navs[key] = render_to_string("core/_site_nav.html", {
             "user": stand_in, "unread_notifications": UNREAD if unread else 0, "csrf_input": mark_safe(CSRF)})
