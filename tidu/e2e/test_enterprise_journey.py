@@ -66,9 +66,16 @@ def fill_section(page, key, data):
     assert "已保存" in page.content(), f"{key} was not saved"
 
 
+def _autosave_idle(page):
+    """Wait until no autosave is in flight. Its answer re-renders the message under every field, which moves
+    the fields: a click aimed just before the answer lands lands beside its target (seen under CI load)."""
+    page.wait_for_function("() => !document.querySelector('#section-form.htmx-request')")
+
+
 def _fill_field(page, name, value):
     if not value:
         return
+    _autosave_idle(page)
     element = page.locator(f'[name="{name}"]').first
     tag = element.evaluate("e => e.tagName.toLowerCase()")
     kind = element.get_attribute("type")
@@ -80,6 +87,8 @@ def _fill_field(page, name, value):
         page.check(f'input[name="{name}"]')
     else:
         element.fill(value)
+        element.blur()  # the change event (and its autosave) now, not when the next field is clicked
+    _autosave_idle(page)
 
 
 def test_enterprise_registers_fills_every_section_and_submits(page, demo_world, screenshot, tmp_path):

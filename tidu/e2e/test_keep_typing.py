@@ -49,10 +49,13 @@ def test_text_typed_when_the_session_ends_is_back_after_logging_in(page, draft):
     assert page.url.endswith(url), "the page jumped away"
     assert field.input_value() == TEXT
 
-    # Log in again from the link: back on the same page, the text restored and saved.
+    # Log in again from the link: it does not ask "leave this page?" (the text is kept in this browser), and
+    # back on the same page the text is restored and saved.
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
     with page.expect_navigation(timeout=WAIT):
         notice.get_by_role("link").click()
-    page.on("dialog", lambda dialog: dialog.accept())
+    assert dialogs == [], dialogs
     log_in_here(page)
     assert page.url.endswith(url), page.url
     assert page.locator('#section-form [name="description"]').input_value() == TEXT

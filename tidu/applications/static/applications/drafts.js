@@ -40,12 +40,14 @@
     return input ? input.value : "";
   }
 
+  /* Returns whether this browser now holds the values (false: storage refused or full). */
   function keep() {
     var store = storage();
-    if (!store) return;
+    if (!store) return false;
     try {
       store.setItem(key, JSON.stringify({ revision: revision(), values: snapshot(), at: Date.now() }));
-    } catch (e) { /* storage full or refused: the server copy is all there is */ }
+      return true;
+    } catch (e) { return false; /* storage full or refused: the server copy is all there is */ }
   }
 
   function forget() {
@@ -115,12 +117,18 @@
     return div.innerHTML;
   }
 
-  function sessionEnded() {
+  function sessionEnded(kept) {
     var status = document.getElementById("autosave-status");
-    var html = escapeText(form.dataset.msgSessionEnded) + ' <a href="' + escapeText(form.dataset.loginUrl) + '">'
+    var html = escapeText(form.dataset.msgSessionEnded) + ' <a href="' + escapeText(form.dataset.loginUrl) + '" data-relogin>'
       + escapeText(form.dataset.msgLogin) + "</a>";
     if (status) status.innerHTML = '<span class="autosave-error" role="alert">' + html + "</span>";
     say(html, "warning");
+    if (!kept) return;
+    // The values are in this browser and the login returns here to put them back: following the link loses
+    // nothing, so it does not ask "leave this page?" (unless something is typed after this point).
+    document.querySelectorAll("a[data-relogin]").forEach(function (link) {
+      link.addEventListener("click", function () { if (keep()) dirty = false; });
+    });
   }
 
   function looksLikeWholePage(xhr) {
@@ -142,8 +150,7 @@
       var xhr = event.detail.xhr;
       if (xhr.status === 401 || (xhr.status === 403 && looksLikeWholePage(xhr))) {
         event.preventDefault();  // no jump to the login page: the values stay on screen and in this browser
-        keep();
-        sessionEnded();
+        sessionEnded(keep());
       }
     });
     form.addEventListener("htmx:afterRequest", function (event) {
