@@ -18,6 +18,13 @@ def _chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def autosave_idle(page):
+    """Wait until no autosave of the section form is in flight. Its answer re-renders the message under every
+    field, which moves the fields: a click aimed just before the answer lands beside its target (seen under CI
+    load), so tests that click field after field wait for it between clicks."""
+    page.wait_for_function("() => !document.querySelector('#section-form.htmx-request')")
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = _chromium_path()

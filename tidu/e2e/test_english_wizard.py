@@ -12,7 +12,7 @@ import pytest
 from tidu.accounts.models import User
 from tidu.applications.models import Submission
 from tidu.core.demo import DEMO_PASSWORD
-from tidu.e2e.conftest import SCREENSHOT_DIR
+from tidu.e2e.conftest import SCREENSHOT_DIR, autosave_idle
 from tidu.testing import fill_complete_application
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -86,7 +86,9 @@ def test_an_english_enterprise_fills_every_step_and_submits(browser, live_server
         page.check('#section-form input[name="legal_status"][value="legal_person"]') \
             if page.locator('#section-form input[name="legal_status"]').count() else \
             page.select_option('#section-form select[name="legal_status"]', "legal_person")
+        autosave_idle(page)
         page.check('#section-form input[name="above_designated_size"][value="yes"]')
+        autosave_idle(page)
         page.fill('#section-form [name="main_business_revenue_10k_yuan"]', "－5")
         page.fill('#section-form [name="competitiveness"]', "主导产品为精密阀门，国内市场占有率约 8%。")
         page.fill('#section-form [name="contact_name"]', "王立新")

@@ -13,7 +13,7 @@ from tidu.applications.models import Application, Submission
 from tidu.applications.sections import SECTIONS
 from tidu.applications.testing import complete_section_data, minimal_pdf_bytes
 from tidu.core.demo import DEMO_PASSWORD
-from tidu.e2e.conftest import load_demo_base
+from tidu.e2e.conftest import autosave_idle, load_demo_base
 from tidu.enterprises.credit_code import check_character
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,16 +66,10 @@ def fill_section(page, key, data):
     assert "已保存" in page.content(), f"{key} was not saved"
 
 
-def _autosave_idle(page):
-    """Wait until no autosave is in flight. Its answer re-renders the message under every field, which moves
-    the fields: a click aimed just before the answer lands lands beside its target (seen under CI load)."""
-    page.wait_for_function("() => !document.querySelector('#section-form.htmx-request')")
-
-
 def _fill_field(page, name, value):
     if not value:
         return
-    _autosave_idle(page)
+    autosave_idle(page)
     element = page.locator(f'[name="{name}"]').first
     tag = element.evaluate("e => e.tagName.toLowerCase()")
     kind = element.get_attribute("type")
@@ -88,7 +82,7 @@ def _fill_field(page, name, value):
     else:
         element.fill(value)
         element.blur()  # the change event (and its autosave) now, not when the next field is clicked
-    _autosave_idle(page)
+    autosave_idle(page)
 
 
 def test_enterprise_registers_fills_every_section_and_submits(page, demo_world, screenshot, tmp_path):
