@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_city_user, role_of, unit_of
@@ -42,12 +43,12 @@ from tidu.review.models import BatchRun, FormalReview, Invitation, Recommendatio
 
 Role = User.Role
 RESULT_KEYS = ("fail", "review", "missing")
-FINDINGS_FILTERS = (
-    ("has_fail", "有“不符合”项"),
-    ("has_review", "有“需人工复核”项"),
-    ("has_missing", "有“待填写”项"),
-    ("eligible", "符合申报条件（全部符合）"),
-    ("not_eligible", "不是全部符合"),
+FINDINGS_FILTERS = (  # labels are msgids: translated where shown
+    ("has_fail", gettext_noop("有“不符合”项")),
+    ("has_review", gettext_noop("有“需人工复核”项")),
+    ("has_missing", gettext_noop("有“待填写”项")),
+    ("eligible", gettext_noop("符合申报条件（全部符合）")),
+    ("not_eligible", gettext_noop("不是全部符合")),
 )
 INDUSTRY_PREFIX = re.compile(r"^[A-T](\d{2})?$")
 
@@ -246,20 +247,22 @@ class IntakeFilters:
         return {key: value for key, value in params.items() if value}
 
     def describe(self) -> str:
+        """The filter in words, in the active language; the tier by its name in the call's pack."""
         parts = []
         if self.call:
             parts.append(self.call.title)
         if self.unit:
-            parts.append(f"单位：{self.unit.name}")
+            parts.append(gettext("单位：%(name)s") % {"name": self.unit.name})
         if self.industry:
-            parts.append(f"行业：{self.industry}")
+            parts.append(gettext("行业：%(code)s") % {"code": self.industry})
         if self.tier:
-            parts.append(f"等级：{self.tier}")
+            parts.append(gettext("等级：%(tier)s") % {"tier": dict(tier_choices(self.call)).get(self.tier, self.tier)})
         if self.status:
-            parts.append(f"状态：{state_label(self.status)}")
+            parts.append(gettext("状态：%(status)s") % {"status": gettext(state_label(self.status))})
         if self.findings:
-            parts.append(f"系统判定：{dict(FINDINGS_FILTERS).get(self.findings, self.findings)}")
-        return "；".join(parts) or "全部"
+            label = dict(FINDINGS_FILTERS).get(self.findings)
+            parts.append(gettext("系统判定：%(findings)s") % {"findings": gettext(label) if label else self.findings})
+        return gettext("；").join(parts) or gettext("全部")
 
 
 def parse_intake_filters(params) -> tuple[IntakeFilters, list[str]]:
@@ -269,33 +272,33 @@ def parse_intake_filters(params) -> tuple[IntakeFilters, list[str]]:
     code = (params.get("call") or "").strip()
     filters.call = call_from(code)
     if code and (filters.call is None or filters.call.code != code):
-        problems.append(f"没有编号为“{code}”的申报批次，已显示最新批次")
+        problems.append(gettext("没有编号为“%(code)s”的申报批次，已显示最新批次") % {"code": code})
     unit_id = (params.get("unit") or "").strip()
     if unit_id:
         unit = Organisation.objects.filter(pk=int(unit_id), kind__in=Organisation.UNIT_KINDS).first() \
             if unit_id.isdigit() else None
         if unit is None:
-            problems.append("所选单位不存在，已忽略")
+            problems.append(gettext("所选单位不存在，已忽略"))
         filters.unit = unit
     industry = (params.get("industry") or "").strip().upper()
     if industry:
         if INDUSTRY_PREFIX.match(industry):
             filters.industry = industry
         else:
-            problems.append(f"行业“{industry}”应为门类字母（如 C）或门类加两位大类代码（如 C34），已忽略")
+            problems.append(gettext("行业“%(code)s”应为门类字母（如 C）或门类加两位大类代码（如 C34），已忽略") % {"code": industry})
     filters.tier = (params.get("tier") or "").strip()[:20]
     status = (params.get("status") or "").strip()
     if status:
         if status in STATE_LABELS and status != State.DRAFT:
             filters.status = status
         else:
-            problems.append("所选状态无效，已忽略")
+            problems.append(gettext("所选状态无效，已忽略"))
     findings = (params.get("findings") or "").strip()
     if findings:
         if findings in dict(FINDINGS_FILTERS):
             filters.findings = findings
         else:
-            problems.append("所选系统判定条件无效，已忽略")
+            problems.append(gettext("所选系统判定条件无效，已忽略"))
     return filters, problems
 
 
@@ -378,6 +381,20 @@ def tier_choices(call: Call | None) -> list[tuple[str, str]]:
     return [(tier_id, tier["name"]) for tier_id, tier in policy.tier_map.items()]
 
 
+def batch_filters_text(run: BatchRun) -> str:
+    """A batch's filter in the reader's language when its record says the same in Chinese (the language it was
+    recorded in for a Chinese user); otherwise (an API batch, a call renamed since, an English user's record) the
+    words as recorded."""
+    filters, problems = parse_intake_filters(run.filters or {})
+    if problems:
+        return run.filters_text
+    with translation.override("zh-hans"):
+        recorded_in_chinese = filters.describe() == run.filters_text
+    if recorded_in_chinese or filters.describe() == run.filters_text:
+        return filters.describe()
+    return run.filters_text
+
+
 def batch_runs_visible_to(user) -> QuerySet[BatchRun]:
     if is_city_user(user):
         return BatchRun.objects.select_related("actor")
@@ -389,7 +406,8 @@ def receive_blocker(application: Application) -> str | None:
     entry = (RecommendationEntry.objects.select_related("recommendation_list")
              .filter(application=application).first())
     if entry is None:
-        return "未列入所属单位的推荐名单，不能受理"
+        return gettext("未列入所属单位的推荐名单，不能受理")
     if not entry.recommendation_list.is_sent:
-        return f"所属单位的推荐名单当前为“{entry.recommendation_list.get_status_display()}”，报送后才能受理"
+        return gettext("所属单位的推荐名单当前为“%(status)s”，报送后才能受理") % {
+            "status": entry.recommendation_list.get_status_display()}
     return None

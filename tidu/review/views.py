@@ -353,7 +353,7 @@ def _intake_context(request, params, **extra):
             "calls": Call.objects.order_by("-year", "code"), "units": units,
             "industries": industries, "tiers": selectors.tier_choices(filters.call),
             "statuses": [(s, gettext(state_label(s))) for s in STATE_LABELS if s != State.DRAFT],
-            "findings_choices": selectors.FINDINGS_FILTERS,
+            "findings_choices": [(value, gettext(label)) for value, label in selectors.FINDINGS_FILTERS],
             # The long option lists, printed at once (tidu.core.rows.options_html; the filter's value selected).
             "industry_options": options_html(industries, filters.industry),
             "unit_options": options_html(units, filters.unit.pk if filters.unit else None),
@@ -404,7 +404,7 @@ def batch_result(request, pk):
     stale = run.finished_at is None and services.stale_batches(
         older_than=dt.timedelta(seconds=settings.TIDU_BATCH_STALE_SECONDS)).filter(pk=run.pk).exists()
     return render(request, "review/batch_result.html", {
-        "run": run, "page": page, "shown": shown, "stale": stale, "state_labels": {s: gettext(state_label(s)) for s in STATE_LABELS},
+        "run": run, "page": page, "shown": shown, "stale": stale, "filters_text": selectors.batch_filters_text(run), "state_labels": {s: gettext(state_label(s)) for s in STATE_LABELS},
         "back": reverse("review:intake") + "?" + urlencode(run.filters)})
 
 

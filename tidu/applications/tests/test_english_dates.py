@@ -44,3 +44,24 @@ def test_dates_follow_the_locale(client, world, language, expect_chinese):
             assert not found, f"{url} in English shows {found[:3]}"
             seen_dates += len(re.findall(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 20\d\d\b", text))
     assert seen_dates > 0
+
+
+@pytest.mark.parametrize("language, expect_chinese", [("en", False), ("zh-hans", True)])
+def test_a_revision_due_date_follows_the_locale(client, world, language, expect_chinese):
+    """补正期限 on the enterprise's own list, its section pages and the township's dashboard (a 2026年3月6日 on an
+    English page was seen in a walk)."""
+    application = testing.drive_to(world["application"], testing.State.RETURNED)
+    assert application.revision_due is not None
+    client.cookies["django_language"] = language
+    for who, url in [(world["owner"], "/applications/"), (world["owner"], f"/applications/{application.pk}/basic/"),
+                     (world["officer"], "/review/township/")]:
+        client.force_login(who)
+        text = client.get(url).content.decode()
+        due = application.revision_due
+        english_due = f"{due.day} {due:%b} {due.year}"
+        chinese_due = f"{due.year}年{due.month}月{due.day}日"
+        assert (chinese_due in text) == expect_chinese, url
+        assert (english_due in text) != expect_chinese, url
+        if not expect_chinese:  # the notice's own clause text, quoted, stays Chinese
+            own = re.sub(r'<div class="clause-text">.*?</div>', "", text, flags=re.S)
+            assert not CHINESE_DATE.findall(own), f"{url} in English shows {CHINESE_DATE.findall(own)[:3]}"

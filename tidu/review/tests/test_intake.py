@@ -90,6 +90,27 @@ def test_batch_on_a_filtered_set_larger_than_a_page(client, monkeypatch, call, o
     assert "未列入所属单位的推荐名单" in failures and "已受理" not in failures
 
 
+def test_a_batch_reads_in_the_readers_language_with_the_tier_by_its_name(client, call, orgs, users, unit_y):
+    login(client, users["city"])
+    filters = {"unit": orgs["y"].pk, "call": call.code, "tier": "basic"}
+    page = client.get(reverse("review:intake"), filters).content.decode()
+    assert "等级：基础级" in page and "等级：basic" not in page  # the pack's name, not the code
+    response = client.post(reverse("review:batch"), {**filters, "action": "city_receive"})
+    run = BatchRun.objects.get()
+    assert "单位：岳口镇" in run.filters_text and "等级：基础级" in run.filters_text  # recorded in Chinese
+
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("review:intake"), filters).content.decode()
+    assert '<option value="city_receive">Intake' in page
+    assert "Unit: 岳口镇" in page and "Tier: 基础级" in page and "单位：" not in page
+    report = client.get(response["Location"]).content.decode()
+    assert "Batch action results: Intake" in report
+    assert "Filters: " in report and "Unit: 岳口镇" in report and "等级：" not in report
+    # A record whose words are not what the filter says today (here: written by hand) is shown as recorded.
+    BatchRun.objects.filter(pk=run.pk).update(filters_text="开放接口（令牌 7）：3 份申报")
+    assert "开放接口（令牌 7）：3 份申报" in client.get(response["Location"]).content.decode()
+
+
 def test_a_batch_needing_a_reason_is_refused_as_a_whole_without_one(client, call, orgs, users, unit_y):
     login(client, users["city"])
     response = client.post(reverse("review:batch"), {"call": call.code, "action": "formal_fail", "reason": ""})
