@@ -235,12 +235,20 @@ def home(request):
                      "open_parts": [item for item in progress if not item.complete and item.editable]})
         started.add((application.call_id, application.tier))
     calls, deadlines = [], []
+    applied_calls = {call_id for call_id, _tier in started}
+    region = enterprise.registered_region if enterprise is not None else ""
     for call in Call.objects.select_related("call_pack").order_by("-year", "code"):
         policy = policies.setdefault(call.pk, call_policy_for(call))
+        # Offered: the calls whose region the enterprise is registered in (the 注册地 clause's own test), and any
+        # it has already started; with no registered region yet, every call.
+        if region and call.pk not in applied_calls and not policy.covers_region(region):
+            continue
         state = _call_state(call, now)
         tier = policy.call_tier
         if state != "closed":
-            deadlines.append({"call": call, "items": _deadlines(policy, now)})
+            # The 待办 card names the first deadline of a call the enterprise is applying in, if any.
+            deadlines.insert(len(deadlines) if call.pk not in applied_calls else 0,
+                             {"call": call, "items": _deadlines(policy, now)})
         calls.append({"call": call, "state": state, "state_label": CALL_STATE_LABELS[state], "closed": state == "closed",
                       "tier": tier, "started": (call.pk, tier["id"]) in started})
     try:

@@ -89,10 +89,9 @@ def _num(value: float) -> str:
 def region_match(ctx: Context, params: dict[str, Any]) -> list[Check]:
     """Registered inside the call's region (content.region; ``aliases`` in params add spellings)."""
     region = ctx.get("enterprise.registered_region")
-    aliases = [*ctx.policy.region_aliases, *params.get("aliases", [])]
     if not region:
         return [said(MISSING, N("尚未填写登记注册地"))]
-    if any(region.replace(" ", "").startswith(alias) for alias in aliases):
+    if ctx.policy.covers_region(region, params.get("aliases", [])):
         return [said(PASS, N("在%(region)s内注册（%(registered)s）"), region=ctx.policy.region_name, registered=region)]
     return [said(FAIL, N("登记注册地为“%(registered)s”，不在%(region)s内"), registered=region, region=ctx.policy.region_name)]
 

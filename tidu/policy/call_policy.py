@@ -305,6 +305,13 @@ class CallPolicy:
         region = self.call.content["region"]
         return (region["city"], region["province"] + region["city"], *region["aliases"])
 
+    def covers_region(self, registered_region: str, extra_aliases=()) -> bool:
+        """Whether an enterprise registered at ``registered_region`` is inside this call's region: the text starts
+        with one of the region's spellings (spaces ignored). The engine's 注册地 clause and the calls offered to
+        an enterprise both ask here."""
+        place = (registered_region or "").replace(" ", "")
+        return bool(place) and any(place.startswith(alias) for alias in (*self._region_aliases, *extra_aliases))
+
     @cached_property
     def region_name(self) -> str:
         region = self.call.content["region"]

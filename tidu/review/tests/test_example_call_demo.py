@@ -51,3 +51,20 @@ def test_load_demo_creates_the_example_call_with_its_unit_officer_and_enterprise
 
     call_command("load_demo", stdout=io.StringIO())  # idempotent
     assert Application.objects.filter(call=call).count() == 2
+
+
+def test_an_enterprise_is_offered_the_calls_of_its_own_region_and_told_whose_deadline(client, settings, tmp_path):
+    """A Tianmen enterprise was offered the Qingdao example call and its 待办 showed that call's deadline unnamed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TIDU_NOW = "2026-02-20T10:00:00+08:00"
+    call_command("load_demo", stdout=io.StringIO())
+    qingdao = Call.objects.get(code=demo.CALL_CODE)
+    tianmen = Call.objects.exclude(pk=qingdao.pk).get(region__contains="天门")
+    client.force_login(User.objects.get(username="xinyuan"))  # a Tianmen draft
+    page = client.get("/applications/").content.decode()
+    assert tianmen.title in page and qingdao.title not in page
+    todo = page.split('id="todo"', 1)[1].split("</section>", 1)[0]
+    assert f"《{tianmen.title}》" in todo
+    client.force_login(User.objects.get(username="haiyue"))  # a Qingdao application
+    page = client.get("/applications/").content.decode()
+    assert qingdao.title in page and tianmen.title not in page
