@@ -43,8 +43,18 @@ def call_policy_for(call: Call) -> CallPolicy:
     return policy
 
 
+# The one order of calls: the most recent first. Every page's call menu lists them so, and a page with no call
+# chosen shows the first (``default_call``), so that intake, dashboards and comparisons open on the same call.
+CALL_ORDER = ("-year", "-opens_at", "code")
+
+
 def call_list():
-    return Call.objects.select_related("call_pack").order_by("-year", "code")
+    return Call.objects.select_related("call_pack").order_by(*CALL_ORDER)
+
+
+def default_call() -> Call | None:
+    """The call a page shows unless another is chosen: the most recent."""
+    return call_list().first()
 
 
 def pack_library_from_files() -> PackLibrary:

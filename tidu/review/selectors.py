@@ -38,7 +38,7 @@ from tidu.core.timezones import local_day
 from tidu.enterprises.models import Enterprise
 from tidu.enterprises.selectors import enterprises_visible_to
 from tidu.policy.models import Call
-from tidu.policy.selectors import call_policy_for
+from tidu.policy.selectors import call_list, call_policy_for, default_call
 from tidu.review.models import BatchRun, FormalReview, Invitation, RecommendationEntry, RecommendationList
 
 Role = User.Role
@@ -72,16 +72,18 @@ def findings_condition(wanted: str) -> Q:
                      "not_eligible": ~Q(latest_outcome="eligible")}.get(wanted, Q())
 
 
-def default_call() -> Call | None:
-    """The most recent call (the one the pages show unless another is chosen)."""
-    return Call.objects.order_by("-year", "-opens_at", "code").first()
-
-
-def call_from(code: str | None) -> Call | None:
+def call_from(code: str | None, unit: Organisation | None = None) -> Call | None:
+    """The call ``code`` names; else, for a unit, the most recent call it has applications in (a township sees its
+    own call first: a unit of the example call's region opened on another region's call, where it has nothing);
+    else the most recent call."""
     if code:
         found = Call.objects.filter(code=code).first()
         if found is not None:
             return found
+    if unit is not None:
+        own = (call_list().filter(pk__in=Application.objects.filter(unit=unit).values("call_id")).first())
+        if own is not None:
+            return own
     return default_call()
 
 

@@ -110,8 +110,8 @@ def _require_unit(request):
 @role_required(Role.TOWNSHIP)
 @require_GET
 def township_dashboard(request):
-    _require_unit(request)
-    call = selectors.call_from(request.GET.get("call"))
+    unit = _require_unit(request)
+    call = selectors.call_from(request.GET.get("call"), unit)
     return render(request, "review/township_dashboard.html", _dashboard_context(request, call))
 
 

@@ -68,3 +68,26 @@ def test_an_enterprise_is_offered_the_calls_of_its_own_region_and_told_whose_dea
     client.force_login(User.objects.get(username="haiyue"))  # a Qingdao application
     page = client.get("/applications/").content.decode()
     assert qingdao.title in page and tianmen.title not in page
+
+
+def test_each_page_opens_on_the_same_call_and_a_township_on_its_own(client, settings, tmp_path):
+    """A walk found intake opening on 天门's call, the dashboards and the comparison on 青岛's, and 崂山区's officer
+    on 天门's call, where it has nothing to do."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TIDU_NOW = "2026-02-20T10:00:00+08:00"
+    call_command("load_demo", stdout=io.StringIO())
+    qingdao = Call.objects.get(code=demo.CALL_CODE)
+    tianmen = Call.objects.exclude(pk=qingdao.pk).get(region__contains="天门")
+    client.force_login(User.objects.get(username="laoshan"))
+    page = client.get("/review/township/").content.decode()
+    assert f'<option value="{qingdao.code}" selected' in page, "崂山区 opens on its own call"
+    assert "青岛海岳智能装备有限公司（示例）" in page
+    client.force_login(User.objects.get(username="yuekou"))
+    assert f'<option value="{tianmen.code}" selected' in client.get("/review/township/").content.decode()
+    client.force_login(User.objects.get(username="city"))
+    opened = {}
+    for url in ("/review/intake/", "/dashboards/", "/benchmark/"):
+        page = client.get(url).content.decode()
+        opened[url] = {call.code for call in (qingdao, tianmen) if f'<option value="{call.code}" selected' in page}
+    assert len({frozenset(codes) for codes in opened.values()}) == 1 and all(len(c) == 1 for c in opened.values()), \
+        opened
