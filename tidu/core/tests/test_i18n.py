@@ -325,3 +325,14 @@ def test_compiled_catalogue_is_up_to_date():
             stale.append(entry["msgid"])
     assert not stale, f"django.mo is older than django.po; recompile. Differences: {stale[:5]}"
     assert len([k for k in compiled._catalog if k]) >= len(catalogue())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_language_menu_names_each_language_in_itself(client, language):
+    """On a Chinese page English was offered as “英语”: a reader with no Chinese could not find it."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    text = page(client, "/accounts/login/")
+    assert '<option value="en" lang="en"' in text and ">English</option>" in text
+    assert ">简体中文</option>" in text
+    assert "英语" not in text and ">Simplified Chinese<" not in text
