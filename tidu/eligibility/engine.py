@@ -75,6 +75,7 @@ class _Plan:
 
     def __init__(self, policy: CallPolicy, tier: dict[str, Any]):
         self.tier = tier
+        self._policy = policy  # while the plan is built (params_in_effect reads the call's defaults)
         self.rules: list[tuple[Any, dict[str, Any], Any]] = []  # (function, params, key function or None)
         self.kept_checks: list[dict[Any, tuple[rules.Check, ...]]] = []  # per slot: key → checks
         self.kept_findings: dict[tuple[int, ...], Finding] = {}  # (clause index, id of each check) → finding
@@ -96,6 +97,7 @@ class _Plan:
         self.versions = policy.versions
         self.timing = self._numbered("申报时间", policy.call.content["window"]["text"], call_ref,
                                      (self._slot(rules.submission_window, "submission_window", {}),))
+        del self._policy
 
     def _numbered(self, clause: str, text: str, source: str, slots: tuple[int, ...]):
         """A clause as the judgement reads it: (its index in the plan, clause, text, source, slots)."""
@@ -110,8 +112,8 @@ class _Plan:
         return tuple(self._slot(rules.RULES[rule["kind"]], rule["kind"], rule.get("params") or {}) for rule in declared)
 
     def _slot(self, function, kind: str, params: dict[str, Any]) -> int:
-        key = None if kind in UNSHARED_KINDS else (kind, json.dumps(params, sort_keys=True, ensure_ascii=False,
-                                                                    default=repr))
+        key = None if kind in UNSHARED_KINDS else (kind, json.dumps(rules.params_in_effect(kind, params, self._policy),
+                                                                    sort_keys=True, ensure_ascii=False, default=repr))
         if key is not None and key in self._slots:
             return self._slots[key]
         self.rules.append((function, params, rules.KEYS.get(kind)))
@@ -143,6 +145,9 @@ class _Judgement:
         self.plan = _Plan.of(policy, tier)
         # Per slot, its checks in this evaluation: a tuple when kept by the plan, a list when this application's own.
         self._results: list[Any] = [None] * len(self.plan.rules)
+        # Findings of this evaluation made of this application's own checks, by their slots: a 申报条件 made of the
+        # same rules as a 基础要求 takes that finding's checks, result and message (worded once).
+        self._bodies: dict[tuple[int, ...], Finding] = {}
 
     def _run(self, slot: int) -> tuple[rules.Check, ...] | list[rules.Check]:
         function, params, key_of = self.plan.rules[slot]
@@ -161,6 +166,9 @@ class _Judgement:
     def finding(self, index: int, clause: str, text: str, source: str, slots: tuple[int, ...]) -> Finding:
         """One clause's finding from its rules' checks, each rule run at most once per evaluation; the plan's own
         finding when every check it is made of is kept by the plan."""
+        twin = self._bodies.get(slots)
+        if twin is not None:
+            return Finding(clause, twin.result, twin.message, text, source, twin.checks, twin.msg)
         results = self._results
         checks: list[rules.Check] = []
         kept = True
@@ -171,8 +179,9 @@ class _Judgement:
             if found and found.__class__ is list:
                 kept = False
             checks += found
-        if not kept:
-            return Finding.from_checks(clause, text, source, checks)  # a new list: slots' lists stay unshared
+        if not kept:  # (``checks`` is a new list: the slots' own lists stay unshared)
+            finding = self._bodies[slots] = Finding.from_checks(clause, text, source, checks)
+            return finding
         key = (index, *map(id, checks))
         kept_findings = self.plan.kept_findings
         finding = kept_findings.get(key)

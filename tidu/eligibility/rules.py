@@ -10,6 +10,7 @@ Adding a kind means adding it here, to ``KINDS`` in the call schema, and a unit 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,9 +204,14 @@ def threshold(ctx: Context, params: dict[str, Any]) -> list[Check]:
                  unit=term(unit), min=_num(minimum))]
 
 
+def _scale_minimum(policy: Any, params: dict[str, Any]) -> Any:
+    """The 规上 line a ``declared`` threshold applies: its own ``min``, else the call's."""
+    return params.get("min", policy.revenue_min_10k_yuan)
+
+
 def _scale(ctx: Context, params: dict[str, Any], revenue: Any) -> list[Check]:
     declared = ctx.get(DECLARED.get(params["declared"], params["declared"]))
-    minimum = params.get("min", ctx.policy.revenue_min_10k_yuan)
+    minimum = _scale_minimum(ctx.policy, params)
     if declared is None:
         return [said(MISSING, N("尚未说明是否为规模以上工业企业"))]
     if declared is False:
@@ -287,14 +293,7 @@ def maturity_level(ctx: Context, params: dict[str, Any]) -> list[Check]:
     if level is None:
         checks = [said(MISSING, N("尚未填写智能制造能力成熟度自评估等级"))]
     else:
-        standard = ctx.policy.maturity.content["standard"]["code"]
-        if level < minimum:
-            checks = [said(FAIL, N("成熟度自评估为%(level)s，%(tier)s要求达到 %(standard)s %(min)s及以上"),
-                           level=term(LEVEL_LABELS[level]), tier=ctx.tier["name"], standard=standard,
-                           min=term(LEVEL_LABELS[minimum]))]
-        else:
-            checks = [said(PASS, N("成熟度自评估为%(level)s，达到%(min)s及以上"), level=term(LEVEL_LABELS[level]),
-                           min=term(LEVEL_LABELS[minimum]))]
+        checks = [_level_check(level, minimum, ctx.tier["name"], ctx.policy.maturity.content["standard"]["code"])]
         score = maturity.get("score")
         band = ctx.policy.maturity_levels.get(level)
         if score is not None and band is not None:
@@ -308,6 +307,23 @@ def maturity_level(ctx: Context, params: dict[str, Any]) -> list[Check]:
     return checks
 
 
+# The level check and the platform check (when it passes) are worded only from a level (five of them), the
+# tier and the policy: kept by those values (bounded, shared by every application with the same level) instead
+# of written again for each. Checks are frozen. The report's number and date are the application's own: not kept.
+@functools.lru_cache(maxsize=256)
+def _level_check(level: Any, minimum: Any, tier_name: str, standard: str) -> Check:
+    if level < minimum:
+        return said(FAIL, N("成熟度自评估为%(level)s，%(tier)s要求达到 %(standard)s %(min)s及以上"),
+                    level=term(LEVEL_LABELS[level]), tier=tier_name, standard=standard, min=term(LEVEL_LABELS[minimum]))
+    return said(PASS, N("成熟度自评估为%(level)s，达到%(min)s及以上"), level=term(LEVEL_LABELS[level]),
+                min=term(LEVEL_LABELS[minimum]))
+
+
+@functools.lru_cache(maxsize=256)
+def _platform_used(name: str) -> Check:
+    return said(PASS, N("在“%(platform)s”开展自评估"), platform=name)
+
+
 def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, Any]) -> list[Check]:
     name = params["platform"]
     aliases = params.get("platform_aliases") or [name]
@@ -316,7 +332,7 @@ def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, A
     if not platform:
         checks.append(said(MISSING, N("尚未说明在哪个平台开展自评估")))
     elif any(alias.lower() in platform.lower() for alias in aliases):
-        checks.append(said(PASS, N("在“%(platform)s”开展自评估"), platform=name))
+        checks.append(_platform_used(name))
     else:
         checks.append(said(FAIL, N("自评估平台为“%(given)s”，通知要求登录“%(platform)s”开展"), given=platform, platform=name))
     if not params.get("report", True):
@@ -532,6 +548,18 @@ KEYS = {
     "prerequisite_tier": _choice_key("record.prior_tier"),
     "not_judged": lambda ctx, params: None,
 }
+
+
+def params_in_effect(kind: str, params: dict[str, Any], policy: Any) -> dict[str, Any]:
+    """``params`` as the rule reads them, for telling whether two declarations run the same checks (the engine runs
+    such rules once per evaluation): a 规上 threshold that leaves its line to the call and one that writes the
+    call's line out are the same rule. The minimum is compared as a float, which is how the rule reads it (``>=``,
+    ``%g``): 2000 and 2000.0 give the same checks. Everything else is compared as declared."""
+    if kind == "threshold" and params.get("declared"):
+        minimum = _scale_minimum(policy, params)
+        if minimum.__class__ in (int, float):  # not bool; a malformed line is left as declared
+            return {**params, "min": float(minimum)}
+    return params
 
 
 RULES = {
