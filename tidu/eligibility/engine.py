@@ -8,6 +8,7 @@ fails, needs review or is still missing, next to the clause's own text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -29,10 +30,10 @@ def evaluate(policy: CallPolicy, document: Any, tier: str | None = None, *, trus
     The JSON schema is checked where documents enter (the CLI, imports): ``trusted=True`` is for documents the
     project built itself from cleaned sections, which skip that check (the policy checks still run).
     """
-    application, kpis_known = checked(document, policy, schema=not trusted)
+    application, kpis_known, submitted_at = checked(document, policy, schema=not trusted)
     try:
         tier_def = _resolve_tier(policy, tier or application.get("tier"))
-        return _Judgement(policy, application, tier_def, kpis_known).verdict()
+        return _Judgement(policy, application, tier_def, kpis_known, submitted_at).verdict()
     except (KeyError, TypeError, AttributeError, ValueError):
         if trusted:  # a built document of an unexpected shape: report it as any input would be reported
             validate(document, policy)
@@ -135,11 +136,13 @@ class _Judgement:
     """Evaluates one application: every clause the call and the tier declare, through the rule library."""
 
     def __init__(self, policy: CallPolicy, app: dict[str, Any], tier: dict[str, Any],
-                 kpis_known: dict[str, KpiResult] | None = None):
+                 kpis_known: dict[str, KpiResult] | None = None, submitted_at: dt.datetime | None = None):
+        """``submitted_at``: the document's submission time as the document check parsed it, if it did."""
         self.policy = policy
         self.app = app
         self.tier = tier
-        submitted_at = parse_submitted_at(app["submitted_at"]) if "submitted_at" in app else None
+        if submitted_at is None and "submitted_at" in app:  # not parsed by the check (not text): fails as before
+            submitted_at = parse_submitted_at(app["submitted_at"])
         self.ctx = rules.Context(policy=policy, app=app, tier=tier, submitted_at=submitted_at,
                                  kpis_known=kpis_known or {}, memo={})
         self.plan = _Plan.of(policy, tier)
@@ -202,10 +205,11 @@ class _Judgement:
         timing = finding(*plan.timing)
 
         findings = (*condition_findings, timing, *requirement_findings, *tier_findings)
-        call_result = worst([f.result for f in (*condition_findings, timing)])
+        results = [f.result for f in findings]
+        call_result = worst(results[:len(condition_findings) + 1])
         # A tier is met only when every element condition is: 建设成效 included, which only reviewers can
         # judge, so a tier with judged outcomes is never met by the engine alone.
-        tier_result = worst([f.result for f in (*requirement_findings, *tier_findings)])
+        tier_result = worst(results[len(condition_findings) + 1:])
         outcome = OUTCOMES[worst((call_result, tier_result))]
         kpis = table(policy.kpi_map, self.app.get("kpis"), ctx.kpi_results)
         return Verdict(eligible=call_result == PASS, tier_met=tier_result == PASS, outcome=outcome, tier=self.tier["id"],
@@ -220,6 +224,6 @@ class _Judgement:
             "domains": {domain_id: sorted(ids) for domain_id, ids in covered.items()},
             "required_domains": list(self.tier["required_domains"]),
             "scenario_count": len(scenarios),
-            "ai_scenario_count": sum(1 for s in scenarios if s.get("uses_ai")),
+            "ai_scenario_count": rules.ai_count(self.ctx),
             "ai_scenario_ratio": rules.ai_ratio(self.ctx),
         }

@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidu.core.sentences import day, items, sentence, term
+from tidu.core.sentences import chinese, chinese_value, day, items, sentence, term
 from tidu.core.sentences import gettext_noop as N
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.findings import Check, Finding, Result, said
@@ -368,10 +368,14 @@ def ai_ratio(ctx: Context) -> float | None:
     return ctx._memoised("ai_ratio", lambda: _ai_ratio(ctx))
 
 
+def ai_count(ctx: Context) -> int:
+    """How many of the application's scenarios apply AI."""
+    return ctx._memoised("ai_count", lambda: len([s for s in ctx.app.get("scenarios", []) if s.get("uses_ai")]))
+
+
 def _ai_ratio(ctx: Context) -> float | None:
     scenarios = ctx.app.get("scenarios", [])
-    ai = sum(1 for s in scenarios if s.get("uses_ai"))
-    return round(ai / len(scenarios) * 100, 2) if scenarios else None
+    return round(ai_count(ctx) / len(scenarios) * 100, 2) if scenarios else None
 
 
 def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
@@ -431,22 +435,32 @@ def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
 # --- submission inside the window ----------------------------------------------------------------
 def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     policy = ctx.policy
-    window = policy.compiled.get("window-sentence")  # the same for every application of the call
-    if window is None:
-        window = policy.compiled["window-sentence"] = sentence(
-            N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens), closes=day(policy.window_closes))
     if ctx.submitted_at is None:
-        return [said(MISSING, N("尚未提交；申报时间为%(window)s"), window=window)]
+        return [_about_window(MISSING, N("尚未提交；申报时间为%(window)s"), policy)]
     local = local_time(ctx.submitted_at, policy)
-    date, time = day(local.date()), f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
     if local < policy.opens_at:
-        return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), date=date,
-                     time=time, window=window)]
+        return [_about_window(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), policy,
+                              local)]
     if local >= policy.closes_before:
-        return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）晚于申报截止时间；申报时间为%(window)s"), date=date,
-                     time=time, window=window)]
-    return [said(PASS, N("提交时间 %(date)s %(time)s（北京时间）在申报时间%(window)s内"), date=date, time=time,
-                 window=window)]
+        return [_about_window(FAIL, N("提交时间 %(date)s %(time)s（北京时间）晚于申报截止时间；申报时间为%(window)s"), policy,
+                              local)]
+    return [_about_window(PASS, N("提交时间 %(date)s %(time)s（北京时间）在申报时间%(window)s内"), policy, local)]
+
+
+def _about_window(result: Result, msgid: str, policy: Any, local: dt.datetime | None = None) -> Check:
+    """``said(result, msgid, [date=…, time=…,] window=…)`` with the call's window sentence and its Chinese text kept
+    per call (the same for every application): only the submission's own day and time are written each time."""
+    window = policy.compiled.get("window-sentence")
+    if window is None:
+        source = sentence(N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens),
+                          closes=day(policy.window_closes))
+        window = policy.compiled["window-sentence"] = (source, chinese(source))
+    source, text = window
+    if local is None:
+        return Check(result, msgid % {"window": text}, {"m": msgid, "p": {"window": source}})
+    date, time = day(local.date()), f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    return Check(result, msgid % {"date": chinese_value(date), "time": time, "window": text},
+                 {"m": msgid, "p": {"date": date, "time": time, "window": source}})
 
 
 # --- outcomes only reviewers can judge -----------------------------------------------------------
@@ -527,7 +541,8 @@ def _no_events_key(ctx: Context, params: dict[str, Any]) -> Any:
 
 
 def _results_key(ctx: Context, params: dict[str, Any]) -> tuple[tuple[str, Result], ...]:
-    return tuple((f.clause, f.result) for f in ctx.findings.get(params.get("of", "basic_requirements"), []))
+    # (A list built then frozen: cheaper than a generator, which resumes a frame per item.)
+    return tuple([(f.clause, f.result) for f in ctx.findings.get(params.get("of", "basic_requirements"), [])])
 
 
 def _choice_key(path: str):
