@@ -191,7 +191,7 @@ class _Judgement:
         if finding is None:
             finding = Finding.from_checks(clause, text, source, checks)
             if len(kept_findings) < self.plan.KEPT_FINDINGS:
-                kept_findings[key] = finding
+                kept_findings[key] = finding.keep()
         return finding
 
     def verdict(self) -> Verdict:

@@ -140,20 +140,26 @@ class Finding:
                    msg)
 
     def as_dict(self) -> dict[str, Any]:
-        """The stored form: a new dict each time, whose checks (and sources) are this finding's own serialisation,
-        built once per finding: the engine's plan keeps findings that recur (tidu.eligibility.engine), so they are
-        serialised once, not once per verdict. Read it or store it; never change its checks in place."""
+        """The stored form: a new dict each time, whose checks (and sources) are shared with every other
+        serialisation of the same checks: read it or store it; never change its checks in place. A finding the
+        engine's plan keeps (``keep``) is serialised once, not once per verdict; any other is built when asked."""
         data = self.__dict__.get("_data")
-        if data is None:
-            # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a
-            # string. ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they were.
-            data = {"clause": self.clause, "result": _VALUES[self.result], "message": self.message,
-                    "clause_text": self.clause_text, "source": self.source,
-                    "checks": [c.as_dict() for c in self.checks]}
-            if self.msg is not None:
-                data["msg"] = self.msg
-            self.__dict__["_data"] = data  # frozen: stored beside the fields (not one of them)
-        return data.copy()
+        return self._serialised() if data is None else data.copy()
+
+    def _serialised(self) -> dict[str, Any]:
+        # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a string.
+        # ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they were.
+        data = {"clause": self.clause, "result": _VALUES[self.result], "message": self.message,
+                "clause_text": self.clause_text, "source": self.source, "checks": [c.as_dict() for c in self.checks]}
+        if self.msg is not None:
+            data["msg"] = self.msg
+        return data
+
+    def keep(self) -> Finding:
+        """Mark this finding as shared by many verdicts (the engine's plan keeps it): its stored form is built now,
+        once, and each ``as_dict`` returns a copy of it. Frozen: stored beside the fields (not one of them)."""
+        self.__dict__["_data"] = self._serialised()
+        return self
 
 
 class Outcome(StrEnum):

@@ -388,12 +388,11 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
         return [said(MISSING, N("尚未选择已建设的典型场景；%(tier)s至少需覆盖%(domains)s环节"), tier=tier["name"],
                      domains=items(domains[d]["name"] for d in required))]
     covered = covered_domains(ctx)
+    labels = _scenario_labels(policy)
     checks = []
     for domain_id in required:
         if domain_id in covered:
-            via = items(f"{sid} {policy.scenario_map[sid]['name']}"
-                        f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
-                        for sid in covered[domain_id])
+            via = items([labels[sid] for sid in covered[domain_id]])
             checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=domains[domain_id]["name"], scenarios=via))
         else:
             links = items(link["name"] for link in policy.link_map.values()
@@ -408,6 +407,16 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
         if ratio_min is not None:
             checks.extend(ratio_at_least(ctx, {"min": ratio_min}))
     return checks
+
+
+def _scenario_labels(policy: Any) -> dict[str, str]:
+    """Scenario id → "SC09 <scenario>（<环节>）", as coverage names a scenario: the catalogue's, once per call."""
+    labels = policy.compiled.get("scenario-labels")
+    if labels is None:
+        labels = policy.compiled["scenario-labels"] = {
+            sid: f"{sid} {scenario['name']}（{policy.link_map[scenario['link']]['name']}）"
+            for sid, scenario in policy.scenario_map.items()}
+    return labels
 
 
 def ratio_at_least(ctx: Context, params: dict[str, Any]) -> list[Check]:
