@@ -77,8 +77,8 @@ class _Plan:
     def __init__(self, policy: CallPolicy, tier: dict[str, Any]):
         self.tier = tier
         self._policy = policy  # while the plan is built (params_in_effect reads the call's defaults)
-        self.rules: list[tuple[Any, dict[str, Any], Any]] = []  # (function, params, key function or None)
-        self.kept_checks: list[dict[Any, tuple[rules.Check, ...]]] = []  # per slot: key → checks
+        # Per slot: (function, params, key function or None, its kept checks: key → checks).
+        self.rules: list[tuple[Any, dict[str, Any], Any, dict[Any, tuple[rules.Check, ...]]]] = []
         self.kept_findings: dict[tuple[int, ...], Finding] = {}  # (clause index, id of each check) → finding
         self._slots: dict[tuple[str, str], int] = {}
         self._clauses = 0
@@ -117,8 +117,7 @@ class _Plan:
                                                                     sort_keys=True, ensure_ascii=False, default=repr))
         if key is not None and key in self._slots:
             return self._slots[key]
-        self.rules.append((function, params, rules.KEYS.get(kind)))
-        self.kept_checks.append({})
+        self.rules.append((function, params, rules.KEYS.get(kind), {}))
         if key is not None:
             self._slots[key] = len(self.rules) - 1
         return len(self.rules) - 1
@@ -153,10 +152,9 @@ class _Judgement:
         self._bodies: dict[tuple[int, ...], Finding] = {}
 
     def _run(self, slot: int) -> tuple[rules.Check, ...] | list[rules.Check]:
-        function, params, key_of = self.plan.rules[slot]
+        function, params, key_of, kept = self.plan.rules[slot]
         key = rules.UNCACHED if key_of is None else key_of(self.ctx, params)
         if key is not rules.UNCACHED:
-            kept = self.plan.kept_checks[slot]
             found = kept.get(key)
             if found is not None:
                 return found
