@@ -199,7 +199,7 @@ class Verdict:
             "eligible": self.eligible,
             "tier_met": self.tier_met,
             "outcome": str(self.outcome),
-            "outcome_label": self.outcome.label,
+            "outcome_label": OUTCOME_LABELS[self.outcome],  # (``.label`` reads ``.value``: a Python-level descriptor)
             "tier": self.tier,
             "tier_name": self.tier_name,
             "call": self.call,
