@@ -151,13 +151,11 @@ class _Judgement:
         # same rules as a 基础要求 takes that finding's checks, result and message (worded once).
         self._bodies: dict[tuple[int, ...], Finding] = {}
 
-    def _run(self, slot: int) -> tuple[rules.Check, ...] | list[rules.Check]:
-        function, params, key_of, kept = self.plan.rules[slot]
-        key = rules.UNCACHED if key_of is None else key_of(self.ctx, params)
+    def _run(self, slot: int, key: Any) -> tuple[rules.Check, ...] | list[rules.Check]:
+        """A slot's checks when the plan does not have them for ``key`` (this application's value of what the rule
+        depends on, or UNCACHED): run, and kept when the rule's checks depend only on that value."""
+        function, params, _, kept = self.plan.rules[slot]
         if key is not rules.UNCACHED:
-            found = kept.get(key)
-            if found is not None:
-                return found
             if len(kept) < self.plan.KEPT_PER_RULE:
                 found = kept[key] = tuple(function(self.ctx, params))
                 return found
@@ -170,13 +168,18 @@ class _Judgement:
         twin = self._bodies.get(slots)
         if twin is not None:
             return Finding(clause, twin.result, twin.message, text, source, twin.checks, twin.msg)
-        results = self._results
+        results, plan_rules = self._results, self.plan.rules
         checks: list[rules.Check] = []
         kept = True
         for slot in slots:
             found = results[slot]
-            if found is None:
-                found = results[slot] = self._run(slot)
+            if found is None:  # not run yet in this evaluation: the plan's checks for this value, else run
+                _, params, key_of, kept_checks = plan_rules[slot]
+                key = rules.UNCACHED if key_of is None else key_of(self.ctx, params)
+                found = kept_checks.get(key)
+                if found is None:
+                    found = self._run(slot, key)
+                results[slot] = found
             if found and found.__class__ is list:
                 kept = False
             checks += found
