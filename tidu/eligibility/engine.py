@@ -8,6 +8,7 @@ fails, needs review or is still missing, next to the clause's own text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -29,10 +30,10 @@ def evaluate(policy: CallPolicy, document: Any, tier: str | None = None, *, trus
     The JSON schema is checked where documents enter (the CLI, imports): ``trusted=True`` is for documents the
     project built itself from cleaned sections, which skip that check (the policy checks still run).
     """
-    application, kpis_known = checked(document, policy, schema=not trusted)
+    application, kpis_known, submitted_at = checked(document, policy, schema=not trusted)
     try:
         tier_def = _resolve_tier(policy, tier or application.get("tier"))
-        return _Judgement(policy, application, tier_def, kpis_known).verdict()
+        return _Judgement(policy, application, tier_def, kpis_known, submitted_at).verdict()
     except (KeyError, TypeError, AttributeError, ValueError):
         if trusted:  # a built document of an unexpected shape: report it as any input would be reported
             validate(document, policy)
@@ -75,8 +76,9 @@ class _Plan:
 
     def __init__(self, policy: CallPolicy, tier: dict[str, Any]):
         self.tier = tier
-        self.rules: list[tuple[Any, dict[str, Any], Any]] = []  # (function, params, key function or None)
-        self.kept_checks: list[dict[Any, tuple[rules.Check, ...]]] = []  # per slot: key → checks
+        self._policy = policy  # while the plan is built (params_in_effect reads the call's defaults)
+        # Per slot: (function, params, key function or None, its kept checks: key → checks).
+        self.rules: list[tuple[Any, dict[str, Any], Any, dict[Any, tuple[rules.Check, ...]]]] = []
         self.kept_findings: dict[tuple[int, ...], Finding] = {}  # (clause index, id of each check) → finding
         self._slots: dict[tuple[str, str], int] = {}
         self._clauses = 0
@@ -96,6 +98,7 @@ class _Plan:
         self.versions = policy.versions
         self.timing = self._numbered("申报时间", policy.call.content["window"]["text"], call_ref,
                                      (self._slot(rules.submission_window, "submission_window", {}),))
+        del self._policy
 
     def _numbered(self, clause: str, text: str, source: str, slots: tuple[int, ...]):
         """A clause as the judgement reads it: (its index in the plan, clause, text, source, slots)."""
@@ -110,12 +113,11 @@ class _Plan:
         return tuple(self._slot(rules.RULES[rule["kind"]], rule["kind"], rule.get("params") or {}) for rule in declared)
 
     def _slot(self, function, kind: str, params: dict[str, Any]) -> int:
-        key = None if kind in UNSHARED_KINDS else (kind, json.dumps(params, sort_keys=True, ensure_ascii=False,
-                                                                    default=repr))
+        key = None if kind in UNSHARED_KINDS else (kind, json.dumps(rules.params_in_effect(kind, params, self._policy),
+                                                                    sort_keys=True, ensure_ascii=False, default=repr))
         if key is not None and key in self._slots:
             return self._slots[key]
-        self.rules.append((function, params, rules.KEYS.get(kind)))
-        self.kept_checks.append({})
+        self.rules.append((function, params, rules.KEYS.get(kind), {}))
         if key is not None:
             self._slots[key] = len(self.rules) - 1
         return len(self.rules) - 1
@@ -133,25 +135,27 @@ class _Judgement:
     """Evaluates one application: every clause the call and the tier declare, through the rule library."""
 
     def __init__(self, policy: CallPolicy, app: dict[str, Any], tier: dict[str, Any],
-                 kpis_known: dict[str, KpiResult] | None = None):
+                 kpis_known: dict[str, KpiResult] | None = None, submitted_at: dt.datetime | None = None):
+        """``submitted_at``: the document's submission time as the document check parsed it, if it did."""
         self.policy = policy
         self.app = app
         self.tier = tier
-        submitted_at = parse_submitted_at(app["submitted_at"]) if "submitted_at" in app else None
+        if submitted_at is None and "submitted_at" in app:  # not parsed by the check (not text): fails as before
+            submitted_at = parse_submitted_at(app["submitted_at"])
         self.ctx = rules.Context(policy=policy, app=app, tier=tier, submitted_at=submitted_at,
                                  kpis_known=kpis_known or {}, memo={})
         self.plan = _Plan.of(policy, tier)
         # Per slot, its checks in this evaluation: a tuple when kept by the plan, a list when this application's own.
         self._results: list[Any] = [None] * len(self.plan.rules)
+        # Findings of this evaluation made of this application's own checks, by their slots: a 申报条件 made of the
+        # same rules as a 基础要求 takes that finding's checks, result and message (worded once).
+        self._bodies: dict[tuple[int, ...], Finding] = {}
 
-    def _run(self, slot: int) -> tuple[rules.Check, ...] | list[rules.Check]:
-        function, params, key_of = self.plan.rules[slot]
-        key = rules.UNCACHED if key_of is None else key_of(self.ctx, params)
+    def _run(self, slot: int, key: Any) -> tuple[rules.Check, ...] | list[rules.Check]:
+        """A slot's checks when the plan does not have them for ``key`` (this application's value of what the rule
+        depends on, or UNCACHED): run, and kept when the rule's checks depend only on that value."""
+        function, params, _, kept = self.plan.rules[slot]
         if key is not rules.UNCACHED:
-            kept = self.plan.kept_checks[slot]
-            found = kept.get(key)
-            if found is not None:
-                return found
             if len(kept) < self.plan.KEPT_PER_RULE:
                 found = kept[key] = tuple(function(self.ctx, params))
                 return found
@@ -161,25 +165,34 @@ class _Judgement:
     def finding(self, index: int, clause: str, text: str, source: str, slots: tuple[int, ...]) -> Finding:
         """One clause's finding from its rules' checks, each rule run at most once per evaluation; the plan's own
         finding when every check it is made of is kept by the plan."""
-        results = self._results
+        twin = self._bodies.get(slots)
+        if twin is not None:
+            return Finding(clause, twin.result, twin.message, text, source, twin.checks, twin.msg)
+        results, plan_rules = self._results, self.plan.rules
         checks: list[rules.Check] = []
         kept = True
         for slot in slots:
             found = results[slot]
-            if found is None:
-                found = results[slot] = self._run(slot)
+            if found is None:  # not run yet in this evaluation: the plan's checks for this value, else run
+                _, params, key_of, kept_checks = plan_rules[slot]
+                key = rules.UNCACHED if key_of is None else key_of(self.ctx, params)
+                found = kept_checks.get(key)
+                if found is None:
+                    found = self._run(slot, key)
+                results[slot] = found
             if found and found.__class__ is list:
                 kept = False
             checks += found
-        if not kept:
-            return Finding.from_checks(clause, text, source, checks)  # a new list: slots' lists stay unshared
+        if not kept:  # (``checks`` is a new list: the slots' own lists stay unshared)
+            finding = self._bodies[slots] = Finding.from_checks(clause, text, source, checks)
+            return finding
         key = (index, *map(id, checks))
         kept_findings = self.plan.kept_findings
         finding = kept_findings.get(key)
         if finding is None:
             finding = Finding.from_checks(clause, text, source, checks)
             if len(kept_findings) < self.plan.KEPT_FINDINGS:
-                kept_findings[key] = finding
+                kept_findings[key] = finding.keep()
         return finding
 
     def verdict(self) -> Verdict:
@@ -193,10 +206,11 @@ class _Judgement:
         timing = finding(*plan.timing)
 
         findings = (*condition_findings, timing, *requirement_findings, *tier_findings)
-        call_result = worst([f.result for f in (*condition_findings, timing)])
+        results = [f.result for f in findings]
+        call_result = worst(results[:len(condition_findings) + 1])
         # A tier is met only when every element condition is: 建设成效 included, which only reviewers can
         # judge, so a tier with judged outcomes is never met by the engine alone.
-        tier_result = worst([f.result for f in (*requirement_findings, *tier_findings)])
+        tier_result = worst(results[len(condition_findings) + 1:])
         outcome = OUTCOMES[worst((call_result, tier_result))]
         kpis = table(policy.kpi_map, self.app.get("kpis"), ctx.kpi_results)
         return Verdict(eligible=call_result == PASS, tier_met=tier_result == PASS, outcome=outcome, tier=self.tier["id"],
@@ -211,6 +225,6 @@ class _Judgement:
             "domains": {domain_id: sorted(ids) for domain_id, ids in covered.items()},
             "required_domains": list(self.tier["required_domains"]),
             "scenario_count": len(scenarios),
-            "ai_scenario_count": sum(1 for s in scenarios if s.get("uses_ai")),
+            "ai_scenario_count": rules.ai_count(self.ctx),
             "ai_scenario_ratio": rules.ai_ratio(self.ctx),
         }

@@ -30,6 +30,9 @@ class Result(StrEnum):
 RESULT_LABELS = {Result.PASS: gettext_noop("符合"), Result.FAIL: gettext_noop("不符合"),
                  Result.REVIEW: gettext_noop("需人工复核"), Result.MISSING: gettext_noop("待填写")}
 
+# A result as stored (the plain string of its value), without a call to str() per check and finding.
+_VALUES = {result: str(result) for result in Result}
+
 # When several checks make up one clause, the clause takes the most serious of their results.
 _SEVERITY = {Result.PASS: 0, Result.REVIEW: 1, Result.MISSING: 2, Result.FAIL: 3}
 
@@ -85,6 +88,16 @@ class Check:
     message: str
     msg: dict[str, Any] | None = field(default=None, compare=False)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The stored form, built once per check and shared by every finding that serialises it (a check the plan
+        keeps appears in many verdicts, one a 申报条件 shares with a 基础要求 in two findings): read-only."""
+        data = self.__dict__.get("_data")
+        if data is None:
+            data = {"result": _VALUES[self.result], "message": self.message, "msg": self.msg} if self.msg else \
+                {"result": _VALUES[self.result], "message": self.message}
+            self.__dict__["_data"] = data  # frozen: stored beside the fields (not one of them)
+        return data
+
 
 def said(result: Result, msgid: str, /, **params: Any) -> Check:
     """A check worded by a Chinese msgid (marked with gettext_noop) and its values: the Chinese text is stored, the
@@ -127,21 +140,26 @@ class Finding:
                    msg)
 
     def as_dict(self) -> dict[str, Any]:
-        """The stored form: a new dict each time, whose checks (and sources) are this finding's own serialisation,
-        built once per finding: the engine's plan keeps findings that recur (tidu.eligibility.engine), so they are
-        serialised once, not once per verdict. Read it or store it; never change its checks in place."""
+        """The stored form: a new dict each time, whose checks (and sources) are shared with every other
+        serialisation of the same checks: read it or store it; never change its checks in place. A finding the
+        engine's plan keeps (``keep``) is serialised once, not once per verdict; any other is built when asked."""
         data = self.__dict__.get("_data")
-        if data is None:
-            # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a
-            # string. ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they were.
-            data = {"clause": self.clause, "result": str(self.result), "message": self.message,
-                    "clause_text": self.clause_text, "source": self.source,
-                    "checks": [{"result": str(c.result), "message": c.message, "msg": c.msg} if c.msg else
-                               {"result": str(c.result), "message": c.message} for c in self.checks]}
-            if self.msg is not None:
-                data["msg"] = self.msg
-            self.__dict__["_data"] = data  # frozen: stored beside the fields (not one of them)
-        return data.copy()
+        return self._serialised() if data is None else data.copy()
+
+    def _serialised(self) -> dict[str, Any]:
+        # Built field by field: ``dataclasses.asdict`` deep-copies every value, and every value here is a string.
+        # ``msg`` (the messages' sources) is added beside the Chinese texts, which stay as they were.
+        data = {"clause": self.clause, "result": _VALUES[self.result], "message": self.message,
+                "clause_text": self.clause_text, "source": self.source, "checks": [c.as_dict() for c in self.checks]}
+        if self.msg is not None:
+            data["msg"] = self.msg
+        return data
+
+    def keep(self) -> Finding:
+        """Mark this finding as shared by many verdicts (the engine's plan keeps it): its stored form is built now,
+        once, and each ``as_dict`` returns a copy of it. Frozen: stored beside the fields (not one of them)."""
+        self.__dict__["_data"] = self._serialised()
+        return self
 
 
 class Outcome(StrEnum):
@@ -181,7 +199,7 @@ class Verdict:
             "eligible": self.eligible,
             "tier_met": self.tier_met,
             "outcome": str(self.outcome),
-            "outcome_label": self.outcome.label,
+            "outcome_label": OUTCOME_LABELS[self.outcome],  # (``.label`` reads ``.value``: a Python-level descriptor)
             "tier": self.tier,
             "tier_name": self.tier_name,
             "call": self.call,

@@ -147,9 +147,11 @@ def validate(document: Any, policy: CallPolicy, *, schema: bool = True) -> dict[
     return checked(document, policy, schema=schema)[0]
 
 
-def checked(document: Any, policy: CallPolicy, *, schema: bool = True) -> tuple[dict[str, Any], dict[str, KpiResult]]:
-    """``validate``, also returning the KPIs it computed from the document's inputs (KPI id → result), which the
-    engine reuses instead of computing them a second time."""
+def checked(document: Any, policy: CallPolicy, *, schema: bool = True
+            ) -> tuple[dict[str, Any], dict[str, KpiResult], dt.datetime | None]:
+    """``validate``, also returning what it computed from the document, which the engine reuses instead of
+    computing it a second time: the KPIs from the document's inputs (KPI id → result) and the submission time
+    parsed (None when the document has none as text)."""
     if not isinstance(document, dict):
         raise InterchangeError([("（顶层）", "申报数据应为 JSON 对象")])
     schema_problems = describe_all(_validator().iter_errors(document)) if schema else []
@@ -161,9 +163,10 @@ def checked(document: Any, policy: CallPolicy, *, schema: bool = True) -> tuple[
     if isinstance(document.get("tier"), str) and policy.find_tier(document["tier"]) is None:
         names = "、".join(t["name"] for t in policy.tier_map.values())
         problems.append(("tier", f"未知的申报等级 {document['tier']!r}，应为 {names} 之一"))
+    submitted_at = None
     if isinstance(document.get("submitted_at"), str):
         try:
-            parse_submitted_at(document["submitted_at"])
+            submitted_at = parse_submitted_at(document["submitted_at"])
         except ValueError:
             problems.append(("submitted_at", f"{document['submitted_at']!r} 不是有效的带时区时间"
                                              f"（年份须在 {EARLIEST_YEAR}–{LATEST_YEAR} 之间）"))
@@ -193,14 +196,14 @@ def checked(document: Any, policy: CallPolicy, *, schema: bool = True) -> tuple[
             problems.extend((problem.field, problem.message) for problem in result.problems)
 
     if not problems and not schema_problems:
-        return document, computed
+        return document, computed, submitted_at
     # A field the schema already faulted is not reported a second time by the checks above.
     faulted = [field for field, _ in schema_problems]
     problems = schema_problems + [(field, message) for field, message in problems
                                   if not any(_same_or_nested(field, other) for other in faulted)]
     if problems:
         raise InterchangeError(problems)
-    return document, computed
+    return document, computed, submitted_at
 
 
 def _same_or_nested(field: str, other: str) -> bool:

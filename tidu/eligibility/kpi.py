@@ -74,6 +74,22 @@ _CENT = Decimal("0.01")
 
 
 def _round(value: float) -> float:
+    """``value`` to two decimals, half up (away from zero), as its shortest decimal form (``repr``) reads: 1.005 →
+    1.01, though the float is a little below 1.005."""
+    # The hundredths of the decimal form and of value * 100 differ by far less than 1e-9 of the value (both are
+    # within a few units in the last place of it), so away from a half the hundredth is read from value * 100
+    # directly: integer division by 100 gives the float nearest to k/100, which float("<k/100 written out>") also
+    # is. Near a half (0.125, 1.005, 2.675), or beyond the range where that margin holds, the decimal form decides.
+    shifted = abs(value) * 100
+    if shifted < 1e15:
+        whole = int(shifted)
+        fraction = shifted - whole
+        if abs(fraction - 0.5) > 1e-9 * (shifted + 1):
+            return math.copysign((whole + (fraction > 0.5)) / 100, value)
+    return _round_decimal(value)
+
+
+def _round_decimal(value: float) -> float:
     return float(Decimal(repr(value)).quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
@@ -110,25 +126,36 @@ def _check_input(kpi: dict[str, Any], spec: dict[str, Any], raw: Any) -> tuple[f
     return value, None
 
 
-# Per KPI definition (a pack's dicts, never changed once loaded): its input specs by key, and its result when no
-# input is given (every input missing). Keyed by id() with the definition itself kept, so an id is never reused.
-_DEFINITIONS: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]], KpiResult]] = {}
+# Per KPI definition (a pack's dicts, never changed once loaded): its input specs by key, its result when no
+# input is given (every input missing), and per input what a valid figure is (see _bounds). Keyed by id() with
+# the definition itself kept, so an id is never reused.
+_DEFINITIONS: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]], KpiResult, tuple]] = {}
+
+
+def _bounds(spec: dict[str, Any]) -> tuple[str, dict[str, Any], float, bool]:
+    """(key, spec, largest valid figure, whether it must be whole): what _check_input accepts without a problem."""
+    return spec["key"], spec, 100 if spec["kind"] == "rate" else MAX_INPUT, spec["kind"] == "count"
 
 
 def _definition(kpi: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], KpiResult]:
+    known = _definition_of(kpi)
+    return known[1], known[2]
+
+
+def _definition_of(kpi: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]], KpiResult, tuple]:
     known = _DEFINITIONS.get(id(kpi))
     if known is None or known[0] is not kpi:
         specs = {spec["key"]: spec for spec in kpi["inputs"]}
         empty = KpiResult(kpi_id=kpi["id"], name=kpi["name"], unit=kpi["unit"], value=None, missing=tuple(specs))
         if len(_DEFINITIONS) > 10_000:  # packs reloaded many times in one process (tests): start again
             _DEFINITIONS.clear()
-        known = _DEFINITIONS[id(kpi)] = (kpi, specs, empty)
-    return known[1], known[2]
+        known = _DEFINITIONS[id(kpi)] = (kpi, specs, empty, tuple(_bounds(spec) for spec in specs.values()))
+    return known
 
 
 def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult:
     """Compute one KPI. ``inputs`` maps the pack's input keys to numbers; absent or None means not yet given."""
-    specs, empty = _definition(kpi)
+    _, specs, empty, fields = _definition_of(kpi)
     if not inputs:
         return empty  # frozen: shared by every evaluation that gives this KPI no input
     kpi_id, name, unit = kpi["id"], kpi["name"], kpi["unit"]
@@ -138,20 +165,23 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
         for key in inputs if key not in specs]
     values: dict[str, float] = {}
     missing = []
-    for key, spec in specs.items():
+    for key, spec, largest, whole in fields:
         raw = inputs.get(key)
         if raw is None:
             missing.append(key)
-            continue
-        value, problem = _check_input(kpi, spec, raw)
-        if problem:
-            problems.append(problem)
+        elif (raw.__class__ is int or raw.__class__ is float) and 0 <= raw <= largest \
+                and (not whole or float(raw).is_integer()):
+            values[key] = float(raw)  # a valid figure (the usual case): _check_input's first test, inline
         else:
-            values[key] = value
+            value, problem = _check_input(kpi, spec, raw)
+            if problem:
+                problems.append(problem)
+            else:
+                values[key] = value
     if problems:
         return KpiResult(kpi_id, name, unit, None, tuple(missing), tuple(problems))
     if missing:
-        return KpiResult(kpi_id, name, unit, None, tuple(missing))
+        return KpiResult(kpi_id, name, unit, None, tuple(missing), ())
 
     value, problem = _apply_formula(kpi, specs, values)
     if problem is None and not (math.isfinite(value) and abs(value) <= MAX_RESULT):
@@ -160,7 +190,7 @@ def compute_kpi(kpi: dict[str, Any], inputs: dict[str, Any] | None) -> KpiResult
                            value=f"{value:g}")
     if problem:
         return KpiResult(kpi_id, name, unit, None, problems=(problem,))
-    return KpiResult(kpi_id, name, unit, _round(value))
+    return KpiResult(kpi_id, name, unit, _round(value), (), ())
 
 
 def _apply_formula(kpi, specs, v) -> tuple[float, KpiProblem | None]:

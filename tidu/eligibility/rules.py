@@ -10,10 +10,11 @@ Adding a kind means adding it here, to ``KINDS`` in the call schema, and a unit 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from tidu.core.sentences import day, items, sentence, term
+from tidu.core.sentences import chinese, chinese_value, day, items, sentence, term
 from tidu.core.sentences import gettext_noop as N
 from tidu.core.timezones import local_day, local_time
 from tidu.eligibility.findings import Check, Finding, Result, said
@@ -202,9 +203,14 @@ def threshold(ctx: Context, params: dict[str, Any]) -> list[Check]:
                  unit=term(unit), min=_num(minimum))]
 
 
+def _scale_minimum(policy: Any, params: dict[str, Any]) -> Any:
+    """The 规上 line a ``declared`` threshold applies: its own ``min``, else the call's."""
+    return params.get("min", policy.revenue_min_10k_yuan)
+
+
 def _scale(ctx: Context, params: dict[str, Any], revenue: Any) -> list[Check]:
     declared = ctx.get(DECLARED.get(params["declared"], params["declared"]))
-    minimum = params.get("min", ctx.policy.revenue_min_10k_yuan)
+    minimum = _scale_minimum(ctx.policy, params)
     if declared is None:
         return [said(MISSING, N("尚未说明是否为规模以上工业企业"))]
     if declared is False:
@@ -286,14 +292,7 @@ def maturity_level(ctx: Context, params: dict[str, Any]) -> list[Check]:
     if level is None:
         checks = [said(MISSING, N("尚未填写智能制造能力成熟度自评估等级"))]
     else:
-        standard = ctx.policy.maturity.content["standard"]["code"]
-        if level < minimum:
-            checks = [said(FAIL, N("成熟度自评估为%(level)s，%(tier)s要求达到 %(standard)s %(min)s及以上"),
-                           level=term(LEVEL_LABELS[level]), tier=ctx.tier["name"], standard=standard,
-                           min=term(LEVEL_LABELS[minimum]))]
-        else:
-            checks = [said(PASS, N("成熟度自评估为%(level)s，达到%(min)s及以上"), level=term(LEVEL_LABELS[level]),
-                           min=term(LEVEL_LABELS[minimum]))]
+        checks = [_level_check(level, minimum, ctx.tier["name"], ctx.policy.maturity.content["standard"]["code"])]
         score = maturity.get("score")
         band = ctx.policy.maturity_levels.get(level)
         if score is not None and band is not None:
@@ -307,6 +306,23 @@ def maturity_level(ctx: Context, params: dict[str, Any]) -> list[Check]:
     return checks
 
 
+# The level check and the platform check (when it passes) are worded only from a level (five of them), the
+# tier and the policy: kept by those values (bounded, shared by every application with the same level) instead
+# of written again for each. Checks are frozen. The report's number and date are the application's own: not kept.
+@functools.lru_cache(maxsize=256)
+def _level_check(level: Any, minimum: Any, tier_name: str, standard: str) -> Check:
+    if level < minimum:
+        return said(FAIL, N("成熟度自评估为%(level)s，%(tier)s要求达到 %(standard)s %(min)s及以上"),
+                    level=term(LEVEL_LABELS[level]), tier=tier_name, standard=standard, min=term(LEVEL_LABELS[minimum]))
+    return said(PASS, N("成熟度自评估为%(level)s，达到%(min)s及以上"), level=term(LEVEL_LABELS[level]),
+                min=term(LEVEL_LABELS[minimum]))
+
+
+@functools.lru_cache(maxsize=256)
+def _platform_used(name: str) -> Check:
+    return said(PASS, N("在“%(platform)s”开展自评估"), platform=name)
+
+
 def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, Any]) -> list[Check]:
     name = params["platform"]
     aliases = params.get("platform_aliases") or [name]
@@ -315,7 +331,7 @@ def _platform_checks(ctx: Context, maturity: dict[str, Any], params: dict[str, A
     if not platform:
         checks.append(said(MISSING, N("尚未说明在哪个平台开展自评估")))
     elif any(alias.lower() in platform.lower() for alias in aliases):
-        checks.append(said(PASS, N("在“%(platform)s”开展自评估"), platform=name))
+        checks.append(_platform_used(name))
     else:
         checks.append(said(FAIL, N("自评估平台为“%(given)s”，通知要求登录“%(platform)s”开展"), given=platform, platform=name))
     if not params.get("report", True):
@@ -351,10 +367,14 @@ def ai_ratio(ctx: Context) -> float | None:
     return ctx._memoised("ai_ratio", lambda: _ai_ratio(ctx))
 
 
+def ai_count(ctx: Context) -> int:
+    """How many of the application's scenarios apply AI."""
+    return ctx._memoised("ai_count", lambda: len([s for s in ctx.app.get("scenarios", []) if s.get("uses_ai")]))
+
+
 def _ai_ratio(ctx: Context) -> float | None:
     scenarios = ctx.app.get("scenarios", [])
-    ai = sum(1 for s in scenarios if s.get("uses_ai"))
-    return round(ai / len(scenarios) * 100, 2) if scenarios else None
+    return round(ai_count(ctx) / len(scenarios) * 100, 2) if scenarios else None
 
 
 def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
@@ -367,12 +387,11 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
         return [said(MISSING, N("尚未选择已建设的典型场景；%(tier)s至少需覆盖%(domains)s环节"), tier=tier["name"],
                      domains=items(domains[d]["name"] for d in required))]
     covered = covered_domains(ctx)
+    labels = _scenario_labels(policy)
     checks = []
     for domain_id in required:
         if domain_id in covered:
-            via = items(f"{sid} {policy.scenario_map[sid]['name']}"
-                        f"（{policy.link_map[policy.scenario_map[sid]['link']]['name']}）"
-                        for sid in covered[domain_id])
+            via = items([labels[sid] for sid in covered[domain_id]])
             checks.append(said(PASS, N("覆盖%(domain)s：%(scenarios)s"), domain=domains[domain_id]["name"], scenarios=via))
         else:
             links = items(link["name"] for link in policy.link_map.values()
@@ -387,6 +406,16 @@ def coverage(ctx: Context, params: dict[str, Any]) -> list[Check]:
         if ratio_min is not None:
             checks.extend(ratio_at_least(ctx, {"min": ratio_min}))
     return checks
+
+
+def _scenario_labels(policy: Any) -> dict[str, str]:
+    """Scenario id → "SC09 <scenario>（<环节>）", as coverage names a scenario: the catalogue's, once per call."""
+    labels = policy.compiled.get("scenario-labels")
+    if labels is None:
+        labels = policy.compiled["scenario-labels"] = {
+            sid: f"{sid} {scenario['name']}（{policy.link_map[scenario['link']]['name']}）"
+            for sid, scenario in policy.scenario_map.items()}
+    return labels
 
 
 def ratio_at_least(ctx: Context, params: dict[str, Any]) -> list[Check]:
@@ -414,22 +443,32 @@ def scope_allowed(ctx: Context, params: dict[str, Any]) -> list[Check]:
 # --- submission inside the window ----------------------------------------------------------------
 def submission_window(ctx: Context, params: dict[str, Any]) -> list[Check]:
     policy = ctx.policy
-    window = policy.compiled.get("window-sentence")  # the same for every application of the call
-    if window is None:
-        window = policy.compiled["window-sentence"] = sentence(
-            N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens), closes=day(policy.window_closes))
     if ctx.submitted_at is None:
-        return [said(MISSING, N("尚未提交；申报时间为%(window)s"), window=window)]
+        return [_about_window(MISSING, N("尚未提交；申报时间为%(window)s"), policy)]
     local = local_time(ctx.submitted_at, policy)
-    date, time = day(local.date()), f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
     if local < policy.opens_at:
-        return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), date=date,
-                     time=time, window=window)]
+        return [_about_window(FAIL, N("提交时间 %(date)s %(time)s（北京时间）早于申报开始时间；申报时间为%(window)s"), policy,
+                              local)]
     if local >= policy.closes_before:
-        return [said(FAIL, N("提交时间 %(date)s %(time)s（北京时间）晚于申报截止时间；申报时间为%(window)s"), date=date,
-                     time=time, window=window)]
-    return [said(PASS, N("提交时间 %(date)s %(time)s（北京时间）在申报时间%(window)s内"), date=date, time=time,
-                 window=window)]
+        return [_about_window(FAIL, N("提交时间 %(date)s %(time)s（北京时间）晚于申报截止时间；申报时间为%(window)s"), policy,
+                              local)]
+    return [_about_window(PASS, N("提交时间 %(date)s %(time)s（北京时间）在申报时间%(window)s内"), policy, local)]
+
+
+def _about_window(result: Result, msgid: str, policy: Any, local: dt.datetime | None = None) -> Check:
+    """``said(result, msgid, [date=…, time=…,] window=…)`` with the call's window sentence and its Chinese text kept
+    per call (the same for every application): only the submission's own day and time are written each time."""
+    window = policy.compiled.get("window-sentence")
+    if window is None:
+        source = sentence(N("%(opens)s至%(closes)s（北京时间，含当日）"), opens=day(policy.window_opens),
+                          closes=day(policy.window_closes))
+        window = policy.compiled["window-sentence"] = (source, chinese(source))
+    source, text = window
+    if local is None:
+        return Check(result, msgid % {"window": text}, {"m": msgid, "p": {"window": source}})
+    date, time = day(local.date()), f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    return Check(result, msgid % {"date": chinese_value(date), "time": time, "window": text},
+                 {"m": msgid, "p": {"date": date, "time": time, "window": source}})
 
 
 # --- outcomes only reviewers can judge -----------------------------------------------------------
@@ -510,7 +549,8 @@ def _no_events_key(ctx: Context, params: dict[str, Any]) -> Any:
 
 
 def _results_key(ctx: Context, params: dict[str, Any]) -> tuple[tuple[str, Result], ...]:
-    return tuple((f.clause, f.result) for f in ctx.findings.get(params.get("of", "basic_requirements"), []))
+    # (A list built then frozen: cheaper than a generator, which resumes a frame per item.)
+    return tuple([(f.clause, f.result) for f in ctx.findings.get(params.get("of", "basic_requirements"), [])])
 
 
 def _choice_key(path: str):
@@ -531,6 +571,18 @@ KEYS = {
     "prerequisite_tier": _choice_key("record.prior_tier"),
     "not_judged": lambda ctx, params: None,
 }
+
+
+def params_in_effect(kind: str, params: dict[str, Any], policy: Any) -> dict[str, Any]:
+    """``params`` as the rule reads them, for telling whether two declarations run the same checks (the engine runs
+    such rules once per evaluation): a 规上 threshold that leaves its line to the call and one that writes the
+    call's line out are the same rule. The minimum is compared as a float, which is how the rule reads it (``>=``,
+    ``%g``): 2000 and 2000.0 give the same checks. Everything else is compared as declared."""
+    if kind == "threshold" and params.get("declared"):
+        minimum = _scale_minimum(policy, params)
+        if minimum.__class__ in (int, float):  # not bool; a malformed line is left as declared
+            return {**params, "min": float(minimum)}
+    return params
 
 
 RULES = {

@@ -90,3 +90,49 @@ def test_checks_kept_by_the_plan_are_shared_and_never_carried_to_another_value()
     fresh = load_call_policy("call-tianmen-2026-basic")  # nothing kept yet
     assert evaluate(fresh, copy.deepcopy(other), trusted=True).as_dict() == second.as_dict()
     assert evaluate(fresh, copy.deepcopy(document), trusted=True).as_dict() == first.as_dict()
+
+
+def test_a_threshold_writing_the_calls_line_out_runs_once_with_the_one_leaving_it_to_the_call(monkeypatch):
+    from tidu.eligibility import rules
+    from tidu.eligibility.engine import evaluate
+    from tidu.eligibility.tests.golden_cases import EXAMPLES
+    from tidu.policy.call_policy import load_call_policy
+
+    calls = []
+    original = rules.RULES["threshold"]
+    monkeypatch.setitem(rules.RULES, "threshold", lambda ctx, params: calls.append(dict(params)) or original(ctx, params))
+    policy = load_call_policy("call-tianmen-2026-basic")
+    assert policy.revenue_min_10k_yuan == 2000  # 基础要求1 leaves the 规上 line to the call, 申报条件3 writes 2000
+    document = json.loads((EXAMPLES / "passing-basic.json").read_text(encoding="utf-8"))
+    document["enterprise"]["main_business_revenue_10k_yuan"] = 1999.5
+    verdict = evaluate(policy, document, trusted=True)
+    assert [c for c in calls if c.get("declared")] == [{"figure": "main_business_revenue_10k_yuan",
+                                                        "declared": "above_designated_size"}]
+    assert verdict.finding("申报条件3").result == verdict.finding("基础要求1").result == "review"
+    assert verdict.finding("申报条件3").message == verdict.finding("基础要求1").message
+    assert rules.params_in_effect("threshold", {"declared": "x", "min": 2000}, policy) == \
+        rules.params_in_effect("threshold", {"declared": "x"}, policy)
+    assert rules.params_in_effect("threshold", {"declared": "x", "min": 2001}, policy) != \
+        rules.params_in_effect("threshold", {"declared": "x"}, policy)
+    assert rules.params_in_effect("threshold", {"figure": "talent_count"}, policy) == {"figure": "talent_count"}
+
+
+def test_a_condition_made_of_a_requirements_rules_takes_its_finding_in_each_evaluation_only():
+    from tidu.eligibility.engine import evaluate
+    from tidu.eligibility.tests.golden_cases import EXAMPLES
+    from tidu.policy.call_policy import load_call_policy
+
+    policy = load_call_policy("call-tianmen-2026-basic")
+    document = json.loads((EXAMPLES / "passing-basic.json").read_text(encoding="utf-8"))
+    fewer = copy.deepcopy(document)
+    fewer["organisation"]["talent_count"] = 0
+    first, second = (evaluate(policy, copy.deepcopy(doc), trusted=True) for doc in (document, fewer))
+    for verdict, result in ((first, "pass"), (second, "fail")):
+        condition, requirement = verdict.finding("申报条件6"), verdict.finding("基础要求4")
+        assert condition.result == requirement.result == result
+        assert condition.checks is requirement.checks and condition.message == requirement.message
+        assert (condition.clause, condition.source) != (requirement.clause, requirement.source)
+        stored = {f["clause"]: f for f in verdict.as_dict()["findings"]}
+        assert stored["申报条件6"]["checks"] == stored["基础要求4"]["checks"]
+        assert stored["申报条件6"]["clause_text"] != stored["基础要求4"]["clause_text"]
+    assert first.finding("申报条件6").checks != second.finding("申报条件6").checks

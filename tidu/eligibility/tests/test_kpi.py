@@ -271,3 +271,22 @@ def test_huge_inputs_are_refused_not_crashing(policy, kpi_id, inputs):
         assert all(kpi["name"] in p.message for p in result.problems)
     else:
         assert math.isfinite(result.value)
+
+
+def test_rounding_reads_the_decimal_form_as_before():
+    """_round takes the hundredths from value * 100 away from a half and from the decimal form near one: the same
+    float as quantizing repr(value) half up, for ties, near-ties, negatives, zeros and values of every size."""
+    import math
+    import random
+
+    from tidu.eligibility.kpi import _round, _round_decimal
+
+    rng = random.Random(15)
+    values = [0.0, -0.0, 0.005, 0.015, 0.125, 1.005, 2.675, -2.675, 1.115, 79.3103448275862, 1e9, 999999999.995,
+              1e14, 1e15, 1e16, 5e-324, 123456789012.345]
+    for _ in range(20_000):
+        k = rng.randint(0, 10**9)
+        tie = (2 * k + 1) / 200  # k.xx5 as written
+        values += [tie, -tie, math.nextafter(tie, math.inf), math.nextafter(tie, -math.inf), k / 1000,
+                   rng.randint(0, 1000) / rng.randint(1, 1000) * 100, rng.uniform(-1e9, 1e9)]
+    assert [repr(_round(v)) for v in values] == [repr(_round_decimal(v)) for v in values]
