@@ -11,6 +11,10 @@ list, list sent) to another is a *move*: decrement the old key, increment the ne
   of its receipts or entry counts nothing;
 - the counts table has no foreign key.
 
+On SQLite a migration that alters one of the four tables remakes it (new table, copy, drop, rename) and the
+remade table has lost its triggers: such a migration must run ``create_sql`` for that table's triggers again
+(``tidu/review/tests/test_application_counts.py`` checks that every trigger exists).
+
 The SQL is written out here (not imported from the app's code) so that this migration means the same forever.
 """
 

@@ -8,6 +8,7 @@ tables in any order (a test flush) must leave nothing behind and raise nothing.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import itertools
 
@@ -173,3 +174,17 @@ def test_emptying_the_tables_in_any_order_leaves_no_count(world):
             assert not ApplicationCount.objects.exists(), order
             transaction.set_rollback(True)
         assert counts.stored_counts() == counts.expected_counts()
+
+
+def test_every_trigger_is_installed(db):
+    """On SQLite a later migration that alters one of the four tables remakes it, and the remade table has no
+    trigger: such a migration must install them again (this test says so)."""
+    migration = importlib.import_module("tidu.review.migrations.0004_application_count_triggers")
+    wanted = {f"application_count_{name}" for name, *_ in migration.TRIGGERS}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        installed = {row[0] for row in cursor.fetchall()}
+    assert wanted <= installed, wanted - installed
