@@ -5,8 +5,8 @@ demand; not a test).
 
 On a kept database built by ``pages_profile.py`` (NAME must hold its call; it is migrated first, which fills the
 counts). For each reader — intake's grouping, the city all-applications list's unit sizes, the township
-dashboard's grouping, and the dashboard's enterprise page and the unit list (for the indexes not built) — it
-captures the SQL of the old path (a GROUP BY over the applications) and of the new one (``ApplicationCount``),
+dashboard's grouping, its enterprise page and figures (by the organisation's parent, then by the enterprise's
+stored unit), and the unit list (unchanged) — it captures the SQL of the old path and of the new one,
 then runs ``EXPLAIN (ANALYZE)`` on each captured statement ``--repeat`` times and prints the median execution time
 (the server's "Execution Time", summed over a path's statements) and the plans' top nodes with ``--plans``.
 """
@@ -36,13 +36,14 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count
+    from django.db.models import Count, Q
     from django.test.utils import CaptureQueriesContext
 
     from tidu.accounts.models import Organisation, User
     from tidu.applications import counts
     from tidu.applications.models import Application, ApplicationCount
     from tidu.applications.selectors import applications_visible_to
+    from tidu.enterprises.models import Enterprise
     from tidu.enterprises.selectors import enterprises_visible_to
     from tidu.policy.models import Call
     from tidu.review import selectors
@@ -52,6 +53,13 @@ def main() -> None:
     city, town = User.objects.get(username="city"), User.objects.get(username="town")
     filters = selectors.IntakeFilters(call=call)
     town_visible = applications_visible_to(town).filter(call=call)
+
+    def figures(enterprises):  # the township dashboard's aggregate (total, pending, applied), as review.selectors
+        result = enterprises.order_by().aggregate(
+            total=Count("pk"), pending=Count("pk", filter=Q(status=Enterprise.Status.PENDING)),
+            applied=Count("pk", filter=Q(pk__in=town_visible.values("enterprise_id"))))
+        return list(result.items())
+
     readers = {
         "intake status counts": (
             lambda: counts.grouped_applications(selectors.intake_applications(city, filters)),
@@ -63,8 +71,13 @@ def main() -> None:
         "township dashboard states": (
             lambda: counts.grouped_applications(town_visible),
             lambda: counts.grouped_visible(town, call=call)),
-        "township dashboard enterprise page (unchanged)": (
-            lambda: list(enterprises_visible_to(town).order_by("name", "pk")[:25]), None),
+        "township dashboard enterprise page": (
+            lambda: [e.pk for e in Enterprise.objects.select_related("organisation__parent").filter(
+                organisation__parent=town.organisation).order_by("name", "pk")[:25]],
+            lambda: [e.pk for e in enterprises_visible_to(town).order_by("name", "pk")[:25]]),
+        "township dashboard enterprise figures": (
+            lambda: figures(Enterprise.objects.filter(organisation__parent=town.organisation)),
+            lambda: figures(enterprises_visible_to(town))),
         "unit choices (unchanged)": (
             lambda: list(Organisation.objects.filter(kind__in=Organisation.UNIT_KINDS).order_by("kind", "name")
                          .values_list("pk", "name")), None),
@@ -100,8 +113,10 @@ def main() -> None:
             print(f"{name:48} {old_ms:9.3f} ms ({old_n} statements)")
         else:
             new_ms, new_n, new_value = new
-            same[name] = ({k: v for k, v in dict(old_value).items() if v}
-                          == {k: v for k, v in dict(new_value).items() if v})
+            if isinstance(old_value, dict):  # a Counter too: zeros do not count
+                same[name] = ({k: v for k, v in old_value.items() if v} == {k: v for k, v in new_value.items() if v})
+            else:
+                same[name] = old_value == new_value
             print(f"{name:48} {old_ms:9.3f} ms ({old_n}) -> {new_ms:7.3f} ms ({new_n})   same numbers: {same[name]}")
 
 
