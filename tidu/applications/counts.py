@@ -2,7 +2,7 @@
 rebuild them from the applications (``recount_applications``).
 
 The rows are kept by database triggers (``review`` migration 0004); these readers give exactly the numbers of the
-GROUP BY over the applications they replace (tests: ``tests/test_counts.py``), for the scopes the counts can answer:
+GROUP BY over the applications they replace (``tidu/review/tests/test_application_counts.py``), for the scopes the counts can answer:
 the city (every submitted application) and a township officer (its unit's, plus the drafts of the enterprises that
 delegated to it, which are few and read from the applications). Any other reader gets ``None`` and groups as before.
 """
