@@ -29,6 +29,8 @@ class Organisation(models.Model):
         verbose_name_plural = _("组织")
         ordering = ["kind", "name"]
         constraints = [models.UniqueConstraint(fields=["parent", "name"], name="unique_organisation_name_per_parent")]
+        # the units (a few dozen among every enterprise's node) in their order: option lists, intake's lists
+        indexes = [models.Index(fields=["kind", "name"], name="organisation_kind_name_idx")]
 
     def __str__(self):
         return self.name

@@ -225,3 +225,32 @@ class Submission(models.Model):
         """{"fail": n, "review": n, "missing": n}: how many clauses had each result at submission."""
         return {"fail": len(self.failing_clauses or []), "review": len(self.review_clauses or []),
                 "missing": len(self.missing_clauses or [])}
+
+
+class ApplicationCount(models.Model):
+    """How many applications of a call have one combination of what the list pages count them by: the stored unit,
+    the status, whether a receipt exists (a withdrawn application never submitted is the enterprise's own business),
+    whether it is on a 推荐名单 and whether that list was sent (报送). Intake, the city's all-applications list and the
+    township dashboard read these rows instead of grouping every application of a call on each view.
+
+    Kept by database triggers on the application, receipt (Submission), 推荐名单 entry and 推荐名单 tables
+    (``review`` migration 0004), so that every path is counted, bulk ones included (bulk_create, QuerySet.update,
+    COPY, cascades). A decrement only ever UPDATEs (a row is deleted when it reaches 0) and the columns are plain
+    integers without a database foreign key: emptying the tables in any order (a test flush) writes nothing that
+    outlives the applications. ``recount_applications`` rebuilds the table from the applications.
+    """
+
+    call_id = models.BigIntegerField()
+    unit_id = models.BigIntegerField(default=0)  # the application's stored unit; 0 when it has none
+    status = models.CharField(max_length=40)
+    has_receipt = models.BooleanField()
+    listed = models.BooleanField()  # on a 推荐名单
+    sent = models.BooleanField()  # on a 推荐名单 whose status is sent (``sent_list_status``)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["call_id", "unit_id", "status", "has_receipt", "listed", "sent"],
+                                               name="one_application_count_per_key")]
+
+    def __str__(self):
+        return f"{self.call_id}/{self.unit_id}/{self.status}: {self.n}"

@@ -41,7 +41,8 @@ from tidu.enterprises.selectors import delegated_enterprise_ids, enterprises_vis
 Role = User.Role
 
 
-def _never_submitted() -> Q:
+def never_submitted() -> Q:
+    """Applications that never left the enterprise: drafts, and those withdrawn before any receipt."""
     ever = Exists(Submission.objects.filter(application=OuterRef("pk")))
     return Q(status=State.DRAFT) | (Q(status=State.WITHDRAWN) & ~ever)
 
@@ -52,14 +53,14 @@ def applications_visible_to(user) -> QuerySet[Application]:
     if role == Role.ENTERPRISE:
         return applications.filter(enterprise__in=enterprises_visible_to(user))
     if role == Role.CITY:  # every enterprise's (``enterprises_visible_to``): no filter to join
-        return applications.exclude(_never_submitted())
+        return applications.exclude(never_submitted())
     if role == Role.TOWNSHIP:  # its unit's enterprises' (``enterprises_visible_to``), by the stored unit (indexed)
         unit = permissions.unit_of(user)
         if unit is None:
             return applications.none()
         # Drafts are the enterprise's own business, unless it let this officer prepare them (a delegation).
         return applications.filter(unit=unit).filter(
-            ~_never_submitted() | Q(enterprise_id__in=delegated_enterprise_ids(user)))
+            ~never_submitted() | Q(enterprise_id__in=delegated_enterprise_ids(user)))
     return applications.none()
 
 
@@ -102,7 +103,7 @@ def drafts_started_in(user, call) -> QuerySet:
     if not permissions.is_township_user(user):
         return Application.objects.none().values_list("enterprise_id", flat=True)
     return (Application.objects.filter(enterprise__in=enterprises_visible_to(user), call=call)
-            .filter(_never_submitted()).values_list("enterprise_id", flat=True))
+            .filter(never_submitted()).values_list("enterprise_id", flat=True))
 
 
 def submissions_visible_to(user) -> QuerySet[Submission]:

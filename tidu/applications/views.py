@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tidu.accounts.models import User
 from tidu.accounts.permissions import role_of
-from tidu.applications import c3mep, forms, operations, permissions, revision, selectors, services
+from tidu.applications import c3mep, counts, forms, operations, permissions, revision, selectors, services
 from tidu.applications.evidence import EvidenceRejected, evidence_upload
 from tidu.applications.models import Application, Evidence, Submission
 from tidu.applications.sections import (
@@ -289,14 +289,14 @@ def start(request):
 LIST_PAGE_SIZE = 50
 
 
-def _list_page(request, applications, *, within_unit: tuple[str, ...] | None = None):
+def _list_page(request, applications, *, within_unit: tuple[str, ...] | None = None, sizes: dict | None = None):
     """One page of a list, read in SQL: the latest receipt's number, time and stored verdict (judged at submission)
     come as annotated columns (``selectors.with_latest_submission``), never by loading and decoding submissions."""
     applications = selectors.with_latest_submission(
         applications.select_related("enterprise__organisation__parent", "call"))
     if within_unit:  # grouped by the stored unit: only the units the page shows are sorted
         page = page_of_groups(applications, LIST_PAGE_SIZE, request.GET.get("page"), group="unit",
-                              group_order="unit__name", within=within_unit)
+                              group_order="unit__name", within=within_unit, sizes=sizes)
     else:
         page = page_of(applications, LIST_PAGE_SIZE, request.GET.get("page"))
     page.object_list = selectors.prepare_rows(page.object_list, request.user, unit=within_unit is not None,
@@ -331,8 +331,12 @@ def all_list(request):
     status = request.GET.get("status", "")
     if status:
         applications = applications.filter(status=status)
+    # The units' sizes from the stored per-call counts, not a GROUP BY over every application.
+    grouped = counts.grouped_visible(request.user, status=status)
+    sizes = counts.unit_sizes(grouped) if grouped is not None else None
     return render(request, "applications/unit_list.html", {
-        "page": _list_page(request, applications, within_unit=("status", "pk")), "scope": "all", "status": status,
+        "page": _list_page(request, applications, within_unit=("status", "pk"), sizes=sizes), "scope": "all",
+        "status": status,
         "query": urlencode({"status": status}) if status else "",
         "statuses": [(s, label) for s, label in Application._meta.get_field("status").choices if s != State.DRAFT]})
 

@@ -15,7 +15,8 @@ def enterprises_visible_to(user) -> QuerySet[Enterprise]:
         return enterprises
     if role == User.Role.TOWNSHIP:
         unit = permissions.unit_of(user)
-        return enterprises.filter(organisation__parent=unit) if unit is not None else enterprises.none()
+        # by the unit stored on the enterprise (equal to organisation.parent, kept by triggers), on its own index
+        return enterprises.filter(stored_unit=unit) if unit is not None else enterprises.none()
     if role == User.Role.ENTERPRISE and user.organisation_id is not None:
         return enterprises.filter(organisation_id=user.organisation_id)
     return enterprises.none()

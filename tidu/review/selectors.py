@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from tidu.accounts.models import Organisation, User
 from tidu.accounts.permissions import is_city_user, role_of, unit_of
+from tidu.applications import counts
 from tidu.applications.models import Application
 from tidu.applications.selectors import (
     VerdictSummary,
     applications_visible_to,
     can_view_application,
     drafts_started_in,
-    list_sent_expression,
     prepare_rows,
     with_latest_submission,
 )
@@ -205,12 +205,11 @@ def township_dashboard(user, call: Call | None, page_number=None) -> dict[str, A
     states = Counter()
     draft_only = addable_count = 0
     if call is not None:
-        # States, and the 已推荐未列入 count (recommended, on no list), from one GROUP BY.
-        grouped = (visible.order_by().annotate(sent=list_sent_expression(), listed=Case(
-            When(recommendation_entry__isnull=False, then=Value(True)), default=Value(False),
-            output_field=BooleanField())).values("status", "sent", "listed")
-                   .annotate(n=Count("pk")).values_list("status", "sent", "listed", "n"))
-        for status, list_sent, listed, n in grouped:
+        # States, and the 已推荐未列入 count (recommended, on no list): from the stored per-call counts.
+        grouped = counts.grouped_visible(user, call=call)
+        if grouped is None:
+            grouped = counts.grouped_applications(visible)
+        for (_unit, status, list_sent, listed), n in grouped.items():
             states[display_state(status, list_sent=list_sent)] += n
             if status == State.TOWNSHIP_RECOMMENDED and not listed:
                 addable_count += n
@@ -335,19 +334,31 @@ def intake_applications(user, filters: IntakeFilters) -> QuerySet[Application]:
 INTAKE_WITHIN_UNIT = ("recommendation_entry__priority", "enterprise__name", "pk")
 
 
-def intake_page(applications: QuerySet[Application], per_page: int, number):
+def intake_grouped(user, filters: IntakeFilters) -> Counter | None:
+    """The grouping ``intake_page`` needs, from the stored per-call counts when the filters are ones the counts hold
+    (call, unit, status); None (group the applications) for the others (industry, tier, 系统判定)."""
+    if filters.industry or filters.tier or filters.findings:
+        return None
+    grouped = counts.grouped_visible(user, call=filters.call, unit=filters.unit, status=filters.status)
+    if grouped is None:
+        return None
+    return Counter({key: n for key, n in grouped.items() if key[1] != State.DRAFT})
+
+
+def intake_page(applications: QuerySet[Application], per_page: int, number, grouped: Counter | None = None):
     """One page of ``intake_applications`` in its order, sorting only the units the page shows, with the status
-    counts and the set of statuses present: one GROUP BY (unit, status, list sent) serves all three."""
-    counts, statuses, units = Counter(), set(), Counter()
-    grouped = (applications.order_by().annotate(sent=list_sent_expression()).values("unit", "status", "sent")
-               .annotate(n=Count("pk")).values_list("unit", "status", "sent", "n"))
-    for unit, status, list_sent, n in grouped:
-        counts[display_state(status, list_sent=list_sent)] += n
+    counts and the set of statuses present. ``grouped`` ({(unit, status, list sent, listed): n}, from
+    ``intake_grouped``) serves all three; without it one GROUP BY (unit, status, list state) of ``applications``."""
+    if grouped is None:
+        grouped = counts.grouped_applications(applications)
+    status_counts, statuses, units = Counter(), set(), Counter()
+    for (unit, status, list_sent, _listed), n in grouped.items():
+        status_counts[display_state(status, list_sent=list_sent)] += n
         statuses.add(status)
         units[unit] += n
     page = page_of_groups(applications, per_page, number, group="unit", group_order="unit__name",
                           within=INTAKE_WITHIN_UNIT, sizes=units)
-    return page, display_state_counts(counts), statuses
+    return page, display_state_counts(status_counts), statuses
 
 
 def display_state_counts(counts: Counter) -> list[tuple[str, str, int]]:

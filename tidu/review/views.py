@@ -319,7 +319,8 @@ def _industry_choices():
 def _intake_context(request, params, **extra):
     filters, problems = selectors.parse_intake_filters(params)
     applications = selectors.intake_applications(request.user, filters)
-    page, status_counts, states = selectors.intake_page(applications, PAGE_SIZE, request.GET.get("page"))
+    page, status_counts, states = selectors.intake_page(applications, PAGE_SIZE, request.GET.get("page"),
+                                                        grouped=selectors.intake_grouped(request.user, filters))
     rows = []
     tier_names = dict(selectors.tier_choices(filters.call))
     # Each row's links, times, labels and the 受理 check are prepared here, not per row in the template.
