@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.utils.translation import gettext
 
 from tidu.core.errors import Refused, TiduError
@@ -75,6 +75,16 @@ def role_of(user) -> str | None:
     if getattr(user, "is_superuser", False):
         return "admin"
     return getattr(user, "role", None)
+
+
+DEADLOCK_RETRIES = 2
+
+
+def is_deadlock(error: BaseException) -> bool:
+    """PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01). SQLite has no such abort: its
+    writers queue on the database lock."""
+    cause = getattr(error, "__cause__", None)
+    return getattr(cause, "sqlstate", None) == "40P01"
 
 
 class Operation:
@@ -170,6 +180,21 @@ class Operation:
         return self._check(user, self.obj)
 
     def execute(self, user) -> Any:
+        """Lock, check again, validate, write, audit, announce: one transaction. A transaction PostgreSQL aborts
+        to break a deadlock (the per-call counts' triggers lock two count rows; two opposite moves between the same
+        two rows can meet) is run again from the start, up to ``DEADLOCK_RETRIES`` times, when this operation is
+        the outermost transaction: the abort rolled everything back, so nothing is done twice. Inside an outer
+        transaction the error goes up to it (its own locks are still held: only the whole may be retried)."""
+        attempts = 1 if transaction.get_connection().in_atomic_block else DEADLOCK_RETRIES + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._execute_once(user)
+            except OperationalError as error:
+                if attempt == attempts or not is_deadlock(error):
+                    raise
+                self.unchanged = False
+
+    def _execute_once(self, user) -> Any:
         with transaction.atomic():
             obj = self.lock()
             self.obj = obj

@@ -7,10 +7,11 @@ tests pin the base class itself; each domain tests its own operations beside its
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 
 from tidu.accounts.models import Organisation, User
 from tidu.core import events
@@ -24,6 +25,7 @@ from tidu.core.operations import (
     Rule,
     add_rule,
     allowed,
+    is_deadlock,
     operation_class,
     refused,
 )
@@ -197,3 +199,87 @@ def test_write_audit_records_an_anonymous_actor(organisation):
     entry = write_audit(AnonymousUser(), AuditRecord(object_type="organisation", object_id=organisation.pk,
                                                      action="test.viewed"))
     assert entry.actor is None and entry.actor_role == ""
+
+
+# --- a transaction PostgreSQL aborts to break a deadlock is run again ---------------------------------------
+
+class _PgError(Exception):
+    def __init__(self, sqlstate):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _operational_error(sqlstate):
+    error = OperationalError(f"SQLSTATE {sqlstate}")
+    error.__cause__ = _PgError(sqlstate)
+    return error
+
+
+def _failing_first(monkeypatch, sqlstate):
+    """Rename.perform writes, then fails once with ``sqlstate`` (as PostgreSQL does when it picks the victim)."""
+    calls = []
+    perform = Rename.perform
+
+    def flaky(self, user, obj):
+        calls.append(obj.name)
+        result = perform(self, user, obj)
+        if len(calls) == 1:
+            raise _operational_error(sqlstate)
+        return result
+
+    monkeypatch.setattr(Rename, "perform", flaky)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_victim_is_run_again_from_the_start_and_recorded_once(monkeypatch, organisation, city):
+    calls = _failing_first(monkeypatch, "40P01")
+    Rename(organisation, new_name="岳口镇人民政府").execute(city)
+    # The second attempt saw the row as before the first (rolled back), and one audit row exists.
+    assert calls == ["岳口镇", "岳口镇"]
+    assert Organisation.objects.get(pk=organisation.pk).name == "岳口镇人民政府"
+    assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_other_database_errors_are_not_retried(monkeypatch, organisation, city):
+    calls = _failing_first(monkeypatch, "57014")  # query_canceled
+    with pytest.raises(OperationalError):
+        Rename(organisation, new_name="岳口镇人民政府").execute(city)
+    assert len(calls) == 1 and Organisation.objects.get(pk=organisation.pk).name == "岳口镇"
+    assert not AuditEntry.objects.exists()
+
+
+def test_inside_an_outer_transaction_a_deadlock_goes_up_to_it(monkeypatch, organisation, city):
+    calls = _failing_first(monkeypatch, "40P01")  # this test runs inside the test's transaction
+    with pytest.raises(OperationalError):
+        Rename(organisation, new_name="岳口镇人民政府").execute(city)
+    assert len(calls) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_is_deadlock_recognises_the_error_postgresql_raises(organisation):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no deadlock abort: its writers queue on the database lock")
+    other = Organisation.objects.create(name="多宝镇", kind=Organisation.Kind.TOWNSHIP)
+    both_locked_one = threading.Barrier(2, timeout=20)
+    errors = []
+
+    def move(first, second):
+        try:
+            with transaction.atomic():
+                Organisation.objects.filter(pk=first).update(name=Organisation.objects.get(pk=first).name + "1")
+                both_locked_one.wait()
+                Organisation.objects.filter(pk=second).update(name="x")
+        except OperationalError as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(organisation.pk, other.pk)),
+               threading.Thread(target=move, args=(other.pk, organisation.pk))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(errors) == 1 and is_deadlock(errors[0]), errors
