@@ -50,6 +50,12 @@ def test_text_typed_when_the_session_ends_is_back_after_logging_in(page, draft):
     notice.get_by_role("link").wait_for(timeout=WAIT)
     autosave_idle(page)
     assert "登录已过期" in notice.inner_text()
+    # Another refused autosave leaves the link as it is: one replaced while it is being pressed gets no click.
+    page.evaluate("""() => { window.reloginLink = document.querySelector('#draft-notice a'); window.answers = 0;
+                             document.addEventListener('htmx:beforeOnLoad', () => { window.answers += 1; }); }""")
+    field.dispatch_event("change")
+    page.wait_for_function("() => window.answers >= 1", timeout=WAIT)
+    assert page.evaluate("window.reloginLink.isConnected"), "the notice was rebuilt by the second refusal"
     assert page.url.endswith(url), "the page jumped away"
     assert field.input_value() == TEXT
 

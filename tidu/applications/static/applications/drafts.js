@@ -117,15 +117,18 @@
     return div.innerHTML;
   }
 
-  function sessionEnded(kept) {
+  function sessionEnded() {
+    // Said once. A later refused autosave (leaving the field fires one as the link is pressed) must not rebuild
+    // the notice: a link replaced between the press and the release gets no click, and the login never opens.
+    if (form.dataset.sessionEnded) return;
+    form.dataset.sessionEnded = "1";
     var status = document.getElementById("autosave-status");
     var html = escapeText(form.dataset.msgSessionEnded) + ' <a href="' + escapeText(form.dataset.loginUrl) + '" data-relogin>'
       + escapeText(form.dataset.msgLogin) + "</a>";
     if (status) status.innerHTML = '<span class="autosave-error" role="alert">' + html + "</span>";
     say(html, "warning");
-    if (!kept) return;
-    // The values are in this browser and the login returns here to put them back: following the link loses
-    // nothing, so it does not ask "leave this page?" (unless something is typed after this point).
+    // When the values are in this browser the login returns here to put them back: following the link loses
+    // nothing, so it does not ask "leave this page?". Without storage it still asks.
     document.querySelectorAll("a[data-relogin]").forEach(function (link) {
       link.addEventListener("click", function () { if (keep()) dirty = false; });
     });
@@ -150,10 +153,12 @@
       var xhr = event.detail.xhr;
       if (xhr.status === 401 || (xhr.status === 403 && looksLikeWholePage(xhr))) {
         event.preventDefault();  // no jump to the login page: the values stay on screen and in this browser
-        sessionEnded(keep());
+        keep();
+        sessionEnded();
       }
     });
     form.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.xhr.status === 200) delete form.dataset.sessionEnded;  // saving again: say it if it ends again
       if (event.detail.xhr.status === 200 && !typedSinceRequest) {
         dirty = false;
         forget();
