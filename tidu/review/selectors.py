@@ -81,7 +81,7 @@ def call_from(code: str | None, unit: Organisation | None = None) -> Call | None
         if found is not None:
             return found
     if unit is not None:
-        own = (call_list().filter(pk__in=Application.objects.filter(unit=unit).values("call_id")).first())
+        own = call_list().filter(pk__in=Application.objects.filter(unit=unit).values("call_id")).first()
         if own is not None:
             return own
     return default_call()
@@ -403,9 +403,7 @@ def batch_filters_text(run: BatchRun) -> str:
         return run.filters_text
     with translation.override("zh-hans"):
         recorded_in_chinese = filters.describe() == run.filters_text
-    if recorded_in_chinese or filters.describe() == run.filters_text:
-        return filters.describe()
-    return run.filters_text
+    return filters.describe() if recorded_in_chinese else run.filters_text
 
 
 def batch_runs_visible_to(user) -> QuerySet[BatchRun]:
