@@ -247,8 +247,11 @@ def home(request):
         tier = policy.call_tier
         if state != "closed":
             # The 待办 card names the first deadline of a call the enterprise is applying in, if any.
-            deadlines.insert(len(deadlines) if call.pk not in applied_calls else 0,
-                             {"call": call, "items": _deadlines(policy, now)})
+            group = {"call": call, "items": _deadlines(policy, now)}
+            if call.pk in applied_calls:
+                deadlines.insert(0, group)
+            else:
+                deadlines.append(group)
         calls.append({"call": call, "state": state, "state_label": CALL_STATE_LABELS[state], "closed": state == "closed",
                       "tier": tier, "started": (call.pk, tier["id"]) in started})
     try:
